@@ -1,0 +1,36 @@
+/**
+ * `sentinel` dispatcher. Commands are imported only when called, so a `detect` run does not pay
+ * for templating or mail code at start-up (start-up time is part of every run).
+ */
+import { createLogger } from '../core/log.js';
+
+type CommandModule = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  // Each command registers here as: name: { summary, load: () => import('./name.js') }
+};
+
+export const USAGE = `usage: sentinel <command> [options]
+
+commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .join('\n')}
+
+Every command accepts --config FILE and --now ISO. Run 'sentinel <command> --help' for its options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    createLogger().error(`unknown command '${name}'`);
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const module = await command.load();
+  return module.run(rest);
+}

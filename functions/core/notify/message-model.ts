@@ -1,0 +1,74 @@
+/**
+ * The data a message template receives (SPEC §9). Case logic builds it; templates only format it.
+ * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
+ * (Handlebars escapes them in HTML; the text part uses them as they are).
+ */
+import type { Finding, IsoDate } from '../types.js';
+
+export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
+export type Answer = 'stopped' | 'legitimate' | 'investigating';
+
+export interface AnswerAction {
+  answer: Answer;
+  label: string; // "It is stopped or bounded", "It is legitimate", "Investigating"
+  /** Signed https link when ack_base_url is configured, else null. */
+  url: string | null;
+  /** `sentinel ack --case … --answer …` when there is no link. */
+  command: string | null;
+}
+
+export interface CaseSection {
+  caseKey: string;
+  epoch: number;
+  state: string; // open | reminded | escalated | acknowledged | resolved | suppressed
+  accountId: string;
+  accountName: string;
+  team: string | null;
+  ownerEmail: string;
+  /** false: the account is not in the owners mapping and FinOps owns the case. */
+  routed: boolean;
+  detector: Finding['detector'];
+  kind: Finding['kind'];
+  /** The latest finding of the case (numbers shown). */
+  finding: Finding;
+  firstAsOf: IsoDate;
+  /** Days the spend has run above the band (started_on .. as_of), runaway only. */
+  daysAbove: number | null;
+  peakSeverity: Finding['severity'];
+  /** true when this alert is sent because the severity rose (update banner). */
+  severityRaised: boolean;
+  notifiedAt: string | null; // ISO time
+  deadline: string | null; // ISO time
+  answers: { answer: Answer; at: string; note: string | null; by: string | null }[];
+  actions: AnswerAction[];
+}
+
+export interface MessageData {
+  kind: MessageKind;
+  generatedAt: string; // ISO time
+  recipient: { to: string[]; cc: string[] };
+  followUpHours: number;
+  sections: CaseSection[];
+  /** finops-digest only. */
+  digest?: {
+    stateCounts: Record<string, number>;
+    changes: {
+      caseKey: string;
+      accountId: string;
+      accountName: string;
+      from: string | null;
+      to: string;
+      at: string;
+    }[];
+    unroutable: { accountId: string; accountName: string; caseKey: string }[];
+    refusedAddresses: { address: string; caseKey: string; error: string }[];
+    failedMessages: { messageId: string; kind: MessageKind; error: string }[];
+    escalated: CaseSection[];
+  };
+}
+
+export interface RenderedMessage {
+  subject: string;
+  html: string;
+  text: string;
+}

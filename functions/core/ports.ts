@@ -1,0 +1,104 @@
+/**
+ * Ports: the only way core logic touches the outside world. One adapter per backend
+ * (DuckDB | Athena, local dir | S3, outbox | SES, jsonl | EventBridge).
+ */
+import type { IsoDate } from './types.js';
+
+export type Row = Record<string, unknown>;
+
+export interface QueryStats {
+  statements: number;
+  bytesScanned: number;
+  queryIds: string[];
+  rows: number;
+}
+
+export interface QueryEngine {
+  readonly dialect: 'duckdb' | 'athena';
+  query(sql: string, options?: { signal?: AbortSignal; label?: string }): Promise<Row[]>;
+  /** Run a statement for its side effect (DuckDB: materialize staging tables). */
+  execute(sql: string, options?: { signal?: AbortSignal; label?: string }): Promise<void>;
+  stats(): QueryStats;
+  close(): Promise<void>;
+}
+
+export interface StoredBlob {
+  body: string;
+  /** Opaque version token for if-match writes (S3 ETag; local: content hash). */
+  version: string;
+}
+
+export type PutCondition = { ifNoneMatch: '*' } | { ifMatch: string } | undefined;
+
+export interface BlobStore {
+  get(key: string): Promise<StoredBlob | undefined>;
+  /** Throws ConflictError when the precondition fails. Returns the new version. */
+  put(key: string, body: string, condition?: PutCondition): Promise<string>;
+  /** Keys under a prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+  /** Human-readable location (for messages): a directory or s3:// URI. */
+  describe(key?: string): string;
+}
+
+export interface OutgoingMessage {
+  messageId: string;
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  html: string;
+  text: string;
+  /** Shown in the local outbox index; not sent as headers. */
+  caseKeys: string[];
+  kind: string;
+}
+
+export interface SendResult {
+  providerMessageId: string;
+}
+
+export interface Mailer {
+  /** Throws PermanentRejectionError (address refused) or UpstreamError (retry later). */
+  send(message: OutgoingMessage): Promise<SendResult>;
+}
+
+export interface BusEvent {
+  id: string;
+  detailType: string;
+  time: string;
+  detail: unknown;
+}
+
+export interface EventBus {
+  publish(events: BusEvent[]): Promise<void>;
+}
+
+export interface Owner {
+  accountId: string;
+  ownerEmail: string;
+  accountName: string | null;
+  team: string | null;
+  cc: string[];
+  /** false when the account is not in the mapping and FinOps stands in. */
+  routed: boolean;
+}
+
+export interface OwnerDirectory {
+  lookup(accountId: string): Owner;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export function fixedClock(iso: string | Date): Clock {
+  const at = new Date(iso);
+  return { now: () => new Date(at) };
+}
+
+export function utcDate(d: Date): IsoDate {
+  return d.toISOString().slice(0, 10);
+}

@@ -1,0 +1,73 @@
+/** Domain types shared by every layer. Field names follow SPEC §6 (snake_case on the wire). */
+
+export type IsoDate = string; // YYYY-MM-DD (UTC calendar day)
+
+export const DETECTORS = ['runaway-inference', 'cache-miss'] as const;
+export type DetectorId = (typeof DETECTORS)[number];
+
+export type FindingKind = 'runaway' | 'new-spender' | 'cache-regression' | 'cache-absent';
+export type Severity = 'medium' | 'high' | 'critical';
+
+export interface BreakdownEntry {
+  key: string;
+  recent_cost_usd: number;
+  baseline_cost_usd: number;
+  recent_tokens: number;
+}
+
+export interface Breakdown {
+  token_classes: BreakdownEntry[];
+  usage_types: BreakdownEntry[];
+  resources: BreakdownEntry[];
+  regions: BreakdownEntry[];
+  tags: BreakdownEntry[];
+}
+
+export interface SeriesPoint {
+  date: IsoDate;
+  cost_usd: number;
+  hit_ratio: number | null;
+}
+
+/** One (detector, account, model, as-of day) that fired. SPEC §6. */
+export interface Finding {
+  finding_id: string;
+  case_key: string;
+  detector: DetectorId;
+  kind: FindingKind;
+  as_of: IsoDate;
+  recent_start: IsoDate;
+  recent_end: IsoDate;
+  baseline_start: IsoDate;
+  baseline_end: IsoDate;
+  account_id: string;
+  account_name: string;
+  model: string | null;
+  severity: Severity;
+  recent_avg_daily_usd: number;
+  baseline_avg_daily_usd: number;
+  baseline_stddev_usd: number | null;
+  spike_ratio: number | null;
+  sigma: number | null;
+  excess_daily_usd: number;
+  projected_30d_excess_usd: number;
+  started_on: IsoDate | null;
+  diagnosis: string;
+  cache_hit_ratio: number | null;
+  baseline_cache_hit_ratio: number | null;
+  uncached_input_cost_usd: number | null;
+  avoidable_cost_usd: number | null;
+  input_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  output_tokens: number;
+  compute_recent_avg_daily_usd: number;
+  compute_baseline_avg_daily_usd: number;
+  series: SeriesPoint[];
+  breakdown: Breakdown;
+  data_through: IsoDate;
+  run_id: string;
+}
+
+export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up';
+export type RunOutcome = 'succeeded' | 'stale' | 'failed';

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config.js';
+import { ConfigError } from '../../functions/core/errors.js';
+
+describe('configuration', () => {
+  it('has a default for every key, so no file is needed', () => {
+    const config = parseConfig({});
+    expect(config.engine).toBe('duckdb');
+    expect(config.detectors['runaway-inference'].k).toBe(2);
+    expect(config.detectors['cache-miss'].min_avoidable_usd).toBe(50);
+    expect(config.notify.follow_up_hours).toBe(48);
+  });
+
+  it('rejects an unknown key with its path', () => {
+    expect(() => parseConfig({ detectors: { 'cache-miss': { recnt_days: 7 } } }, 'cfg.yaml')).toThrow(
+      /cfg\.yaml is not valid:[\s\S]*detectors\.cache-miss: Unrecognized key: "recnt_days"/,
+    );
+  });
+
+  it.each([
+    [{ detectors: { 'runaway-inference': { k: 0 } } }, 'detectors.runaway-inference.k'],
+    [{ detectors: { 'runaway-inference': { min_baseline_daily_usd: 0 } } }, 'min_baseline_daily_usd'],
+    [{ detectors: { 'runaway-inference': { min_spike_ratio: 0.9 } } }, 'min_spike_ratio'],
+    [{ detectors: { 'runaway-inference': { guard_days: 1.5 } } }, 'guard_days'],
+    [{ detectors: { 'runaway-inference': { baseline_days: 0 } } }, 'baseline_days'],
+    [{ detectors: { 'runaway-inference': { recurring_match: 1.2 } } }, 'recurring_match'],
+    [{ export_lag_days: -1 }, 'export_lag_days'],
+    [{ cases: { resuppress_growth: 1 } }, 'cases.resuppress_growth'],
+    [{ notify: { follow_up_hours: 0 } }, 'notify.follow_up_hours'],
+    [{ notify: { finops: 'not-an-address' } }, 'notify.finops'],
+    [{ engine: 'postgres' }, 'engine'],
+    [{ tag_keys: ["x'; DROP TABLE"] }, 'tag_keys.0'],
+  ])('rejects %j naming %s', (input, path) => {
+    let error: unknown;
+    try {
+      parseConfig(input);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(path);
+  });
+});
