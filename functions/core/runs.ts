@@ -1,0 +1,101 @@
+/**
+ * Run records (`runs/<run_id>.json`, SPEC §7) and the choice of as-of days (SPEC §4): the default
+ * as-of day, and the catch-up since the last successful detection run.
+ */
+import { randomBytes } from 'node:crypto';
+import { addDays, daysBetween, utcDay } from './dates.js';
+import type { SkippedDay } from './detect/contract.js';
+import type { BlobStore, Clock } from './ports.js';
+import type { IsoDate, RunCommand, RunOutcome } from './types.js';
+
+export interface RunRecord {
+  run_id: string;
+  command: RunCommand;
+  dry_run: boolean;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  engine: 'duckdb' | 'athena';
+  detectors: string[];
+  as_of_days: IsoDate[];
+  evaluated_days: IsoDate[];
+  stale_days: IsoDate[];
+  skipped_days: SkippedDay[];
+  catch_up_skipped_days: IsoDate[];
+  data_through: IsoDate | null;
+  first_covered_day: IsoDate | null;
+  bytes_scanned: number;
+  query_ids: string[];
+  statements: number;
+  rows: number;
+  counts: Record<string, number>;
+  unroutable_cases: string[];
+  warnings: string[];
+  outcome: RunOutcome;
+  error: string | null;
+}
+
+export function newRunId(clock: Clock): string {
+  const stamp = clock
+    .now()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export const runKey = (runId: string): string => `runs/${runId}.json`;
+
+export async function writeRunRecord(store: BlobStore, record: RunRecord): Promise<void> {
+  await store.put(runKey(record.run_id), `${JSON.stringify(record)}\n`);
+}
+
+export async function readRunRecords(store: BlobStore): Promise<RunRecord[]> {
+  const keys = await store.list('runs/');
+  const records: RunRecord[] = [];
+  for (const key of keys) {
+    const blob = await store.get(key);
+    if (blob) records.push(JSON.parse(blob.body) as RunRecord);
+  }
+  return records;
+}
+
+/**
+ * The newest as-of day evaluated by a successful `run` or scheduled detection that was not a dry
+ * run. A run that ended with stale data counts for the days it evaluated; a manual `detect` never
+ * moves catch-up.
+ */
+export async function lastEvaluatedAsOf(store: BlobStore): Promise<IsoDate | null> {
+  let newest: IsoDate | null = null;
+  for (const record of await readRunRecords(store)) {
+    if (record.dry_run) continue;
+    if (record.command !== 'run' && record.command !== 'scheduled-detect') continue;
+    if (record.outcome !== 'succeeded' && record.outcome !== 'stale') continue;
+    for (const day of record.evaluated_days) if (!newest || day > newest) newest = day;
+  }
+  return newest;
+}
+
+/** today − 1 − export_lag_days, "today" being the UTC date of the clock. */
+export function defaultAsOfDay(clock: Clock, exportLagDays: number): IsoDate {
+  return addDays(utcDay(clock.now()), -1 - exportLagDays);
+}
+
+/**
+ * Every as-of day after the last evaluated one through the default as-of, at most
+ * `maxCatchUpDays` (older days are skipped and named); the first run evaluates the default only.
+ */
+export function catchUpDays(input: {
+  defaultAsOf: IsoDate;
+  lastEvaluated: IsoDate | null;
+  maxCatchUpDays: number;
+}): { days: IsoDate[]; skipped: IsoDate[] } {
+  const { defaultAsOf, lastEvaluated, maxCatchUpDays } = input;
+  if (!lastEvaluated) return { days: [defaultAsOf], skipped: [] };
+  const gap = daysBetween(lastEvaluated, defaultAsOf);
+  if (gap <= 0) return { days: [], skipped: [] };
+  const all: IsoDate[] = [];
+  for (let i = 1; i <= gap; i++) all.push(addDays(lastEvaluated, i));
+  const keep = all.slice(-maxCatchUpDays);
+  return { days: keep, skipped: all.slice(0, all.length - keep.length) };
+}
