@@ -1,0 +1,86 @@
+/**
+ * QueryEngine on embedded DuckDB. Every connection runs in UTC (DuckDB casts TIMESTAMPTZ to DATE in
+ * the session time zone). Results come back as plain objects: integers and decimals as numbers,
+ * dates as `YYYY-MM-DD`, lists and structs as JSON values.
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { UpstreamError } from '../../core/errors.js';
+import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
+
+const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL,
+]);
+
+export class DuckDbQueryEngine implements QueryEngine {
+  readonly dialect = 'duckdb' as const;
+  private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbQueryEngine> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const engine = new DuckDbQueryEngine(instance, connection);
+    await engine.execute(`SET TimeZone = 'UTC'`);
+    if (options.threads) await engine.execute(`SET threads = ${Math.floor(options.threads)}`);
+    if (options.memoryLimit)
+      await engine.execute(`SET memory_limit = '${options.memoryLimit.replace(/'/g, '')}'`);
+    return engine;
+  }
+
+  async query(sql: string, options: { label?: string } = {}): Promise<Row[]> {
+    this.counters.statements += 1;
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      const rows = reader.getRowObjectsJson() as Row[];
+      const numericColumns = reader
+        .columnNames()
+        .filter((_, i) => isNumericAsString(reader.columnTypes()[i]));
+      if (numericColumns.length > 0) {
+        for (const row of rows) {
+          for (const column of numericColumns) {
+            const value = row[column];
+            if (typeof value === 'string') row[column] = Number(value);
+          }
+        }
+      }
+      this.counters.rows += rows.length;
+      return rows;
+    } catch (error) {
+      throw new UpstreamError(`DuckDB ${options.label ?? 'query'} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async execute(sql: string, options: { label?: string } = {}): Promise<void> {
+    this.counters.statements += 1;
+    try {
+      await this.connection.run(sql);
+    } catch (error) {
+      throw new UpstreamError(`DuckDB ${options.label ?? 'statement'} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  stats(): QueryStats {
+    return { ...this.counters, queryIds: [...this.counters.queryIds] };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function isNumericAsString(type: DuckDBType | undefined): boolean {
+  return type !== undefined && NUMERIC_AS_STRING.has(type.typeId);
+}

@@ -1,0 +1,191 @@
+/**
+ * The statements a detection run sends, rendered from sql/ for one dialect. DuckDB materializes
+ * the staging rows once per run (tables `staged_inference`, `compute_daily`); on Athena the staging
+ * query is the first CTE of every statement, pruned to that statement's own data window.
+ */
+import type { SentinelConfig } from '../config.js';
+import { addDays } from '../dates.js';
+import type { Dialect } from '../sql/dialect.js';
+import { renderSql } from '../sql/render.js';
+import type { DetectorId, IsoDate } from '../types.js';
+import { type DataWindow, dataWindow, RECURRING_FAR_DAYS, RECURRING_NEAR_DAYS, windowsOf } from './plan.js';
+
+/** Where and how to read the FOCUS table. */
+export interface FocusTable {
+  dialect: Dialect;
+  /** `focus` (DuckDB view over the files) or `"database"."table"` (Athena). */
+  name: string;
+  /** SQL expression of the usage type: coalesce over whichever of skumeter / x_usagetype exist. */
+  usageType: string;
+}
+
+export const STAGED_TABLE = 'staged_inference';
+export const COMPUTE_TABLE = 'compute_daily';
+
+export const SERIES_DAYS = 30;
+export const BREAKDOWN_TOP_N = 10;
+
+function base(focus: FocusTable, config: SentinelConfig) {
+  return {
+    focus_table: focus.name,
+    cost_column: config.cost_column,
+    usage_type: focus.usageType,
+    tag_keys: config.tag_keys,
+  };
+}
+
+export function coverageSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('coverage', focus.dialect, { ...base(focus, config), periods: window.periods });
+}
+
+export function stagingSql(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  detail: boolean,
+): string {
+  return renderSql('staging', focus.dialect, {
+    ...base(focus, config),
+    periods: window.periods,
+    window_start: window.start,
+    window_end: window.end,
+    detail,
+  });
+}
+
+export function computeSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('compute-daily', focus.dialect, {
+    ...base(focus, config),
+    periods: window.periods,
+    window_start: window.start,
+    window_end: window.end,
+  });
+}
+
+const indent = (sql: string) =>
+  sql
+    .trimEnd()
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n');
+
+/** How a statement reaches the staged rows: a materialized table, or its own CTEs (Athena). */
+function stagingRefs(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  needs: { detail: boolean; compute: boolean },
+) {
+  if (focus.dialect === 'duckdb') {
+    return { staging_cte: '', compute_cte: '', staged: STAGED_TABLE, compute: COMPUTE_TABLE };
+  }
+  const staged = `staged AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
+  const compute = needs.compute ? `compute AS (\n${indent(computeSql(focus, config, window))}\n),\n` : '';
+  return { staging_cte: staged, compute_cte: compute, staged: 'staged', compute: 'compute' };
+}
+
+export interface DetectorStatementInput {
+  asOfStart: IsoDate;
+  asOfEnd: IsoDate;
+  /** First covered day of the export inside the data window (null: the whole window is covered). */
+  firstCoveredDay: IsoDate | null;
+  recurringExemptAccounts: string[];
+}
+
+export function detectorSql(
+  detector: DetectorId,
+  focus: FocusTable,
+  config: SentinelConfig,
+  input: DetectorStatementInput,
+): string {
+  const windows = windowsOf(detector, config);
+  const window = dataWindow([detector], config, [input.asOfStart, input.asOfEnd]);
+  const spineStart =
+    input.firstCoveredDay && input.firstCoveredDay > window.start ? input.firstCoveredDay : window.start;
+  const common = {
+    ...stagingRefs(focus, config, window, { detail: false, compute: false }),
+    spine_start: spineStart,
+    spine_end: input.asOfEnd,
+    as_of_start: input.asOfStart,
+    as_of_end: input.asOfEnd,
+    recent_days: windows.recentDays,
+    recent_preceding: windows.recentPreceding,
+    baseline_near: windows.baselineNear,
+    baseline_far: windows.baselineFar,
+  };
+  if (detector === 'runaway-inference') {
+    const c = config.detectors['runaway-inference'];
+    return renderSql('runaway-inference', focus.dialect, {
+      ...common,
+      k: c.k,
+      min_baseline_daily_usd: c.min_baseline_daily_usd,
+      min_daily_increase_usd: c.min_daily_increase_usd,
+      min_spike_ratio: c.min_spike_ratio,
+      new_spender_daily_usd: c.new_spender_daily_usd,
+      min_baseline_days: c.min_baseline_days,
+      recurring_match: c.recurring_match,
+      recurring_near: RECURRING_NEAR_DAYS,
+      recurring_far: RECURRING_FAR_DAYS,
+      recurring_exempt_accounts: input.recurringExemptAccounts,
+    });
+  }
+  const c = config.detectors['cache-miss'];
+  return renderSql('cache-miss', focus.dialect, {
+    ...common,
+    window_columns: [
+      'input_tokens',
+      'input_cost',
+      'cache_read_tokens',
+      'cache_read_cost',
+      'cache_write_tokens',
+      'cache_write_cost',
+      'output_tokens',
+    ],
+    model_window_columns: [
+      'input_tokens',
+      'input_cost',
+      'cache_read_tokens',
+      'cache_read_cost',
+      'cache_write_tokens',
+    ],
+    min_weekly_prompt_usd: c.min_weekly_prompt_usd,
+    min_hit_ratio_drop: c.min_hit_ratio_drop,
+    cache_absent_max_hit_ratio: c.cache_absent_max_hit_ratio,
+    cache_absent_min_tokens: c.cache_absent_min_tokens,
+    cache_absent_expected_hit_ratio: c.cache_absent_expected_hit_ratio,
+    min_avoidable_usd: c.min_avoidable_usd,
+  });
+}
+
+/** One finding whose context the context statement computes. */
+export interface ContextRequest {
+  ref: string;
+  account_id: string;
+  model: string | null;
+  recent_start: IsoDate;
+  recent_end: IsoDate;
+  baseline_start: IsoDate;
+  baseline_end: IsoDate;
+  series_start: IsoDate;
+  recent_days: number;
+  baseline_days: number;
+  rank_by: 'increase' | 'uncached_input';
+}
+
+export function seriesStart(asOf: IsoDate): IsoDate {
+  return addDays(asOf, -(SERIES_DAYS - 1));
+}
+
+export function contextSql(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  findings: ContextRequest[],
+): string {
+  return renderSql('context', focus.dialect, {
+    ...stagingRefs(focus, config, window, { detail: true, compute: true }),
+    findings,
+    tag_keys: config.tag_keys,
+    top_n: BREAKDOWN_TOP_N,
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * The dialect seam: the few SQL constructs that differ between DuckDB and Athena (Trino), as named
+ * macros. The files in sql/ call these and contain no engine-specific branches of their own.
+ * FIELD-NOTES lists the traps each macro exists for.
+ */
+export type Dialect = 'duckdb' | 'athena';
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+export const quoteString = (value: string): string => `'${value.replace(/'/g, "''")}'`;
+
+export function dateLiteral(value: unknown): string {
+  if (typeof value !== 'string' || !DATE_RE.test(value)) throw new Error(`not a date: ${String(value)}`);
+  return `DATE '${value}'`;
+}
+
+export function numberLiteral(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new Error(`not a finite number: ${String(value)}`);
+  // Always a DOUBLE literal in both engines (Trino's 5/2 is 2; a decimal point avoids integer math).
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
+export function integerLiteral(value: unknown): string {
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw new Error(`not an integer: ${String(value)}`);
+  return String(value);
+}
+
+export interface DialectMacros {
+  /** Value of a map<string,string> entry, NULL when the key is missing (Trino's `m['k']` throws). */
+  map_get(map: string, key: string): string;
+  /** NaN test on a DOUBLE. */
+  is_nan(expr: string): string;
+  /** Replace every match (DuckDB replaces only the first unless given 'g'). */
+  regexp_replace_all(expr: string, pattern: string, replacement: string): string;
+  /** A one-column (`day`) table of every date from start to end, both included. */
+  date_spine(start: string, end: string): string;
+}
+
+export const MACROS: Record<Dialect, DialectMacros> = {
+  duckdb: {
+    map_get: (map, key) => `map_extract_value(${map}, ${quoteString(key)})`,
+    is_nan: (expr) => `isnan(${expr})`,
+    regexp_replace_all: (expr, pattern, replacement) =>
+      `regexp_replace(${expr}, ${quoteString(pattern)}, ${quoteString(replacement)}, 'g')`,
+    date_spine: (start, end) =>
+      `SELECT CAST(unnest(generate_series(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL 1 DAY)) AS DATE) AS day`,
+  },
+  athena: {
+    map_get: (map, key) => `element_at(${map}, ${quoteString(key)})`,
+    is_nan: (expr) => `is_nan(${expr})`,
+    regexp_replace_all: (expr, pattern, replacement) =>
+      `regexp_replace(${expr}, ${quoteString(pattern)}, ${quoteString(replacement)})`,
+    date_spine: (start, end) =>
+      `SELECT day FROM UNNEST(sequence(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL '1' DAY)) AS spine(day)`,
+  },
+};

@@ -1,0 +1,133 @@
+-- Context of the findings a run raised (SPEC §4, §6): what the email needs to be actionable.
+-- One statement for every finding of a run: per finding, the top keys of each breakdown dimension
+-- (token classes, usage types, resources, regions, configured tags) with recent and baseline cost,
+-- the daily series of its last days, and the account's compute spend recent vs baseline.
+-- Runaway breakdowns rank by recent increase in $/day; cache-miss ones by recent uncached input tokens.
+-- Parameters: staged (detail rows), compute (compute spend per account and day), findings (one row
+-- per finding: ref, account, model or NULL, windows, days covered, ranking), tag_keys, top_n.
+WITH {{staging_cte}}{{compute_cte}}
+flagged (finding_ref, account_id, model, recent_start, recent_end, baseline_start, baseline_end,
+         series_start, recent_days, baseline_days, rank_by) AS (
+  VALUES
+  {{#each findings}}
+    ({{str ref}}, {{str account_id}}, {{#if model}}{{str model}}{{else}}CAST(NULL AS VARCHAR){{/if}},
+     {{date recent_start}}, {{date recent_end}}, {{date baseline_start}}, {{date baseline_end}},
+     {{date series_start}}, {{num recent_days}}, {{num baseline_days}}, {{str rank_by}}){{#unless @last}},{{/unless}}
+  {{/each}}
+),
+
+scoped AS (
+  -- The finding's account (and model, for cache-miss) over its baseline start .. as-of day.
+  SELECT
+    flagged.finding_ref,
+    flagged.rank_by,
+    flagged.recent_days,
+    flagged.baseline_days,
+    staged.*,
+    staged.day BETWEEN flagged.recent_start AND flagged.recent_end AS in_recent,
+    staged.day BETWEEN flagged.baseline_start AND flagged.baseline_end AS in_baseline,
+    staged.day >= flagged.series_start AS in_series
+  FROM {{staged}} AS staged
+  JOIN flagged
+    ON staged.account_id = flagged.account_id
+    AND (flagged.model IS NULL OR staged.model = flagged.model)
+  WHERE staged.day BETWEEN least(flagged.baseline_start, flagged.series_start) AND flagged.recent_end
+),
+
+dimension_rows AS (
+  SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
+    'token_classes' AS dimension, token_class AS dimension_key
+  FROM scoped
+  UNION ALL
+  SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
+    'usage_types', usage_type
+  FROM scoped
+  UNION ALL
+  SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
+    'resources', coalesce(resource_id, '(no resource id)')
+  FROM scoped
+  UNION ALL
+  SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
+    'regions', coalesce(region_id, '(no region)')
+  FROM scoped
+  {{#each tag_keys}}
+  UNION ALL
+  SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
+    'tags', {{str (concat this "=")}} || tag_{{@index}}
+  FROM scoped
+  WHERE tag_{{@index}} IS NOT NULL
+  {{/each}}
+),
+
+dimension_totals AS (
+  SELECT
+    finding_ref,
+    dimension,
+    dimension_key,
+    sum(CASE WHEN in_recent THEN cost ELSE 0.0 END) AS recent_cost,
+    sum(CASE WHEN in_baseline THEN cost ELSE 0.0 END) AS baseline_cost,
+    sum(CASE WHEN in_recent THEN tokens ELSE 0.0 END) AS recent_tokens,
+    sum(CASE WHEN in_recent AND token_class = 'input' THEN tokens ELSE 0.0 END) AS recent_uncached_input_tokens,
+    max(rank_by) AS rank_by,
+    max(recent_days) AS recent_days,
+    max(baseline_days) AS baseline_days
+  FROM dimension_rows
+  GROUP BY finding_ref, dimension, dimension_key
+),
+
+ranked AS (
+  SELECT
+    *,
+    row_number() OVER (
+      PARTITION BY finding_ref, dimension
+      ORDER BY
+        CASE WHEN rank_by = 'uncached_input' THEN recent_uncached_input_tokens
+          ELSE recent_cost / recent_days - baseline_cost / baseline_days END DESC,
+        dimension_key
+    ) AS position
+  FROM dimension_totals
+),
+
+series AS (
+  -- Daily cost and prompt tokens over the series days (days without charges are filled in by the caller).
+  SELECT
+    finding_ref,
+    'series' AS dimension,
+    CAST(day AS VARCHAR) AS dimension_key,
+    sum(cost) AS recent_cost,
+    0.0 AS baseline_cost,
+    sum(CASE WHEN token_class IN ('input', 'cache_read', 'cache_write', 'cache_write_1h') THEN tokens ELSE 0.0 END)
+      AS recent_tokens,
+    sum(CASE WHEN token_class = 'cache_read' THEN tokens ELSE 0.0 END) AS recent_cache_read_tokens
+  FROM scoped
+  WHERE in_series
+  GROUP BY finding_ref, day
+),
+
+compute_spend AS (
+  SELECT
+    flagged.finding_ref,
+    'compute' AS dimension,
+    'compute' AS dimension_key,
+    sum(CASE WHEN compute.day BETWEEN flagged.recent_start AND flagged.recent_end THEN compute.cost ELSE 0.0 END)
+      AS recent_cost,
+    sum(CASE WHEN compute.day BETWEEN flagged.baseline_start AND flagged.baseline_end THEN compute.cost ELSE 0.0 END)
+      AS baseline_cost,
+    0.0 AS recent_tokens,
+    0.0 AS recent_cache_read_tokens
+  FROM flagged
+  JOIN {{compute}} AS compute ON compute.account_id = flagged.account_id
+  WHERE compute.day BETWEEN flagged.baseline_start AND flagged.recent_end
+  GROUP BY flagged.finding_ref
+)
+
+SELECT finding_ref, dimension, dimension_key, recent_cost, baseline_cost, recent_tokens,
+  0.0 AS recent_cache_read_tokens
+FROM ranked
+WHERE position <= {{int top_n}} OR dimension = 'token_classes'
+UNION ALL
+SELECT finding_ref, dimension, dimension_key, recent_cost, baseline_cost, recent_tokens, recent_cache_read_tokens
+FROM series
+UNION ALL
+SELECT finding_ref, dimension, dimension_key, recent_cost, baseline_cost, recent_tokens, recent_cache_read_tokens
+FROM compute_spend
