@@ -30,6 +30,15 @@ export class UpstreamError extends SentinelError {}
 /** A signed answer link that cannot be honoured (tampered, expired, wrong case, old epoch). */
 export class InvalidAnswerLinkError extends SentinelError {}
 
+/** The mail provider refused an address for good (SES rejection, outbox refuse list): do not retry. */
+export class PermanentRejectionError extends SentinelError {
+  readonly addresses: string[];
+  constructor(addresses: string[], message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super(message, options);
+    this.addresses = addresses;
+  }
+}
+
 export function exitCodeFor(error: unknown): number {
   if (error instanceof BadInputError || error instanceof ConfigError) return 2;
   if (error instanceof StaleDataError) return 3;

@@ -48,9 +48,14 @@ export interface MessageData {
   generatedAt: string; // ISO time
   recipient: { to: string[]; cc: string[] };
   followUpHours: number;
+  /** Owner alert, reminder, escalation: the cases reported. A digest lists `digest.escalated` instead. */
   sections: CaseSection[];
+  /** Who the copy names as FinOps and the escalation list (`notify.finops`, `notify.escalation`). */
+  contacts?: { finops: string; escalation: string[] };
   /** finops-digest only. */
   digest?: {
+    /** When the previous digest went out (null: the first digest). */
+    since?: string | null;
     stateCounts: Record<string, number>;
     changes: {
       caseKey: string;

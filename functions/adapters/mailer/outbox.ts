@@ -1,0 +1,119 @@
+/**
+ * Mailer on a local directory (SPEC §7): per message `<message_id>.eml` (written create-only, so a
+ * message is delivered exactly once locally), `.html` and `.txt` for reading, and `index.html`
+ * listing every message. Addresses in a refuse list are rejected permanently, like SES would, so
+ * the refused-address path can be exercised without AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { UpstreamError } from '../../core/errors.js';
+import type { Mailer, OutgoingMessage, SendResult } from '../../core/ports.js';
+import { PermanentRejectionError } from './errors.js';
+import { assertSafeMessage, buildEml, messageIdHeader, parseEmlHeaders } from './mime.js';
+
+export interface OutboxMailerOptions {
+  /** Addresses to refuse (case-insensitive). Default: `SENTINEL_OUTBOX_REFUSE`, a comma list. */
+  refuse?: Iterable<string>;
+  /** Date header time; defaults to the wall clock (adapters may read it, core may not). */
+  now?: () => Date;
+}
+
+export function refuseListFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.SENTINEL_OUTBOX_REFUSE ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+export class OutboxMailer implements Mailer {
+  readonly dir: string;
+  private readonly refused: Set<string>;
+  private readonly now: () => Date;
+
+  constructor(dir: string, options: OutboxMailerOptions = {}) {
+    this.dir = resolve(dir);
+    this.refused = new Set([...(options.refuse ?? refuseListFromEnv())].map((a) => a.toLowerCase()));
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async send(message: OutgoingMessage): Promise<SendResult> {
+    assertSafeMessage(message);
+    const refused = [...message.to, ...message.cc].filter((a) => this.refused.has(a.toLowerCase()));
+    if (refused.length > 0) {
+      throw new PermanentRejectionError(refused, `outbox refused ${refused.join(', ')} (refuse list)`, {
+        hint: 'the address is in SENTINEL_OUTBOX_REFUSE or the mailer refuse option',
+      });
+    }
+    const providerMessageId = messageIdHeader(message).slice(1, -1);
+    const base = join(this.dir, message.messageId);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      // Readable copies first: a crash after them but before the .eml leaves the message unsent.
+      await writeFile(`${base}.html`, message.html, 'utf8');
+      await writeFile(`${base}.txt`, message.text, 'utf8');
+      try {
+        await writeFile(`${base}.eml`, buildEml(message, this.now()), { encoding: 'utf8', flag: 'wx' });
+      } catch (error) {
+        // Already in the outbox: this is a retry of a delivered message.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { providerMessageId };
+        throw error;
+      }
+      await this.writeIndex();
+    } catch (error) {
+      throw new UpstreamError(`cannot write message ${message.messageId} to the outbox ${this.dir}`, {
+        cause: error,
+      });
+    }
+    return { providerMessageId };
+  }
+
+  /** Rebuilds index.html from the .eml files, newest first. */
+  async writeIndex(): Promise<void> {
+    const names = (await readdir(this.dir)).filter((n) => n.endsWith('.eml'));
+    const entries = await Promise.all(
+      names.map(async (name) => {
+        const headers = parseEmlHeaders(await readFile(join(this.dir, name), 'utf8'));
+        const date = headers.get('date') ?? '';
+        return {
+          id: name.slice(0, -'.eml'.length),
+          to: headers.get('to') ?? '',
+          cc: headers.get('cc') ?? '',
+          subject: headers.get('subject') ?? '',
+          kind: headers.get('x-sentinel-kind') ?? '',
+          caseKeys: headers.get('x-sentinel-case-keys') ?? '',
+          date,
+          time: Date.parse(date) || 0,
+        };
+      }),
+    );
+    entries.sort((a, b) => b.time - a.time || a.id.localeCompare(b.id));
+    const rows = entries
+      .map(
+        (e) =>
+          `<tr><td>${esc(e.date)}</td><td>${esc(e.kind)}</td><td>${esc(e.to)}</td><td>${esc(e.cc)}</td>` +
+          `<td><a href="${esc(encodeURIComponent(e.id))}.html">${esc(e.subject)}</a></td>` +
+          `<td><code>${esc(e.caseKeys)}</code></td>` +
+          `<td><a href="${esc(encodeURIComponent(e.id))}.txt">text</a> · <a href="${esc(encodeURIComponent(e.id))}.eml">eml</a></td></tr>`,
+      )
+      .join('\n');
+    const html = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ai-spend-sentinel outbox</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#1f2933}table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #d9e2ec;padding:6px 8px;text-align:left;vertical-align:top;font-size:14px}
+th{background:#f0f4f8}code{font-size:12px}</style></head>
+<body><h1>Outbox</h1><p>${entries.length} message${entries.length === 1 ? '' : 's'}, newest first.</p>
+<table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Cc</th><th>Subject</th><th>Cases</th><th>Files</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table></body></html>
+`;
+    const temp = join(this.dir, `.index.${randomUUID()}.tmp`);
+    await writeFile(temp, html, 'utf8');
+    await rename(temp, join(this.dir, 'index.html'));
+  }
+}
+
+function esc(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,22 @@
+/** EventBridge vocabulary (SPEC §10): every bus adapter publishes with this source and these types. */
+
+export const EVENT_SOURCE = 'ai-spend-sentinel';
+
+export const EVENT_DETAIL_TYPES = [
+  'Finding Detected',
+  'Case Opened',
+  'Case Updated',
+  'Case Reminded',
+  'Case Escalated',
+  'Case Acknowledged',
+  'Case Resolved',
+  'Case Suppressed',
+  'Detection Run Completed',
+  'Data Stale',
+  'Run Failed',
+] as const;
+
+export type EventDetailType = (typeof EVENT_DETAIL_TYPES)[number];
+
+export const isEventDetailType = (value: string): value is EventDetailType =>
+  (EVENT_DETAIL_TYPES as readonly string[]).includes(value);

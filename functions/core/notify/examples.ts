@@ -1,0 +1,426 @@
+/**
+ * Built-in example data for every message kind (`sentinel render` without --input, the email
+ * preview and the template tests). The numbers are SPEC §14's reference cases.
+ */
+import type { Breakdown, Finding, IsoDate, SeriesPoint } from '../types.js';
+import { buildAnswerActions } from './answer-links.js';
+import type { CaseSection, MessageData, MessageKind } from './message-model.js';
+
+const AS_OF = '2026-03-01';
+const GENERATED_AT = '2026-03-03T06:00:00.000Z';
+const FIRST_ALERT_AT = '2026-03-03T06:00:00.000Z';
+const EXAMPLE_OUT = './sentinel-out';
+const HOUR_MS = 3_600_000;
+
+function addDays(day: IsoDate, days: number): IsoDate {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+const cents = (n: number): number => Math.round(n * 100) / 100;
+
+/** `days` values around `mean` with a little day-to-day noise whose sum is exactly days × mean. */
+function noisyDays(days: number, mean: number, spread: number): number[] {
+  const values = Array.from({ length: days }, (_, i) => cents(mean + spread * Math.sin(i * 1.7 + 0.4)));
+  const drift = cents(mean * days - values.reduce((a, b) => a + b, 0));
+  values[days - 1] = cents((values[days - 1] ?? mean) + drift);
+  return values;
+}
+
+const meanOf = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const populationStddev = (xs: number[]): number => {
+  const m = meanOf(xs);
+  return Math.sqrt(meanOf(xs.map((x) => (x - m) ** 2)));
+};
+
+function emptyBreakdown(): Breakdown {
+  return { token_classes: [], usage_types: [], resources: [], regions: [], tags: [] };
+}
+
+/** SPEC §14 runaway: $7.32/day for 23 days, then three days averaging $132.05/day. */
+export function exampleRunawayFinding(): Finding {
+  const recentStart = addDays(AS_OF, -2);
+  const baselineStart = addDays(AS_OF, -29);
+  const baselineEnd = addDays(AS_OF, -7);
+  const baseline = noisyDays(23, 7.32, 0.41);
+  const guard = [7.05, 7.61, 7.48, 7.9];
+  const recent = [128.4, 131.95, 135.8];
+  const costs = [...baseline, ...guard, ...recent];
+  const series: SeriesPoint[] = costs.map((cost_usd, i) => ({
+    date: addDays(baselineStart, i),
+    cost_usd,
+    hit_ratio: null,
+  }));
+  const baselineAvg = 7.32;
+  const recentAvg = 132.05;
+  const stddev = populationStddev(baseline);
+  const excess = recentAvg - baselineAvg;
+  const account = '111111111111';
+  return {
+    finding_id: 'f3c1a9e07b2d4c58',
+    case_key: '9a41d3c7e2b85f10',
+    detector: 'runaway-inference',
+    kind: 'runaway',
+    as_of: AS_OF,
+    recent_start: recentStart,
+    recent_end: AS_OF,
+    baseline_start: baselineStart,
+    baseline_end: baselineEnd,
+    account_id: account,
+    account_name: 'Checkout Prod',
+    model: null,
+    severity: 'high',
+    recent_avg_daily_usd: recentAvg,
+    baseline_avg_daily_usd: baselineAvg,
+    baseline_stddev_usd: stddev,
+    spike_ratio: recentAvg / baselineAvg,
+    sigma: excess / stddev,
+    excess_daily_usd: excess,
+    projected_30d_excess_usd: 30 * excess,
+    started_on: recentStart,
+    diagnosis: 'output tokens rose 63× while input rose 3.6×: a generation loop',
+    cache_hit_ratio: null,
+    baseline_cache_hit_ratio: null,
+    uncached_input_cost_usd: null,
+    avoidable_cost_usd: null,
+    input_tokens: 10_560_000,
+    cache_read_tokens: 10_180_000,
+    cache_write_tokens: 0,
+    output_tokens: 13_530_000,
+    compute_recent_avg_daily_usd: 41.2,
+    compute_baseline_avg_daily_usd: 40.85,
+    series,
+    breakdown: {
+      token_classes: [
+        { key: 'output', recent_cost_usd: 338.25, baseline_cost_usd: 41.4, recent_tokens: 13_530_000 },
+        { key: 'input', recent_cost_usd: 52.8, baseline_cost_usd: 112.7, recent_tokens: 10_560_000 },
+        { key: 'cache_read', recent_cost_usd: 5.1, baseline_cost_usd: 14.26, recent_tokens: 10_180_000 },
+      ],
+      usage_types: [
+        {
+          key: 'USE1-Claude4.6Opus-output-tokens-cross-region-global',
+          recent_cost_usd: 338.25,
+          baseline_cost_usd: 41.4,
+          recent_tokens: 13_530_000,
+        },
+        {
+          key: 'USE1-Claude4.6Opus-input-tokens-cross-region-global',
+          recent_cost_usd: 52.8,
+          baseline_cost_usd: 112.7,
+          recent_tokens: 10_560_000,
+        },
+      ],
+      resources: [
+        {
+          key: `arn:aws:bedrock:us-east-1:${account}:inference-profile/global.anthropic.claude-opus-4-6-v1`,
+          recent_cost_usd: 391.05,
+          baseline_cost_usd: 154.1,
+          recent_tokens: 34_270_000,
+        },
+      ],
+      regions: [
+        { key: 'us-east-1', recent_cost_usd: 396.15, baseline_cost_usd: 168.36, recent_tokens: 34_270_000 },
+      ],
+      tags: [
+        {
+          key: 'agent-run-id=nightly-triage-7f3a',
+          recent_cost_usd: 371.9,
+          baseline_cost_usd: 0,
+          recent_tokens: 31_020_000,
+        },
+        {
+          key: 'agent-run-id=support-summarizer',
+          recent_cost_usd: 24.25,
+          baseline_cost_usd: 168.36,
+          recent_tokens: 3_250_000,
+        },
+      ],
+    },
+    data_through: AS_OF,
+    run_id: 'run-20260303T060000Z',
+  };
+}
+
+/**
+ * SPEC §14 cache incident, regional Claude Opus 4.6: 6.47 B uncached input, 1.67 B cache read,
+ * 101 M cache write, 25 M output tokens in the 7-day window against a 0.90 baseline hit ratio.
+ */
+export function exampleCacheMissFinding(): Finding {
+  const recentStart = addDays(AS_OF, -6);
+  const baselineStart = addDays(AS_OF, -34);
+  const baselineEnd = addDays(AS_OF, -7);
+  const input = 6.47e9;
+  const cacheRead = 1.67e9;
+  const cacheWrite = 101e6;
+  const output = 25e6;
+  const inputCost = 35_585.0;
+  const cacheReadCost = 918.5;
+  const cacheWriteCost = 694.375;
+  const outputCost = 687.5;
+  const promptTokens = input + cacheWrite + cacheRead;
+  const hitRatio = cacheRead / promptTokens;
+  const baselineHit = 0.9;
+  const priceGapPerToken = 5.5e-6 - 0.55e-6;
+  const avoidable = baselineHit * promptTokens * priceGapPerToken - cacheRead * priceGapPerToken;
+  const recentPromptCost = inputCost + cacheReadCost + cacheWriteCost;
+  const baselineDaily = 1_232.4;
+  // 23 baseline-window days shown (the chart's 30 days), then the 7-day drop.
+  const before = noisyDays(23, baselineDaily, 64);
+  const after = noisyDays(7, recentPromptCost / 7, 210);
+  const hitsBefore = noisyDays(23, 0.9, 0.015).map((h) => Math.min(0.95, h));
+  const hitsAfter = [0.24, 0.21, 0.19, 0.2, 0.2, 0.2, 0.19];
+  const firstShown = addDays(AS_OF, -29);
+  const series: SeriesPoint[] = [...before, ...after].map((cost_usd, i) => ({
+    date: addDays(firstShown, i),
+    cost_usd,
+    hit_ratio: i < 23 ? (hitsBefore[i] ?? 0.9) : (hitsAfter[i - 23] ?? 0.2),
+  }));
+  const account = '222222222222';
+  const breakdown = emptyBreakdown();
+  breakdown.token_classes = [
+    { key: 'input', recent_cost_usd: inputCost, baseline_cost_usd: 13_842.1, recent_tokens: input },
+    {
+      key: 'cache_read',
+      recent_cost_usd: cacheReadCost,
+      baseline_cost_usd: 16_104.2,
+      recent_tokens: cacheRead,
+    },
+    {
+      key: 'cache_write',
+      recent_cost_usd: cacheWriteCost,
+      baseline_cost_usd: 2_560.9,
+      recent_tokens: cacheWrite,
+    },
+    { key: 'output', recent_cost_usd: outputCost, baseline_cost_usd: 2_640.0, recent_tokens: output },
+  ];
+  breakdown.usage_types = [
+    {
+      key: 'USE1-Claude4.6Opus-input-tokens',
+      recent_cost_usd: inputCost,
+      baseline_cost_usd: 13_842.1,
+      recent_tokens: input,
+    },
+  ];
+  breakdown.resources = [
+    {
+      key: `arn:aws:bedrock:us-east-1:${account}:inference-profile/us.anthropic.claude-opus-4-6-v1`,
+      recent_cost_usd: 33_110.0,
+      baseline_cost_usd: 12_020.4,
+      recent_tokens: 6.02e9,
+    },
+    {
+      key: 'arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-opus-4-6-v1',
+      recent_cost_usd: 2_475.0,
+      baseline_cost_usd: 1_821.7,
+      recent_tokens: 0.45e9,
+    },
+  ];
+  breakdown.regions = [
+    { key: 'us-east-1', recent_cost_usd: inputCost, baseline_cost_usd: 13_842.1, recent_tokens: input },
+  ];
+  breakdown.tags = [
+    {
+      key: 'agent-run-id=research-assistant-proxy',
+      recent_cost_usd: 32_670.0,
+      baseline_cost_usd: 11_430.0,
+      recent_tokens: 5.94e9,
+    },
+  ];
+  return {
+    finding_id: '5be20d7c91a3f644',
+    case_key: 'c07e5f2a8d194b36',
+    detector: 'cache-miss',
+    kind: 'cache-regression',
+    as_of: AS_OF,
+    recent_start: recentStart,
+    recent_end: AS_OF,
+    baseline_start: baselineStart,
+    baseline_end: baselineEnd,
+    account_id: account,
+    account_name: 'Data Science Sandbox',
+    model: 'Claude4.6Opus',
+    severity: 'critical',
+    recent_avg_daily_usd: recentPromptCost / 7,
+    baseline_avg_daily_usd: baselineDaily,
+    baseline_stddev_usd: null,
+    spike_ratio: null,
+    sigma: null,
+    excess_daily_usd: avoidable / 7,
+    projected_30d_excess_usd: (avoidable * 30) / 7,
+    started_on: null,
+    diagnosis:
+      'uncached input tokens rose 4.2× while cache reads fell 80%: prompts stopped hitting the cache',
+    cache_hit_ratio: hitRatio,
+    baseline_cache_hit_ratio: baselineHit,
+    uncached_input_cost_usd: inputCost,
+    avoidable_cost_usd: avoidable,
+    input_tokens: input,
+    cache_read_tokens: cacheRead,
+    cache_write_tokens: cacheWrite,
+    output_tokens: output,
+    compute_recent_avg_daily_usd: 212.4,
+    compute_baseline_avg_daily_usd: 208.9,
+    series,
+    breakdown,
+    data_through: AS_OF,
+    run_id: 'run-20260303T060000Z',
+  };
+}
+
+function section(finding: Finding, overrides: Partial<CaseSection> = {}): CaseSection {
+  const notifiedAt = overrides.notifiedAt ?? FIRST_ALERT_AT;
+  return {
+    caseKey: finding.case_key,
+    epoch: 1,
+    state: 'open',
+    accountId: finding.account_id,
+    accountName: finding.account_name,
+    team: 'payments',
+    ownerEmail: 'dana.owner@example.com',
+    routed: true,
+    detector: finding.detector,
+    kind: finding.kind,
+    finding,
+    firstAsOf: finding.as_of,
+    daysAbove: finding.started_on ? 3 : null,
+    peakSeverity: finding.severity,
+    severityRaised: false,
+    notifiedAt,
+    deadline: new Date(Date.parse(GENERATED_AT) + 48 * HOUR_MS).toISOString(),
+    answers: [],
+    actions: buildAnswerActions({
+      caseKey: finding.case_key,
+      epoch: 1,
+      ackBaseUrl: null,
+      expiresAt: new Date(Date.parse(GENERATED_AT) + 14 * 24 * HOUR_MS),
+      out: EXAMPLE_OUT,
+    }),
+    ...overrides,
+  };
+}
+
+const contacts = { finops: 'finops@example.com', escalation: ['finops-escalation@example.com'] };
+
+export function exampleMessage(kind: MessageKind): MessageData {
+  const runaway = exampleRunawayFinding();
+  const cache = exampleCacheMissFinding();
+  const base = { generatedAt: GENERATED_AT, followUpHours: 48, contacts };
+  const later = (hours: number) => new Date(Date.parse(GENERATED_AT) + hours * HOUR_MS).toISOString();
+  switch (kind) {
+    case 'owner-alert':
+      return {
+        ...base,
+        kind,
+        recipient: { to: ['dana.owner@example.com'], cc: ['payments-leads@example.com'] },
+        sections: [
+          section(runaway),
+          section(cache, {
+            team: 'data-science',
+            severityRaised: true,
+            notifiedAt: '2026-03-02T06:00:00.000Z',
+            deadline: '2026-03-04T06:00:00.000Z',
+          }),
+        ],
+      };
+    case 'reminder':
+      return {
+        ...base,
+        kind,
+        generatedAt: later(48),
+        recipient: {
+          to: ['dana.owner@example.com'],
+          cc: ['finops@example.com', 'payments-leads@example.com'],
+        },
+        sections: [
+          section(runaway, { state: 'reminded', deadline: later(96) }),
+          section(cache, { state: 'reminded', team: 'data-science', deadline: later(96) }),
+        ],
+      };
+    case 'escalation':
+      return {
+        ...base,
+        kind,
+        generatedAt: later(96),
+        recipient: {
+          to: ['finops-escalation@example.com'],
+          cc: ['dana.owner@example.com', 'finops@example.com'],
+        },
+        sections: [
+          section(runaway, { state: 'escalated', deadline: null }),
+          section(cache, { state: 'escalated', team: 'data-science', deadline: null }),
+        ],
+      };
+    case 'finops-digest': {
+      const escalated = [
+        section(runaway, { state: 'escalated', deadline: null }),
+        section(cache, {
+          state: 'escalated',
+          team: 'data-science',
+          deadline: null,
+          answers: [
+            {
+              answer: 'investigating',
+              at: '2026-03-04T09:12:00.000Z',
+              note: 'Looking at the proxy change from 23 Feb',
+              by: 'dana.owner@example.com',
+            },
+          ],
+        }),
+      ];
+      return {
+        ...base,
+        kind,
+        generatedAt: '2026-03-09T06:00:00.000Z',
+        recipient: { to: ['finops@example.com'], cc: [] },
+        sections: [],
+        digest: {
+          since: '2026-03-02T06:00:00.000Z',
+          stateCounts: { open: 1, escalated: 2, resolved: 3, suppressed: 1 },
+          changes: [
+            {
+              caseKey: runaway.case_key,
+              accountId: runaway.account_id,
+              accountName: runaway.account_name,
+              from: 'reminded',
+              to: 'escalated',
+              at: later(96),
+            },
+            {
+              caseKey: 'e4d2a0917c3b58f6',
+              accountId: '333333333333',
+              accountName: 'ML Research Lab',
+              from: null,
+              to: 'open',
+              at: '2026-03-09T06:00:00.000Z',
+            },
+            {
+              caseKey: '71b9c2e04f5a3d88',
+              accountId: '444444444444',
+              accountName: 'Search Platform',
+              from: 'acknowledged',
+              to: 'resolved',
+              at: '2026-03-05T14:30:00.000Z',
+            },
+          ],
+          unroutable: [
+            { accountId: '333333333333', accountName: 'ML Research Lab', caseKey: 'e4d2a0917c3b58f6' },
+          ],
+          refusedAddresses: [
+            {
+              address: 'former.owner@example.com',
+              caseKey: '71b9c2e04f5a3d88',
+              error: 'MessageRejected: address is on the account-level suppression list',
+            },
+          ],
+          failedMessages: [
+            {
+              messageId: '0d6c1f9a2b7e4c35',
+              kind: 'reminder',
+              error: 'TooManyRequestsException after 5 retries',
+            },
+          ],
+          escalated,
+        },
+      };
+    }
+  }
+}

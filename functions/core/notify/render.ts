@@ -1,0 +1,176 @@
+/**
+ * Renders a message (subject, HTML, text) from MessageData with the Handlebars templates in the
+ * package's `templates/` folder. Templates compile once, on first use. HTML escapes every value;
+ * the text part is compiled with noEscape so account names read as they are; the subject is
+ * one line.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import {
+  count,
+  date,
+  dateRange,
+  dateTime,
+  decimal,
+  headerSafe,
+  money,
+  percent,
+  ratio,
+  shortDate,
+  tokens,
+} from './format.js';
+import type { CaseSection, MessageData, MessageKind, RenderedMessage } from './message-model.js';
+import { messageView, sectionView } from './view.js';
+
+export const MESSAGE_KINDS: readonly MessageKind[] = [
+  'owner-alert',
+  'reminder',
+  'escalation',
+  'finops-digest',
+];
+
+export const isMessageKind = (value: string): value is MessageKind =>
+  (MESSAGE_KINDS as readonly string[]).includes(value);
+
+/** Handlebars helpers, by name; templates/README.md documents each. */
+export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
+  money: (v, digits) => money(v, typeof digits === 'number' ? digits : 2),
+  ratio: (v) => ratio(v),
+  percent: (v, digits) => percent(v, typeof digits === 'number' ? digits : 1),
+  tokens: (v) => tokens(v),
+  count: (v) => count(v),
+  /** A plain decimal, at most `digits` places, trailing zeros dropped: 0.2026453 → `0.20265`. */
+  decimal: (v, digits) => decimal(v, typeof digits === 'number' ? digits : 5),
+  date: (v) => date(v),
+  shortDate: (v) => shortDate(v),
+  dateTime: (v) => dateTime(v),
+  dateRange: (a, b) => dateRange(a, b),
+  eq: (a, b) => a === b,
+  gt: (a, b) => typeof a === 'number' && typeof b === 'number' && a > b,
+  and: (...args) => args.slice(0, -1).every(Boolean),
+  or: (...args) => args.slice(0, -1).some(Boolean),
+  not: (v) => !v,
+  concat: (...args) => args.slice(0, -1).map(String).join(''),
+  /** `{{plural n "day" "days"}}` → `3 days` */
+  plural: (n, one, many) => `${count(n)} ${n === 1 ? String(one) : String(many)}`,
+  join: (list, separator) =>
+    Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : '',
+  /** Pads on the right to a width (text tables). */
+  pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
+};
+
+/** The package root: the nearest folder above this file holding `templates/` and `package.json`. */
+export function findTemplatesDir(start: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = start;
+  for (;;) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, 'partials'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error(`cannot find the templates/ folder above ${start}`);
+    }
+    dir = parent;
+  }
+}
+
+interface CompiledMessage {
+  subject: Handlebars.TemplateDelegate;
+  html: Handlebars.TemplateDelegate;
+  text: Handlebars.TemplateDelegate;
+}
+
+export interface Renderer {
+  render(data: MessageData): RenderedMessage;
+}
+
+/** Builds a renderer over a templates folder (default: the package's own). */
+export function createRenderer(templatesDir: string = findTemplatesDir()): Renderer {
+  const htmlEnv = Handlebars.create();
+  const textEnv = Handlebars.create();
+  for (const env of [htmlEnv, textEnv]) {
+    for (const [name, fn] of Object.entries(HELPERS)) env.registerHelper(name, fn);
+  }
+  // Strict: a template that names a field the data lacks fails loudly instead of printing nothing.
+  const htmlOptions: CompileOptions = { strict: true };
+  const textOptions: CompileOptions = { strict: true, noEscape: true };
+
+  const partialsDir = join(templatesDir, 'partials');
+  for (const file of readdirSync(partialsDir)) {
+    const match = /^(.+)\.(html|text)\.hbs$/.exec(file);
+    if (!match) continue;
+    const [, name, part] = match as unknown as [string, string, 'html' | 'text'];
+    const source = readFileSync(join(partialsDir, file), 'utf8');
+    if (part === 'html') htmlEnv.registerPartial(name, htmlEnv.compile(source, htmlOptions));
+    else textEnv.registerPartial(name, textEnv.compile(source, textOptions));
+  }
+
+  const compiled = new Map<MessageKind, CompiledMessage>();
+  const templatesOf = (kind: MessageKind): CompiledMessage => {
+    let found = compiled.get(kind);
+    if (!found) {
+      const read = (suffix: string) => readFileSync(join(templatesDir, `${kind}.${suffix}.hbs`), 'utf8');
+      found = {
+        subject: textEnv.compile(read('subject'), textOptions),
+        html: htmlEnv.compile(read('html'), htmlOptions),
+        text: textEnv.compile(read('text'), textOptions),
+      };
+      compiled.set(kind, found);
+    }
+    return found;
+  };
+
+  return {
+    render(data: MessageData): RenderedMessage {
+      if (!isMessageKind(data.kind)) {
+        throw new Error(
+          `unknown message kind '${String(data.kind)}'; expected one of ${MESSAGE_KINDS.join(', ')}`,
+        );
+      }
+      if (data.kind === 'finops-digest' && !data.digest) {
+        throw new Error('a finops-digest needs its digest data (state counts, changes, escalated cases)');
+      }
+      const templates = templatesOf(data.kind);
+      const context = templateContext(data);
+      return {
+        subject: headerSafe(templates.subject(context)),
+        html: templates.html(context),
+        text: `${templates
+          .text(context)
+          .replace(/\n{3,}/g, '\n\n')
+          .trim()}\n`,
+      };
+    },
+  };
+}
+
+type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
+
+const withView = (section: CaseSection) => ({ ...section, view: sectionView(section) });
+
+/** What templates see: MessageData with `view` facts on the message and on each section. */
+export function templateContext(data: MessageData) {
+  const digest = data.digest;
+  return {
+    ...data,
+    contacts: data.contacts ?? { finops: 'FinOps', escalation: [] },
+    sections: data.sections.map(withView),
+    digest: digest
+      ? {
+          ...digest,
+          since: digest.since ?? null,
+          escalated: digest.escalated.map(withView),
+        }
+      : null,
+    view: messageView(data),
+  };
+}
+
+let defaultRenderer: Renderer | undefined;
+
+/** Renders with the package's templates (compiled on the first call). */
+export function renderMessage(data: MessageData): RenderedMessage {
+  defaultRenderer ??= createRenderer();
+  return defaultRenderer.render(data);
+}

@@ -1,0 +1,278 @@
+/**
+ * Facts derived from MessageData for the templates: chart geometry, the top tag and resource,
+ * whether compute stayed flat, per-day rates. Kept out of the templates so they only format, and
+ * so the HTML and text parts cannot disagree on a number.
+ */
+import type { BreakdownEntry, Finding, Severity } from '../types.js';
+import { daysInclusive, money, shortDate } from './format.js';
+import type { CaseSection, MessageData } from './message-model.js';
+
+export const CHART_HEIGHT_PX = 120;
+const TEXT_CHART_DAYS = 10;
+const TEXT_CHART_WIDTH = 30;
+
+const SEVERITY_ORDER: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
+const SEVERITY_COLOR: Record<Severity, string> = { critical: '#b42318', high: '#c4320a', medium: '#b54708' };
+
+export interface ChartBar {
+  date: string;
+  costUsd: number;
+  hitRatio: number | null;
+  /** Stacked cells, top to bottom: empty space, the part above baseline, the part up to baseline. */
+  spacePx: number;
+  excessPx: number;
+  basePx: number;
+  excessColor: string;
+  baseColor: string;
+  /** Cache-miss: a heat colour for the day's hit ratio (null on runaway). */
+  hitColor: string | null;
+  inRecent: boolean;
+}
+
+export interface ChartView {
+  bars: ChartBar[];
+  heightPx: number;
+  maxUsd: number;
+  firstDate: string;
+  middleDate: string;
+  lastDate: string;
+  /** First day of the trailing run of elevated days (above the band, or cache hit ratio down). */
+  elevatedSince: string | null;
+  /** One line per day of the last days, for the text part: `27 Feb  $128.40  ##########`. */
+  textLines: string[];
+}
+
+export interface RateEntry {
+  key: string;
+  /** For tags: `name` and `value` of `name=value`. */
+  name: string;
+  value: string;
+  recentCostUsd: number;
+  recentPerDay: number;
+  baselinePerDay: number;
+  recentTokens: number;
+}
+
+export interface SectionView {
+  severityLabel: string;
+  severityColor: string;
+  isRunaway: boolean;
+  isNewSpender: boolean;
+  isCacheMiss: boolean;
+  isCacheAbsent: boolean;
+  recentDays: number;
+  baselineDays: number;
+  /** Days the spend has run above the band: `daysAbove`, else the recent window. */
+  runningDays: number;
+  /** First day above the band: `started_on`, else the recent window's start. */
+  runningSince: string;
+  chart: ChartView;
+  topTag: RateEntry | null;
+  topResource: RateEntry | null;
+  topUsageType: RateEntry | null;
+  topRegion: RateEntry | null;
+  tokenClasses: RateEntry[];
+  /** Output tokens per input token in the recent window (null with no input tokens). */
+  outputPerInput: number | null;
+  compute: { recentPerDay: number; baselinePerDay: number; flat: boolean; known: boolean };
+  /** Cache-miss: baseline hit ratio minus the current one (null without a baseline). */
+  hitRatioDrop: number | null;
+  lastAnswer: CaseSection['answers'][number] | null;
+  hasAnswers: boolean;
+  /** true: answer buttons are signed links; false: `sentinel ack` command lines. */
+  hasLinks: boolean;
+}
+
+export interface MessageView {
+  maxSeverity: Severity;
+  maxSeverityLabel: string;
+  maxSeverityColor: string;
+  single: boolean;
+  caseCount: number;
+  anySeverityRaised: boolean;
+  /** Earliest first-alert time and deadline across the sections (null when none is set). */
+  firstNotifiedAt: string | null;
+  deadline: string | null;
+  /** `Acme (111111111111)` for one account, `3 accounts` for more. */
+  accountsLabel: string;
+  finops: string;
+  escalation: string[];
+  usesCommands: boolean;
+  digestStateRows: { state: string; count: number }[];
+  digestLiveCount: number;
+  digestHasIssues: boolean;
+}
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+function splitTag(key: string): { name: string; value: string } {
+  const at = key.indexOf('=');
+  return at === -1 ? { name: key, value: '' } : { name: key.slice(0, at), value: key.slice(at + 1) };
+}
+
+function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: number): RateEntry[] {
+  // Breakdown costs are window totals (SPEC §6); shown per day so the two windows compare.
+  return entries.map((e) => ({
+    key: e.key,
+    ...splitTag(e.key),
+    recentCostUsd: e.recent_cost_usd,
+    recentPerDay: e.recent_cost_usd / Math.max(recentDays, 1),
+    baselinePerDay: e.baseline_cost_usd / Math.max(baselineDays, 1),
+    recentTokens: e.recent_tokens,
+  }));
+}
+
+function chartOf(finding: Finding): ChartView {
+  const series = finding.series.slice(-30);
+  const maxUsd = Math.max(0, ...series.map((p) => p.cost_usd));
+  const scale = maxUsd > 0 ? CHART_HEIGHT_PX / maxUsd : 0;
+  const isRunaway = finding.detector === 'runaway-inference';
+  const band = finding.baseline_avg_daily_usd;
+  let elevatedSince: string | null = null;
+  const bars = series.map((p): ChartBar => {
+    const inRecent = p.date >= finding.recent_start && p.date <= finding.recent_end;
+    const heightPx = p.cost_usd > 0 ? Math.max(2, Math.round(p.cost_usd * scale)) : 0;
+    const elevated = isRunaway
+      ? finding.started_on !== null && p.date >= finding.started_on
+      : p.hit_ratio !== null &&
+        finding.baseline_cache_hit_ratio !== null &&
+        p.hit_ratio < finding.baseline_cache_hit_ratio - 0.1;
+    if (elevated) elevatedSince ??= p.date;
+    else elevatedSince = null;
+    let basePx = heightPx;
+    let excessPx = 0;
+    if (elevated || (!isRunaway && inRecent && finding.baseline_cache_hit_ratio === null)) {
+      // Runaway: the part above the baseline average is the excess; cache-miss: the whole bar.
+      const basePart = isRunaway ? Math.min(heightPx, Math.round(Math.max(band, 0) * scale)) : 0;
+      basePx = basePart;
+      excessPx = heightPx - basePart;
+    }
+    return {
+      date: p.date,
+      costUsd: p.cost_usd,
+      hitRatio: p.hit_ratio,
+      spacePx: CHART_HEIGHT_PX - heightPx,
+      excessPx,
+      basePx,
+      excessColor: '#d92d20',
+      baseColor: inRecent ? '#98a2b3' : '#84caff',
+      hitColor:
+        p.hit_ratio === null
+          ? null
+          : p.hit_ratio >= 0.7
+            ? '#12b76a'
+            : p.hit_ratio >= 0.4
+              ? '#f79009'
+              : '#f04438',
+      inRecent,
+    };
+  });
+  const last = series.slice(-TEXT_CHART_DAYS);
+  const textLines = last.map((p) => {
+    const width = maxUsd > 0 ? Math.round((p.cost_usd / maxUsd) * TEXT_CHART_WIDTH) : 0;
+    const hit = p.hit_ratio === null ? '' : `  hit ${(p.hit_ratio * 100).toFixed(0)}%`;
+    return `${shortDate(p.date).padEnd(7)}${money(p.cost_usd).padStart(12)}  ${'#'.repeat(width)}${hit}`;
+  });
+  return {
+    bars,
+    heightPx: CHART_HEIGHT_PX,
+    maxUsd,
+    firstDate: series[0]?.date ?? finding.as_of,
+    middleDate: series[Math.floor(series.length / 2)]?.date ?? finding.as_of,
+    lastDate: series[series.length - 1]?.date ?? finding.as_of,
+    elevatedSince,
+    textLines,
+  };
+}
+
+export function sectionView(section: CaseSection): SectionView {
+  const f = section.finding;
+  const recentDays = daysInclusive(f.recent_start, f.recent_end);
+  const baselineDays = daysInclusive(f.baseline_start, f.baseline_end);
+  const severity = f.severity;
+  const computeKnown =
+    Number.isFinite(f.compute_recent_avg_daily_usd) && Number.isFinite(f.compute_baseline_avg_daily_usd);
+  const computeDelta = Math.abs(f.compute_recent_avg_daily_usd - f.compute_baseline_avg_daily_usd);
+  const tags = rates(f.breakdown.tags, recentDays, baselineDays);
+  const resources = rates(f.breakdown.resources, recentDays, baselineDays);
+  const usageTypes = rates(f.breakdown.usage_types, recentDays, baselineDays);
+  const regions = rates(f.breakdown.regions, recentDays, baselineDays);
+  const lastAnswer = section.answers[section.answers.length - 1] ?? null;
+  return {
+    severityLabel: capitalize(severity),
+    severityColor: SEVERITY_COLOR[severity],
+    isRunaway: f.kind === 'runaway',
+    isNewSpender: f.kind === 'new-spender',
+    isCacheMiss: f.detector === 'cache-miss',
+    isCacheAbsent: f.kind === 'cache-absent',
+    recentDays,
+    baselineDays,
+    runningDays: section.daysAbove ?? recentDays,
+    runningSince: f.started_on ?? f.recent_start,
+    chart: chartOf(f),
+    topTag: tags[0] ?? null,
+    topResource: resources[0] ?? null,
+    topUsageType: usageTypes[0] ?? null,
+    topRegion: regions[0] ?? null,
+    tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays),
+    outputPerInput: f.input_tokens > 0 ? f.output_tokens / f.input_tokens : null,
+    compute: {
+      recentPerDay: f.compute_recent_avg_daily_usd,
+      baselinePerDay: f.compute_baseline_avg_daily_usd,
+      // Within 15% (or $1/day) counts as flat: organic growth moves compute with AI spend.
+      flat: computeKnown && computeDelta <= Math.max(0.15 * f.compute_baseline_avg_daily_usd, 1),
+      known: computeKnown && (f.compute_recent_avg_daily_usd > 0 || f.compute_baseline_avg_daily_usd > 0),
+    },
+    hitRatioDrop:
+      f.baseline_cache_hit_ratio !== null && f.cache_hit_ratio !== null
+        ? f.baseline_cache_hit_ratio - f.cache_hit_ratio
+        : null,
+    lastAnswer,
+    hasAnswers: section.answers.length > 0,
+    hasLinks: section.actions.length > 0 && section.actions.every((a) => a.url !== null),
+  };
+}
+
+const STATE_ORDER = ['open', 'acknowledged', 'reminded', 'escalated', 'resolved', 'suppressed'];
+const LIVE_STATES = new Set(['open', 'acknowledged', 'reminded', 'escalated']);
+
+export function messageView(data: MessageData): MessageView {
+  const cases = data.kind === 'finops-digest' ? (data.digest?.escalated ?? []) : data.sections;
+  const maxSeverity = cases.reduce<Severity>(
+    (max, s) => (SEVERITY_ORDER[s.peakSeverity] > SEVERITY_ORDER[max] ? s.peakSeverity : max),
+    'medium',
+  );
+  const earliest = (values: (string | null)[]): string | null =>
+    values.filter((v): v is string => typeof v === 'string').sort()[0] ?? null;
+  const accounts = new Map(cases.map((s) => [s.accountId, s.accountName]));
+  const [onlyId, onlyName] = [...accounts][0] ?? ['', ''];
+  const counts = data.digest?.stateCounts ?? {};
+  const stateRows = [
+    ...STATE_ORDER.filter((s) => s in counts),
+    ...Object.keys(counts)
+      .filter((s) => !STATE_ORDER.includes(s))
+      .sort(),
+  ].map((state) => ({ state, count: counts[state] ?? 0 }));
+  const digest = data.digest;
+  return {
+    maxSeverity,
+    maxSeverityLabel: capitalize(maxSeverity),
+    maxSeverityColor: SEVERITY_COLOR[maxSeverity],
+    single: cases.length === 1,
+    caseCount: cases.length,
+    anySeverityRaised: cases.some((s) => s.severityRaised),
+    firstNotifiedAt: earliest(cases.map((s) => s.notifiedAt)),
+    deadline: earliest(cases.map((s) => s.deadline)),
+    accountsLabel: accounts.size === 1 ? `${onlyName || onlyId} (${onlyId})` : `${accounts.size} accounts`,
+    finops: data.contacts?.finops ?? 'FinOps',
+    escalation: data.contacts?.escalation ?? [],
+    usesCommands: cases.some((s) => s.actions.some((a) => a.url === null)),
+    digestStateRows: stateRows,
+    digestLiveCount: stateRows.filter((r) => LIVE_STATES.has(r.state)).reduce((n, r) => n + r.count, 0),
+    digestHasIssues:
+      (digest?.unroutable.length ?? 0) +
+        (digest?.refusedAddresses.length ?? 0) +
+        (digest?.failedMessages.length ?? 0) >
+      0,
+  };
+}
