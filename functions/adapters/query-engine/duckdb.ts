@@ -71,6 +71,17 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
   }
 
+  /** Files matching a glob pattern (DuckDB's own glob, so patterns mean the same as in read_parquet). */
+  async glob(pattern: string): Promise<string[]> {
+    const reader = await this.connection.runAndReadAll(
+      `SELECT file FROM glob('${pattern.replace(/'/g, "''")}')`,
+    );
+    return reader
+      .getRowObjectsJson()
+      .map((r) => String(r.file))
+      .sort();
+  }
+
   stats(): QueryStats {
     return { ...this.counters, queryIds: [...this.counters.queryIds] };
   }

@@ -1,0 +1,412 @@
+/**
+ * One detection run over a set of as-of days (SPEC §3–§7): coverage and staleness, staging once,
+ * both detectors over every as-of day in one pass, context for what fired, finding records, and
+ * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
+ */
+import type { SentinelConfig } from '../config.js';
+import type { Logger } from '../log.js';
+import type { BlobStore, Clock, QueryEngine, Row } from '../ports.js';
+import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
+import type { DetectRequest, DetectResult, SkippedDay } from './contract.js';
+import {
+  cacheDiagnosis,
+  caseKey,
+  denseSeries,
+  emptyBreakdown,
+  findingId,
+  runawayDiagnosis,
+  runawayNumbers,
+  severityOf,
+  startedOn,
+  tokenSums,
+} from './findings.js';
+import { asOfWindows, coveredBaselineDays, type DataWindow, dataWindow, windowsOf } from './plan.js';
+import {
+  COMPUTE_TABLE,
+  type ContextRequest,
+  computeSql,
+  contextSql,
+  coverageSql,
+  detectorSql,
+  type FocusTable,
+  SERIES_DAYS,
+  STAGED_TABLE,
+  seriesStart,
+  stagingSql,
+} from './statements.js';
+
+export interface DetectPorts {
+  engine: QueryEngine;
+  focus: FocusTable;
+  store: BlobStore;
+  clock: Clock;
+  log: Logger;
+}
+
+export const findingsKey = (detector: DetectorId, asOf: IsoDate): string =>
+  `findings/detector=${detector}/as_of=${asOf}/findings.jsonl`;
+
+interface Coverage {
+  firstChargeDay: IsoDate | null;
+  lastChargeDay: IsoDate | null;
+  rowCount: number;
+  nullAccountRows: number;
+  nullCostRows: number;
+}
+
+const num = (v: unknown): number =>
+  typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export async function runDetection(
+  ports: DetectPorts,
+  config: SentinelConfig,
+  request: DetectRequest,
+): Promise<DetectResult> {
+  const { engine, focus, log } = ports;
+  const asOfDays = [...request.asOfDays].sort();
+  const result: DetectResult = {
+    findings: [],
+    evaluatedDays: [],
+    staleDays: [],
+    skippedDays: [],
+    dataThrough: null,
+    firstCoveredDay: null,
+    recurringCandidates: 0,
+    unpricedCandidates: 0,
+    warnings: [],
+  };
+  if (asOfDays.length === 0 || request.detectors.length === 0) return result;
+  const warn = (message: string) => {
+    result.warnings.push(message);
+    log.warn(message);
+  };
+
+  const window = dataWindow(request.detectors, config, asOfDays);
+  const coverage = await readCoverage(engine, focus, config, window);
+  result.dataThrough = coverage.lastChargeDay;
+  result.firstCoveredDay =
+    coverage.firstChargeDay && coverage.firstChargeDay > window.start ? coverage.firstChargeDay : null;
+  if (coverage.nullAccountRows > 0) {
+    warn(`${coverage.nullAccountRows} rows with a NULL subaccountid were skipped`);
+  }
+  if (coverage.nullCostRows > 0) {
+    warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
+  }
+
+  const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
+  result.staleDays = asOfDays.filter((d) => !evaluated.includes(d));
+  result.evaluatedDays = evaluated;
+  if (evaluated.length === 0) return result;
+
+  // Days whose runaway baseline the export does not cover well enough are skipped, not guessed.
+  const detectorDays = new Map<DetectorId, IsoDate[]>();
+  for (const detector of request.detectors) {
+    let days = evaluated;
+    if (detector === 'runaway-inference' && result.firstCoveredDay) {
+      const minDays = config.detectors['runaway-inference'].min_baseline_days;
+      const windows = windowsOf(detector, config);
+      const skipped: SkippedDay[] = days
+        .filter((d) => coveredBaselineDays(windows, d, result.firstCoveredDay!) < minDays)
+        .map((d) => ({
+          detector,
+          as_of: d,
+          reason: `the export starts ${result.firstCoveredDay}: fewer than ${minDays} baseline days covered`,
+        }));
+      result.skippedDays.push(...skipped);
+      days = days.filter((d) => !skipped.some((s) => s.as_of === d));
+    }
+    detectorDays.set(detector, days);
+  }
+
+  const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
+  if (engine.dialect === 'duckdb') {
+    await engine.execute(
+      `CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS\n${stagingSql(focus, config, evaluatedWindow, true)}`,
+      { label: 'staging' },
+    );
+    await engine.execute(
+      `CREATE OR REPLACE TEMP TABLE ${COMPUTE_TABLE} AS\n${computeSql(focus, config, evaluatedWindow)}`,
+      { label: 'compute staging' },
+    );
+    await warnUnknownUnits(engine, warn);
+  }
+
+  const candidates: Candidate[] = [];
+  for (const detector of request.detectors) {
+    const days = detectorDays.get(detector) ?? [];
+    if (days.length === 0) continue;
+    const sql = detectorSql(detector, focus, config, {
+      asOfStart: days[0]!,
+      asOfEnd: days[days.length - 1]!,
+      firstCoveredDay: result.firstCoveredDay,
+      recurringExemptAccounts: request.recurringExemptionOff,
+    });
+    const rows = (await engine.query(sql, { label: detector })).filter((r) => days.includes(String(r.as_of)));
+    for (const row of rows) {
+      if (row.recurring === true) {
+        result.recurringCandidates += 1;
+        continue;
+      }
+      if (row.unpriced === true) {
+        result.unpricedCandidates += 1;
+        continue;
+      }
+      candidates.push({ detector, row });
+    }
+  }
+  if (result.recurringCandidates > 0) {
+    log.info(`${result.recurringCandidates} runaway candidates held back as recurring monthly patterns`);
+  }
+  if (result.unpricedCandidates > 0) {
+    warn(
+      `${result.unpricedCandidates} cache-miss candidates not raised: no input token price could be derived`,
+    );
+  }
+
+  const contexts =
+    candidates.length > 0 ? await readContext(ports, config, evaluatedWindow, candidates) : new Map();
+  result.findings = candidates.map((c, i) =>
+    buildFinding(c, contexts.get(String(i)) ?? emptyContext(), config, {
+      dataThrough: coverage.lastChargeDay!,
+      firstCoveredDay: result.firstCoveredDay,
+      runId: request.runId,
+    }),
+  );
+  result.findings.sort(
+    (a, b) =>
+      a.detector.localeCompare(b.detector) ||
+      a.as_of.localeCompare(b.as_of) ||
+      b.projected_30d_excess_usd - a.projected_30d_excess_usd ||
+      a.account_id.localeCompare(b.account_id),
+  );
+
+  if (!request.dryRun) {
+    for (const detector of request.detectors) {
+      for (const day of detectorDays.get(detector) ?? []) {
+        const lines = result.findings
+          .filter((f) => f.detector === detector && f.as_of === day)
+          .map((f) => `${JSON.stringify(f)}\n`)
+          .join('');
+        await ports.store.put(findingsKey(detector, day), lines);
+      }
+    }
+  }
+  return result;
+}
+
+async function readCoverage(
+  engine: QueryEngine,
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): Promise<Coverage> {
+  const [row] = await engine.query(coverageSql(focus, config, window), { label: 'coverage' });
+  return {
+    firstChargeDay: str(row?.first_charge_day),
+    lastChargeDay: str(row?.last_charge_day),
+    rowCount: num(row?.row_count),
+    nullAccountRows: num(row?.null_account_rows),
+    nullCostRows: num(row?.null_cost_rows),
+  };
+}
+
+async function warnUnknownUnits(engine: QueryEngine, warn: (m: string) => void): Promise<void> {
+  const rows = await engine.query(
+    `SELECT unknown_unit, count(*) AS row_count FROM ${STAGED_TABLE} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
+    { label: 'unit check' },
+  );
+  for (const row of rows) {
+    warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);
+  }
+}
+
+interface Candidate {
+  detector: DetectorId;
+  row: Row;
+}
+
+interface FindingContext {
+  breakdown: Breakdown;
+  series: Map<IsoDate, { cost: number; promptTokens: number; cacheReadTokens: number }>;
+  computeRecent: number;
+  computeBaseline: number;
+}
+
+const emptyContext = (): FindingContext => ({
+  breakdown: emptyBreakdown(),
+  series: new Map(),
+  computeRecent: 0,
+  computeBaseline: 0,
+});
+
+function contextRequest(c: Candidate, ref: string, config: SentinelConfig): ContextRequest {
+  const windows = windowsOf(c.detector, config);
+  const w = asOfWindows(windows, String(c.row.as_of));
+  return {
+    ref,
+    account_id: String(c.row.account_id),
+    model: c.detector === 'cache-miss' ? String(c.row.model) : null,
+    ...w,
+    series_start: seriesStart(w.as_of),
+    recent_days: windows.recentDays,
+    baseline_days: Math.max(1, num(c.row.baseline_days_covered)),
+    rank_by: c.detector === 'cache-miss' ? 'uncached_input' : 'increase',
+  };
+}
+
+async function readContext(
+  ports: DetectPorts,
+  config: SentinelConfig,
+  window: DataWindow,
+  candidates: Candidate[],
+): Promise<Map<string, FindingContext>> {
+  const requests = candidates.map((c, i) => contextRequest(c, String(i), config));
+  const rows = await ports.engine.query(contextSql(ports.focus, config, window, requests), {
+    label: 'context',
+  });
+  const contexts = new Map<string, FindingContext>();
+  for (const row of rows) {
+    const ref = String(row.finding_ref);
+    let context = contexts.get(ref);
+    if (!context) {
+      context = emptyContext();
+      contexts.set(ref, context);
+    }
+    const dimension = String(row.dimension);
+    if (dimension === 'series') {
+      context.series.set(String(row.dimension_key), {
+        cost: num(row.recent_cost),
+        promptTokens: num(row.recent_tokens),
+        cacheReadTokens: num(row.recent_cache_read_tokens),
+      });
+    } else if (dimension === 'compute') {
+      context.computeRecent = num(row.recent_cost);
+      context.computeBaseline = num(row.baseline_cost);
+    } else {
+      const entry: BreakdownEntry = {
+        key: String(row.dimension_key),
+        recent_cost_usd: num(row.recent_cost),
+        baseline_cost_usd: num(row.baseline_cost),
+        recent_tokens: num(row.recent_tokens),
+      };
+      (context.breakdown[dimension as keyof Breakdown] ??= []).push(entry);
+    }
+  }
+  // Keep each list in the SQL's ranking order.
+  for (const [ref, context] of contexts) {
+    const request = requests[Number(ref)]!;
+    for (const list of Object.values(context.breakdown) as BreakdownEntry[][]) {
+      list.sort((a, b) => rankValue(b, request) - rankValue(a, request) || a.key.localeCompare(b.key));
+    }
+  }
+  return contexts;
+}
+
+function rankValue(entry: BreakdownEntry, request: ContextRequest): number {
+  if (request.rank_by === 'uncached_input') return entry.recent_tokens;
+  return entry.recent_cost_usd / request.recent_days - entry.baseline_cost_usd / request.baseline_days;
+}
+
+function buildFinding(
+  c: Candidate,
+  context: FindingContext,
+  config: SentinelConfig,
+  run: { dataThrough: IsoDate; firstCoveredDay: IsoDate | null; runId: string },
+): Finding {
+  const row = c.row;
+  const windows = windowsOf(c.detector, config);
+  const w = asOfWindows(windows, String(row.as_of));
+  const accountId = String(row.account_id);
+  const model = c.detector === 'cache-miss' ? String(row.model) : null;
+  const kind = String(row.kind) as Finding['kind'];
+  const baselineDays = Math.max(1, num(row.baseline_days_covered));
+  const series = denseSeries(
+    w.as_of,
+    SERIES_DAYS,
+    run.firstCoveredDay,
+    context.series,
+    c.detector === 'cache-miss',
+  );
+  const computeRecentDaily = context.computeRecent / windows.recentDays;
+  const computeBaselineDaily = context.computeBaseline / baselineDays;
+  const common = {
+    finding_id: findingId(c.detector, accountId, model, w.as_of),
+    case_key: caseKey(c.detector, accountId, model),
+    detector: c.detector,
+    kind,
+    ...w,
+    account_id: accountId,
+    account_name: str(row.account_name) ?? accountId,
+    model,
+    ...tokenSums(context.breakdown),
+    compute_recent_avg_daily_usd: computeRecentDaily,
+    compute_baseline_avg_daily_usd: computeBaselineDaily,
+    series,
+    breakdown: context.breakdown,
+    data_through: run.dataThrough,
+    run_id: run.runId,
+  };
+
+  if (c.detector === 'runaway-inference') {
+    const recentAvg = num(row.recent_avg);
+    const baselineAvg = num(row.baseline_avg);
+    const stddev = num(row.baseline_stddev);
+    const numbers = runawayNumbers(kind, recentAvg, baselineAvg, stddev);
+    const k = config.detectors['runaway-inference'].k;
+    return {
+      ...common,
+      severity: severityOf(numbers.projected_30d_excess_usd, config),
+      recent_avg_daily_usd: recentAvg,
+      baseline_avg_daily_usd: baselineAvg,
+      baseline_stddev_usd: stddev,
+      ...numbers,
+      started_on:
+        startedOn(series, w.recent_start, { baselineAvg, baselineStddev: stddev, k }) ?? w.recent_start,
+      diagnosis: runawayDiagnosis({
+        kind,
+        breakdown: context.breakdown,
+        recentDays: windows.recentDays,
+        baselineDays,
+        computeRecentDaily,
+        computeBaselineDaily,
+      }),
+      cache_hit_ratio: null,
+      baseline_cache_hit_ratio: null,
+      uncached_input_cost_usd: null,
+      avoidable_cost_usd: null,
+    };
+  }
+
+  const avoidable = num(row.avoidable_cost);
+  const recentDays = windows.recentDays;
+  const projected = (avoidable * 30) / recentDays;
+  const hitRatio = num(row.cache_hit_ratio);
+  const baselineHit = row.baseline_cache_hit_ratio === null ? null : num(row.baseline_cache_hit_ratio);
+  return {
+    ...common,
+    severity: severityOf(projected, config),
+    recent_avg_daily_usd: num(row.recent_prompt_cost) / recentDays,
+    baseline_avg_daily_usd: num(row.baseline_prompt_cost) / baselineDays,
+    baseline_stddev_usd: null,
+    spike_ratio: null,
+    sigma: null,
+    excess_daily_usd: avoidable / recentDays,
+    projected_30d_excess_usd: projected,
+    started_on: null,
+    diagnosis: cacheDiagnosis({
+      kind,
+      hitRatio,
+      baselineHitRatio: baselineHit,
+      breakdown: context.breakdown,
+    }),
+    cache_hit_ratio: hitRatio,
+    baseline_cache_hit_ratio: baselineHit,
+    uncached_input_cost_usd: num(row.recent_input_cost),
+    avoidable_cost_usd: avoidable,
+    input_tokens: num(row.recent_input_tokens),
+    cache_read_tokens: num(row.recent_cache_read_tokens),
+    cache_write_tokens: num(row.recent_cache_write_tokens),
+    output_tokens: num(row.recent_output_tokens),
+  };
+}
