@@ -290,7 +290,7 @@ async function readContext(
         baseline_cost_usd: num(row.baseline_cost),
         recent_tokens: num(row.recent_tokens),
       };
-      (context.breakdown[dimension as keyof Breakdown] ??= []).push(entry);
+      context.breakdown[dimension as keyof Breakdown].push(entry);
     }
   }
   // Keep each list in the SQL's ranking order.
