@@ -1,0 +1,210 @@
+/**
+ * OwnerDirectory from a CSV or YAML mapping file (SPEC §9): columns `account_id, owner_email,
+ * account_name, team, cc` (`cc`: several addresses separated by `;`). Accounts not in the mapping
+ * are owned by FinOps (`routed: false`); with no file configured, FinOps owns every case.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { BadInputError } from '../../core/errors.js';
+import type { Owner, OwnerDirectory } from '../../core/ports.js';
+
+export interface OwnerEntry {
+  accountId: string;
+  ownerEmail: string;
+  accountName: string | null;
+  team: string | null;
+  cc: string[];
+}
+
+const EMAIL_RE = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
+const COLUMNS = ['account_id', 'owner_email', 'account_name', 'team', 'cc'] as const;
+
+export class MappedOwnerDirectory implements OwnerDirectory {
+  private readonly byAccount: Map<string, OwnerEntry>;
+
+  constructor(
+    entries: OwnerEntry[],
+    private readonly finops: string,
+  ) {
+    this.byAccount = new Map(entries.map((e) => [e.accountId, e]));
+  }
+
+  lookup(accountId: string): Owner {
+    const entry = this.byAccount.get(accountId);
+    if (!entry) {
+      return { accountId, ownerEmail: this.finops, accountName: null, team: null, cc: [], routed: false };
+    }
+    return { ...entry, cc: [...entry.cc], routed: true };
+  }
+
+  get size(): number {
+    return this.byAccount.size;
+  }
+}
+
+/** `owners: null` (the default): FinOps owns every case. */
+export const finopsOnlyDirectory = (finops: string): OwnerDirectory => new MappedOwnerDirectory([], finops);
+
+/**
+ * Loads the configured mapping. A configured path that does not exist is bad input (exit 2); the
+ * message names the file and, for a bad row, the line and column.
+ */
+export async function loadOwnerDirectory(path: string | null, finops: string): Promise<MappedOwnerDirectory> {
+  if (path === null) return new MappedOwnerDirectory([], finops);
+  if (/^s3:\/\//i.test(path)) {
+    throw new BadInputError(`owners ${path}: reading the mapping from S3 needs the S3 store adapter`, {
+      hint: 'pass a local CSV or YAML file with --owners',
+    });
+  }
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new BadInputError(
+      `owners file ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
+      {
+        cause: error,
+        hint: 'pass an existing CSV or YAML file with --owners (or set owners: null to send every case to FinOps)',
+      },
+    );
+  }
+  const entries = /\.ya?ml$/i.test(path) ? parseOwnersYaml(text, path) : parseOwnersCsv(text, path);
+  return new MappedOwnerDirectory(entries, finops);
+}
+
+function entryFrom(raw: Record<string, unknown>, where: string): OwnerEntry {
+  const str = (key: string): string | null => {
+    const v = raw[key];
+    if (v === undefined || v === null) return null;
+    const s = String(v).trim();
+    return s === '' ? null : s;
+  };
+  // YAML reads an unquoted 12-digit id as a number; keep its digits (ids never have a leading sign).
+  const accountId =
+    typeof raw.account_id === 'number' ? String(raw.account_id).padStart(12, '0') : str('account_id');
+  if (!accountId)
+    throw new BadInputError(`${where}: account_id is empty`, { hint: 'every row needs an account_id' });
+  const ownerEmail = str('owner_email');
+  if (!ownerEmail || !EMAIL_RE.test(ownerEmail)) {
+    throw new BadInputError(`${where}: owner_email '${ownerEmail ?? ''}' is not an email address`, {
+      hint: 'write one address, e.g. team-lead@example.com',
+    });
+  }
+  const ccRaw = raw.cc;
+  const ccList = Array.isArray(ccRaw) ? ccRaw.map(String) : (str('cc') ?? '').split(';');
+  const cc = ccList.map((a) => a.trim()).filter((a) => a !== '');
+  for (const address of cc) {
+    if (!EMAIL_RE.test(address)) {
+      throw new BadInputError(`${where}: cc '${address}' is not an email address`, {
+        hint: "separate several addresses with ';'",
+      });
+    }
+  }
+  return { accountId, ownerEmail, accountName: str('account_name'), team: str('team'), cc };
+}
+
+/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  if (field !== '' || row.length > 0) {
+    row.push(field);
+    rows.push(row);
+  }
+  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+}
+
+export function parseOwnersCsv(text: string, source: string): OwnerEntry[] {
+  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
+  const header = rows.shift()?.map((h) => h.trim().toLowerCase());
+  if (!header || !header.includes('account_id') || !header.includes('owner_email')) {
+    throw new BadInputError(`owners file ${source}: the header must name account_id and owner_email`, {
+      hint: `columns: ${COLUMNS.join(', ')}`,
+    });
+  }
+  const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
+  if (unknown.length > 0) {
+    throw new BadInputError(`owners file ${source}: unknown column(s) ${unknown.join(', ')}`, {
+      hint: `columns: ${COLUMNS.join(', ')}`,
+    });
+  }
+  return dedupe(
+    rows.map((cells, i) => {
+      const raw: Record<string, string> = {};
+      header.forEach((h, j) => {
+        raw[h] = cells[j] ?? '';
+      });
+      return entryFrom(raw, `owners file ${source} row ${i + 2}`);
+    }),
+    source,
+  );
+}
+
+/** YAML: a list of rows, `{owners: [...]}`, or a map from account id to its row. */
+export function parseOwnersYaml(text: string, source: string): OwnerEntry[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new BadInputError(`owners file ${source} is not valid YAML (${(error as Error).message})`, {
+      cause: error,
+    });
+  }
+  if (doc && typeof doc === 'object' && !Array.isArray(doc) && 'owners' in doc)
+    doc = (doc as { owners: unknown }).owners;
+  let rows: Record<string, unknown>[];
+  if (Array.isArray(doc)) rows = doc as Record<string, unknown>[];
+  else if (doc && typeof doc === 'object') {
+    rows = Object.entries(doc as Record<string, unknown>).map(([id, v]) => ({
+      ...(v as Record<string, unknown>),
+      account_id: id,
+    }));
+  } else if (doc == null) rows = [];
+  else
+    throw new BadInputError(`owners file ${source}: expected a list of owners`, {
+      hint: `keys: ${COLUMNS.join(', ')}`,
+    });
+  return dedupe(
+    rows.map((r, i) => {
+      if (!r || typeof r !== 'object')
+        throw new BadInputError(`owners file ${source} entry ${i + 1} is not a mapping`);
+      return entryFrom(r, `owners file ${source} entry ${i + 1}`);
+    }),
+    source,
+  );
+}
+
+function dedupe(entries: OwnerEntry[], source: string): OwnerEntry[] {
+  const seen = new Set<string>();
+  for (const e of entries) {
+    if (seen.has(e.accountId)) {
+      throw new BadInputError(`owners file ${source}: account ${e.accountId} is listed twice`, {
+        hint: 'keep one row per account',
+      });
+    }
+    seen.add(e.accountId);
+  }
+  return entries;
+}

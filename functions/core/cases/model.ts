@@ -1,0 +1,167 @@
+/**
+ * The case record (SPEC §8) and the records that travel with it: case events (§7 `case-events/`),
+ * the outbox marks (`due`, `events_due`) and the notification log entry (`notifications/`).
+ */
+import { createHash } from 'node:crypto';
+import type { EventDetailType } from '../events.js';
+import type { Answer, MessageKind } from '../notify/message-model.js';
+import type { DetectorId, Finding, FindingKind, IsoDate, Severity } from '../types.js';
+
+export const LIVE_STATES = ['open', 'reminded', 'escalated', 'acknowledged'] as const;
+export const CLOSED_STATES = ['resolved', 'suppressed'] as const;
+export type LiveState = (typeof LIVE_STATES)[number];
+export type ClosedState = (typeof CLOSED_STATES)[number];
+export type CaseState = LiveState | ClosedState;
+
+export const isLive = (state: CaseState): state is LiveState =>
+  (LIVE_STATES as readonly string[]).includes(state);
+
+/** Emails a transition can make due; the digest is not per case. */
+export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
+
+export const SEVERITY_RANK: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
+export const KIND_RANK: Record<CaseMessageKind, number> = { 'owner-alert': 1, reminder: 2, escalation: 3 };
+
+/** One transition's pending email part. `message_id` is set once the notify step claims it. */
+export interface DueItem {
+  event_id: string;
+  kind: CaseMessageKind;
+  /** The alert is due because severity rose (update banner), not because the case opened. */
+  raised: boolean;
+  message_id: string | null;
+}
+
+export interface CaseAnswer {
+  answer: Answer;
+  at: string;
+  note: string | null;
+  by: string | null;
+  epoch: number;
+}
+
+export type NotificationStatus = 'sending' | 'sent' | 'failed' | 'rejected';
+
+export interface CaseMessageRef {
+  message_id: string;
+  kind: CaseMessageKind;
+  epoch: number;
+  at: string;
+}
+
+export interface RefusedAddress {
+  address: string;
+  epoch: number;
+  error: string;
+  at: string;
+  reported: boolean;
+}
+
+/** A transition as the FinOps digest lists it. */
+export interface DigestChange {
+  event_id: string;
+  from_state: CaseState | null;
+  to_state: CaseState;
+  at: string;
+}
+
+/** One line of `case-events/event_date=<date>/<event_id>.json`; also the EventBridge detail. */
+export interface CaseEvent {
+  event_id: string;
+  case_key: string;
+  epoch: number;
+  transition: string;
+  detail_type: EventDetailType;
+  from_state: CaseState | null;
+  to_state: CaseState;
+  time: string;
+  detector: DetectorId;
+  kind: FindingKind;
+  account_id: string;
+  account_name: string;
+  model: string | null;
+  owner_email: string | null;
+  severity: Severity;
+  peak_severity: Severity;
+  peak_value: number;
+  as_of: IsoDate;
+  deadline: string | null;
+  resolved_on: IsoDate | null;
+  answer: Answer | null;
+  note: string | null;
+}
+
+export interface CaseRecord {
+  case_key: string;
+  /** Incremented by every write; the blob version token guards the write itself. */
+  version: number;
+  epoch: number;
+  state: CaseState;
+  detector: DetectorId;
+  kind: FindingKind;
+  account_id: string;
+  account_name: string;
+  model: string | null;
+  owner_email: string | null;
+  routed: boolean | null;
+  opened_at: string;
+  first_as_of: IsoDate;
+  last_as_of: IsoDate;
+  latest: Finding;
+  peak_severity: Severity;
+  /** Peak `recent_avg_daily_usd` (runaway-inference) or `avoidable_cost_usd` (cache-miss) of the epoch. */
+  peak_value: number;
+  notified_at: string | null;
+  notified_run_id: string | null;
+  deadline: string | null;
+  reminders: number;
+  /** Evaluated as-of days after `last_as_of` without a finding (auto-resolve). */
+  quiet_days: IsoDate[];
+  suppressed_at: string | null;
+  suppressed_peak: number | null;
+  suppressed_kind: FindingKind | null;
+  resolved_on: IsoDate | null;
+  closed_at: string | null;
+  answers: CaseAnswer[];
+  messages: CaseMessageRef[];
+  due: DueItem[];
+  events_due: CaseEvent[];
+  /** Transitions not yet reported by a FinOps digest. */
+  undigested: DigestChange[];
+  refused: RefusedAddress[];
+  updated_at: string;
+}
+
+/** The notification log entry `notifications/<message_id>.json`: what was (to be) sent, and how it went. */
+export interface NotificationEntry {
+  message_id: string;
+  kind: MessageKind;
+  status: NotificationStatus;
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  html: string;
+  text: string;
+  cases: { case_key: string; epoch: number; event_ids: string[] }[];
+  created_at: string;
+  updated_at: string;
+  attempts: number;
+  provider_message_id: string | null;
+  error: string | null;
+  refused: string[];
+}
+
+export const peakValueOf = (finding: Finding): number =>
+  finding.detector === 'cache-miss' ? (finding.avoidable_cost_usd ?? 0) : finding.recent_avg_daily_usd;
+
+export const hashId = (...parts: string[]): string =>
+  createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
+
+/** Deterministic (case key, epoch, transition): a retried transition rewrites the same event. */
+export const caseEventId = (caseKey: string, epoch: number, transition: string): string =>
+  hashId('case-event', caseKey, String(epoch), transition);
+
+export const caseBlobKey = (caseKey: string): string => `cases/${caseKey}.json`;
+export const caseEventBlobKey = (event: CaseEvent): string =>
+  `case-events/event_date=${event.time.slice(0, 10)}/${event.event_id}.json`;
+export const notificationBlobKey = (messageId: string): string => `notifications/${messageId}.json`;

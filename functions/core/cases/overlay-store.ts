@@ -1,0 +1,60 @@
+/**
+ * A copy-on-write view of a BlobStore for dry runs: reads fall through to the real store, writes
+ * and deletes stay in memory, with the same preconditions, so a dry run walks the exact protocol
+ * of a real one and changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { ConflictError } from '../errors.js';
+import type { BlobStore, PutCondition, StoredBlob } from '../ports.js';
+
+const versionOf = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 32);
+
+export class OverlayBlobStore implements BlobStore {
+  private readonly written = new Map<string, string | null>();
+
+  constructor(private readonly base: BlobStore) {}
+
+  describe(key?: string): string {
+    return `${this.base.describe(key)} (dry run)`;
+  }
+
+  async get(key: string): Promise<StoredBlob | undefined> {
+    if (this.written.has(key)) {
+      const body = this.written.get(key);
+      return body == null ? undefined : { body, version: versionOf(body) };
+    }
+    const blob = await this.base.get(key);
+    return blob ? { body: blob.body, version: versionOf(blob.body) } : undefined;
+  }
+
+  async put(key: string, body: string, condition?: PutCondition): Promise<string> {
+    if (condition) {
+      const current = await this.get(key);
+      if ('ifNoneMatch' in condition && current) throw new ConflictError(`${key} already exists`);
+      if ('ifMatch' in condition && current?.version !== condition.ifMatch) {
+        throw new ConflictError(`${key} changed since it was read`);
+      }
+    }
+    this.written.set(key, body);
+    return versionOf(body);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys = new Set(await this.base.list(prefix));
+    for (const [key, body] of this.written) {
+      if (!key.startsWith(prefix)) continue;
+      if (body === null) keys.delete(key);
+      else keys.add(key);
+    }
+    return [...keys].sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.written.set(key, null);
+  }
+
+  /** Keys the dry run would have written (for the report). */
+  writtenKeys(): string[] {
+    return [...this.written.entries()].filter(([, body]) => body !== null).map(([key]) => key);
+  }
+}

@@ -1,0 +1,589 @@
+/**
+ * The case state machine of SPEC §8 as ONE table (state × event → next state + effects) and one
+ * function that applies it. Pure: time comes from the context, owners from the input.
+ * Rows are tried in order; the first whose state, event and condition match applies.
+ */
+import { addDays, utcDay } from '../dates.js';
+import type { EventDetailType } from '../events.js';
+import type { Answer } from '../notify/message-model.js';
+import type { Finding, IsoDate } from '../types.js';
+import {
+  type CaseEvent,
+  type CaseMessageKind,
+  type CaseRecord,
+  type CaseState,
+  caseEventId,
+  isLive,
+  LIVE_STATES,
+  peakValueOf,
+  SEVERITY_RANK,
+} from './model.js';
+
+export interface CaseRules {
+  followUpHours: number;
+  autoResolveDays: number;
+  suppressDays: number;
+  resuppressGrowth: number;
+}
+
+export interface TransitionContext {
+  now: Date;
+  rules: CaseRules;
+}
+
+export type CaseInput =
+  | {
+      type: 'finding';
+      finding: Finding;
+      /** A catch-up day or within `notify_max_age_days` of the default as-of day (SPEC §8 row 1). */
+      mayOpen: boolean;
+      runId: string;
+      owner: { email: string; routed: boolean } | null;
+    }
+  | {
+      type: 'answer';
+      answer: Answer;
+      note: string | null;
+      by: string | null;
+      /** The epoch the answer was given for (link or --epoch); null: the current one. */
+      epoch: number | null;
+      defaultAsOf: IsoDate;
+    }
+  | { type: 'deadline' }
+  /** Evaluated as-of days of this run without a finding for the case (auto-resolve). */
+  | { type: 'quiet'; days: IsoDate[]; runId: string }
+  | { type: 'expiry' };
+
+export type CaseInputType = CaseInput['type'];
+type From = CaseState | 'none';
+
+type Effect =
+  | 'open-epoch'
+  | 'record-finding'
+  | 'alert-due'
+  | 'update-alert-due'
+  | 'reminder-due'
+  | 'escalation-due'
+  | 'notified-now'
+  | 'deadline-from-now'
+  | 'deadline-none'
+  | 'count-reminder'
+  | 'record-answer'
+  | 'record-quiet-days'
+  | 'resolved-on-default-as-of'
+  | 'resolved-on-quiet-day'
+  | 'resolved-on-expiry'
+  | 'suppress-at-peak'
+  | 'close';
+
+interface Subject {
+  c: CaseRecord | null;
+  input: CaseInput;
+  ctx: TransitionContext;
+}
+
+export interface TransitionRow {
+  from: readonly From[];
+  on: CaseInputType;
+  /** The condition in SPEC words (shown by tests and the table printout). */
+  when: string;
+  guard?: (s: Subject) => boolean;
+  /** 'same': state unchanged; 'none': no case (nothing stored). */
+  to: CaseState | 'same' | 'none';
+  effects: readonly Effect[];
+  event?: EventDetailType;
+  /** The input is refused (answers on closed cases, old epochs); nothing changes. */
+  refuse?: (s: Subject) => string;
+}
+
+const LIVE = LIVE_STATES;
+const ALL: readonly From[] = [...LIVE_STATES, 'resolved', 'suppressed'];
+const H_MS = (ctx: TransitionContext) => ctx.rules.followUpHours * 3_600_000;
+
+const finding = (s: Subject): Finding | null => (s.input.type === 'finding' ? s.input.finding : null);
+const mayOpen = (s: Subject): boolean => s.input.type === 'finding' && s.input.mayOpen;
+const answerIs = (s: Subject, answer: Answer): boolean =>
+  s.input.type === 'answer' && s.input.answer === answer;
+const deadlinePassed = (s: Subject): boolean =>
+  s.c?.deadline != null && s.ctx.now.getTime() >= Date.parse(s.c.deadline);
+const oldEpoch = (s: Subject): boolean =>
+  s.input.type === 'answer' && s.input.epoch !== null && s.c !== null && s.input.epoch !== s.c.epoch;
+const investigatedThisEpoch = (c: CaseRecord | null): boolean =>
+  c?.answers.some((a) => a.epoch === c.epoch && a.answer === 'investigating') ?? false;
+
+function quietDaysAfter(c: CaseRecord, input: CaseInput): IsoDate[] {
+  const added = input.type === 'quiet' ? input.days.filter((d) => d > c.last_as_of) : [];
+  return [...new Set([...c.quiet_days, ...added])].sort();
+}
+
+function suppressionEnd(c: CaseRecord, ctx: TransitionContext): number {
+  return Date.parse(c.suppressed_at ?? '') + ctx.rules.suppressDays * 86_400_000;
+}
+
+export const TRANSITIONS: readonly TransitionRow[] = [
+  // ── findings ────────────────────────────────────────────────────────────────────────────
+  {
+    from: ['none'],
+    on: 'finding',
+    when: 'a catch-up day or within notify_max_age_days of the default as-of day',
+    guard: mayOpen,
+    to: 'open',
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    event: 'Case Opened',
+  },
+  {
+    from: ['none'],
+    on: 'finding',
+    when: 'any other finding (an explicit backfill of old days)',
+    to: 'none',
+    effects: [],
+  },
+  {
+    from: LIVE,
+    on: 'finding',
+    when: 'severity above the epoch peak severity',
+    guard: (s) => {
+      const f = finding(s);
+      return (
+        mayOpen(s) &&
+        f !== null &&
+        s.c !== null &&
+        SEVERITY_RANK[f.severity] > SEVERITY_RANK[s.c.peak_severity]
+      );
+    },
+    to: 'same',
+    effects: ['record-finding', 'update-alert-due'],
+    event: 'Case Updated',
+  },
+  {
+    from: LIVE,
+    on: 'finding',
+    when: 'any finding: latest numbers and peak in the case file only',
+    to: 'same',
+    effects: ['record-finding'],
+  },
+  {
+    from: ['resolved'],
+    on: 'finding',
+    when: 'may open and its recent window starts after resolved_on',
+    guard: (s) =>
+      mayOpen(s) && s.c?.resolved_on != null && (finding(s)?.recent_start ?? '') > s.c.resolved_on,
+    to: 'open',
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    event: 'Case Opened',
+  },
+  {
+    from: ['resolved'],
+    on: 'finding',
+    when: 'its recent window still holds days up to resolved_on (or an old backfill)',
+    to: 'same',
+    effects: [],
+  },
+  {
+    from: ['suppressed'],
+    on: 'finding',
+    when: 'may open and of another kind, or at least resuppress_growth × the peak at answer time',
+    guard: (s) => {
+      const f = finding(s);
+      if (!mayOpen(s) || !f || !s.c) return false;
+      if (f.kind !== s.c.suppressed_kind) return true;
+      return peakValueOf(f) >= s.ctx.rules.resuppressGrowth * (s.c.suppressed_peak ?? 0);
+    },
+    to: 'open',
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    event: 'Case Opened',
+  },
+  { from: ['suppressed'], on: 'finding', when: 'any other finding', to: 'same', effects: [] },
+
+  // ── deadlines (follow-up and run) ────────────────────────────────────────────────────────
+  {
+    from: ['open', 'acknowledged'],
+    on: 'deadline',
+    when: 'the deadline passed without stopped/legitimate',
+    guard: deadlinePassed,
+    to: 'reminded',
+    effects: ['count-reminder', 'reminder-due', 'deadline-from-now'],
+    event: 'Case Reminded',
+  },
+  {
+    from: ['reminded'],
+    on: 'deadline',
+    when: 'the deadline passed, no answer',
+    guard: deadlinePassed,
+    to: 'escalated',
+    effects: ['escalation-due', 'deadline-none'],
+    event: 'Case Escalated',
+  },
+  {
+    from: ALL,
+    on: 'deadline',
+    when: 'no deadline passed (escalated: nothing more)',
+    to: 'same',
+    effects: [],
+  },
+
+  // ── answers ──────────────────────────────────────────────────────────────────────────────
+  {
+    from: ['none'],
+    on: 'answer',
+    when: 'no such case',
+    to: 'none',
+    effects: [],
+    refuse: () => 'there is no case with this key in the case store',
+  },
+  {
+    from: ALL,
+    on: 'answer',
+    when: 'the answer names an earlier epoch (a link from before a re-open)',
+    guard: oldEpoch,
+    to: 'same',
+    effects: [],
+    refuse: (s) =>
+      `this answer is for an earlier occurrence of the case (epoch ${s.input.type === 'answer' ? s.input.epoch : '?'}); ` +
+      `it was re-opened since (epoch ${s.c?.epoch}) — answer the most recent email`,
+  },
+  {
+    from: ['resolved', 'suppressed'],
+    on: 'answer',
+    when: 'any answer on a closed case',
+    to: 'same',
+    effects: [],
+    refuse: (s) =>
+      `the case is closed (${s.c?.state}${s.c?.resolved_on ? ` on ${s.c.resolved_on}` : ''}); nothing changed`,
+  },
+  {
+    from: ['open', 'reminded', 'escalated'],
+    on: 'answer',
+    when: 'investigating, the first in this epoch',
+    guard: (s) => answerIs(s, 'investigating') && !investigatedThisEpoch(s.c),
+    to: 'acknowledged',
+    effects: ['record-answer', 'deadline-from-now'],
+    event: 'Case Acknowledged',
+  },
+  {
+    from: LIVE,
+    on: 'answer',
+    when: 'a later investigating: the note is recorded (no snoozing)',
+    guard: (s) => answerIs(s, 'investigating'),
+    to: 'same',
+    effects: ['record-answer'],
+  },
+  {
+    from: LIVE,
+    on: 'answer',
+    when: 'stopped (stopped or bounded)',
+    guard: (s) => answerIs(s, 'stopped'),
+    to: 'resolved',
+    effects: ['record-answer', 'resolved-on-default-as-of', 'deadline-none', 'close'],
+    event: 'Case Resolved',
+  },
+  {
+    from: LIVE,
+    on: 'answer',
+    when: 'legitimate',
+    guard: (s) => answerIs(s, 'legitimate'),
+    to: 'suppressed',
+    effects: ['record-answer', 'suppress-at-peak', 'deadline-none', 'close'],
+    event: 'Case Suppressed',
+  },
+
+  // ── quiet days (auto-resolve) ────────────────────────────────────────────────────────────
+  {
+    from: LIVE,
+    on: 'quiet',
+    when: 'auto_resolve_days consecutive evaluated days without a finding, not in the run that notified',
+    guard: (s) =>
+      s.c !== null &&
+      s.input.type === 'quiet' &&
+      s.c.notified_run_id !== s.input.runId &&
+      quietDaysAfter(s.c, s.input).length >= s.ctx.rules.autoResolveDays,
+    to: 'resolved',
+    effects: ['record-quiet-days', 'resolved-on-quiet-day', 'deadline-none', 'close'],
+    event: 'Case Resolved',
+  },
+  { from: LIVE, on: 'quiet', when: 'fewer quiet days: counted', to: 'same', effects: ['record-quiet-days'] },
+  { from: ['resolved', 'suppressed'], on: 'quiet', when: 'closed: nothing', to: 'same', effects: [] },
+
+  // ── suppression expiry (run and follow-up) ───────────────────────────────────────────────
+  {
+    from: ['suppressed'],
+    on: 'expiry',
+    when: 'suppress_days passed (never for a suppressed cache-absent)',
+    guard: (s) =>
+      s.c !== null &&
+      s.c.suppressed_kind !== 'cache-absent' &&
+      s.ctx.now.getTime() >= suppressionEnd(s.c, s.ctx),
+    to: 'resolved',
+    effects: ['resolved-on-expiry', 'close'],
+    event: 'Case Resolved',
+  },
+  { from: ALL, on: 'expiry', when: 'otherwise nothing', to: 'same', effects: [] },
+];
+
+export interface Applied {
+  row: TransitionRow;
+  /** The case after the input (null: still no case). */
+  next: CaseRecord | null;
+  changed: boolean;
+  /** Set when the input is refused; `next` is the unchanged case. */
+  refusal?: string;
+  /** The case event this transition appended, if any. */
+  event?: CaseEvent;
+}
+
+export function findRow(c: CaseRecord | null, input: CaseInput, ctx: TransitionContext): TransitionRow {
+  const from: From = c ? c.state : 'none';
+  const subject = { c, input, ctx };
+  const row = TRANSITIONS.find(
+    (r) => r.on === input.type && r.from.includes(from) && (!r.guard || r.guard(subject)),
+  );
+  // The table ends every event with a catch-all row, so this is a programming error.
+  if (!row) throw new Error(`no case transition for state ${from} on ${input.type}`);
+  return row;
+}
+
+/** Applies one input to a case (null: no case yet) by the table. Never mutates `current`. */
+export function applyCaseInput(
+  current: CaseRecord | null,
+  input: CaseInput,
+  ctx: TransitionContext,
+): Applied {
+  const row = findRow(current, input, ctx);
+  const subject = { c: current, input, ctx };
+  if (row.refuse) return { row, next: current, changed: false, refusal: row.refuse(subject) };
+  if (row.to === 'none') return { row, next: current, changed: false };
+
+  const before = current ? JSON.stringify(current) : '';
+  const next = current ? structuredClone(current) : seedCase(input);
+  if (row.to !== 'same') next.state = row.to;
+  for (const effect of row.effects) applyEffect(next, effect, { ...subject, c: next });
+  let event: CaseEvent | undefined;
+  if (row.event) {
+    event = caseEvent(next, row.event, current?.state ?? null, input, ctx);
+    next.events_due.push(event);
+    next.undigested.push({
+      event_id: event.event_id,
+      from_state: event.from_state,
+      to_state: event.to_state,
+      at: event.time,
+    });
+    for (const item of next.due) if (item.event_id === DUE_PLACEHOLDER) item.event_id = event.event_id;
+  }
+  const changed = JSON.stringify(next) !== before;
+  if (changed) next.updated_at = ctx.now.toISOString();
+  return event ? { row, next, changed, event } : { row, next, changed };
+}
+
+/** Dues are added before the event id is known; the row's event replaces this marker. */
+const DUE_PLACEHOLDER = '(this transition)';
+
+function addDue(c: CaseRecord, kind: CaseMessageKind, raised: boolean): void {
+  c.due.push({ event_id: DUE_PLACEHOLDER, kind, raised, message_id: null });
+}
+
+function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
+  const { input, ctx } = s;
+  const now = ctx.now.toISOString();
+  switch (effect) {
+    case 'open-epoch': {
+      const f = finding(s)!;
+      c.epoch += 1;
+      c.kind = f.kind;
+      c.opened_at = now;
+      c.first_as_of = f.as_of;
+      c.last_as_of = f.as_of;
+      c.latest = f;
+      c.peak_severity = f.severity;
+      c.peak_value = peakValueOf(f);
+      c.reminders = 0;
+      c.quiet_days = [];
+      c.suppressed_at = null;
+      c.suppressed_peak = null;
+      c.suppressed_kind = null;
+      c.resolved_on = null;
+      c.closed_at = null;
+      // Dues of an earlier epoch are moot: the new alert carries the latest numbers.
+      c.due = [];
+      setOwner(c, input);
+      return;
+    }
+    case 'record-finding': {
+      const f = finding(s)!;
+      if (f.as_of >= c.last_as_of) {
+        c.latest = f;
+        c.kind = f.kind;
+        c.account_name = f.account_name;
+        c.last_as_of = f.as_of;
+        c.quiet_days = c.quiet_days.filter((d) => d > f.as_of);
+      }
+      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = f.severity;
+      c.peak_value = Math.max(c.peak_value, peakValueOf(f));
+      setOwner(c, input);
+      return;
+    }
+    case 'alert-due':
+      addDue(c, 'owner-alert', false);
+      return;
+    case 'update-alert-due':
+      addDue(c, 'owner-alert', true);
+      return;
+    case 'reminder-due':
+      addDue(c, 'reminder', false);
+      return;
+    case 'escalation-due':
+      addDue(c, 'escalation', false);
+      return;
+    case 'notified-now':
+      c.notified_at = now;
+      c.notified_run_id = input.type === 'finding' ? input.runId : null;
+      return;
+    case 'deadline-from-now':
+      c.deadline = new Date(ctx.now.getTime() + H_MS(ctx)).toISOString();
+      return;
+    case 'deadline-none':
+      c.deadline = null;
+      return;
+    case 'count-reminder':
+      c.reminders += 1;
+      return;
+    case 'record-answer':
+      if (input.type === 'answer') {
+        c.answers.push({ answer: input.answer, at: now, note: input.note, by: input.by, epoch: c.epoch });
+      }
+      return;
+    case 'record-quiet-days':
+      c.quiet_days = quietDaysAfter(c, input);
+      return;
+    case 'resolved-on-default-as-of':
+      c.resolved_on = input.type === 'answer' ? input.defaultAsOf : utcDay(ctx.now);
+      return;
+    case 'resolved-on-quiet-day':
+      c.resolved_on = c.quiet_days[ctx.rules.autoResolveDays - 1] ?? c.quiet_days.at(-1) ?? c.last_as_of;
+      return;
+    case 'resolved-on-expiry':
+      c.resolved_on = addDays(utcDay(new Date(c.suppressed_at ?? now)), ctx.rules.suppressDays);
+      return;
+    case 'suppress-at-peak':
+      c.suppressed_at = now;
+      c.suppressed_peak = c.peak_value;
+      c.suppressed_kind = c.kind;
+      return;
+    case 'close':
+      c.closed_at = now;
+      // Nothing is sent for a closed case: what was due is moot (SPEC §7 retries only live cases).
+      c.due = c.due.filter((d) => d.message_id !== null);
+      return;
+  }
+}
+
+function setOwner(c: CaseRecord, input: CaseInput): void {
+  if (input.type === 'finding' && input.owner) {
+    c.owner_email = input.owner.email;
+    c.routed = input.owner.routed;
+  }
+}
+
+function seedCase(input: CaseInput): CaseRecord {
+  if (input.type !== 'finding') throw new Error(`a case can only be created by a finding, not ${input.type}`);
+  const f = input.finding;
+  return {
+    case_key: f.case_key,
+    version: 0,
+    epoch: 0,
+    state: 'open',
+    detector: f.detector,
+    kind: f.kind,
+    account_id: f.account_id,
+    account_name: f.account_name,
+    model: f.model,
+    owner_email: null,
+    routed: null,
+    opened_at: '',
+    first_as_of: f.as_of,
+    last_as_of: f.as_of,
+    latest: f,
+    peak_severity: f.severity,
+    peak_value: peakValueOf(f),
+    notified_at: null,
+    notified_run_id: null,
+    deadline: null,
+    reminders: 0,
+    quiet_days: [],
+    suppressed_at: null,
+    suppressed_peak: null,
+    suppressed_kind: null,
+    resolved_on: null,
+    closed_at: null,
+    answers: [],
+    messages: [],
+    due: [],
+    events_due: [],
+    undigested: [],
+    refused: [],
+    updated_at: '',
+  };
+}
+
+/** Event ids name the transition within the epoch, so a retried transition yields the same id. */
+function transitionName(c: CaseRecord, detailType: EventDetailType): string {
+  switch (detailType) {
+    case 'Case Updated':
+      return `updated:${c.peak_severity}`;
+    case 'Case Reminded':
+      return `reminded:${c.reminders}`;
+    default:
+      return detailType.replace('Case ', '').toLowerCase();
+  }
+}
+
+function caseEvent(
+  c: CaseRecord,
+  detailType: EventDetailType,
+  from: CaseState | null,
+  input: CaseInput,
+  ctx: TransitionContext,
+): CaseEvent {
+  const transition = transitionName(c, detailType);
+  return {
+    event_id: caseEventId(c.case_key, c.epoch, transition),
+    case_key: c.case_key,
+    epoch: c.epoch,
+    transition,
+    detail_type: detailType,
+    from_state: from,
+    to_state: c.state,
+    time: ctx.now.toISOString(),
+    detector: c.detector,
+    kind: c.kind,
+    account_id: c.account_id,
+    account_name: c.account_name,
+    model: c.model,
+    owner_email: c.owner_email,
+    severity: c.latest.severity,
+    peak_severity: c.peak_severity,
+    peak_value: c.peak_value,
+    as_of: c.last_as_of,
+    deadline: c.deadline,
+    resolved_on: c.resolved_on,
+    answer: input.type === 'answer' ? input.answer : null,
+    note: input.type === 'answer' ? input.note : null,
+  };
+}
+
+/** Applies inputs in order; refusals stop nothing (they change nothing). */
+export function applyCaseInputs(
+  current: CaseRecord | null,
+  inputs: readonly CaseInput[],
+  ctx: TransitionContext,
+): { next: CaseRecord | null; applied: Applied[] } {
+  let c = current;
+  const applied: Applied[] = [];
+  for (const input of inputs) {
+    const result = applyCaseInput(c, input, ctx);
+    applied.push(result);
+    c = result.next;
+  }
+  return { next: c, applied };
+}
+
+export { isLive };

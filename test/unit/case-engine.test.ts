@@ -1,0 +1,354 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CaseRecord } from '../../functions/core/cases/model.js';
+import {
+  type Applied,
+  applyCaseInput,
+  type CaseInput,
+  TRANSITIONS,
+  type TransitionRow,
+} from '../../functions/core/cases/transitions.js';
+import { acknowledge, followUp, runPipeline } from '../../functions/core/pipeline.js';
+import { renderedData, testPorts } from '../fixtures/case-ports.js';
+import { makeFinding } from '../fixtures/findings.js';
+
+const rules = { followUpHours: 48, autoResolveDays: 3, suppressDays: 30, resuppressGrowth: 2 };
+const T0 = '2026-03-03T08:00:00.000Z';
+const hoursAfter = (h: number, from = T0) => new Date(Date.parse(from) + h * 3_600_000);
+
+/** Every row the tests apply, so the last test can prove the whole table was walked. */
+const walked = new Set<TransitionRow>();
+
+function step(c: CaseRecord | null, input: CaseInput, now: Date | string = T0): Applied {
+  const applied = applyCaseInput(c, input, { now: new Date(now), rules });
+  walked.add(applied.row);
+  return applied;
+}
+
+const finding = (
+  over: Parameters<typeof makeFinding>[0] = {},
+  mayOpen = true,
+  runId = 'run-1',
+): CaseInput => ({
+  type: 'finding',
+  finding: makeFinding(over),
+  mayOpen,
+  runId,
+  owner: { email: 'owner@example.com', routed: true },
+});
+const answer = (
+  a: 'stopped' | 'legitimate' | 'investigating',
+  epoch: number | null = null,
+  note: string | null = null,
+) =>
+  ({
+    type: 'answer',
+    answer: a,
+    note,
+    by: 'owner@example.com',
+    epoch,
+    defaultAsOf: '2026-03-04',
+  }) as CaseInput;
+
+function opened(): CaseRecord {
+  return step(null, finding({ asOf: '2026-03-01', recent: 40, baseline: 7 })).next!;
+}
+
+describe('case engine: SPEC §8 transition table', () => {
+  it('opens a case on a finding of a catch-up or recent day: epoch 1, alert due, deadline now + 48 h', () => {
+    const a = step(null, finding({ asOf: '2026-03-01' }));
+    const c = a.next!;
+    expect(c.state).toBe('open');
+    expect(c.epoch).toBe(1);
+    expect(c.notified_at).toBe(T0);
+    expect(c.deadline).toBe(hoursAfter(48).toISOString());
+    expect(a.event?.detail_type).toBe('Case Opened');
+    expect(c.due).toEqual([
+      { event_id: a.event!.event_id, kind: 'owner-alert', raised: false, message_id: null },
+    ]);
+    expect(c.events_due.map((e) => e.detail_type)).toEqual(['Case Opened']);
+  });
+
+  it('stores nothing for a finding of an old backfilled day', () => {
+    const a = step(null, finding({ asOf: '2025-12-01' }, false), T0);
+    expect(a.next).toBeNull();
+    expect(a.changed).toBe(false);
+  });
+
+  it('updates a live case silently: latest numbers and peak in the file, no event, deadline unchanged', () => {
+    const c = opened();
+    const a = step(c, finding({ asOf: '2026-03-02', recent: 38, baseline: 7 }), hoursAfter(2));
+    expect(a.event).toBeUndefined();
+    expect(a.next!.latest.as_of).toBe('2026-03-02');
+    expect(a.next!.peak_value).toBe(40);
+    expect(a.next!.deadline).toBe(c.deadline);
+    expect(a.next!.due).toEqual(c.due);
+  });
+
+  it('raises a live case whose severity rises: Case Updated and an update alert, deadline unchanged', () => {
+    const c = opened(); // 30 × 33 = $990 → medium
+    expect(c.peak_severity).toBe('medium');
+    const a = step(c, finding({ asOf: '2026-03-02', recent: 100, baseline: 7 }), hoursAfter(5));
+    expect(a.next!.peak_severity).toBe('high');
+    expect(a.event?.detail_type).toBe('Case Updated');
+    expect(a.next!.deadline).toBe(c.deadline);
+    expect(a.next!.due.at(-1)).toMatchObject({ kind: 'owner-alert', raised: true });
+  });
+
+  it('reminds at the deadline (now ≥ deadline), escalates at the next, then does nothing more', () => {
+    const c = opened();
+    expect(step(c, { type: 'deadline' }, hoursAfter(47.99)).changed).toBe(false);
+    const r = step(c, { type: 'deadline' }, hoursAfter(48));
+    expect(r.next!.state).toBe('reminded');
+    expect(r.event?.detail_type).toBe('Case Reminded');
+    expect(r.next!.deadline).toBe(hoursAfter(96).toISOString());
+    expect(r.next!.due.at(-1)?.kind).toBe('reminder');
+    const e = step(r.next, { type: 'deadline' }, hoursAfter(96));
+    expect(e.next!.state).toBe('escalated');
+    expect(e.next!.deadline).toBeNull();
+    expect(e.next!.due.at(-1)?.kind).toBe('escalation');
+    const later = step(e.next, { type: 'deadline' }, hoursAfter(1000));
+    expect(later.changed).toBe(false);
+  });
+
+  it('acknowledges the first investigating of an epoch; a later one records the note only (no snoozing)', () => {
+    const c = opened();
+    const ack = step(c, answer('investigating', null, 'looking'), hoursAfter(10));
+    expect(ack.next!.state).toBe('acknowledged');
+    expect(ack.next!.deadline).toBe(hoursAfter(58).toISOString());
+    expect(ack.event?.detail_type).toBe('Case Acknowledged');
+    const again = step(ack.next, answer('investigating', null, 'still looking'), hoursAfter(40));
+    expect(again.next!.state).toBe('acknowledged');
+    expect(again.next!.deadline).toBe(ack.next!.deadline);
+    expect(again.event).toBeUndefined();
+    expect(again.next!.answers.map((x) => x.note)).toEqual(['looking', 'still looking']);
+  });
+
+  it('reminds an acknowledged case whose deadline passes; investigating again does not re-acknowledge', () => {
+    const ack = step(opened(), answer('investigating'), hoursAfter(10)).next!;
+    const r = step(ack, { type: 'deadline' }, hoursAfter(58));
+    expect(r.next!.state).toBe('reminded');
+    const again = step(r.next, answer('investigating'), hoursAfter(60));
+    expect(again.next!.state).toBe('reminded');
+    const e = step(again.next, { type: 'deadline' }, hoursAfter(106));
+    expect(e.next!.state).toBe('escalated');
+  });
+
+  it('resolves on stopped with resolved_on = the default as-of day at answer time', () => {
+    const a = step(opened(), answer('stopped'), hoursAfter(3));
+    expect(a.next!.state).toBe('resolved');
+    expect(a.next!.resolved_on).toBe('2026-03-04');
+    expect(a.next!.deadline).toBeNull();
+    expect(a.event?.detail_type).toBe('Case Resolved');
+  });
+
+  it('auto-resolves after 3 quiet evaluated days, never in the run that notified', () => {
+    const c = opened(); // notified by run-1
+    const sameRun = step(c, {
+      type: 'quiet',
+      days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+      runId: 'run-1',
+    });
+    expect(sameRun.next!.state).toBe('open');
+    expect(sameRun.next!.quiet_days).toHaveLength(3);
+    const two = step(c, { type: 'quiet', days: ['2026-03-02', '2026-03-03'], runId: 'run-2' });
+    expect(two.next!.state).toBe('open');
+    const three = step(two.next, { type: 'quiet', days: ['2026-03-04', '2026-03-05'], runId: 'run-3' });
+    expect(three.next!.state).toBe('resolved');
+    expect(three.next!.resolved_on).toBe('2026-03-04');
+    expect(three.event?.detail_type).toBe('Case Resolved');
+    expect(three.next!.due.filter((d) => d.message_id === null)).toEqual([]); // no email
+  });
+
+  it('ignores quiet days on a closed case', () => {
+    const resolved = step(opened(), answer('stopped'), hoursAfter(3)).next!;
+    expect(step(resolved, { type: 'quiet', days: ['2026-03-05'], runId: 'run-2' }).changed).toBe(false);
+  });
+
+  it('a finding resets the quiet count', () => {
+    const two = step(opened(), { type: 'quiet', days: ['2026-03-02', '2026-03-03'], runId: 'run-2' }).next!;
+    const f = step(two, finding({ asOf: '2026-03-04', recent: 40, baseline: 7 }, true, 'run-3')).next!;
+    expect(f.quiet_days).toEqual([]);
+    const q = step(f, { type: 'quiet', days: ['2026-03-05', '2026-03-06'], runId: 'run-4' }).next!;
+    expect(q.state).toBe('open');
+  });
+
+  it('suppresses on legitimate with the peak at answer time', () => {
+    const c = step(opened(), finding({ asOf: '2026-03-02', recent: 60, baseline: 7 })).next!;
+    const s = step(c, answer('legitimate'), hoursAfter(5));
+    expect(s.next!.state).toBe('suppressed');
+    expect(s.next!.suppressed_peak).toBe(60);
+    expect(s.event?.detail_type).toBe('Case Suppressed');
+  });
+
+  it('re-opens a resolved case only for a finding whose recent window starts after resolved_on', () => {
+    const resolved = step(opened(), answer('stopped'), hoursAfter(3)).next!; // resolved_on 2026-03-04
+    const overlap = step(resolved, finding({ asOf: '2026-03-06' }), hoursAfter(100)); // window 03-04..03-06
+    expect(overlap.changed).toBe(false);
+    const fresh = step(resolved, finding({ asOf: '2026-03-07' }), hoursAfter(120)); // window 03-05..03-07
+    expect(fresh.next!.state).toBe('open');
+    expect(fresh.next!.epoch).toBe(2);
+    expect(fresh.next!.first_as_of).toBe('2026-03-07');
+    expect(fresh.next!.deadline).toBe(hoursAfter(168).toISOString());
+    expect(fresh.event?.detail_type).toBe('Case Opened');
+    expect(fresh.event?.event_id).not.toBe(resolved.events_due[0]?.event_id);
+  });
+
+  it('keeps a suppressed case for the same kind below 2× the peak; re-opens at 2× or for another kind', () => {
+    const s = step(opened(), answer('legitimate'), hoursAfter(5)).next!; // peak 40
+    expect(step(s, finding({ asOf: '2026-03-05', recent: 79, baseline: 7 })).changed).toBe(false);
+    const grown = step(s, finding({ asOf: '2026-03-05', recent: 80, baseline: 7 }));
+    expect(grown.next!.state).toBe('open');
+    expect(grown.next!.epoch).toBe(2);
+    const other = step(s, finding({ asOf: '2026-03-05', recent: 41, baseline: 0.5, kind: 'new-spender' }));
+    expect(other.next!.state).toBe('open');
+  });
+
+  it('does not re-open a suppressed or resolved case for an old backfilled day', () => {
+    const s = step(opened(), answer('legitimate'), hoursAfter(5)).next!;
+    expect(step(s, finding({ asOf: '2026-03-05', recent: 500 }, false)).changed).toBe(false);
+  });
+
+  it('expires a suppression after suppress_days (resolved_on = expiry day), never a cache-absent one', () => {
+    const s = step(opened(), answer('legitimate'), T0).next!;
+    expect(step(s, { type: 'expiry' }, hoursAfter(30 * 24 - 1)).changed).toBe(false);
+    const e = step(s, { type: 'expiry' }, hoursAfter(30 * 24));
+    expect(e.next!.state).toBe('resolved');
+    expect(e.next!.resolved_on).toBe('2026-04-02');
+    const absent = step(
+      null,
+      finding({ detector: 'cache-miss', kind: 'cache-absent', asOf: '2026-03-01', avoidable: 500 }),
+    ).next!;
+    const suppressedAbsent = step(absent, answer('legitimate'), T0).next!;
+    expect(step(suppressedAbsent, { type: 'expiry' }, hoursAfter(365 * 24)).changed).toBe(false);
+  });
+
+  it('refuses answers on closed cases, from an old epoch, and for unknown cases, changing nothing', () => {
+    const resolved = step(opened(), answer('stopped'), hoursAfter(3)).next!;
+    const closed = step(resolved, answer('legitimate'), hoursAfter(4));
+    expect(closed.refusal).toMatch(/the case is closed \(resolved on 2026-03-04\)/);
+    expect(closed.next).toBe(resolved);
+    const reopened = step(resolved, finding({ asOf: '2026-03-07' }), hoursAfter(120)).next!;
+    const old = step(reopened, answer('stopped', 1), hoursAfter(121));
+    expect(old.refusal).toMatch(/earlier occurrence of the case \(epoch 1\).*epoch 2/);
+    expect(old.changed).toBe(false);
+    expect(step(null, answer('stopped')).refusal).toMatch(/no case with this key/);
+  });
+
+  it('derives the same event id when a transition is retried', () => {
+    const a = step(null, finding({ asOf: '2026-03-01' }));
+    const b = step(null, finding({ asOf: '2026-03-01' }), hoursAfter(1));
+    expect(a.event!.event_id).toBe(b.event!.event_id);
+  });
+});
+
+describe('case engine through the pipeline', () => {
+  const owners = [
+    {
+      accountId: '111111111111',
+      ownerEmail: 'ana@example.com',
+      accountName: 'Payments',
+      team: 'pay',
+      cc: [],
+    },
+  ];
+
+  it('a catch-up that opens and raises a case sends one alert with the latest numbers and peak severity', async () => {
+    const findings = [
+      makeFinding({ asOf: '2026-02-25', recent: 40, baseline: 7 }), // medium
+      makeFinding({ asOf: '2026-02-26', recent: 100, baseline: 7 }), // high
+      makeFinding({ asOf: '2026-02-27', recent: 90, baseline: 7 }), // high
+    ];
+    const t = testPorts({ findings, owners, now: '2026-03-01T08:00:00Z' });
+    await runPipeline(t.ports, t.config, { from: '2026-02-25', to: '2026-02-27' });
+    const alerts = t.mailer.sent.filter((m) => m.kind === 'owner-alert');
+    expect(alerts).toHaveLength(1);
+    const data = renderedData(alerts[0]!);
+    expect(data.sections).toHaveLength(1);
+    expect(data.sections[0]!.finding.as_of).toBe('2026-02-27');
+    expect(data.sections[0]!.finding.recent_avg_daily_usd).toBe(90);
+    expect(data.sections[0]!.peakSeverity).toBe('high');
+    expect(data.sections[0]!.firstAsOf).toBe('2026-02-25');
+    expect(data.sections[0]!.severityRaised).toBe(false);
+    // Both transitions still have their event.
+    const types = t.bus.events.map((e) => e.detailType);
+    expect(types.filter((x) => x === 'Case Opened')).toHaveLength(1);
+    expect(types.filter((x) => x === 'Case Updated')).toHaveLength(1);
+  });
+
+  it('walks open → reminder (+49 h) → escalation (+97 h) with the right recipients', async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await followUp(t.ports, t.config);
+    const reminder = t.mailer.sent.find((m) => m.kind === 'reminder')!;
+    expect(reminder.to).toEqual(['ana@example.com']);
+    expect(reminder.cc).toEqual(['finops@example.com']);
+    t.clock.set('2026-03-07T09:00:00Z');
+    await followUp(t.ports, t.config);
+    const escalation = t.mailer.sent.find((m) => m.kind === 'escalation')!;
+    expect(escalation.to).toEqual(['finops@example.com']);
+    expect(escalation.cc).toEqual(['ana@example.com']);
+    t.clock.set('2026-03-30T09:00:00Z');
+    await followUp(t.ports, t.config);
+    expect(t.mailer.sent.map((m) => m.kind)).toEqual([
+      'owner-alert',
+      'finops-digest',
+      'reminder',
+      'escalation',
+    ]);
+  });
+
+  it('moves a case at most one step per follow-up, however late it runs', async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-20T08:00:00Z');
+    const first = await followUp(t.ports, t.config);
+    expect(first.cases.map((c) => c.state)).toEqual(['reminded']);
+    expect(t.mailer.sent.some((m) => m.kind === 'escalation')).toBe(false);
+    const second = await followUp(t.ports, t.config); // the reminder's deadline runs from its transition
+    expect(second.cases).toEqual([]);
+  });
+
+  it('answers through acknowledge(): recorded, published, and refused on a closed case', async () => {
+    const f = makeFinding({ asOf: '2026-03-01' });
+    const t = testPorts({ findings: [f], owners, now: '2026-03-03T08:00:00Z' });
+    await runPipeline(t.ports, t.config);
+    const ok = await acknowledge(t.ports, t.config, {
+      caseKey: f.case_key,
+      answer: 'stopped',
+      note: 'key rotated',
+    });
+    expect(ok.status).toBe('recorded');
+    expect(ok.case?.state).toBe('resolved');
+    expect(t.bus.events.some((e) => e.detailType === 'Case Resolved')).toBe(true);
+    expect(await t.store.list('case-events/')).toHaveLength(2);
+    const again = await acknowledge(t.ports, t.config, { caseKey: f.case_key, answer: 'legitimate' });
+    expect(again).toMatchObject({ status: 'refused' });
+  });
+
+  it('auto-resolves in a later run after 3 quiet days, not in the run that notified', async () => {
+    const t = testPorts({ findings: [makeFinding({ asOf: '2026-02-24' })], now: '2026-02-26T08:00:00Z' });
+    const first = await runPipeline(t.ports, t.config); // evaluates 02-24, opens
+    expect(first.cases[0]?.state).toBe('open');
+    t.clock.set('2026-03-01T08:00:00Z'); // catch-up 02-25 .. 02-27, no finding
+    const second = await runPipeline(t.ports, t.config);
+    expect(second.cases[0]).toMatchObject({ state: 'resolved' });
+    const c = t.store.json<CaseRecord>(`cases/${makeFinding().case_key}.json`);
+    expect(c.resolved_on).toBe('2026-02-27');
+  });
+});
+
+afterAll(() => {
+  const missed = TRANSITIONS.filter((row) => !walked.has(row)).map(
+    (r) => `${r.from.join('|')} × ${r.on}: ${r.when}`,
+  );
+  expect(missed).toEqual([]);
+});
