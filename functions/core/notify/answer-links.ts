@@ -10,7 +10,7 @@ export const ANSWERS: readonly Answer[] = ['stopped', 'legitimate', 'investigati
 
 export const ANSWER_LABELS: Record<Answer, string> = {
   stopped: 'It is stopped or bounded',
-  legitimate: 'It is legitimate — accept the new baseline',
+  legitimate: 'It is legitimate',
   investigating: 'Investigating',
 };
 

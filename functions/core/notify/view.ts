@@ -98,7 +98,7 @@ export interface MessageView {
   finops: string;
   escalation: string[];
   usesCommands: boolean;
-  digestStateRows: { state: string; count: number }[];
+  digestStateRows: { state: string; cases: number }[];
   digestLiveCount: number;
   digestHasIssues: boolean;
 }
@@ -155,7 +155,7 @@ function chartOf(finding: Finding): ChartView {
       excessPx,
       basePx,
       excessColor: '#d92d20',
-      baseColor: inRecent ? '#98a2b3' : '#84caff',
+      baseColor: '#84caff',
       hitColor:
         p.hit_ratio === null
           ? null
@@ -252,7 +252,7 @@ export function messageView(data: MessageData): MessageView {
     ...Object.keys(counts)
       .filter((s) => !STATE_ORDER.includes(s))
       .sort(),
-  ].map((state) => ({ state, count: counts[state] ?? 0 }));
+  ].map((state) => ({ state, cases: counts[state] ?? 0 }));
   const digest = data.digest;
   return {
     maxSeverity,
@@ -268,7 +268,7 @@ export function messageView(data: MessageData): MessageView {
     escalation: data.contacts?.escalation ?? [],
     usesCommands: cases.some((s) => s.actions.some((a) => a.url === null)),
     digestStateRows: stateRows,
-    digestLiveCount: stateRows.filter((r) => LIVE_STATES.has(r.state)).reduce((n, r) => n + r.count, 0),
+    digestLiveCount: stateRows.filter((r) => LIVE_STATES.has(r.state)).reduce((n, r) => n + r.cases, 0),
     digestHasIssues:
       (digest?.unroutable.length ?? 0) +
         (digest?.refusedAddresses.length ?? 0) +

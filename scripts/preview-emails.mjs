@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Renders every message kind from the built-in examples into .preview/ and screenshots each HTML
+// email with headless Chromium, so a person can look at what owners will receive.
+// Usage: npm run preview:emails   (CHROMIUM=/path/to/chromium, PREVIEW_HEIGHT=3000 for the whole mail)
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { MESSAGE_KINDS, renderMessage } = await import(
+  pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
+);
+const { exampleMessage } = await import(pathToFileURL(join(root, 'dist/functions/core/notify/examples.js')).href);
+
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const height = Number(process.env.PREVIEW_HEIGHT ?? 1400);
+const outDir = join(root, '.preview');
+mkdirSync(outDir, { recursive: true });
+
+function screenshot(htmlPath, pngPath) {
+  const profile = mkdtempSync(join(tmpdir(), 'sentinel-chromium-'));
+  try {
+    const result = spawnSync(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--hide-scrollbars',
+        `--user-data-dir=${profile}`,
+        `--screenshot=${pngPath}`,
+        `--window-size=900,${height}`,
+        pathToFileURL(htmlPath).href,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    if (result.error) throw result.error;
+    if (result.status !== 0) throw new Error(`chromium exited ${result.status}: ${result.stderr.slice(-2000)}`);
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+let failed = 0;
+for (const kind of MESSAGE_KINDS) {
+  const rendered = renderMessage(exampleMessage(kind));
+  const htmlPath = join(outDir, `${kind}.html`);
+  writeFileSync(join(outDir, `${kind}.subject.txt`), `${rendered.subject}\n`);
+  writeFileSync(htmlPath, rendered.html);
+  writeFileSync(join(outDir, `${kind}.txt`), rendered.text);
+  const pngPath = join(outDir, `${kind}.png`);
+  try {
+    screenshot(htmlPath, pngPath);
+    process.stdout.write(`${kind}: ${pngPath} (${statSync(pngPath).size} bytes)\n`);
+  } catch (error) {
+    failed++;
+    process.stderr.write(`${kind}: screenshot failed: ${error.message}\n`);
+  }
+}
+process.exitCode = failed > 0 ? 1 : 0;
