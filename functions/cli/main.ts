@@ -8,6 +8,7 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   // Each command registers here as: name: { summary, load: () => import('./name.js') }
+  generate: { summary: 'write a synthetic FOCUS export', load: () => import('./generate.js') },
   detect: { summary: 'run the detectors and write findings', load: () => import('./detect.js') },
   render: { summary: 'render an email from JSON or a built-in example', load: () => import('./render.js') },
 };
