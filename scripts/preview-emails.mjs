@@ -34,6 +34,7 @@ function screenshot(htmlPath, pngPath) {
         '--disable-component-update',
         '--disable-sync',
         '--hide-scrollbars',
+        '--force-device-scale-factor=1',
         `--user-data-dir=${profile}`,
         `--screenshot=${pngPath}`,
         `--window-size=900,${height}`,

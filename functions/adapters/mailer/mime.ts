@@ -32,21 +32,45 @@ export function assertSafeMessage(message: OutgoingMessage): void {
   for (const key of message.caseKeys) assertSafeHeaderText('X-Sentinel-Case-Keys', key);
 }
 
-/** RFC 2047 B-encoding in words of at most 75 characters, never splitting a UTF-8 character. */
-export function encodeHeaderText(value: string): string {
-  if (/^[\x20-\x7e]*$/.test(value)) return value;
+/**
+ * RFC 2047 B-encoding, one encoded word per folded line, never splitting a UTF-8 character.
+ * `prefixLength` is the header name already on the first line ("Subject: " is 9).
+ */
+export function encodeHeaderText(value: string, prefixLength = 0): string {
+  if (/^[\x20-\x7e]*$/.test(value)) return foldAscii(value, prefixLength);
+  // An encoded word is "=?UTF-8?B?" + base64 + "?=" (12 characters of frame); lines stay within 78.
+  const bytesFor = (room: number) => Math.floor((room - 12) / 4) * 3;
   const words: string[] = [];
   let chunk = '';
-  const maxBytes = 45; // 45 bytes → 60 base64 chars + 12 of "=?UTF-8?B??=" = 72
+  let maxBytes = bytesFor(76 - prefixLength);
   for (const char of value) {
-    if (Buffer.byteLength(chunk + char, 'utf8') > maxBytes) {
+    if (chunk !== '' && Buffer.byteLength(chunk + char, 'utf8') > maxBytes) {
       words.push(chunk);
       chunk = '';
+      maxBytes = bytesFor(75);
     }
     chunk += char;
   }
   if (chunk) words.push(chunk);
   return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
+}
+
+/** Folds plain text at spaces so lines stay within 78 characters where words allow. */
+function foldAscii(value: string, prefixLength: number): string {
+  const lines: string[] = [];
+  let line = '';
+  let room = 78 - prefixLength;
+  for (const word of value.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+      room = 77; // continuation lines start with one space
+    } else {
+      line = line === '' && lines.length === 0 ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join(`${CRLF} `);
 }
 
 export function decodeHeaderText(value: string): string {
@@ -108,14 +132,14 @@ export function buildEml(message: OutgoingMessage, at: Date): string {
     `From: ${message.from}`,
     `To: ${addressList(message.to)}`,
     ...(message.cc.length > 0 ? [`Cc: ${addressList(message.cc)}`] : []),
-    `Subject: ${encodeHeaderText(message.subject)}`,
+    `Subject: ${encodeHeaderText(message.subject, 'Subject: '.length)}`,
     `Date: ${rfc5322Date(at)}`,
     `Message-ID: ${messageIdHeader(message)}`,
     'MIME-Version: 1.0',
     // Local outbox only: lets index.html be rebuilt from the .eml files alone.
     `X-Sentinel-Kind: ${message.kind}`,
     `X-Sentinel-Case-Keys: ${message.caseKeys.join(' ')}`,
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
   ];
   const part = (type: string, body: string) =>
     [

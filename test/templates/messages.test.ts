@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import { buildAnswerActions, verifyAnswerLink } from '../../functions/core/notify/answer-links.js';
+import { exampleMessage } from '../../functions/core/notify/examples.js';
+import type { MessageData } from '../../functions/core/notify/message-model.js';
+import { MESSAGE_KINDS, renderMessage } from '../../functions/core/notify/render.js';
+
+const HOSTILE_NAME = 'R&D <script>alert("x")</script> Lab';
+
+/** Each example holds both SPEC §14 reference cases (runaway and cache incident). */
+const REFERENCE_NUMBERS = [
+  '18.0×', // spike 132.05 / 7.32
+  '$132.05',
+  '$7.32',
+  '$124.73',
+  '$3,741.90',
+  '20.3%', // hit ratio 1.67 / 8.241
+  '0.20265',
+  '90.0%',
+  '6.47 B',
+  '$35,585.00',
+  '$28,447.16', // avoidable 28,447.155, to the cent
+  '$121,916.38',
+];
+
+function withHostileAccountName(data: MessageData): MessageData {
+  const rename = (s: MessageData['sections'][number]) => ({
+    ...s,
+    accountName: HOSTILE_NAME,
+    finding: { ...s.finding, account_name: HOSTILE_NAME },
+  });
+  return {
+    ...data,
+    sections: data.sections.map(rename),
+    digest: data.digest && { ...data.digest, escalated: data.digest.escalated.map(rename) },
+  };
+}
+
+const casesOf = (data: MessageData) =>
+  data.kind === 'finops-digest' ? data.digest!.escalated : data.sections;
+
+describe.each(MESSAGE_KINDS)('%s message', (kind) => {
+  const data = exampleMessage(kind);
+  const rendered = renderMessage(data);
+
+  it.each(REFERENCE_NUMBERS)('shows %s in both the HTML and the text part', (value) => {
+    expect(rendered.html).toContain(value);
+    expect(rendered.text).toContain(value);
+  });
+
+  it('has a one-line subject', () => {
+    expect(rendered.subject).not.toMatch(/[\r\n]/);
+    expect(rendered.subject.length).toBeGreaterThan(10);
+  });
+
+  it('is a self-contained HTML email: no scripts, SVG, remote images or stylesheets', () => {
+    expect(rendered.html).not.toMatch(/<script/i);
+    expect(rendered.html).not.toMatch(/<svg/i);
+    expect(rendered.html).not.toMatch(/<img[^>]+src=["']?https?:/i);
+    expect(rendered.html).not.toMatch(/<link[^>]+stylesheet/i);
+    expect(rendered.html).not.toMatch(/url\(\s*['"]?https?:/i);
+    expect(rendered.html).toMatch(/width="600"/);
+  });
+
+  it('draws the daily-spend chart with table cells', () => {
+    expect(rendered.html).toMatch(/<td height="\d+" bgcolor="#d92d20"/);
+  });
+
+  it('is plain text in the text part', () => {
+    expect(rendered.text).not.toMatch(/<\/?(p|td|strong|table)\b/);
+    expect(rendered.text).not.toMatch(/&(amp|lt|gt|quot|#\d+);/);
+  });
+
+  it('escapes an account name from the bill in HTML and keeps it readable in text and subject', () => {
+    const hostile = renderMessage(withHostileAccountName(data));
+    expect(hostile.html).not.toContain('<script>alert');
+    expect(hostile.html).toContain('R&amp;D &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Lab');
+    expect(hostile.text).toContain(HOSTILE_NAME);
+    if (kind !== 'finops-digest' && data.sections.length === 1)
+      expect(hostile.subject).toContain(HOSTILE_NAME);
+  });
+
+  it('shows sentinel ack command lines when there is no ack_base_url', () => {
+    for (const section of casesOf(data)) {
+      for (const answer of ['stopped', 'legitimate', 'investigating']) {
+        const command = `sentinel ack --case ${section.caseKey} --answer ${answer} --out ./sentinel-out`;
+        expect(rendered.text).toContain(command);
+        expect(rendered.html).toContain(command);
+      }
+    }
+    expect(rendered.html).not.toContain('/ack?');
+  });
+
+  it('shows signed answer links when ack_base_url is set', () => {
+    const key = 'template-test-key-0123456789';
+    const expiresAt = new Date('2026-03-31T00:00:00Z');
+    const signed = (s: MessageData['sections'][number]) => ({
+      ...s,
+      actions: buildAnswerActions({
+        caseKey: s.caseKey,
+        epoch: s.epoch,
+        ackBaseUrl: 'https://sentinel.example.com/',
+        key,
+        expiresAt,
+        out: 'unused',
+      }),
+    });
+    const linked = renderMessage({
+      ...data,
+      sections: data.sections.map(signed),
+      digest: data.digest && { ...data.digest, escalated: data.digest.escalated.map(signed) },
+    });
+    expect(linked.text).not.toContain('sentinel ack');
+    expect(linked.html).not.toContain('sentinel ack');
+    const urls = linked.text.match(/https:\/\/sentinel\.example\.com\/ack\?\S+/g) ?? [];
+    expect(urls).toHaveLength(casesOf(data).length * 3);
+    for (const url of urls) {
+      const params = new URL(url).searchParams;
+      expect(() => verifyAnswerLink(params, { key, now: new Date('2026-03-10T00:00:00Z') })).not.toThrow();
+      // The same link, HTML-escaped, is the button's href.
+      const hrefs = linked.html.match(/href="([^"]+)"/g) ?? [];
+      const unescaped = hrefs.map((h) =>
+        h
+          .slice(6, -1)
+          .replace(/&amp;/g, '&')
+          .replace(/&#x3D;/g, '=')
+          .replace(/&#x2F;/g, '/'),
+      );
+      expect(unescaped).toContain(url);
+    }
+  });
+});
+
+describe('message wording', () => {
+  it('owner alert asks for an answer within the follow-up hours with one button per answer', () => {
+    const { text } = renderMessage(exampleMessage('owner-alert'));
+    expect(text).toContain(
+      'has run for 3 days at $132.05/day, 18.0× its baseline of $7.32/day, from 27 Feb – 1 Mar 2026',
+    );
+    expect(text).toContain('(within 48 hours)');
+    expect(text).toContain('agent-run-id = nightly-triage-7f3a');
+    expect(text).toContain('inference-profile/global.anthropic.claude-opus-4-6-v1');
+    expect(text).toContain('13.5 M output vs 10.6 M input');
+    expect(text).toContain('stayed flat');
+    expect(text).toMatch(/UPDATE: SEVERITY RAISED/);
+  });
+
+  it('reminder says when the first alert went out and the new deadline', () => {
+    const { text, subject } = renderMessage(exampleMessage('reminder'));
+    expect(subject).toMatch(/^Reminder:/);
+    expect(text).toContain('The first alert went out on Tue 3 Mar 2026, 06:00 UTC');
+    expect(text).toContain('please answer by Sat 7 Mar 2026, 06:00 UTC');
+  });
+
+  it('escalation is addressed to the escalation list and names the owner', () => {
+    const { text, subject } = renderMessage(exampleMessage('escalation'));
+    expect(subject).toMatch(/^Escalation:/);
+    expect(text).toContain('To finops-escalation@example.com:');
+    expect(text).toContain('The owner, dana.owner@example.com, has not answered');
+  });
+
+  it('digest lists state counts, changes, unroutable cases, refused addresses and failed messages', () => {
+    const { text } = renderMessage(exampleMessage('finops-digest'));
+    expect(text).toMatch(/escalated\s+2/);
+    expect(text).toContain('reminded -> escalated');
+    expect(text).toContain('ML Research Lab (333333333333), case e4d2a0917c3b58f6');
+    expect(text).toContain('former.owner@example.com');
+    expect(text).toContain('TooManyRequestsException');
+    expect(text).toContain('ESCALATED, STILL UNANSWERED (2)');
+  });
+
+  it('strips CR/LF that reach the subject from data', () => {
+    const data = exampleMessage('owner-alert');
+    const one = { ...data, sections: [{ ...data.sections[0]!, accountName: 'Evil\r\nBcc: x@evil.example' }] };
+    expect(renderMessage(one).subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('refuses a digest without its digest data', () => {
+    const { digest: _digest, ...data } = exampleMessage('finops-digest');
+    expect(() => renderMessage(data)).toThrow(/digest data/);
+  });
+});
