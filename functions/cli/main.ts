@@ -9,7 +9,11 @@ type CommandModule = { run(argv: string[]): Promise<number> };
 const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   // Each command registers here as: name: { summary, load: () => import('./name.js') }
   generate: { summary: 'write a synthetic FOCUS export', load: () => import('./generate.js') },
+  demo: { summary: 'synthetic organization end to end, locally', load: () => import('./demo.js') },
   detect: { summary: 'run the detectors and write findings', load: () => import('./detect.js') },
+  run: { summary: 'detect, open cases, email owners and FinOps', load: () => import('./run.js') },
+  'follow-up': { summary: 'deadlines, reminders, escalations, resend', load: () => import('./follow-up.js') },
+  ack: { summary: "record an owner's answer on a case", load: () => import('./ack.js') },
   render: { summary: 'render an email from JSON or a built-in example', load: () => import('./render.js') },
 };
 

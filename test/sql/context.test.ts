@@ -1,0 +1,113 @@
+/** sql/context.sql through a detection run: breakdowns, series, compute fingerprint, diagnosis. */
+import { describe, expect, it } from 'vitest';
+import { addDays, dayRange } from '../../functions/core/dates.js';
+import { type FixtureRow, focusRow, tokenRow } from '../fixtures/focus-rows.js';
+import { detectOver } from './harness.js';
+
+const D = '2026-03-20';
+const at = (n: number) => addDays(D, n);
+const days = (from: number, to: number) => dayRange(at(from), at(to));
+
+/** An agent whose output tokens loop from D−2 on, tagged with its run id; compute stays flat. */
+function agentLoop(): FixtureRow[] {
+  const rows: FixtureRow[] = [];
+  for (const day of days(-59, 0)) {
+    const looping = day >= at(-2);
+    rows.push(tokenRow(day, 'input', 1e6, 5.5, { tags: { 'agent-run-id': 'nightly-etl' } }));
+    rows.push(tokenRow(day, 'output', 0.1e6, 27.5, { tags: { 'agent-run-id': 'nightly-etl' } }));
+    if (looping) {
+      rows.push(
+        tokenRow(day, 'output', 4e6, 27.5, {
+          tags: { 'agent-run-id': 'run-7f3a' },
+          resourceid: 'arn:aws:bedrock:us-east-1:111111111111:inference-profile/agent-loop',
+          regionid: 'us-west-2',
+        }),
+      );
+    }
+    rows.push(
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: 'AmazonEC2',
+        servicename: 'Amazon Elastic Compute Cloud',
+        skumeter: 'USE1-BoxUsage:m7g.large',
+        billedcost: 40,
+        resourceid: 'i-0abc',
+      }),
+    );
+  }
+  return rows;
+}
+
+describe('finding context', () => {
+  it('breaks a runaway down by token class, tag, resource, region and usage type, by recent increase', async () => {
+    const { findings } = await detectOver(agentLoop(), [D], { detectors: ['runaway-inference'] });
+    expect(findings).toHaveLength(1);
+    const f = findings[0]!;
+    expect(f.breakdown.token_classes[0]).toMatchObject({
+      key: 'output',
+      recent_cost_usd: 3 * (0.1 * 27.5 + 4 * 27.5),
+    });
+    expect(f.breakdown.tags[0]!.key).toBe('agent-run-id=run-7f3a');
+    expect(f.breakdown.tags[0]!.baseline_cost_usd).toBe(0);
+    expect(f.breakdown.resources[0]!.key).toBe(
+      'arn:aws:bedrock:us-east-1:111111111111:inference-profile/agent-loop',
+    );
+    expect(f.breakdown.regions[0]!.key).toBe('us-west-2');
+    expect(f.breakdown.usage_types[0]!.key).toBe('USE1-Claude4.6Opus-output-tokens');
+    expect(f.output_tokens).toBeCloseTo(3 * 4.1e6, 0);
+    expect(f.input_tokens).toBeCloseTo(3 * 1e6, 0);
+    expect(f.compute_recent_avg_daily_usd).toBeCloseTo(40, 9);
+    expect(f.compute_baseline_avg_daily_usd).toBeCloseTo(40, 9);
+    expect(f.diagnosis).toMatch(/^output tokens rose 41× while input rose 1\.0×: a generation loop/);
+    expect(f.diagnosis).toContain('compute spend stayed flat');
+    expect(f.diagnosis).toContain('agent-run-id=run-7f3a');
+    expect(f.started_on).toBe(at(-2));
+  });
+
+  it('names uncached input growth as context growth or a cache miss', async () => {
+    const rows = days(-59, 0).flatMap((day) => [
+      tokenRow(day, 'input', day >= at(-2) ? 30e6 : 2e6, 5.5),
+      tokenRow(day, 'output', 0.1e6, 27.5),
+    ]);
+    const { findings } = await detectOver(rows, [D], { detectors: ['runaway-inference'] });
+    expect(findings[0]!.diagnosis).toMatch(
+      /^uncached input tokens rose 15× while output rose 1\.0×: growing context/,
+    );
+  });
+
+  it('goes back from the latest day above the band to the first day of the rise (started_on)', async () => {
+    // Ramp: from D−5 on, $40/day against a $10 baseline.
+    const rows = days(-59, 0).map((day) =>
+      focusRow({
+        chargeperiodstart: day,
+        billedcost: day >= at(-5) ? 40 : 10 + (day.endsWith('5') ? 0.5 : 0),
+      }),
+    );
+    const { findings } = await detectOver(rows, [D], { detectors: ['runaway-inference'] });
+    expect(findings[0]!.started_on).toBe(at(-5));
+  });
+
+  it('ranks cache-miss breakdowns by recent uncached input tokens and keeps a daily hit-ratio series', async () => {
+    const rows: FixtureRow[] = [];
+    for (const day of days(-40, 0)) {
+      const broken = day >= at(-6);
+      rows.push(
+        tokenRow(day, 'cache-read', broken ? 0 : 90e6, 0.55, { tags: { 'agent-run-id': 'support-bot' } }),
+      );
+      rows.push(
+        tokenRow(day, 'input', broken ? 100e6 : 10e6, 5.5, { tags: { 'agent-run-id': 'support-bot' } }),
+      );
+      rows.push(tokenRow(day, 'input', 5e6, 5.5, { tags: { 'agent-run-id': 'batch-summarizer' } }));
+    }
+    const { findings } = await detectOver(rows, [D], { detectors: ['cache-miss'] });
+    const f = findings[0]!;
+    expect(f.kind).toBe('cache-regression');
+    expect(f.breakdown.tags.map((t) => t.key)).toEqual([
+      'agent-run-id=support-bot',
+      'agent-run-id=batch-summarizer',
+    ]);
+    expect(f.series.at(-1)!.hit_ratio).toBe(0);
+    expect(f.series[0]!.hit_ratio).toBeCloseTo(90 / 105, 9);
+    expect(f.diagnosis).toMatch(/hit ratio fell from 86% to 0%/);
+  });
+});
