@@ -4,6 +4,7 @@
  */
 import { openEngine } from '../adapters/open-engine.js';
 import { openStore } from '../adapters/open-store.js';
+import { findingLine } from '../core/detect/findings.js';
 import { runDetection } from '../core/detect/run-detection.js';
 import { StaleDataError } from '../core/errors.js';
 import { newRunId, type RunRecord, writeRunRecord } from '../core/runs.js';
@@ -79,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       await writeRunRecord(store, record);
 
       if (flags.json) {
-        for (const finding of result.findings) process.stdout.write(`${JSON.stringify(finding)}\n`);
+        for (const finding of result.findings) process.stdout.write(`${findingLine(finding)}\n`);
       } else {
         const lines = caseLines(result.findings);
         process.stdout.write(

@@ -235,3 +235,50 @@ export function tokenSums(breakdown: Breakdown) {
 }
 
 export type { Finding };
+
+/** SPEC §6 field order: the findings files, `--json` and the Athena table's columns read alike. */
+export const FINDING_FIELDS = [
+  'finding_id',
+  'case_key',
+  'detector',
+  'kind',
+  'as_of',
+  'recent_start',
+  'recent_end',
+  'baseline_start',
+  'baseline_end',
+  'account_id',
+  'account_name',
+  'model',
+  'severity',
+  'recent_avg_daily_usd',
+  'baseline_avg_daily_usd',
+  'baseline_stddev_usd',
+  'spike_ratio',
+  'sigma',
+  'excess_daily_usd',
+  'projected_30d_excess_usd',
+  'started_on',
+  'diagnosis',
+  'cache_hit_ratio',
+  'baseline_cache_hit_ratio',
+  'uncached_input_cost_usd',
+  'avoidable_cost_usd',
+  'input_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'output_tokens',
+  'compute_recent_avg_daily_usd',
+  'compute_baseline_avg_daily_usd',
+  'series',
+  'breakdown',
+  'data_through',
+  'run_id',
+] as const satisfies readonly (keyof Finding)[];
+
+/** One JSON line per finding, fields in SPEC order. */
+export function findingLine(finding: Finding): string {
+  const ordered: Record<string, unknown> = {};
+  for (const field of FINDING_FIELDS) ordered[field] = finding[field];
+  return JSON.stringify(ordered);
+}

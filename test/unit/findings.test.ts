@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/core/config.js';
+import { addDays } from '../../functions/core/dates.js';
+import {
+  caseKey,
+  FINDING_FIELDS,
+  findingId,
+  runawayNumbers,
+  severityOf,
+  startedOn,
+} from '../../functions/core/detect/findings.js';
+
+const config = parseConfig({});
+
+describe('finding numbers', () => {
+  it('derives SPEC §14 runaway numbers', () => {
+    const n = runawayNumbers('runaway', 132.05, 7.32, 0.5);
+    expect(Number(n.spike_ratio!.toFixed(2))).toBe(18.04);
+    expect(n.excess_daily_usd).toBeCloseTo(124.73, 10);
+    expect(n.projected_30d_excess_usd).toBeCloseTo(3741.9, 9);
+    expect(n.sigma).toBeCloseTo(124.73 / 0.5, 9);
+    expect(severityOf(n.projected_30d_excess_usd, config)).toBe('high');
+  });
+
+  it('has no spike ratio for a new spender and no sigma for a flat baseline', () => {
+    const n = runawayNumbers('new-spender', 80, 0.2, 0);
+    expect(n.spike_ratio).toBeNull();
+    expect(n.sigma).toBeNull();
+  });
+
+  it.each([
+    [9_999.99, 'high'],
+    [10_000, 'critical'],
+    [999.99, 'medium'],
+    [1_000, 'high'],
+  ])('severity of a projected $%d is %s', (usd, severity) => {
+    expect(severityOf(usd, config)).toBe(severity);
+  });
+
+  it('keeps ids stable across reruns and distinct per account, model and day', () => {
+    expect(findingId('cache-miss', '1', 'm', '2026-03-01')).toBe(
+      findingId('cache-miss', '1', 'm', '2026-03-01'),
+    );
+    expect(findingId('cache-miss', '1', 'm', '2026-03-01')).not.toBe(
+      findingId('cache-miss', '1', 'm', '2026-03-02'),
+    );
+    expect(caseKey('cache-miss', '1', 'm')).not.toBe(caseKey('cache-miss', '1', 'n'));
+    expect(caseKey('runaway-inference', '1', null)).toMatch(/^[0-9a-f]{24}$/);
+  });
+
+  it('lists every finding field once, in SPEC §6 order', () => {
+    expect(new Set(FINDING_FIELDS).size).toBe(FINDING_FIELDS.length);
+    expect(FINDING_FIELDS[0]).toBe('finding_id');
+    expect(FINDING_FIELDS.at(-1)).toBe('run_id');
+  });
+});
+
+describe('started_on', () => {
+  const D = '2026-03-20';
+  const series = (costs: number[]) =>
+    costs.map((cost_usd, i) => ({ date: addDays(D, i - costs.length + 1), cost_usd, hit_ratio: null }));
+  const band = { baselineAvg: 10, baselineStddev: 1, k: 2 };
+
+  it('goes back from the latest day above the band while days stay above it', () => {
+    expect(startedOn(series([10, 10, 30, 30, 11, 30, 30]), addDays(D, -2), band)).toBe(addDays(D, -1));
+    expect(startedOn(series([10, 30, 30, 30, 30, 30, 30]), addDays(D, -2), band)).toBe(addDays(D, -5));
+  });
+
+  it('takes the latest day above the band inside the recent window, even if the last day fell back', () => {
+    expect(startedOn(series([10, 10, 10, 10, 30, 30, 10]), addDays(D, -2), band)).toBe(addDays(D, -2));
+  });
+
+  it('uses baseline + $1.00 as the band where the stddev is 0', () => {
+    expect(
+      startedOn(series([10, 10, 11.5, 11.5, 11.5]), addDays(D, -2), { ...band, baselineStddev: 0 }),
+    ).toBe(addDays(D, -2));
+  });
+
+  it('never goes before the start of the series (D−29)', () => {
+    expect(startedOn(series(Array(30).fill(50)), addDays(D, -2), band)).toBe(addDays(D, -29));
+  });
+});
