@@ -13,11 +13,11 @@ import { accountNameFor } from './cases/sections.js';
 import { readAllCases, readCase, updateCase } from './cases/store.js';
 import { applyCaseInputs, type CaseInput, type CaseRules } from './cases/transitions.js';
 import type { SentinelConfig } from './config.js';
-import { dayRange, daysBetween } from './dates.js';
+import { daysBetween } from './dates.js';
 import type { DetectRequest, DetectResult } from './detect/contract.js';
-import { BadInputError, describeError } from './errors.js';
+import { describeError } from './errors.js';
 import type { Answer } from './notify/message-model.js';
-import type { BlobStore, BusEvent, EventBus, Mailer, OutgoingMessage } from './ports.js';
+import type { BlobStore, BusEvent, EventBus, Mailer, OutgoingMessage, QueryStats } from './ports.js';
 import {
   catchUpDays,
   defaultAsOfDay,
@@ -28,17 +28,22 @@ import {
 } from './runs.js';
 import { DETECTORS, type DetectorId, type Finding, type IsoDate, type RunCommand } from './types.js';
 
-/** Detection as a port: the CLI binds runDetection to its engine; tests inject findings. */
-export type DetectFn = (request: DetectRequest, store: BlobStore) => Promise<DetectResult>;
+/**
+ * Detection as a port: the CLI binds runDetection to its engine (and reports the engine's query
+ * stats for the run record); tests inject findings.
+ */
+export type DetectFn = (
+  request: DetectRequest,
+  store: BlobStore,
+) => Promise<DetectResult & { stats?: QueryStats; engine?: 'duckdb' | 'athena' }>;
 
 export interface PipelinePorts extends NotifyPorts {
   detect: DetectFn;
 }
 
 export interface RunOptions {
-  asOf?: IsoDate;
-  from?: IsoDate;
-  to?: IsoDate;
+  /** Explicit as-of days (`--as-of`, `--from/--to`), never capped; omitted: catch-up (SPEC §4). */
+  asOfDays?: IsoDate[];
   detectors?: DetectorId[];
   /** Render and report; send nothing and change no case, finding or log (the run record says dry_run). */
   dryRun?: boolean;
@@ -106,25 +111,11 @@ async function chooseDays(
   config: SentinelConfig,
   options: RunOptions,
   defaultAsOf: IsoDate,
-) {
+): Promise<DaysChoice> {
   const lastEvaluated = await lastEvaluatedAsOf(store);
-  if (options.asOf && (options.from || options.to)) {
-    throw new BadInputError('--as-of and --from/--to exclude each other', { hint: 'pass one or the other' });
-  }
-  if (options.asOf) return { days: [options.asOf], skipped: [], lastEvaluated } satisfies DaysChoice;
-  if (options.from || options.to) {
-    if (!options.from || !options.to) {
-      throw new BadInputError('--from and --to go together', {
-        hint: 'pass both, e.g. --from 2026-02-01 --to 2026-02-14',
-      });
-    }
-    if (options.from > options.to) {
-      throw new BadInputError(`--from ${options.from} is after --to ${options.to}`, { hint: 'swap them' });
-    }
-    return { days: dayRange(options.from, options.to), skipped: [], lastEvaluated } satisfies DaysChoice;
-  }
+  if (options.asOfDays) return { days: [...options.asOfDays].sort(), skipped: [], lastEvaluated };
   const chosen = catchUpDays({ defaultAsOf, lastEvaluated, maxCatchUpDays: config.max_catch_up_days });
-  return { ...chosen, lastEvaluated } satisfies DaysChoice;
+  return { ...chosen, lastEvaluated };
 }
 
 /** SPEC §8 row 1: a catch-up day, or within notify_max_age_days of the default as-of day. */
@@ -146,7 +137,7 @@ function recentlyStoppedAccounts(cases: CaseRecord[], now: Date): string[] {
   return [...new Set(accounts)].sort();
 }
 
-function emptyDetectResult(): DetectResult {
+function emptyDetectResult(): Awaited<ReturnType<DetectFn>> {
   return {
     findings: [],
     evaluatedDays: [],
@@ -409,6 +400,11 @@ export async function runPipeline(
       catch_up_skipped_days: choice.skipped,
       data_through: detected.dataThrough,
       first_covered_day: detected.firstCoveredDay,
+      engine: detected.engine ?? record.engine,
+      bytes_scanned: detected.stats?.bytesScanned ?? 0,
+      query_ids: detected.stats?.queryIds ?? [],
+      statements: detected.stats?.statements ?? 0,
+      rows: detected.stats?.rows ?? 0,
       counts: {
         findings: detected.findings.length,
         recurring_candidates: detected.recurringCandidates,

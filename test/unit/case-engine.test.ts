@@ -259,7 +259,7 @@ describe('case engine through the pipeline', () => {
       makeFinding({ asOf: '2026-02-27', recent: 90, baseline: 7 }), // high
     ];
     const t = testPorts({ findings, owners, now: '2026-03-01T08:00:00Z' });
-    await runPipeline(t.ports, t.config, { from: '2026-02-25', to: '2026-02-27' });
+    await runPipeline(t.ports, t.config, { asOfDays: ['2026-02-25', '2026-02-26', '2026-02-27'] });
     const alerts = t.mailer.sent.filter((m) => m.kind === 'owner-alert');
     expect(alerts).toHaveLength(1);
     const data = renderedData(alerts[0]!);

@@ -139,7 +139,7 @@ export function parseCsv(text: string): string[][] {
 export function parseOwnersCsv(text: string, source: string): OwnerEntry[] {
   const rows = parseCsv(text.replace(/^\uFEFF/, ''));
   const header = rows.shift()?.map((h) => h.trim().toLowerCase());
-  if (!header || !header.includes('account_id') || !header.includes('owner_email')) {
+  if (!header?.includes('account_id') || !header.includes('owner_email')) {
     throw new BadInputError(`owners file ${source}: the header must name account_id and owner_email`, {
       hint: `columns: ${COLUMNS.join(', ')}`,
     });

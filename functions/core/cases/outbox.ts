@@ -67,6 +67,8 @@ export interface DeliveryReport {
 }
 
 export const LEASE_KEY = 'locks/notify.json';
+/** When the last FinOps digest went out (the digest says "since …"). */
+export const LAST_DIGEST_KEY = 'digests/last.json';
 export const LEASE_MS = 15 * 60_000;
 
 interface Lease {
@@ -160,6 +162,7 @@ const outcomeOf = (entry: NotificationEntry): MessageOutcome => ({
 
 class Delivery {
   readonly report: DeliveryReport = { leaseTaken: true, eventsWritten: 0, messages: [] };
+  private digestAsOf: IsoDate | null = null;
 
   constructor(
     private readonly ports: NotifyPorts,
@@ -172,6 +175,12 @@ class Delivery {
 
   /** Removes the entry's items from its cases' due; a rejection also records the refused addresses. */
   async clearDue(entry: NotificationEntry): Promise<void> {
+    if (entry.kind === 'finops-digest' && entry.status === 'sent') {
+      await this.ports.store.put(
+        LAST_DIGEST_KEY,
+        `${JSON.stringify({ message_id: entry.message_id, sent_at: entry.updated_at, as_of: this.digestAsOf })}\n`,
+      );
+    }
     for (const ref of entry.cases) {
       const ids = new Set(ref.event_ids);
       await updateCase(this.ports.store, ref.case_key, (c) => {
@@ -324,6 +333,7 @@ class Delivery {
       generatedAt: now,
       recipient: { to: plan.to, cc: plan.cc },
       followUpHours: this.config.notify.follow_up_hours,
+      contacts: { finops: this.config.notify.finops, escalation: this.config.notify.escalation },
       sections: plan.sections.map((s) =>
         caseSection(s.record, s.owner, this.ports.answerActions, s.severityRaised),
       ),
@@ -404,6 +414,11 @@ class Delivery {
     await this.send(entry, token);
   }
 
+  private async lastDigest(): Promise<{ sent_at: string; as_of: IsoDate | null } | null> {
+    const blob = await this.ports.store.get(LAST_DIGEST_KEY);
+    return blob ? (JSON.parse(blob.body) as { sent_at: string; as_of: IsoDate | null }) : null;
+  }
+
   /**
    * The FinOps digest (detection runs only): sent when something changed since the last digest
    * (transitions, refused addresses, failed messages) or live escalated cases exist.
@@ -421,7 +436,12 @@ class Delivery {
         .map((r) => ({ address: r.address, caseKey: c.case_key, error: r.error })),
     );
     const changed = cases.filter((c) => c.undigested.length > 0);
-    if (changed.length === 0 && refused.length === 0 && failed.length === 0 && escalated.length === 0) return;
+    const last = await this.lastDigest();
+    if (changed.length === 0 && refused.length === 0 && failed.length === 0) {
+      // Escalated cases alone are listed once per detection day, not once per rerun of that day.
+      if (escalated.length === 0 || last?.as_of === defaultAsOf) return;
+    }
+    this.digestAsOf = defaultAsOf;
 
     const stateCounts: Record<string, number> = {};
     for (const c of cases) stateCounts[c.state] = (stateCounts[c.state] ?? 0) + 1;
@@ -431,8 +451,10 @@ class Delivery {
       generatedAt: this.now(),
       recipient: { to: [finops], cc: [] },
       followUpHours: this.config.notify.follow_up_hours,
+      contacts: { finops, escalation: this.config.notify.escalation },
       sections: [],
       digest: {
+        since: last?.sent_at ?? null,
         stateCounts,
         changes: changed.flatMap((c) =>
           c.undigested.map((u) => ({

@@ -11,6 +11,7 @@ const versionOf = (body: string): string => createHash('sha256').update(body).di
 
 export class OverlayBlobStore implements BlobStore {
   private readonly written = new Map<string, string | null>();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly base: BlobStore) {}
 
@@ -28,15 +29,20 @@ export class OverlayBlobStore implements BlobStore {
   }
 
   async put(key: string, body: string, condition?: PutCondition): Promise<string> {
-    if (condition) {
-      const current = await this.get(key);
-      if ('ifNoneMatch' in condition && current) throw new ConflictError(`${key} already exists`);
-      if ('ifMatch' in condition && current?.version !== condition.ifMatch) {
-        throw new ConflictError(`${key} changed since it was read`);
+    // Check and write as one step: conditional writes of one process must not interleave.
+    const done = this.queue.then(async () => {
+      if (condition) {
+        const current = await this.get(key);
+        if ('ifNoneMatch' in condition && current) throw new ConflictError(`${key} already exists`);
+        if ('ifMatch' in condition && current?.version !== condition.ifMatch) {
+          throw new ConflictError(`${key} changed since it was read`);
+        }
       }
-    }
-    this.written.set(key, body);
-    return versionOf(body);
+      this.written.set(key, body);
+      return versionOf(body);
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
   }
 
   async list(prefix: string): Promise<string[]> {

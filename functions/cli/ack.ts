@@ -1,0 +1,74 @@
+/**
+ * `sentinel ack --case KEY --answer stopped|legitimate|investigating [--note TEXT]`: records an
+ * owner's answer, as the signed link's POST does (SPEC §8). A refused answer exits 2 and says why.
+ */
+
+import { join } from 'node:path';
+import { JsonlEventBus } from '../adapters/event-bus/jsonl.js';
+import { openStore } from '../adapters/open-store.js';
+import { BadInputError } from '../core/errors.js';
+import { ANSWERS } from '../core/notify/answer-links.js';
+import type { Answer } from '../core/notify/message-model.js';
+import { acknowledge } from '../core/pipeline.js';
+import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+
+const OPTIONS = {
+  case: { type: 'string' },
+  answer: { type: 'string' },
+  note: { type: 'string' },
+  epoch: { type: 'string' },
+  by: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+const USAGE = `sentinel ack --case KEY --answer ${ANSWERS.join('|')} [--note TEXT] [--epoch N] [--out DIR]
+             [--config FILE] [--now ISO]`;
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(async () => {
+    const flags = parseFlags('ack', argv, OPTIONS, USAGE);
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const caseKey = flags.case;
+    if (typeof caseKey !== 'string' || caseKey === '') {
+      throw new BadInputError('sentinel ack: --case is required', { hint: USAGE });
+    }
+    const answer = flags.answer;
+    if (typeof answer !== 'string' || !ANSWERS.includes(answer as Answer)) {
+      throw new BadInputError(`--answer '${String(answer ?? '')}' is not an answer`, {
+        hint: `use one of: ${ANSWERS.join(', ')}`,
+      });
+    }
+    let epoch: number | null = null;
+    if (flags.epoch !== undefined) {
+      if (typeof flags.epoch !== 'string' || !/^[1-9]\d*$/.test(flags.epoch)) {
+        throw new BadInputError(`--epoch '${String(flags.epoch)}' is not a positive whole number`);
+      }
+      epoch = Number(flags.epoch);
+    }
+    const config = loadConfig(flags, { out: flags.out });
+    const store = openStore(config);
+    const events = new JsonlEventBus(join(config.out, 'events.jsonl'));
+    const result = await acknowledge({ store, events, clock: clockFrom(flags) }, config, {
+      caseKey,
+      answer: answer as Answer,
+      note: typeof flags.note === 'string' ? flags.note : null,
+      by: typeof flags.by === 'string' ? flags.by : null,
+      epoch,
+    });
+    if (result.status === 'refused') {
+      throw new BadInputError(`case ${caseKey}: ${result.message}`, {
+        hint: result.case
+          ? `the case is ${result.case.state} (epoch ${result.case.epoch})`
+          : `check --case and --out`,
+      });
+    }
+    const c = result.case;
+    process.stdout.write(
+      `case ${caseKey} (${c.account_id} ${c.account_name}): ${answer} recorded; now ${c.state}` +
+        `${c.deadline ? `, next deadline ${c.deadline}` : ''}${c.resolved_on ? `, resolved on ${c.resolved_on}` : ''}\n`,
+    );
+    return 0;
+  });
+}

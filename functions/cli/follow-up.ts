@@ -1,0 +1,32 @@
+/**
+ * `sentinel follow-up`: the hourly step (SPEC §8): deadlines (reminder, escalation), suppression
+ * expiry, and resending what is due or failed. Never a digest.
+ */
+import { join } from 'node:path';
+import { readAllCases } from '../core/cases/store.js';
+import { followUp } from '../core/pipeline.js';
+import { notifyPorts } from './case-ports.js';
+import { caseSummaryLines, deliveryLines } from './case-summary.js';
+import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+
+const OPTIONS = { out: { type: 'string' }, owners: { type: 'string' } } as const;
+const USAGE = 'sentinel follow-up [--out DIR] [--owners FILE] [--config FILE] [--now ISO]';
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(async (log) => {
+    const flags = parseFlags('follow-up', argv, OPTIONS, USAGE);
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const config = loadConfig(flags, { out: flags.out, owners: flags.owners });
+    const ports = await notifyPorts(config, clockFrom(flags), log);
+    const result = await followUp(ports, config);
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    out(`follow-up: ${result.cases.length} case(s) moved, ${result.delivery.messages.length} message(s)`);
+    const records = new Map((await readAllCases(ports.store)).map((c) => [c.case_key, c]));
+    for (const line of caseSummaryLines(result.cases, records)) out(`  ${line}`);
+    for (const line of deliveryLines(result.delivery, join(config.out, 'outbox'))) out(`  ${line}`);
+    return 0;
+  });
+}

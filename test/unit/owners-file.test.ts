@@ -1,0 +1,60 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadOwnerDirectory, parseOwnersCsv, parseOwnersYaml } from '../../functions/adapters/owners/file.js';
+import { BadInputError } from '../../functions/core/errors.js';
+
+describe('owners mapping (SPEC §9)', () => {
+  it('reads CSV with several cc addresses separated by ;', () => {
+    const entries = parseOwnersCsv(
+      'account_id,owner_email,account_name,team,cc\n111111111111,ana@example.com,"Payments, EU",pay,a@example.com; b@example.com\n',
+      'owners.csv',
+    );
+    expect(entries).toEqual([
+      {
+        accountId: '111111111111',
+        ownerEmail: 'ana@example.com',
+        accountName: 'Payments, EU',
+        team: 'pay',
+        cc: ['a@example.com', 'b@example.com'],
+      },
+    ]);
+  });
+
+  it('reads YAML as a list or as a map keyed by account id, keeping leading zeros', () => {
+    const list = parseOwnersYaml(
+      '- account_id: "012345678901"\n  owner_email: ana@example.com\n  cc: [x@example.com]\n',
+      'o.yaml',
+    );
+    expect(list[0]).toMatchObject({ accountId: '012345678901', cc: ['x@example.com'] });
+    const map = parseOwnersYaml(
+      '"012345678901":\n  owner_email: ana@example.com\n  cc: "x@example.com;y@example.com"\n',
+      'o.yaml',
+    );
+    expect(map[0]).toMatchObject({ accountId: '012345678901', cc: ['x@example.com', 'y@example.com'] });
+  });
+
+  it('names the row and value of a bad address', () => {
+    expect(() =>
+      parseOwnersCsv('account_id,owner_email\n111111111111,not-an-address\n', 'owners.csv'),
+    ).toThrow(/owners file owners.csv row 2: owner_email 'not-an-address'/);
+  });
+
+  it('gives FinOps the unmapped accounts (routed: false), and every account without a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'owners-'));
+    const path = join(dir, 'owners.csv');
+    await writeFile(path, 'account_id,owner_email\n111111111111,ana@example.com\n');
+    const owners = await loadOwnerDirectory(path, 'finops@example.com');
+    expect(owners.lookup('111111111111')).toMatchObject({ ownerEmail: 'ana@example.com', routed: true });
+    expect(owners.lookup('999999999999')).toMatchObject({ ownerEmail: 'finops@example.com', routed: false });
+    const none = await loadOwnerDirectory(null, 'finops@example.com');
+    expect(none.lookup('111111111111')).toMatchObject({ ownerEmail: 'finops@example.com', routed: false });
+  });
+
+  it('rejects a configured file that does not exist as bad input (exit 2)', async () => {
+    await expect(loadOwnerDirectory('/nonexistent/owners.csv', 'finops@example.com')).rejects.toBeInstanceOf(
+      BadInputError,
+    );
+  });
+});
