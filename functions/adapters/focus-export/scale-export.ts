@@ -8,7 +8,7 @@
 
 import { DAY_MS, msOf } from '../../core/synthetic/calendar.js';
 import { REGIONS } from '../../core/synthetic/catalog.js';
-import { generateOrganization, type SyntheticOrganization } from '../../core/synthetic/organization.js';
+import { planOrganization, type SyntheticOrganization } from '../../core/synthetic/organization.js';
 import {
   type FocusExportOptions,
   type FocusExportSummary,
@@ -59,27 +59,31 @@ function bedrockFillerAccounts(fillerAccounts: number): number {
 export async function writeScaleExport(dir: string, options: ScaleExportOptions): Promise<ScaleExportResult> {
   const modelledAccounts = Math.min(options.accounts, options.modelledAccounts ?? DEFAULT_MODELLED_ACCOUNTS);
   const fillerAccounts = options.accounts - modelledAccounts;
-  const { rows: modelled, ...organization } = generateOrganization({
+  const { accountRows, ...organization } = planOrganization({
     seed: options.seed,
     accounts: modelledAccounts,
     days: options.days,
     end: options.end,
   });
-  const modelledRows = modelled.length;
   const bedrockFillerRows = bedrockFillerAccounts(fillerAccounts) * options.days * BEDROCK_FILLER_CLASSES;
-  const fillerRows = options.rows - modelledRows - bedrockFillerRows;
-  if (fillerAccounts > 0 && fillerRows < fillerAccounts) {
-    throw new RangeError(
-      `rows must be at least ${minimumScaleRows(modelledRows, fillerAccounts, options.days)} for ${options.accounts} accounts over ${options.days} days`,
-    );
-  }
 
-  const session = await openFocusSession({ memoryLimit: options.memoryLimit ?? '600MB' });
+  const session = await openFocusSession({ memoryLimit: options.memoryLimit ?? '400MB' });
   try {
     // Row order inside a file carries no meaning; letting DuckDB write in parallel is what makes 10 M rows fast.
     await session.connection.run('SET preserve_insertion_order = false');
-    await loadFocusRows(session.connection, modelled);
-    modelled.length = 0;
+    // One modelled account at a time, so the JavaScript heap never holds the whole organization.
+    let modelledRows = 0;
+    for (let i = 0; i < organization.accounts.length; i++) {
+      const rows = accountRows(i);
+      modelledRows += rows.length;
+      await loadFocusRows(session.connection, rows);
+    }
+    const fillerRows = options.rows - modelledRows - bedrockFillerRows;
+    if (fillerAccounts > 0 && fillerRows < fillerAccounts) {
+      throw new RangeError(
+        `rows must be at least ${minimumScaleRows(modelledRows, fillerAccounts, options.days)} for ${options.accounts} accounts over ${options.days} days`,
+      );
+    }
     const plan: FillerPlan = {
       seed: options.seed >>> 0,
       start: organization.start,
@@ -399,38 +403,40 @@ function everydayFillerSql(plan: FillerPlan, period: string): string {
       date_trunc('month', ts) + INTERVAL 1 MONTH AS billingperiodend,
       ts AS chargeperiodstart,
       ts + INTERVAL 1 DAY AS chargeperiodend,
-      a.account_id AS subaccountid,
-      'acme-' || a.team || '-' || a.env || '-' || CAST(a.acct AS VARCHAR) AS subaccountname,
-      s.servicename, s.category AS servicecategory, s.code AS x_servicecode, s.operation AS x_operation,
-      CASE WHEN a.region = 'us-east-1' THEN s.usage ELSE ${REGION_PREFIX_SQL} || '-' || s.usage END AS usagetype,
+      account_id AS subaccountid,
+      'acme-' || team || '-' || env || '-' || CAST(acct AS VARCHAR) AS subaccountname,
+      servicename, category AS servicecategory, code AS x_servicecode, operation AS x_operation,
+      CASE WHEN region = 'us-east-1' THEN usage ELSE ${REGION_PREFIX_SQL} || '-' || usage END AS usagetype,
       'Usage' AS chargecategory,
       CAST(NULL AS VARCHAR) AS chargeclass,
-      s.description || ' (' || a.region || ')' AS chargedescription,
-      quantity * s.price AS billedcost,
-      quantity * s.price * (1 - a.discount) AS effectivecost,
-      quantity * s.price AS listcost,
-      quantity AS consumedquantity, s.unit AS consumedunit, s.unit AS pricingunit, quantity AS pricingquantity,
-      a.region AS regionid,
-      replace(replace(replace(s.arn, '{r}', a.region), '{a}', a.account_id), '{id}', resource_hex) AS resourceid,
-      MAP {'team': a.team, 'env': a.env, 'cost-center': a.cost_center,
-           'Name': a.team || '-' || lower(s.code) || '-' || CAST(resource_no AS VARCHAR),
-           'owner': a.team || '-oncall@example.com'} AS tags,
+      description || ' (' || region || ')' AS chargedescription,
+      quantity * price AS billedcost,
+      quantity * price * (1 - discount) AS effectivecost,
+      quantity * price AS listcost,
+      quantity AS consumedquantity, unit AS consumedunit, unit AS pricingunit, quantity AS pricingquantity,
+      region AS regionid,
+      replace(replace(replace(arn, '{r}', region), '{a}', account_id), '{id}', resource_hex) AS resourceid,
+      MAP {'team': team, 'env': env, 'cost-center': cost_center,
+           'Name': team || '-' || lower(code) || '-' || CAST(resource_no AS VARCHAR),
+           'owner': team || '-oncall@example.com'} AS tags,
       'AWS' AS providername, 'Amazon Web Services, Inc.' AS publishername, 'USD' AS billingcurrency,
       ${sqlString(period)} AS billing_period
     FROM (
-      SELECT i,
-        CAST(DATE ${sqlString(plan.start)} + CAST(i * ${plan.days} // ${n} AS INTEGER) AS TIMESTAMP) AS ts,
-        hash(i, ${seed}, 'acct') % ${plan.fillerAccounts} AS acct,
-        hash(i, ${seed}, 'svc') % ${FILLER_SERVICE_BUCKETS} AS bucket,
-        hash(i, ${seed}, 'res') % 24 AS resource_no,
-        (hash(i, ${seed}, 'qty') % 1000000) / 1000000.0 AS u
-      FROM range(${lo}, ${hi}) AS r(i)
-    ) AS g
-    JOIN (${fillerAccountsSql(plan)}) AS a USING (acct)
-    JOIN (${fillerServicesSql()}) AS s USING (bucket)
-    CROSS JOIN LATERAL (SELECT
-      s.qmin + (s.qmax - s.qmin) * g.u AS quantity,
-      lower(hex(hash(a.account_id, s.svc, g.resource_no, ${seed}))) AS resource_hex) AS x`;
+      SELECT g.*, a.* EXCLUDE (acct), s.* EXCLUDE (bucket),
+        s.qmin + (s.qmax - s.qmin) * g.u AS quantity,
+        lower(hex(hash(a.account_id, s.svc, g.resource_no, ${seed}))) AS resource_hex
+      FROM (
+        SELECT i,
+          CAST(DATE ${sqlString(plan.start)} + CAST(i * ${plan.days} // ${n} AS INTEGER) AS TIMESTAMP) AS ts,
+          hash(i, ${seed}, 'acct') % ${plan.fillerAccounts} AS acct,
+          hash(i, ${seed}, 'svc') % ${FILLER_SERVICE_BUCKETS} AS bucket,
+          hash(i, ${seed}, 'res') % 24 AS resource_no,
+          (hash(i, ${seed}, 'qty') % 1000000) / 1000000.0 AS u
+        FROM range(${lo}, ${hi}) AS r(i)
+      ) AS g
+      JOIN (${fillerAccountsSql(plan)}) AS a USING (acct)
+      JOIN (${fillerServicesSql()}) AS s USING (bucket)
+    ) AS x`;
 }
 
 /**
@@ -454,49 +460,55 @@ function bedrockFillerSql(plan: FillerPlan, period: string): string {
       date_trunc('month', ts) AS billingperiodstart,
       date_trunc('month', ts) + INTERVAL 1 MONTH AS billingperiodend,
       ts AS chargeperiodstart, ts + INTERVAL 1 DAY AS chargeperiodend,
-      a.account_id AS subaccountid,
-      'acme-' || a.team || '-' || a.env || '-' || CAST(a.acct AS VARCHAR) AS subaccountname,
+      account_id AS subaccountid,
+      'acme-' || team || '-' || env || '-' || CAST(acct AS VARCHAR) AS subaccountname,
       'Amazon Bedrock' AS servicename, 'AI and Machine Learning' AS servicecategory,
       'AmazonBedrock' AS x_servicecode,
       CASE WHEN ts < TIMESTAMP '2026-01-01' THEN 'Usage' ELSE 'InvokeModelStreamingInference' END AS x_operation,
       ${REGION_PREFIX_SQL} || '-' || model_key || '-' || class_part AS usagetype,
       'Usage' AS chargecategory, CAST(NULL AS VARCHAR) AS chargeclass,
-      model_key || ' ' || replace(class_part, '-', ' ') || ' in ' || a.region AS chargedescription,
+      model_key || ' ' || replace(class_part, '-', ' ') || ' in ' || region AS chargedescription,
       tokens * price / 1e6 AS billedcost,
-      tokens * price / 1e6 * (1 - a.discount) AS effectivecost,
+      tokens * price / 1e6 * (1 - discount) AS effectivecost,
       tokens * price / 1e6 AS listcost,
       tokens / unit_tokens AS consumedquantity, unit AS consumedunit, unit AS pricingunit,
       tokens / unit_tokens AS pricingquantity,
-      a.region AS regionid,
-      'arn:aws:bedrock:' || a.region || ':' || a.account_id || ':inference-profile/'
-        || CASE WHEN a.region LIKE 'eu-%' THEN 'eu.' ELSE 'us.' END || profile AS resourceid,
-      MAP {'team': a.team, 'env': a.env, 'cost-center': a.cost_center, 'app': a.team || '-assistant'} AS tags,
+      region AS regionid,
+      'arn:aws:bedrock:' || region || ':' || account_id || ':inference-profile/'
+        || CASE WHEN region LIKE 'eu-%' THEN 'eu.' ELSE 'us.' END || profile AS resourceid,
+      MAP {'team': team, 'env': env, 'cost-center': cost_center, 'app': team || '-assistant'} AS tags,
       'AWS' AS providername, 'Amazon Web Services, Inc.' AS publishername, 'USD' AS billingcurrency,
       ${sqlString(period)} AS billing_period
     FROM (
-      SELECT a.*, d,
-        CAST(DATE ${sqlString(plan.start)} + CAST(d AS INTEGER) AS TIMESTAMP) AS ts,
-        hash(a.acct, ${seed}, 'model') % 3 AS model_no,
-        exp(ln(2) + (ln(80) - ln(2)) * (hash(a.acct, ${seed}, 'level') % 1000) / 1000.0) AS level_usd,
-        0.5 + 0.3 * (hash(a.acct, ${seed}, 'hit') % 1000) / 1000.0 AS hit_ratio,
-        1 + 0.08 * (2 * (hash(a.acct, d, ${seed}, 'noise') % 1000) / 1000.0 - 1) AS wobble
-      FROM (${fillerAccountsSql(plan)}) AS a
-      CROSS JOIN range(${firstDay}, ${lastDay + 1}) AS days(d)
-      WHERE a.acct % ${BEDROCK_FILLER_EVERY} = 0
-    ) AS a
-    JOIN ${models} USING (model_no)
-    CROSS JOIN ${classes}
-    CROSS JOIN LATERAL (SELECT
-      CASE WHEN model_no = 2 THEN 0.0 ELSE 0.04 END AS write_share,
-      0.04 AS output_share,
-      level_usd * wobble * CASE WHEN dayofweek(ts) IN (0, 6) THEN 0.7 ELSE 1 END AS usd) AS w
-    CROSS JOIN LATERAL (SELECT
-      usd * 1e6 / ((1 - hit_ratio - write_share) * p_in + hit_ratio * p_read + write_share * p_write + output_share * p_out)
-        AS prompt_tokens) AS p
-    CROSS JOIN LATERAL (SELECT
-      round(prompt_tokens * CASE cls WHEN 0 THEN 1 - hit_ratio - write_share WHEN 1 THEN hit_ratio
-                                     WHEN 2 THEN write_share ELSE output_share END) AS tokens,
-      CASE cls WHEN 0 THEN p_in WHEN 1 THEN p_read WHEN 2 THEN p_write ELSE p_out END AS price) AS t
+      SELECT *,
+        round(prompt_tokens * CASE cls WHEN 0 THEN 1 - hit_ratio - write_share WHEN 1 THEN hit_ratio
+                                       WHEN 2 THEN write_share ELSE output_share END) AS tokens,
+        CASE cls WHEN 0 THEN p_in WHEN 1 THEN p_read WHEN 2 THEN p_write ELSE p_out END AS price
+      FROM (
+        SELECT *,
+          usd * 1e6 / ((1 - hit_ratio - write_share) * p_in + hit_ratio * p_read + write_share * p_write
+                       + output_share * p_out) AS prompt_tokens
+        FROM (
+          SELECT *,
+            CASE WHEN model_no = 2 THEN 0.0 ELSE 0.04 END AS write_share,
+            0.04 AS output_share,
+            level_usd * wobble * CASE WHEN dayofweek(ts) IN (0, 6) THEN 0.7 ELSE 1 END AS usd
+          FROM (
+            SELECT a.*, d,
+              CAST(DATE ${sqlString(plan.start)} + CAST(d AS INTEGER) AS TIMESTAMP) AS ts,
+              hash(a.acct, ${seed}, 'model') % 3 AS model_no,
+              exp(ln(2) + (ln(80) - ln(2)) * (hash(a.acct, ${seed}, 'level') % 1000) / 1000.0) AS level_usd,
+              0.5 + 0.3 * (hash(a.acct, ${seed}, 'hit') % 1000) / 1000.0 AS hit_ratio,
+              1 + 0.08 * (2 * (hash(a.acct, d, ${seed}, 'noise') % 1000) / 1000.0 - 1) AS wobble
+            FROM (${fillerAccountsSql(plan)}) AS a
+            CROSS JOIN range(${firstDay}, ${lastDay + 1}) AS days(d)
+            WHERE a.acct % ${BEDROCK_FILLER_EVERY} = 0
+          ) AS account_days
+          JOIN ${models} USING (model_no)
+        ) AS levels
+      ) AS volumes
+      CROSS JOIN ${classes}
+    ) AS token_rows
     WHERE tokens > 0`;
 }
 

@@ -207,6 +207,21 @@ interface PlanContext {
 }
 
 export function generateOrganization(options: GenerateOrganizationOptions): SyntheticOrganization {
+  const { accountRows, ...organization } = planOrganization(options);
+  const rows: FocusRow[] = [];
+  for (let i = 0; i < organization.accounts.length; i++) {
+    for (const row of accountRows(i)) rows.push(row);
+  }
+  return { ...organization, rows };
+}
+
+/** The organization without its rows, which `accountRows(i)` produces one account at a time (bounded memory). */
+export interface OrganizationPlan extends Omit<SyntheticOrganization, 'rows'> {
+  /** Rows of `accounts[index]`; call each index once, in any order. */
+  accountRows(index: number): FocusRow[];
+}
+
+export function planOrganization(options: GenerateOrganizationOptions): OrganizationPlan {
   const { seed, days: dayCount, end } = options;
   if (!Number.isInteger(options.accounts) || options.accounts < MIN_ACCOUNTS) {
     throw new RangeError(`accounts must be an integer of at least ${MIN_ACCOUNTS}`);
@@ -228,10 +243,11 @@ export function generateOrganization(options: GenerateOrganizationOptions): Synt
   const usedIds = new Set([payerAccountId]);
   const usedNames = new Set<string>();
   const accounts: AccountProfile[] = [];
-  const rows: FocusRow[] = [];
   const labels: IncidentLabel[] = [];
+  const emitters: (() => FocusRow[])[] = [];
 
   patterns.forEach((pattern, index) => {
+    // One stream per account: an account's rows do not depend on how many accounts there are.
     const random = Random.derive(seed, 'account', index);
     let accountId = accountIdFrom(random);
     while (usedIds.has(accountId)) accountId = accountIdFrom(random);
@@ -248,14 +264,16 @@ export function generateOrganization(options: GenerateOrganizationOptions): Synt
       discount: random.chance(0.5) ? 0.06 : 0,
     };
     const resources = everydayResources(pattern, accountId, team, plan.env, random);
-    const accountRows: FocusRow[] = [];
-    for (const day of days) {
-      for (const resource of resources) emitEverydayDay(identity, resource, day, random, accountRows);
-      for (const workload of plan.workloads) emitBedrockDay(identity, workload, day, random, accountRows);
-      if (plan.extraRows) accountRows.push(...plan.extraRows(identity, day, random));
-    }
-    accountRows.push(...monthlyTaxAndCredits(identity, accountRows, days, random));
-    rows.push(...accountRows);
+    emitters.push(() => {
+      const rows: FocusRow[] = [];
+      for (const day of days) {
+        for (const resource of resources) emitEverydayDay(identity, resource, day, random, rows);
+        for (const workload of plan.workloads) emitBedrockDay(identity, workload, day, random, rows);
+        if (plan.extraRows) rows.push(...plan.extraRows(identity, day, random));
+      }
+      rows.push(...monthlyTaxAndCredits(identity, rows, days, random));
+      return rows;
+    });
     accounts.push({
       account_id: accountId,
       account_name: accountName,
@@ -274,9 +292,13 @@ export function generateOrganization(options: GenerateOrganizationOptions): Synt
     end,
     payerAccountId,
     accounts,
-    rows,
     labels,
     owners: ownersFor(accounts, Random.derive(seed, 'owners')),
+    accountRows: (index) => {
+      const emit = emitters[index];
+      if (!emit) throw new RangeError(`no account at index ${index}`);
+      return emit();
+    },
   };
 }
 
