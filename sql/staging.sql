@@ -2,7 +2,7 @@
 -- (SPEC §3). Both detectors start here: DuckDB materializes it once per run; on Athena it is the
 -- first CTE of every statement.
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
--- exist), periods (billing_period pruning), window_start..window_end (the data window), tag_keys;
+-- exist), periods (billing_period pruning), window_start..window_end (the data window), tag_keys.
 -- detail adds usage type, resource, region and tag columns for the context queries.
 WITH export_rows AS (
   SELECT

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   'follow-up': { summary: 'deadlines, reminders, escalations, resend', load: () => import('./follow-up.js') },
   ack: { summary: "record an owner's answer on a case", load: () => import('./ack.js') },
   render: { summary: 'render an email from JSON or a built-in example', load: () => import('./render.js') },
+  sql: { summary: "print a detector's statements (Athena or DuckDB)", load: () => import('./sql.js') },
 };
 
 export const USAGE = `usage: sentinel <command> [options]

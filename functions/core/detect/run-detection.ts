@@ -14,6 +14,7 @@ import {
   denseSeries,
   emptyBreakdown,
   findingId,
+  findingLine,
   runawayDiagnosis,
   runawayNumbers,
   severityOf,
@@ -22,18 +23,14 @@ import {
 } from './findings.js';
 import { asOfWindows, coveredBaselineDays, type DataWindow, dataWindow, windowsOf } from './plan.js';
 import {
-  COMPUTE_TABLE,
-  type ContextRequest,
-  computeSql,
-  contextSql,
-  coverageSql,
-  detectorSql,
-  type FocusTable,
-  SERIES_DAYS,
-  STAGED_TABLE,
-  seriesStart,
-  stagingSql,
-} from './statements.js';
+  contextRequest,
+  contextStatement,
+  coverageStatement,
+  detectorStatement,
+  type PlannedStatement,
+  stagingStatements,
+} from './statement-plan.js';
+import { type ContextRequest, type FocusTable, SERIES_DAYS } from './statements.js';
 
 export interface DetectPorts {
   engine: QueryEngine;
@@ -120,29 +117,24 @@ export async function runDetection(
   }
 
   const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
-  if (engine.dialect === 'duckdb') {
-    await engine.execute(
-      `CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS\n${stagingSql(focus, config, evaluatedWindow, true)}`,
-      { label: 'staging' },
-    );
-    await engine.execute(
-      `CREATE OR REPLACE TEMP TABLE ${COMPUTE_TABLE} AS\n${computeSql(focus, config, evaluatedWindow)}`,
-      { label: 'compute staging' },
-    );
-    await warnUnknownUnits(engine, warn);
+  for (const statement of stagingStatements(focus, config, evaluatedWindow)) {
+    if (statement.step === 'unit-check') await warnUnknownUnits(engine, statement, warn);
+    else await engine.execute(statement.sql, { label: statement.label });
   }
 
   const candidates: Candidate[] = [];
   for (const detector of request.detectors) {
     const days = detectorDays.get(detector) ?? [];
     if (days.length === 0) continue;
-    const sql = detectorSql(detector, focus, config, {
+    const statement = detectorStatement(detector, focus, config, {
       asOfStart: days[0]!,
       asOfEnd: days[days.length - 1]!,
       firstCoveredDay: result.firstCoveredDay,
       recurringExemptAccounts: request.recurringExemptionOff,
     });
-    const rows = (await engine.query(sql, { label: detector })).filter((r) => days.includes(String(r.as_of)));
+    const rows = (await engine.query(statement.sql, { label: statement.label })).filter((r) =>
+      days.includes(String(r.as_of)),
+    );
     for (const row of rows) {
       if (row.recurring === true) {
         result.recurringCandidates += 1;
@@ -186,7 +178,7 @@ export async function runDetection(
       for (const day of detectorDays.get(detector) ?? []) {
         const lines = result.findings
           .filter((f) => f.detector === detector && f.as_of === day)
-          .map((f) => `${JSON.stringify(f)}\n`)
+          .map((f) => `${findingLine(f)}\n`)
           .join('');
         await ports.store.put(findingsKey(detector, day), lines);
       }
@@ -201,7 +193,8 @@ async function readCoverage(
   config: SentinelConfig,
   window: DataWindow,
 ): Promise<Coverage> {
-  const [row] = await engine.query(coverageSql(focus, config, window), { label: 'coverage' });
+  const statement = coverageStatement(focus, config, window);
+  const [row] = await engine.query(statement.sql, { label: statement.label });
   return {
     firstChargeDay: str(row?.first_charge_day),
     lastChargeDay: str(row?.last_charge_day),
@@ -211,11 +204,12 @@ async function readCoverage(
   };
 }
 
-async function warnUnknownUnits(engine: QueryEngine, warn: (m: string) => void): Promise<void> {
-  const rows = await engine.query(
-    `SELECT unknown_unit, count(*) AS row_count FROM ${STAGED_TABLE} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
-    { label: 'unit check' },
-  );
+async function warnUnknownUnits(
+  engine: QueryEngine,
+  statement: PlannedStatement,
+  warn: (m: string) => void,
+): Promise<void> {
+  const rows = await engine.query(statement.sql, { label: statement.label });
   for (const row of rows) {
     warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);
   }
@@ -240,19 +234,18 @@ const emptyContext = (): FindingContext => ({
   computeBaseline: 0,
 });
 
-function contextRequest(c: Candidate, ref: string, config: SentinelConfig): ContextRequest {
-  const windows = windowsOf(c.detector, config);
-  const w = asOfWindows(windows, String(c.row.as_of));
-  return {
+function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): ContextRequest {
+  return contextRequest(
+    c.detector,
+    config,
+    {
+      as_of: String(c.row.as_of),
+      account_id: String(c.row.account_id),
+      model: c.detector === 'cache-miss' ? String(c.row.model) : null,
+      baseline_days_covered: num(c.row.baseline_days_covered),
+    },
     ref,
-    account_id: String(c.row.account_id),
-    model: c.detector === 'cache-miss' ? String(c.row.model) : null,
-    ...w,
-    series_start: seriesStart(w.as_of),
-    recent_days: windows.recentDays,
-    baseline_days: Math.max(1, num(c.row.baseline_days_covered)),
-    rank_by: c.detector === 'cache-miss' ? 'uncached_input' : 'increase',
-  };
+  );
 }
 
 async function readContext(
@@ -261,10 +254,9 @@ async function readContext(
   window: DataWindow,
   candidates: Candidate[],
 ): Promise<Map<string, FindingContext>> {
-  const requests = candidates.map((c, i) => contextRequest(c, String(i), config));
-  const rows = await ports.engine.query(contextSql(ports.focus, config, window, requests), {
-    label: 'context',
-  });
+  const requests = candidates.map((c, i) => contextRequestOf(c, String(i), config));
+  const statement = contextStatement(ports.focus, config, window, requests);
+  const rows = await ports.engine.query(statement.sql, { label: statement.label });
   const contexts = new Map<string, FindingContext>();
   for (const row of rows) {
     const ref = String(row.finding_ref);

@@ -17,7 +17,18 @@ export interface FocusTable {
   name: string;
   /** SQL expression of the usage type: coalesce over whichever of skumeter / x_usagetype exist. */
   usageType: string;
+  /**
+   * How statements reach the staged rows: `tables` materialized once per run (DuckDB's default) or
+   * `ctes`, the staging query as the first CTE of each statement (Athena's default; on DuckDB it
+   * renders the Athena statements' shape, which the dialect tests run).
+   */
+  staging?: StagingMode;
 }
+
+export type StagingMode = 'tables' | 'ctes';
+
+export const stagingMode = (focus: FocusTable): StagingMode =>
+  focus.staging ?? (focus.dialect === 'duckdb' ? 'tables' : 'ctes');
 
 export const STAGED_TABLE = 'staged_inference';
 export const COMPUTE_TABLE = 'compute_daily';
@@ -76,7 +87,7 @@ function stagingRefs(
   window: DataWindow,
   needs: { detail: boolean; compute: boolean },
 ) {
-  if (focus.dialect === 'duckdb') {
+  if (stagingMode(focus) === 'tables') {
     return { staging_cte: '', compute_cte: '', staged: STAGED_TABLE, compute: COMPUTE_TABLE };
   }
   const staged = `staged AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;

@@ -1,0 +1,166 @@
+/**
+ * `sentinel sql`: print every statement a run of one detector sends, in order, with parameter
+ * values inlined, ready to paste into the Athena console (SPEC §11). The list comes from
+ * core/detect/statement-plan.ts, the same code the run uses.
+ */
+import type { SentinelConfig } from '../core/config.js';
+import {
+  athenaFocusTable,
+  EXAMPLE_FINDING,
+  type PlannedStatement,
+  printedPlan,
+  USAGE_TYPE_SOURCES,
+  type UsageTypeSource,
+  usageTypeExpression,
+} from '../core/detect/statement-plan.js';
+import type { FocusTable } from '../core/detect/statements.js';
+import { BadInputError } from '../core/errors.js';
+import type { Dialect } from '../core/sql/dialect.js';
+import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
+import { clockFrom, type FlagValues, loadConfig, parseFlags, runCommand } from './common.js';
+import { defaultDays, explicitAsOfDays } from './detect-options.js';
+
+const OPTIONS = {
+  detector: { type: 'string' },
+  dialect: { type: 'string' },
+  'as-of': { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  focus: { type: 'string' },
+  'usage-type': { type: 'string' },
+} as const;
+
+const USAGE = `sentinel sql --detector runaway-inference|cache-miss [--dialect athena|duckdb]
+             [--as-of D | --from D --to D] [--focus TABLE|DATABASE.TABLE]
+             [--usage-type skumeter|x_usagetype|coalesce] [--config FILE] [--now ISO]
+
+Prints every statement a run of the detector sends, in order, parameter values inlined.
+--dialect defaults to the configured engine's; --as-of to the default as-of day (--now).
+Athena: the FOCUS table is \`focus\` (TABLE in athena.database, or DATABASE.TABLE); the usage
+type is read from skumeter (FOCUS 1.2) unless --usage-type says x_usagetype (FOCUS 1.0) or
+coalesce (a table that has both columns).`;
+
+const DIALECTS: Dialect[] = ['athena', 'duckdb'];
+
+export async function run(argv: string[]): Promise<number> {
+  return runCommand(async () => {
+    const flags = parseFlags('sql', argv, OPTIONS, USAGE);
+    if (flags.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    const detector = requiredDetector(flags);
+    const config = loadConfig(flags, { focus: flags.focus });
+    const dialect = dialectOf(flags, config);
+    const usageType = usageTypeOf(flags);
+    const asOfDays = explicitAsOfDays(flags) ?? defaultDays(config, clockFrom(flags));
+    const focus: FocusTable =
+      dialect === 'athena'
+        ? athenaFocusTable(config, usageType)
+        : // The DuckDB run reads a view `focus` over the export files with both usage-type columns.
+          { dialect: 'duckdb', name: 'focus', usageType: usageTypeExpression('coalesce') };
+    const statements = printedPlan(focus, config, { detector, asOfDays });
+    process.stdout.write(formatPlan(statements, { detector, dialect, focus, asOfDays, config, usageType }));
+    return 0;
+  });
+}
+
+function requiredDetector(flags: FlagValues): DetectorId {
+  const name = flags.detector;
+  if (name === undefined) {
+    throw new BadInputError('sentinel sql: --detector is required', {
+      hint: `pass --detector ${DETECTORS.join(' or --detector ')}`,
+    });
+  }
+  if (!DETECTORS.includes(name as DetectorId)) {
+    throw new BadInputError(`--detector '${String(name)}' is not a detector`, {
+      hint: `use one of: ${DETECTORS.join(', ')}`,
+    });
+  }
+  return name as DetectorId;
+}
+
+function dialectOf(flags: FlagValues, config: SentinelConfig): Dialect {
+  const name = flags.dialect;
+  if (name === undefined) return config.engine;
+  if (!DIALECTS.includes(name as Dialect)) {
+    throw new BadInputError(`--dialect '${String(name)}' is not a dialect`, {
+      hint: `use one of: ${DIALECTS.join(', ')}`,
+    });
+  }
+  return name as Dialect;
+}
+
+function usageTypeOf(flags: FlagValues): UsageTypeSource {
+  const name = flags['usage-type'];
+  if (name === undefined) return 'skumeter';
+  if (!USAGE_TYPE_SOURCES.includes(name as UsageTypeSource)) {
+    throw new BadInputError(`--usage-type '${String(name)}' is not a usage-type source`, {
+      hint: `use one of: ${USAGE_TYPE_SOURCES.join(', ')}`,
+    });
+  }
+  return name as UsageTypeSource;
+}
+
+interface PlanHeader {
+  detector: DetectorId;
+  dialect: Dialect;
+  focus: FocusTable;
+  asOfDays: IsoDate[];
+  config: SentinelConfig;
+  usageType: UsageTypeSource;
+}
+
+const comment = (text: string): string =>
+  text
+    .split('\n')
+    .map((line) => `-- ${line}`.trimEnd())
+    .join('\n');
+
+/** The printed script: a header, then each statement under `-- n. what it is` and ended by `;`. */
+export function formatPlan(statements: PlannedStatement[], header: PlanHeader): string {
+  const { detector, dialect, focus, asOfDays, config } = header;
+  const first = asOfDays[0]!;
+  const last = asOfDays[asOfDays.length - 1]!;
+  const days = first === last ? `as-of ${first}` : `as-of ${first} … ${last} (${asOfDays.length} days)`;
+  const lines = [
+    `sentinel sql: ${detector}, ${dialect === 'athena' ? 'Athena (Trino)' : 'DuckDB'}, ${days}.`,
+    `Every statement a run of this detector sends, in order, with parameter values inlined (cost column ${config.cost_column}).`,
+  ];
+  if (dialect === 'athena') {
+    lines.push(
+      `FOCUS table ${focus.name}; usage type ${focus.usageType}${header.usageType === 'skumeter' ? ' (FOCUS 1.2; --usage-type x_usagetype for a FOCUS 1.0 table)' : ''}.`,
+      'Run one statement at a time in the Athena console (select it, then Run).',
+    );
+  } else {
+    lines.push(
+      `DuckDB: \`sentinel detect\` first creates the view focus over the files of --focus (${config.focus}),`,
+      'with the Glue column names and types; these statements run over that view in one session.',
+    );
+  }
+  const out = [comment(lines.join('\n')), ''];
+  statements.forEach((statement, i) => {
+    const notes = [`${i + 1}. ${statement.description}`];
+    if (statement.step === 'detector') {
+      notes.push(
+        'Printed as if the export covers the whole data window: a run starts the day spine at the export',
+        "first covered day (statement 1's first_charge_day) when that falls inside the window, and lists",
+        'accounts whose runaway case was answered `stopped` in the last 45 days (none here).',
+      );
+    }
+    if (statement.step === 'context') {
+      notes.push(
+        `EXAMPLE: the flagged VALUES row is one example finding (ref '${EXAMPLE_FINDING.ref}', account ${EXAMPLE_FINDING.account_id}${detector === 'cache-miss' ? `, model ${EXAMPLE_FINDING.model}` : ''}, as-of ${last}).`,
+        'A run lists there one row per finding the detector statement returned: replace it to try it.',
+      );
+    }
+    out.push(comment(notes.join('\n')), terminated(statement.sql), '');
+  });
+  return out.join('\n');
+}
+
+function terminated(sql: string): string {
+  const body = sql.trimEnd();
+  const lastLine = body.slice(body.lastIndexOf('\n') + 1);
+  return lastLine.includes('--') ? `${body}\n;` : `${body};`;
+}

@@ -1,0 +1,252 @@
+/**
+ * The ordered list of statements a detection run sends (SPEC §3–§5, §11): coverage, staging
+ * (DuckDB: materialized tables; Athena: the first CTE of each statement), one statement per
+ * detector, and the context of what fired. `runDetection` sends these; `sentinel sql` prints them,
+ * so the printed text is the text an engine receives.
+ */
+import type { SentinelConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
+import type { DetectorId, IsoDate } from '../types.js';
+import { asOfWindows, type DataWindow, dataWindow, windowsOf } from './plan.js';
+import {
+  COMPUTE_TABLE,
+  type ContextRequest,
+  computeSql,
+  contextSql,
+  coverageSql,
+  type DetectorStatementInput,
+  detectorSql,
+  type FocusTable,
+  STAGED_TABLE,
+  seriesStart,
+  stagingMode,
+  stagingSql,
+} from './statements.js';
+
+export type StatementStep =
+  | 'coverage'
+  | 'staging'
+  | 'compute-staging'
+  | 'unit-check'
+  | 'detector'
+  | 'context';
+
+export interface PlannedStatement {
+  step: StatementStep;
+  /** Short name, used as the engine's label and in error messages. */
+  label: string;
+  /** What the statement is, one line, for the printed comment. */
+  description: string;
+  sql: string;
+  /** A query whose rows the run reads (true), or a statement it only executes (CREATE TABLE). */
+  returnsRows: boolean;
+}
+
+export function coverageStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): PlannedStatement {
+  return {
+    step: 'coverage',
+    label: 'coverage',
+    description: `coverage: first and newest charge day in billing periods ${window.periods.join(', ')} (staleness, the export's first covered day) and rows without an account or a cost`,
+    sql: coverageSql(focus, config, window),
+    returnsRows: true,
+  };
+}
+
+/**
+ * Materialized staging (DuckDB): inference rows with detail columns and compute spend per day,
+ * each read once per run for the data window of every detector, then the unknown-unit check.
+ * Empty where staging is a CTE of each statement (Athena).
+ */
+export function stagingStatements(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): PlannedStatement[] {
+  if (stagingMode(focus) !== 'tables') return [];
+  const span = `${window.start} … ${window.end}, billing periods ${window.periods.join(', ')}`;
+  return [
+    {
+      step: 'staging',
+      label: 'staging',
+      description: `staging: Bedrock inference rows -> cost and tokens per account, model, token class and day (${span}), materialized once per run`,
+      sql: `CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS\n${stagingSql(focus, config, window, true)}`,
+      returnsRows: false,
+    },
+    {
+      step: 'compute-staging',
+      label: 'compute staging',
+      description: `compute staging: EC2, Lambda, ECS, SageMaker spend per account and day (${span}), for the findings' context`,
+      sql: `CREATE OR REPLACE TEMP TABLE ${COMPUTE_TABLE} AS\n${computeSql(focus, config, window)}`,
+      returnsRows: false,
+    },
+    {
+      step: 'unit-check',
+      label: 'unit check',
+      description:
+        'unit check: token rows whose unit is unknown (counted as single tokens, one warning each)',
+      sql: `SELECT unknown_unit, count(*) AS row_count FROM ${STAGED_TABLE} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
+      returnsRows: true,
+    },
+  ];
+}
+
+export function detectorStatement(
+  detector: DetectorId,
+  focus: FocusTable,
+  config: SentinelConfig,
+  input: DetectorStatementInput,
+): PlannedStatement {
+  const days = input.asOfStart === input.asOfEnd ? input.asOfStart : `${input.asOfStart} … ${input.asOfEnd}`;
+  const staging = stagingMode(focus) === 'ctes' ? ' (staging as its first CTE)' : '';
+  return {
+    step: 'detector',
+    label: detector,
+    description: `detector ${detector}${staging}, as-of ${days}`,
+    sql: detectorSql(detector, focus, config, input),
+    returnsRows: true,
+  };
+}
+
+export function contextStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  findings: ContextRequest[],
+): PlannedStatement {
+  const staging = stagingMode(focus) === 'ctes' ? ' (staging and compute spend as its first CTEs)' : '';
+  return {
+    step: 'context',
+    label: 'context',
+    description: `context of ${findings.length} flagged finding(s)${staging}: breakdowns, daily series, compute spend`,
+    sql: contextSql(focus, config, window, findings),
+    returnsRows: true,
+  };
+}
+
+/** The detector row fields a context request needs. */
+export interface FlaggedRow {
+  as_of: IsoDate;
+  account_id: string;
+  model: string | null;
+  /** Baseline days the detector counted (fewer than the window where the export starts late). */
+  baseline_days_covered: number;
+}
+
+/** What the context statement computes for one flagged finding (`ref` ties its rows back). */
+export function contextRequest(
+  detector: DetectorId,
+  config: SentinelConfig,
+  row: FlaggedRow,
+  ref: string,
+): ContextRequest {
+  const windows = windowsOf(detector, config);
+  const w = asOfWindows(windows, row.as_of);
+  return {
+    ref,
+    account_id: row.account_id,
+    model: detector === 'cache-miss' ? row.model : null,
+    ...w,
+    series_start: seriesStart(w.as_of),
+    recent_days: windows.recentDays,
+    baseline_days: Math.max(1, row.baseline_days_covered),
+    rank_by: detector === 'cache-miss' ? 'uncached_input' : 'increase',
+  };
+}
+
+const baselineDays = (detector: DetectorId, config: SentinelConfig): number => {
+  const w = windowsOf(detector, config);
+  return w.baselineFar - w.baselineNear + 1;
+};
+
+/** Placeholder finding for printing the context statement before any detector has run. */
+export const EXAMPLE_FINDING = {
+  ref: 'EXAMPLE',
+  account_id: '000000000000',
+  model: 'EXAMPLE-MODEL',
+} as const;
+
+export function exampleContextRequest(
+  detector: DetectorId,
+  config: SentinelConfig,
+  asOf: IsoDate,
+): ContextRequest {
+  return contextRequest(
+    detector,
+    config,
+    {
+      as_of: asOf,
+      account_id: EXAMPLE_FINDING.account_id,
+      model: EXAMPLE_FINDING.model,
+      baseline_days_covered: baselineDays(detector, config),
+    },
+    EXAMPLE_FINDING.ref,
+  );
+}
+
+/** Where the usage type string lives: FOCUS 1.2 `skumeter`, FOCUS 1.0 `x_usagetype`, or either. */
+export const USAGE_TYPE_SOURCES = ['skumeter', 'x_usagetype', 'coalesce'] as const;
+export type UsageTypeSource = (typeof USAGE_TYPE_SOURCES)[number];
+
+export const usageTypeExpression = (source: UsageTypeSource): string =>
+  source === 'coalesce' ? 'coalesce(skumeter, x_usagetype)' : source;
+
+const quoteIdentifier = (name: string): string => `"${name}"`;
+
+/**
+ * The FOCUS table on Athena (SPEC §12): `focus` names it, `table` or `database.table`; a bare table
+ * lives in `athena.database`. Identifiers are double-quoted.
+ */
+export function athenaFocusTable(
+  config: SentinelConfig,
+  usageType: UsageTypeSource = 'skumeter',
+): FocusTable {
+  const parts = config.focus.split('.');
+  const valid = (p: string) => /^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(p);
+  if (parts.length > 2 || !parts.every(valid)) {
+    throw new ConfigError(`focus '${config.focus}' is not an Athena table name`, {
+      hint: `with the Athena engine or dialect, set focus (or --focus) to TABLE or DATABASE.TABLE of the FOCUS export (a bare table is looked up in athena.database '${config.athena.database}')`,
+    });
+  }
+  const [database, table] = parts.length === 2 ? parts : [config.athena.database, parts[0]!];
+  return {
+    dialect: 'athena',
+    name: `${quoteIdentifier(database!)}.${quoteIdentifier(table!)}`,
+    usageType: usageTypeExpression(usageType),
+  };
+}
+
+export interface PrintedPlanInput {
+  detector: DetectorId;
+  asOfDays: IsoDate[];
+}
+
+/**
+ * Every statement a run of one detector sends over these as-of days, in order, for printing: the
+ * detector statement as if the export covered the whole data window (a run reads the first covered
+ * day from the coverage result), no accounts exempt from the recurring rule, and the context
+ * statement for one example finding on the last as-of day.
+ */
+export function printedPlan(
+  focus: FocusTable,
+  config: SentinelConfig,
+  input: PrintedPlanInput,
+): PlannedStatement[] {
+  const window = dataWindow([input.detector], config, input.asOfDays);
+  const asOfStart = input.asOfDays[0]!;
+  const asOfEnd = input.asOfDays[input.asOfDays.length - 1]!;
+  return [
+    coverageStatement(focus, config, window),
+    ...stagingStatements(focus, config, window),
+    detectorStatement(input.detector, focus, config, {
+      asOfStart,
+      asOfEnd,
+      firstCoveredDay: null,
+      recurringExemptAccounts: [],
+    }),
+    contextStatement(focus, config, window, [exampleContextRequest(input.detector, config, asOfEnd)]),
+  ];
+}
