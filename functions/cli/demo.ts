@@ -15,6 +15,7 @@ import { BadInputError } from '../core/errors.js';
 import { newRunId } from '../core/runs.js';
 import { DETECTORS } from '../core/types.js';
 import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { demoCases } from './demo-cases.js';
 import { caseLines } from './summary.js';
 
 const OPTIONS = { out: { type: 'string' } } as const;
@@ -78,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const line of tallyLines(tally)) say(line);
     say();
     say(`Findings: ${join(out, 'findings')}   Export: ${org.exportDir}`);
+    await demoCases({ config, out, asOfDays, findings, clock, log, say });
     const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0;
     return clean ? 0 : 1;
   });

@@ -275,6 +275,23 @@ describe('case engine through the pipeline', () => {
     expect(types.filter((x) => x === 'Case Updated')).toHaveLength(1);
   });
 
+  it('an explicit backfill of old days stores findings but opens no case and sends nothing', async () => {
+    const old = ['2026-01-10', '2026-01-11'].map((asOf) => makeFinding({ asOf }));
+    const t = testPorts({ findings: old, owners, now: '2026-03-03T08:00:00Z' });
+    const result = await runPipeline(t.ports, t.config, { asOfDays: ['2026-01-10', '2026-01-11'] });
+    expect(result.findings).toHaveLength(2);
+    expect(await t.store.list('cases/')).toEqual([]);
+    expect(t.mailer.sent).toEqual([]);
+    // A case that does not exist takes no time-driven step either.
+    for (const input of [
+      { type: 'deadline' },
+      { type: 'expiry' },
+      { type: 'quiet', days: ['2026-03-01'], runId: 'r' },
+    ] satisfies CaseInput[]) {
+      expect(step(null, input).next).toBeNull();
+    }
+  });
+
   it('walks open → reminder (+49 h) → escalation (+97 h) with the right recipients', async () => {
     const t = testPorts({
       findings: [makeFinding({ asOf: '2026-03-01' })],

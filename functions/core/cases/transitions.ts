@@ -221,6 +221,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     to: 'same',
     effects: [],
   },
+  { from: ['none'], on: 'deadline', when: 'no case: nothing', to: 'none', effects: [] },
 
   // ── answers ──────────────────────────────────────────────────────────────────────────────
   {
@@ -303,6 +304,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
   },
   { from: LIVE, on: 'quiet', when: 'fewer quiet days: counted', to: 'same', effects: ['record-quiet-days'] },
   { from: ['resolved', 'suppressed'], on: 'quiet', when: 'closed: nothing', to: 'same', effects: [] },
+  { from: ['none'], on: 'quiet', when: 'no case: nothing', to: 'none', effects: [] },
 
   // ── suppression expiry (run and follow-up) ───────────────────────────────────────────────
   {
@@ -318,6 +320,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     event: 'Case Resolved',
   },
   { from: ALL, on: 'expiry', when: 'otherwise nothing', to: 'same', effects: [] },
+  { from: ['none'], on: 'expiry', when: 'no case: nothing', to: 'none', effects: [] },
 ];
 
 export interface Applied {
