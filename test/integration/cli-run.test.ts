@@ -1,0 +1,141 @@
+/**
+ * `sentinel run`, `follow-up` and `ack` on a generated export, end to end through the built CLI:
+ * detection, cases, the outbox, reruns, answers and exit codes.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CaseRecord } from '../../functions/core/cases/model.js';
+
+const BIN = resolve('bin/sentinel.js');
+const NOW = '2026-03-03T08:00:00Z'; // default as-of 2026-03-01
+let work: string;
+let out: string;
+
+function sentinel(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const emls = () => readdirSync(join(out, 'outbox')).filter((n) => n.endsWith('.eml'));
+const files = (dir: string): string[] =>
+  readdirSync(join(out, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
+const cases = (): CaseRecord[] =>
+  files('cases').map((n) => JSON.parse(readFileSync(join(out, 'cases', n), 'utf8')) as CaseRecord);
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'sentinel-run-'));
+  out = join(work, 'out');
+  const gen = sentinel(
+    'generate',
+    '--out',
+    join(work, 'gen'),
+    '--accounts',
+    '12',
+    '--days',
+    '90',
+    '--end',
+    '2026-03-01',
+  );
+  expect(gen.status).toBe(0);
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const runArgs = () => [
+  'run',
+  '--focus',
+  join(work, 'gen', 'export'),
+  '--owners',
+  join(work, 'gen', 'owners.csv'),
+  '--out',
+  out,
+  '--from',
+  '2026-02-23',
+  '--to',
+  '2026-03-01',
+  '--now',
+  NOW,
+];
+
+describe('sentinel run on a generated export', () => {
+  it('a dry run renders and reports but writes no case, finding or email', () => {
+    const dry = sentinel(...runArgs(), '--dry-run');
+    expect(dry.stderr).not.toMatch(/^error/m);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/\[dry run\]/);
+    expect(dry.stdout).toMatch(/would send owner-alert/);
+    expect(readdirSync(out).sort()).toEqual(['runs']);
+  });
+
+  it('opens cases, emails owners and FinOps; a rerun sends nothing new and writes no case event', () => {
+    const first = sentinel(...runArgs());
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/OPEN/);
+    const opened = cases();
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((c) => c.state === 'open' && c.due.length === 0 && c.events_due.length === 0)).toBe(
+      true,
+    );
+    const mails = emls();
+    const events = files('case-events');
+    expect(mails.length).toBeGreaterThan(1);
+    expect(events).toHaveLength(opened.length);
+
+    const again = sentinel(...runArgs());
+    expect(again.status).toBe(0);
+    expect(emls()).toEqual(mails);
+    expect(files('case-events')).toEqual(events);
+    const catchUp = sentinel(
+      ...runArgs().filter(
+        (a, i, all) => !['--from', '--to'].includes(a) && !['--from', '--to'].includes(all[i - 1] ?? ''),
+      ),
+    );
+    expect(catchUp.status).toBe(0);
+    expect(catchUp.stdout).toMatch(/0 finding\(s\) over 0 as-of day\(s\)/);
+    expect(emls()).toEqual(mails);
+  });
+
+  it('answers with ack, reminds the others at +49 h, and refuses an answer on a closed case (exit 2)', () => {
+    const target = cases().find((c) => c.routed)!;
+    const ack = sentinel('ack', '--out', out, '--case', target.case_key, '--answer', 'stopped', '--now', NOW);
+    expect(ack.status).toBe(0);
+    expect(ack.stdout).toMatch(/now resolved, resolved on 2026-03-01/);
+    const follow = sentinel(
+      'follow-up',
+      '--out',
+      out,
+      '--owners',
+      join(work, 'gen', 'owners.csv'),
+      '--now',
+      '2026-03-05T09:00:00Z',
+    );
+    expect(follow.status).toBe(0);
+    const after = cases();
+    expect(after.find((c) => c.case_key === target.case_key)?.state).toBe('resolved');
+    expect(after.filter((c) => c.case_key !== target.case_key).every((c) => c.state === 'reminded')).toBe(
+      true,
+    );
+    const refused = sentinel('ack', '--out', out, '--case', target.case_key, '--answer', 'legitimate');
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/the case is closed/);
+  });
+
+  it('exits 2 naming the problem for a missing owners file, an unknown case or a bad answer', () => {
+    const noOwners = sentinel(
+      ...runArgs().map((a) => (a.endsWith('owners.csv') ? join(work, 'missing.csv') : a)),
+    );
+    expect(noOwners.status).toBe(2);
+    expect(noOwners.stderr).toMatch(/owners file .*missing\.csv cannot be read/);
+    const unknown = sentinel('ack', '--out', out, '--case', 'nope', '--answer', 'stopped');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/no case with this key/);
+    const bad = sentinel('ack', '--out', out, '--case', 'nope', '--answer', 'maybe');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--answer 'maybe' is not an answer/);
+  });
+});
