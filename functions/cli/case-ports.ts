@@ -17,7 +17,7 @@ import type { Logger } from '../core/log.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import { renderMessage } from '../core/notify/render.js';
 import type { DetectFn, PipelinePorts } from '../core/pipeline.js';
-import type { Clock } from '../core/ports.js';
+import type { Clock, EventBus } from '../core/ports.js';
 
 /**
  * Crash tests: `SENTINEL_FAULT=crash-after:<point>` kills this process with SIGKILL at that point of
@@ -66,11 +66,20 @@ export async function notifyPorts(config: SentinelConfig, clock: Clock, log: Log
 }
 
 /** runDetection over the configured engine, opened only when there are days to evaluate. */
-export function engineDetection(config: SentinelConfig, clock: Clock, log: Logger): DetectFn {
+export function engineDetection(
+  config: SentinelConfig,
+  clock: Clock,
+  log: Logger,
+  events?: EventBus,
+): DetectFn {
   return async (request, store) => {
     const { engine, focus } = await openEngine(config, log);
     try {
-      const result = await runDetection({ engine, focus, store, clock, log }, config, request);
+      const result = await runDetection(
+        { engine, focus, store, clock, log, ...(events ? { events } : {}) },
+        config,
+        request,
+      );
       return { ...result, stats: engine.stats(), engine: engine.dialect };
     } finally {
       await engine.close();
@@ -83,5 +92,6 @@ export async function pipelinePorts(
   clock: Clock,
   log: Logger,
 ): Promise<PipelinePorts> {
-  return { ...(await notifyPorts(config, clock, log)), detect: engineDetection(config, clock, log) };
+  const notify = await notifyPorts(config, clock, log);
+  return { ...notify, detect: engineDetection(config, clock, log, notify.events) };
 }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { readAllCases } from '../core/cases/store.js';
+import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
 import { runPipeline } from '../core/pipeline.js';
 import { pipelinePorts } from './case-ports.js';
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const out = (line: string) => process.stdout.write(`${line}\n`);
     if (flags.json) {
-      for (const finding of result.findings) out(JSON.stringify(finding));
+      for (const finding of result.findings) out(findingLine(finding));
     } else {
       const days = result.run.evaluated_days;
       out(

@@ -9,10 +9,12 @@ export { PermanentRejectionError } from '../../core/errors.js';
  */
 export class HeaderInjectionError extends BadInputError {
   readonly field: string;
+  readonly value: string;
   constructor(field: string, value: string) {
     super(`refusing to send: the ${field} header value ${JSON.stringify(value)} is not a safe header value`, {
       hint: 'fix the address or text at its source (owners mapping, notify config); CR/LF and address lists are not allowed in one value',
     });
     this.field = field;
+    this.value = value;
   }
 }

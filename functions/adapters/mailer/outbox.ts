@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UpstreamError } from '../../core/errors.js';
 import type { Mailer, OutgoingMessage, SendResult } from '../../core/ports.js';
-import { PermanentRejectionError } from './errors.js';
+import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
 import { assertSafeMessage, buildEml, messageIdHeader, parseEmlHeaders } from './mime.js';
 
 export interface OutboxMailerOptions {
@@ -38,7 +38,16 @@ export class OutboxMailer implements Mailer {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    assertSafeMessage(message);
+    try {
+      assertSafeMessage(message);
+    } catch (error) {
+      // A recipient that is not a plain address will never be accepted: refuse it permanently, so
+      // the case engine stops retrying, puts FinOps in its place and reports it in the digest.
+      if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
+        throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
+      }
+      throw error;
+    }
     const refused = [...message.to, ...message.cc].filter((a) => this.refused.has(a.toLowerCase()));
     if (refused.length > 0) {
       throw new PermanentRejectionError(refused, `outbox refused ${refused.join(', ')} (refuse list)`, {

@@ -5,7 +5,7 @@
  */
 import type { SentinelConfig } from '../config.js';
 import type { Logger } from '../log.js';
-import type { BlobStore, Clock, QueryEngine, Row } from '../ports.js';
+import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
 import type { DetectRequest, DetectResult, SkippedDay } from './contract.js';
 import {
@@ -38,6 +38,15 @@ export interface DetectPorts {
   store: BlobStore;
   clock: Clock;
   log: Logger;
+  /** Where `Finding Detected` goes; without it no event is published (a plain `detect`). */
+  events?: EventBus;
+}
+
+function findingIdsIn(jsonl: string): string[] {
+  return jsonl
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => String((JSON.parse(line) as { finding_id?: unknown }).finding_id));
 }
 
 export const findingsKey = (detector: DetectorId, asOf: IsoDate): string =>
@@ -176,11 +185,23 @@ export async function runDetection(
   if (!request.dryRun) {
     for (const detector of request.detectors) {
       for (const day of detectorDays.get(detector) ?? []) {
-        const lines = result.findings
-          .filter((f) => f.detector === detector && f.as_of === day)
-          .map((f) => `${findingLine(f)}\n`)
-          .join('');
-        await ports.store.put(findingsKey(detector, day), lines);
+        const dayFindings = result.findings.filter((f) => f.detector === detector && f.as_of === day);
+        const key = findingsKey(detector, day);
+        // `Finding Detected` when a finding id first appears in findings/. Published before the file
+        // is written: a crash in between publishes again (same event id), never loses the event.
+        if (ports.events && dayFindings.length > 0) {
+          const known = new Set(findingIdsIn((await ports.store.get(key))?.body ?? ''));
+          const fresh = dayFindings.filter((f) => !known.has(f.finding_id));
+          await ports.events.publish(
+            fresh.map((f) => ({
+              id: `finding-${f.finding_id}`,
+              detailType: 'Finding Detected',
+              time: ports.clock.now().toISOString(),
+              detail: f,
+            })),
+          );
+        }
+        await ports.store.put(key, dayFindings.map((f) => `${findingLine(f)}\n`).join(''));
       }
     }
   }
