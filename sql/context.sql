@@ -89,12 +89,14 @@ ranked AS (
 ),
 
 series AS (
-  -- Daily cost and prompt tokens over the series days (days without charges are filled in by the caller).
+  -- Daily cost and prompt tokens over the series days (days without charges are filled in by the
+  -- caller). A cache-miss series is the model's prompt-token cost, the quantity the finding is about.
   SELECT
     finding_ref,
     'series' AS dimension,
     CAST(day AS VARCHAR) AS dimension_key,
-    sum(cost) AS recent_cost,
+    sum(CASE WHEN rank_by = 'uncached_input' AND token_class NOT IN ('input', 'cache_read', 'cache_write', 'cache_write_1h')
+      THEN 0.0 ELSE cost END) AS recent_cost,
     0.0 AS baseline_cost,
     sum(CASE WHEN token_class IN ('input', 'cache_read', 'cache_write', 'cache_write_1h') THEN tokens ELSE 0.0 END)
       AS recent_tokens,

@@ -98,6 +98,7 @@ describe('finding context', () => {
         tokenRow(day, 'input', broken ? 100e6 : 10e6, 5.5, { tags: { 'agent-run-id': 'support-bot' } }),
       );
       rows.push(tokenRow(day, 'input', 5e6, 5.5, { tags: { 'agent-run-id': 'batch-summarizer' } }));
+      rows.push(tokenRow(day, 'output', 1e6, 27.5)); // not prompt spend: stays out of the series
     }
     const { findings } = await detectOver(rows, [D], { detectors: ['cache-miss'] });
     const f = findings[0]!;
@@ -107,6 +108,9 @@ describe('finding context', () => {
       'agent-run-id=batch-summarizer',
     ]);
     expect(f.series.at(-1)!.hit_ratio).toBe(0);
+    // The series is the model's prompt-token cost per day: input + cache read (+ cache write).
+    expect(f.series.at(-1)!.cost_usd).toBeCloseTo(105 * 5.5, 9);
+    expect(f.series[0]!.cost_usd).toBeCloseTo(15 * 5.5 + 90 * 0.55, 9);
     expect(f.series[0]!.hit_ratio).toBeCloseTo(90 / 105, 9);
     expect(f.diagnosis).toMatch(/hit ratio fell from 86% to 0%/);
   });
