@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { CaseEvent } from '../core/cases/model.js';
 import { readAllCases } from '../core/cases/store.js';
 import type { SentinelConfig } from '../core/config.js';
+import { emptyDetectResult } from '../core/detect/contract.js';
 import type { Logger } from '../core/log.js';
 import { acknowledge, followUp, runPipeline } from '../core/pipeline.js';
 import { type Clock, fixedClock } from '../core/ports.js';
@@ -45,15 +46,10 @@ export async function demoCases(input: {
       ...ports,
       // Detection already ran above: hand its findings to the case step as this run's result.
       detect: async () => ({
+        ...emptyDetectResult(),
         findings,
         evaluatedDays: asOfDays,
-        staleDays: [],
-        skippedDays: [],
         dataThrough: asOfDays.at(-1) ?? null,
-        firstCoveredDay: null,
-        recurringCandidates: 0,
-        unpricedCandidates: 0,
-        warnings: [],
       }),
     },
     config,

@@ -14,7 +14,7 @@ import { readAllCases, readCase, updateCase } from './cases/store.js';
 import { applyCaseInputs, type CaseInput, type CaseRules } from './cases/transitions.js';
 import type { SentinelConfig } from './config.js';
 import { daysBetween } from './dates.js';
-import type { DetectRequest, DetectResult } from './detect/contract.js';
+import { type DetectRequest, type DetectResult, emptyDetectResult } from './detect/contract.js';
 import { describeError } from './errors.js';
 import type { Answer } from './notify/message-model.js';
 import type { BlobStore, BusEvent, EventBus, Mailer, OutgoingMessage, QueryStats } from './ports.js';
@@ -135,20 +135,6 @@ function recentlyStoppedAccounts(cases: CaseRecord[], now: Date): string[] {
     .filter((c) => c.answers.some((a) => a.answer === 'stopped' && Date.parse(a.at) >= since))
     .map((c) => c.account_id);
   return [...new Set(accounts)].sort();
-}
-
-function emptyDetectResult(): Awaited<ReturnType<DetectFn>> {
-  return {
-    findings: [],
-    evaluatedDays: [],
-    staleDays: [],
-    skippedDays: [],
-    dataThrough: null,
-    firstCoveredDay: null,
-    recurringCandidates: 0,
-    unpricedCandidates: 0,
-    warnings: [],
-  };
 }
 
 function summarize(c: CaseRecord, ports: NotifyPorts, transitions: string[]): CaseSummary {
@@ -339,7 +325,7 @@ export async function runPipeline(
       );
     }
     const existing = await readAllCases(store);
-    const detected =
+    const detected: Awaited<ReturnType<DetectFn>> =
       choice.days.length === 0
         ? emptyDetectResult()
         : await ports.detect(

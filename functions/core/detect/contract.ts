@@ -37,3 +37,18 @@ export interface DetectResult {
   unpricedCandidates: number;
   warnings: string[];
 }
+
+/** A result with nothing evaluated (no days, or nothing to do). */
+export function emptyDetectResult(): DetectResult {
+  return {
+    findings: [],
+    evaluatedDays: [],
+    staleDays: [],
+    skippedDays: [],
+    dataThrough: null,
+    firstCoveredDay: null,
+    recurringCandidates: 0,
+    unpricedCandidates: 0,
+    warnings: [],
+  };
+}

@@ -7,7 +7,7 @@ import type { SentinelConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
-import type { DetectRequest, DetectResult, SkippedDay } from './contract.js';
+import { type DetectRequest, type DetectResult, emptyDetectResult, type SkippedDay } from './contract.js';
 import {
   cacheDiagnosis,
   caseKey,
@@ -71,17 +71,7 @@ export async function runDetection(
 ): Promise<DetectResult> {
   const { engine, focus, log } = ports;
   const asOfDays = [...request.asOfDays].sort();
-  const result: DetectResult = {
-    findings: [],
-    evaluatedDays: [],
-    staleDays: [],
-    skippedDays: [],
-    dataThrough: null,
-    firstCoveredDay: null,
-    recurringCandidates: 0,
-    unpricedCandidates: 0,
-    warnings: [],
-  };
+  const result: DetectResult = emptyDetectResult();
   if (asOfDays.length === 0 || request.detectors.length === 0) return result;
   const warn = (message: string) => {
     result.warnings.push(message);
