@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Renders every message kind from the built-in examples into .preview/ and screenshots each HTML
 // email with headless Chromium, so a person can look at what owners will receive.
-// Usage: npm run preview:emails   (CHROMIUM=/path/to/chromium, PREVIEW_HEIGHT=3000 for the whole mail)
+// Usage: npm run preview:emails   (CHROMIUM=/path/to/chromium, PREVIEW_HEIGHT=3000 for the whole mail,
+// PREVIEW_OUT=DIR instead of .preview/)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ const { exampleMessage } = await import(pathToFileURL(join(root, 'dist/functions
 
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const height = Number(process.env.PREVIEW_HEIGHT ?? 1400);
-const outDir = join(root, '.preview');
+const outDir = resolve(process.env.PREVIEW_OUT ?? join(root, '.preview'));
 mkdirSync(outDir, { recursive: true });
 
 function screenshot(htmlPath, pngPath) {
