@@ -17,7 +17,7 @@ const runawaySchema = z.strictObject({
   baseline_days: posInt.default(23),
   min_baseline_daily_usd: z.number().gt(0).default(1),
   min_daily_increase_usd: usd.default(10),
-  min_spike_ratio: z.number().min(1).default(1.5),
+  min_spike_ratio: z.number().min(1).default(1.75),
   recurring_match: ratio.default(0.67),
   new_spender_daily_usd: usd.default(50),
   min_baseline_days: posInt.default(14),

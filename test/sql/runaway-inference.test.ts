@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
-import { ACCOUNT, dailyCosts, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
+import { ACCOUNT, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { detectOver, detectorRows, testConfig } from './harness.js';
 
 const D = '2026-03-20';
@@ -84,7 +84,7 @@ describe('runaway-inference: rules', () => {
     expect(f.projected_30d_excess_usd).toBeCloseTo(2400, 6);
   });
 
-  it('does not fire on steady growth of 2% a day: the ratio floor (1.5×) holds it back', async () => {
+  it('does not fire on steady growth of 2% a day: the ratio floor (min_spike_ratio) holds it back', async () => {
     const rows = series((o) => 100 * 1.02 ** (o + 60));
     const rowsFired = await detectorRows('runaway-inference', rows, { from: D, to: D });
     expect(rowsFired).toHaveLength(0);
