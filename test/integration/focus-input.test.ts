@@ -209,6 +209,20 @@ describe('bad input: exit 2 with a message naming the problem', () => {
     expectExit2(['detect', '--focus', file, '--as-of', END], /cannot read the export/);
   });
 
+  it('a Parquet file corrupt inside (a damaged data page)', () => {
+    const file = join(work, 'damaged.parquet');
+    const source = readdirSync(join(plain, 'data')).sort().at(-1)!;
+    const bytes = readFileSync(join(plain, 'data', source, readdirSync(join(plain, 'data', source))[0]!));
+    for (let i = Math.floor(bytes.length / 3); i < Math.floor(bytes.length / 3) + 4000; i++) {
+      bytes[i] = (bytes[i]! * 7 + 13) % 256;
+    }
+    writeFileSync(file, bytes);
+    expectExit2(
+      ['detect', '--focus', file, '--as-of', END],
+      /a file of the export cannot be read: .*damaged\.parquet/,
+    );
+  });
+
   it('a missing column', async () => {
     const file = join(work, 'no-cost.csv');
     writeFileSync(file, 'chargeperiodstart,subaccountid\n2026-03-01,111111111111\n');

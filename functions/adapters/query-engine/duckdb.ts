@@ -4,7 +4,7 @@
  * dates as `YYYY-MM-DD`, lists and structs as JSON values.
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { UpstreamError } from '../../core/errors.js';
+import { BadInputError, UpstreamError } from '../../core/errors.js';
 import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
 
 const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
@@ -54,9 +54,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       this.counters.rows += rows.length;
       return rows;
     } catch (error) {
-      throw new UpstreamError(`DuckDB ${options.label ?? 'query'} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw classifyError(error, options.label ?? 'query');
     }
   }
 
@@ -65,9 +63,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     try {
       await this.connection.run(sql);
     } catch (error) {
-      throw new UpstreamError(`DuckDB ${options.label ?? 'statement'} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw classifyError(error, options.label ?? 'statement');
     }
   }
 
@@ -90,6 +86,24 @@ export class DuckDbQueryEngine implements QueryEngine {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/**
+ * A file of the export that cannot be decoded (corrupt pages, a truncated file, bad compression)
+ * is bad input, exit 2, naming the file; anything else is an engine failure.
+ */
+const UNREADABLE_FILE =
+  /Failed to read file|decompression failure|No magic bytes|Invalid Input Error: .*(parquet|csv)/i;
+
+function classifyError(error: unknown, label: string): Error {
+  const message = String((error as Error).message ?? error);
+  if (UNREADABLE_FILE.test(message)) {
+    return new BadInputError(`--focus: a file of the export cannot be read: ${message.split('\n')[0]}`, {
+      cause: error,
+      hint: 'the file is corrupt or truncated; download it again from the export bucket (or remove it)',
+    });
+  }
+  return new UpstreamError(`DuckDB ${label} failed: ${message}`, { cause: error });
 }
 
 function isNumericAsString(type: DuckDBType | undefined): boolean {
