@@ -1,0 +1,103 @@
+/**
+ * In-process profile of one detection run: time per statement, and the floor of the staging scan
+ * (a bare read of the columns it needs over the same periods), each against an in-process bare
+ * scan of the cost column over the whole export.
+ */
+import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js';
+import { openEngine } from '../functions/adapters/open-engine.js';
+import type { DuckDbQueryEngine } from '../functions/adapters/query-engine/duckdb.js';
+import { parseConfig } from '../functions/core/config.js';
+import { dataWindow } from '../functions/core/detect/plan.js';
+import { runDetection } from '../functions/core/detect/run-detection.js';
+import { silentLogger } from '../functions/core/log.js';
+import { fixedClock } from '../functions/core/ports.js';
+import type { IsoDate } from '../functions/core/types.js';
+import { median } from './processes.js';
+
+const ms = (since: number) => performance.now() - since;
+
+export async function profileRun(
+  exportDir: string,
+  asOf: IsoDate,
+  outDir: string,
+  rounds: number,
+): Promise<Map<string, number>> {
+  const samples = new Map<string, number[]>();
+  const add = (label: string, value: number) => samples.set(label, [...(samples.get(label) ?? []), value]);
+  const config = parseConfig({ focus: exportDir });
+  const periods = dataWindow(['runaway-inference', 'cache-miss'], config, [asOf])
+    .periods.map((p) => `'${p}'`)
+    .join(', ');
+  const staging = [
+    'subaccountid',
+    'subaccountname',
+    'chargeperiodstart',
+    'billedcost',
+    'consumedquantity',
+    'consumedunit',
+    'pricingunit',
+    'skumeter',
+    'servicename',
+    'x_operation',
+    'x_servicecode',
+    'chargecategory',
+    'chargeclass',
+    'regionid',
+    'resourceid',
+    'tags',
+  ];
+  const read = (columns: string[]) =>
+    `SELECT ${columns.map((c) => (c === 'tags' ? 'count(tags)' : `max(${c})`)).join(', ')} FROM focus WHERE billing_period IN (${periods})`;
+  for (let round = 0; round < rounds; round++) {
+    const opened = await openEngine(config, silentLogger());
+    const engine = opened.engine as DuckDbQueryEngine;
+    try {
+      const floor = async (label: string, sql: string) => {
+        const started = performance.now();
+        await engine.query(sql);
+        add(label, ms(started));
+      };
+      await floor('bare scan: sum(billedcost), every period', 'SELECT sum(billedcost) FROM focus');
+      const query = engine.query.bind(engine);
+      const execute = engine.execute.bind(engine);
+      engine.query = async (sql, options) => {
+        const started = performance.now();
+        const rows = await query(sql, options);
+        add(`statement: ${options?.label ?? 'query'}`, ms(started));
+        return rows;
+      };
+      engine.execute = async (sql, options) => {
+        const started = performance.now();
+        await execute(sql, options);
+        add(`statement: ${options?.label ?? 'statement'}`, ms(started));
+      };
+      const started = performance.now();
+      await runDetection(
+        {
+          engine,
+          focus: opened.focus,
+          store: new LocalDirBlobStore(outDir),
+          clock: fixedClock(`${asOf}T12:00:00Z`),
+          log: silentLogger(),
+        },
+        config,
+        {
+          asOfDays: [asOf],
+          detectors: ['runaway-inference', 'cache-miss'],
+          runId: 'bench-profile',
+          command: 'detect',
+          dryRun: true,
+          recurringExemptionOff: [],
+        },
+      );
+      add('whole runDetection', ms(started));
+      engine.query = query;
+      engine.execute = execute;
+      await floor('floor: read the staging columns, same periods', read(staging));
+      await floor('floor: the same without resourceid', read(staging.filter((c) => c !== 'resourceid')));
+    } finally {
+      await engine.close();
+    }
+  }
+  return new Map([...samples].map(([k, v]) => [k, median(v)]));
+}
