@@ -61,6 +61,8 @@ export interface SendResult {
 export interface Mailer {
   /** Throws PermanentRejectionError (address refused) or UpstreamError (retry later). */
   send(message: OutgoingMessage): Promise<SendResult>;
+  /** After a batch of sends: bring any summary the backend keeps up to date (the local outbox index). */
+  flush?(): Promise<void>;
 }
 
 export interface BusEvent {

@@ -164,6 +164,7 @@ describe('outbox mailer', () => {
         caseKeys: [],
       }),
     );
+    await outbox.flush();
     const index = await readFile(join(outbox.dir, 'index.html'), 'utf8');
     expect(index).toContain('2 messages');
     expect(index).toContain('href="msg-0001.html"');

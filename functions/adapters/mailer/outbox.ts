@@ -30,6 +30,8 @@ export class OutboxMailer implements Mailer {
   readonly dir: string;
   private readonly refused: Set<string>;
   private readonly now: () => Date;
+  /** index.html lags the .eml files until flush(): rebuilding it per message would cost O(n²). */
+  private indexStale = true;
 
   constructor(dir: string, options: OutboxMailerOptions = {}) {
     this.dir = resolve(dir);
@@ -68,13 +70,21 @@ export class OutboxMailer implements Mailer {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { providerMessageId };
         throw error;
       }
-      await this.writeIndex();
+      this.indexStale = true;
     } catch (error) {
       throw new UpstreamError(`cannot write message ${message.messageId} to the outbox ${this.dir}`, {
         cause: error,
       });
     }
     return { providerMessageId };
+  }
+
+  /** Rebuilds index.html once after a batch of sends (and whenever an earlier process crashed before it did). */
+  async flush(): Promise<void> {
+    if (!this.indexStale) return;
+    await mkdir(this.dir, { recursive: true });
+    await this.writeIndex();
+    this.indexStale = false;
   }
 
   /** Rebuilds index.html from the .eml files, newest first. */

@@ -529,7 +529,11 @@ export async function deliverDue(
     await delivery.sendNew();
     if (options.digestAsOf) await delivery.sendDigest(options.digestAsOf);
   } finally {
-    await releaseLease(store, options.holder);
+    try {
+      await ports.mailer.flush?.();
+    } finally {
+      await releaseLease(store, options.holder);
+    }
   }
   return delivery.report;
 }

@@ -12,11 +12,17 @@ export function roundHalfUp(value: number, digits: number): number {
   return (Math.sign(value) * Math.round(scaled)) / 10 ** digits;
 }
 
-const grouped = (value: number, digits: number): string =>
-  Math.abs(roundHalfUp(value, digits)).toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  });
+// One formatter per precision: toLocaleString builds a new Intl.NumberFormat on every call.
+const formatters = new Map<number, Intl.NumberFormat>();
+
+const grouped = (value: number, digits: number): string => {
+  let format = formatters.get(digits);
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    formatters.set(digits, format);
+  }
+  return format.format(Math.abs(roundHalfUp(value, digits)));
+};
 
 /** `$1,234.56`; whole dollars with `digits` 0 (chart labels). */
 export function money(value: unknown, digits = 2): string {
