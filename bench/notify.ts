@@ -52,6 +52,7 @@ export async function notifyThroughput(messages: number): Promise<NotifyThroughp
         kind: 'owner-alert',
       });
     }
+    await mailer.flush();
     const writeSeconds = seconds(writing);
     return { messages, renderSeconds, writeSeconds, totalSeconds: seconds(started) };
   } finally {
