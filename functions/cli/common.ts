@@ -1,13 +1,17 @@
 /** Shared wiring of CLI commands: flag parsing, config loading, error → exit code. */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { parseConfig, type SentinelConfig } from '../core/config.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { type Clock, fixedClock, systemClock } from '../core/ports.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+// The YAML parser loads only when a config file is given: start-up time is part of every run.
+const parseYaml = (text: string): unknown =>
+  (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 
 export const COMMON_OPTIONS = {
   config: { type: 'string' },
