@@ -502,8 +502,11 @@ function missedTargets(
         `reader, so every row of the touched periods is decoded for ~14 columns, \`resourceid\` (the widest) and \`tags\` ` +
         `(a map) among them: reading those columns and doing nothing else costs ${fmt(floor, 0)} ms ` +
         `(${fmt(floor / bare, 1)}× the bare scan${floorLean !== undefined ? `; ${fmt(floorLean, 0)} ms without resourceid` : ''}). ` +
-        `That floor alone exceeds the ${fmt(2 * scan - startup, 2)} s left after start-up. The whole of runDetection is ` +
-        `${fmt(whole, 0)} ms, so the SQL above the floor (windows, context, findings) costs ${fmt(whole - floor, 0)} ms.`,
+        `The target leaves ${fmt((2 * scan - startup) * 1000, 0)} ms after start-up; that floor takes ` +
+        `${fmt(floor, 0)} ms of it, the whole of runDetection ${fmt(whole, 0)} ms (the SQL above the floor — windows, ` +
+        `context, findings — ${fmt(whole - floor, 0)} ms), and the rest of the process ` +
+        `${fmt(Math.max(0, (detect - startup) * 1000 - whole), 0)} ms (loading config validation and SQL templating, ` +
+        'describing and checking the export schema, writing findings and the run record).',
     );
     out(
       '- What would close it: not reading every row of two or three months per run. An incremental store of daily ' +

@@ -26,9 +26,7 @@ export function isoOf(ms: number): IsoDate {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export function addDays(iso: IsoDate, days: number): IsoDate {
-  return isoOf(msOf(iso) + days * DAY_MS);
-}
+export { addDays } from '../dates.js';
 
 export function daysInMonthOf(ms: number): number {
   const d = new Date(ms);
