@@ -13,7 +13,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { MESSAGE_KINDS, renderMessage } = await import(
   pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
 );
-const { exampleMessage } = await import(pathToFileURL(join(root, 'dist/functions/core/notify/examples.js')).href);
+const { exampleMessage } = await import(
+  pathToFileURL(join(root, 'dist/functions/core/notify/examples.js')).href
+);
 
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const height = Number(process.env.PREVIEW_HEIGHT ?? 1400);
@@ -44,7 +46,8 @@ function screenshot(htmlPath, pngPath) {
       { encoding: 'utf8', timeout: 120_000 },
     );
     if (result.error) throw result.error;
-    if (result.status !== 0) throw new Error(`chromium exited ${result.status}: ${result.stderr.slice(-2000)}`);
+    if (result.status !== 0)
+      throw new Error(`chromium exited ${result.status}: ${result.stderr.slice(-2000)}`);
   } finally {
     rmSync(profile, { recursive: true, force: true });
   }

@@ -9,7 +9,9 @@ export function staleMessage(staleDays: IsoDate[], dataThrough: IsoDate | null):
     staleDays.length > 3
       ? `${staleDays[0]} … ${staleDays.at(-1)} (${staleDays.length} days)`
       : staleDays.join(', ');
-  return `stale data: the export does not reach as-of ${days}; its newest charge is ${dataThrough ?? 'absent from the periods read'}`;
+  return dataThrough
+    ? `stale data: the export does not reach as-of ${days}; its newest charge is ${dataThrough}`
+    : `stale data: the export has no charge in the billing periods as-of ${days} need; check --focus and the dates`;
 }
 
 export async function publishStale(config: SentinelConfig, record: RunRecord): Promise<void> {
