@@ -529,8 +529,9 @@ function missedTargets(
       `- What would close it, measured above: one scan per run into a small table (CTAS in the sentinel database) reaches ` +
         `${fmt(best('single'))}×; adding an incremental design (only new and restated days) ${fmt(best('incremental'))}×; and ` +
         `finding Bedrock rows without \`resourceid\` ${fmt(best('lean'))}× on the worst day of the month (the 1st, whose ` +
-        'look-back touches three periods). Only the last reaches 3× on most days, and it needs SPEC §3 changed. The as-built ' +
-        'cost stays small in money: see the $/week table.',
+        `look-back touches three periods); the last reaches 3× on ${m.ratios.filter((x) => x.lean >= 3).length} of ` +
+        `${m.ratios.length} as-of days of the month, and it needs SPEC §3 changed. The as-built cost stays small in ` +
+        'money: see the $/week table.',
     );
     out();
   }
