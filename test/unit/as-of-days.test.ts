@@ -1,0 +1,149 @@
+/** Choosing as-of days and data windows (SPEC §3–§4): default as-of, catch-up, coverage, periods. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
+import { parseConfig } from '../../functions/core/config.js';
+import { addDays, dayRange, periodsTouched } from '../../functions/core/dates.js';
+import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from '../../functions/core/detect/plan.js';
+import { fixedClock } from '../../functions/core/ports.js';
+import {
+  catchUpDays,
+  defaultAsOfDay,
+  lastEvaluatedAsOf,
+  type RunRecord,
+  writeRunRecord,
+} from '../../functions/core/runs.js';
+
+const config = parseConfig({});
+
+function record(overrides: Partial<RunRecord>): RunRecord {
+  return {
+    run_id: `r-${Math.random().toString(36).slice(2)}`,
+    command: 'run',
+    dry_run: false,
+    started_at: '2026-03-02T06:00:00Z',
+    finished_at: '2026-03-02T06:01:00Z',
+    duration_ms: 60_000,
+    engine: 'duckdb',
+    detectors: ['runaway-inference', 'cache-miss'],
+    as_of_days: [],
+    evaluated_days: [],
+    stale_days: [],
+    skipped_days: [],
+    catch_up_skipped_days: [],
+    data_through: null,
+    first_covered_day: null,
+    bytes_scanned: 0,
+    query_ids: [],
+    statements: 0,
+    rows: 0,
+    counts: {},
+    unroutable_cases: [],
+    warnings: [],
+    outcome: 'succeeded',
+    error: null,
+    ...overrides,
+  };
+}
+
+describe('the default as-of day', () => {
+  it('is today − 1 − export_lag_days, today being the UTC date of the clock', () => {
+    expect(defaultAsOfDay(fixedClock('2026-03-10T23:59:00Z'), 1)).toBe('2026-03-08');
+    expect(defaultAsOfDay(fixedClock('2026-03-10T00:00:00-05:00'), 1)).toBe('2026-03-08');
+    expect(defaultAsOfDay(fixedClock('2026-03-01T06:00:00Z'), 0)).toBe('2026-02-28');
+  });
+});
+
+describe('catch-up', () => {
+  it('evaluates only the default as-of day on the very first run', () => {
+    expect(catchUpDays({ defaultAsOf: '2026-03-08', lastEvaluated: null, maxCatchUpDays: 14 })).toEqual({
+      days: ['2026-03-08'],
+      skipped: [],
+    });
+  });
+
+  it('evaluates every day after the last evaluated one (a weekly run sees a mid-week spike)', () => {
+    expect(
+      catchUpDays({ defaultAsOf: '2026-03-08', lastEvaluated: '2026-03-01', maxCatchUpDays: 14 }).days,
+    ).toEqual(dayRange('2026-03-02', '2026-03-08'));
+  });
+
+  it('caps at max_catch_up_days and names the older days it skips', () => {
+    const choice = catchUpDays({
+      defaultAsOf: '2026-03-20',
+      lastEvaluated: '2026-03-01',
+      maxCatchUpDays: 14,
+    });
+    expect(choice.days).toEqual(dayRange('2026-03-07', '2026-03-20'));
+    expect(choice.skipped).toEqual(dayRange('2026-03-02', '2026-03-06'));
+  });
+
+  it('has nothing to do when the default as-of day was already evaluated', () => {
+    expect(
+      catchUpDays({ defaultAsOf: '2026-03-08', lastEvaluated: '2026-03-08', maxCatchUpDays: 14 }).days,
+    ).toEqual([]);
+  });
+
+  it('starts after the last successful run or scheduled detection; dry runs, manual detects and failures do not count', async () => {
+    const store = new LocalDirBlobStore(mkdtempSync(join(tmpdir(), 'sentinel-runs-')));
+    expect(await lastEvaluatedAsOf(store)).toBeNull();
+    await writeRunRecord(store, record({ evaluated_days: ['2026-03-01'] }));
+    await writeRunRecord(store, record({ command: 'detect', evaluated_days: ['2026-03-09'] }));
+    await writeRunRecord(store, record({ dry_run: true, evaluated_days: ['2026-03-08'] }));
+    await writeRunRecord(store, record({ outcome: 'failed', evaluated_days: ['2026-03-07'] }));
+    expect(await lastEvaluatedAsOf(store)).toBe('2026-03-01');
+    // A run that ended with stale data counts for the days it evaluated.
+    await writeRunRecord(
+      store,
+      record({ command: 'scheduled-detect', outcome: 'stale', evaluated_days: ['2026-03-05'] }),
+    );
+    expect(await lastEvaluatedAsOf(store)).toBe('2026-03-05');
+  });
+});
+
+describe('data windows and billing periods', () => {
+  it('reads D−36 … D for runaway and D−34 … D for cache-miss', () => {
+    expect(dataWindow(['runaway-inference'], config, ['2026-03-20']).start).toBe(addDays('2026-03-20', -36));
+    expect(dataWindow(['cache-miss'], config, ['2026-03-20']).start).toBe(addDays('2026-03-20', -34));
+  });
+
+  it('touches three periods on the 1st–5th after a 31-day month, two later on', () => {
+    for (const day of dayRange('2026-04-01', '2026-04-05')) {
+      expect(dataWindow(['runaway-inference'], config, [day]).periods).toEqual([
+        '2026-02',
+        '2026-03',
+        '2026-04',
+      ]);
+    }
+    expect(dataWindow(['runaway-inference'], config, ['2026-04-07']).periods).toEqual(['2026-03', '2026-04']);
+  });
+
+  it('spans a year boundary', () => {
+    expect(periodsTouched('2025-11-28', '2026-01-03')).toEqual(['2025-11', '2025-12', '2026-01']);
+    expect(periodsTouched('2026-01-03', '2026-01-03')).toEqual(['2026-01']);
+  });
+
+  it('places the guard band between the recent and baseline windows', () => {
+    expect(asOfWindows(windowsOf('runaway-inference', config), '2026-03-30')).toEqual({
+      as_of: '2026-03-30',
+      recent_start: '2026-03-28',
+      recent_end: '2026-03-30',
+      baseline_start: '2026-03-01',
+      baseline_end: '2026-03-23',
+    });
+    expect(asOfWindows(windowsOf('cache-miss', config), '2026-03-30')).toMatchObject({
+      recent_start: '2026-03-24',
+      baseline_start: '2026-02-24',
+      baseline_end: '2026-03-23',
+    });
+  });
+
+  it('counts the baseline days the export covers', () => {
+    const runaway = windowsOf('runaway-inference', config);
+    expect(coveredBaselineDays(runaway, '2026-03-30', '2026-01-01')).toBe(23);
+    expect(coveredBaselineDays(runaway, '2026-03-30', '2026-03-10')).toBe(14);
+    expect(coveredBaselineDays(runaway, '2026-03-30', '2026-03-25')).toBe(0);
+  });
+});
