@@ -18,6 +18,7 @@ import { buildAnswerActions } from '../core/notify/answer-links.js';
 import { renderMessage } from '../core/notify/render.js';
 import type { DetectFn, PipelinePorts } from '../core/pipeline.js';
 import type { Clock, EventBus } from '../core/ports.js';
+import { progressOnTerminal } from './common.js';
 
 /**
  * Crash tests: `SENTINEL_FAULT=crash-after:<point>` kills this process with SIGKILL at that point of
@@ -76,7 +77,7 @@ export function engineDetection(
     const { engine, focus } = await openEngine(config, log);
     try {
       const result = await runDetection(
-        { engine, focus, store, clock, log, ...(events ? { events } : {}) },
+        { engine, focus, store, clock, log, ...(events ? { events } : {}), ...progressOnTerminal() },
         config,
         request,
       );

@@ -101,3 +101,9 @@ export async function runCommand(body: (log: Logger) => Promise<number>): Promis
     return exitCodeFor(error);
   }
 }
+
+/** Progress lines on stderr, only when a person is watching. */
+export function progressOnTerminal(): { progress?: (step: string) => void } {
+  if (!process.stderr.isTTY) return {};
+  return { progress: (step) => process.stderr.write(`  … ${step}\n`) };
+}

@@ -8,7 +8,7 @@ import { findingLine } from '../core/detect/findings.js';
 import { runDetection } from '../core/detect/run-detection.js';
 import { StaleDataError } from '../core/errors.js';
 import { newRunId, type RunRecord, writeRunRecord } from '../core/runs.js';
-import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
 import {
   configOverrides,
   DETECT_OPTIONS,
@@ -34,18 +34,21 @@ export async function run(argv: string[]): Promise<number> {
     const store = openStore(config);
     const started = clock.now();
     const runId = newRunId(clock);
-    const progress = process.stderr.isTTY;
-    if (progress) log.info(`reading ${config.focus} for ${asOfDays.length} as-of day(s)…`);
+    if (process.stderr.isTTY) log.info(`reading ${config.focus} for ${asOfDays.length} as-of day(s)…`);
     const { engine, focus } = await openEngine(config, log);
     try {
-      const result = await runDetection({ engine, focus, store, clock, log }, config, {
-        asOfDays,
-        detectors,
-        runId,
-        command: 'detect',
-        dryRun: false,
-        recurringExemptionOff: [],
-      });
+      const result = await runDetection(
+        { engine, focus, store, clock, log, ...progressOnTerminal() },
+        config,
+        {
+          asOfDays,
+          detectors,
+          runId,
+          command: 'detect',
+          dryRun: false,
+          recurringExemptionOff: [],
+        },
+      );
       const stats = engine.stats();
       const record: RunRecord = {
         run_id: runId,

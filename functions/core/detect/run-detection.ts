@@ -40,6 +40,8 @@ export interface DetectPorts {
   log: Logger;
   /** Where `Finding Detected` goes; without it no event is published (a plain `detect`). */
   events?: EventBus;
+  /** Told as each step starts (a terminal shows it; elsewhere it is left out). */
+  progress?: (step: string) => void;
 }
 
 function findingIdsIn(jsonl: string): string[] {
@@ -79,6 +81,8 @@ export async function runDetection(
   };
 
   const window = dataWindow(request.detectors, config, asOfDays);
+  const progress = ports.progress ?? (() => {});
+  progress(`checking coverage of billing periods ${window.periods.join(', ')}`);
   const coverage = await readCoverage(engine, focus, config, window);
   result.dataThrough = coverage.lastChargeDay;
   result.firstCoveredDay =
@@ -116,6 +120,7 @@ export async function runDetection(
   }
 
   const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
+  progress(`staging Bedrock inference rows ${evaluatedWindow.start} … ${evaluatedWindow.end}`);
   for (const statement of stagingStatements(focus, config, evaluatedWindow)) {
     if (statement.step === 'unit-check') await warnUnknownUnits(engine, statement, warn);
     else await engine.execute(statement.sql, { label: statement.label });
@@ -125,6 +130,7 @@ export async function runDetection(
   for (const detector of request.detectors) {
     const days = detectorDays.get(detector) ?? [];
     if (days.length === 0) continue;
+    progress(`${detector} over ${days.length} as-of day(s)`);
     const statement = detectorStatement(detector, focus, config, {
       asOfStart: days[0]!,
       asOfEnd: days[days.length - 1]!,
@@ -155,8 +161,11 @@ export async function runDetection(
     );
   }
 
-  const contexts =
-    candidates.length > 0 ? await readContext(ports, config, evaluatedWindow, candidates) : new Map();
+  let contexts = new Map<string, FindingContext>();
+  if (candidates.length > 0) {
+    progress(`context for ${candidates.length} finding(s)`);
+    contexts = await readContext(ports, config, evaluatedWindow, candidates);
+  }
   result.findings = candidates.map((c, i) =>
     buildFinding(c, contexts.get(String(i)) ?? emptyContext(), config, {
       dataThrough: coverage.lastChargeDay!,
