@@ -1,5 +1,6 @@
 /**
- * vitest globalSetup: bundles dt-sql-parser's Trino grammar into one ESM file. Its published ESM
+ * vitest globalSetup: bundles dt-sql-parser's Trino grammar (queries) and Hive grammar (Athena DDL)
+ * into one ESM file. Its published ESM
  * build imports folders without extensions, which Node 20 refuses (ERR_UNSUPPORTED_DIR_IMPORT);
  * esbuild resolves them. The bundle goes to node_modules/.cache (git-ignored) and is rebuilt when
  * the installed dt-sql-parser version changes.
@@ -19,7 +20,9 @@ export default async function setup(): Promise<void> {
   const temporary = `${TRINO_PARSER_BUNDLE}.${process.pid}.tmp.mjs`;
   await build({
     stdin: {
-      contents: "export { TrinoSQL } from 'dt-sql-parser/dist/parser/trino/index.js';",
+      contents:
+        "export { TrinoSQL } from 'dt-sql-parser/dist/parser/trino/index.js';\n" +
+        "export { HiveSQL } from 'dt-sql-parser/dist/parser/hive/index.js';",
       resolveDir: PROJECT_ROOT,
       loader: 'js',
     },

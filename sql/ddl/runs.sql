@@ -1,0 +1,30 @@
+-- Athena table over the run records (SPEC §7): one JSON object per file, runs/<run_id>.json.
+-- Parameters: database, location (s3://bucket/prefix, no trailing slash).
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`runs` (
+  `run_id` string,
+  `command` string,
+  `dry_run` boolean,
+  `started_at` string,
+  `finished_at` string,
+  `duration_ms` bigint,
+  `engine` string,
+  `detectors` array<string>,
+  `as_of_days` array<string>,
+  `evaluated_days` array<string>,
+  `stale_days` array<string>,
+  `skipped_days` array<struct<`detector`:string,`as_of`:string,`reason`:string>>,
+  `catch_up_skipped_days` array<string>,
+  `data_through` string,
+  `first_covered_day` string,
+  `bytes_scanned` bigint,
+  `query_ids` array<string>,
+  `statements` bigint,
+  `rows` bigint,
+  `counts` map<string,bigint>,
+  `unroutable_cases` array<string>,
+  `warnings` array<string>,
+  `outcome` string,
+  `error` string
+)
+ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+LOCATION '{{location}}/runs/'
