@@ -4,12 +4,13 @@
  * Generates the labelled scenario library for every family over many seeds, packs the scenarios
  * of one range into one DuckDB table, runs our detection (one pass over the 28 as-of days) and the
  * original query (as written and as intended) over the same table, scores them against the
- * labels, sweeps the tuning grid on separate tuning seeds, and writes bench/QUALITY.md.
+ * labels, sweeps the tuning grid on separate tuning seeds, and writes bench/QUALITY.md (a quick run:
+ * bench/.data/QUALITY-quick.md).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { relative } from 'node:path';
+import { dirname, relative } from 'node:path';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { defaultConfig, type SentinelConfig } from '../../functions/core/config.js';
 import { packagePath } from '../../functions/core/package-root.js';
@@ -47,7 +48,11 @@ function parseArgs(argv: string[]): Options {
   };
   const seeds = int('--seeds', quick ? 10 : 200);
   const tuneSeeds = argv.includes('--no-tune') ? 0 : int('--tune-seeds', quick ? 7 : 70);
-  return { seeds, tuneSeeds, quick, out: value('--out') ?? packagePath('bench', 'QUALITY.md') };
+  // A quick run is a smoke test: it never overwrites the committed report.
+  const defaultOut = quick
+    ? packagePath('bench', '.data', 'QUALITY-quick.md')
+    : packagePath('bench', 'QUALITY.md');
+  return { seeds, tuneSeeds, quick, out: value('--out') ?? defaultOut };
 }
 
 /** Seeds grouped by their range (one DuckDB table and one detection run each), in chunks. */
@@ -204,6 +209,7 @@ async function main(): Promise<void> {
 
   stats.seconds = Math.round((Date.now() - started) / 1000);
   const report = renderReport({ options, stats, scores, grid: options.tuneSeeds > 0 ? grid : [], config });
+  mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, report);
   formatLikeTheRepository(options.out, log);
   log(`wrote ${options.out} (${stats.seconds} s)`);
