@@ -42,9 +42,6 @@ export class MappedOwnerDirectory implements OwnerDirectory {
   }
 }
 
-/** `owners: null` (the default): FinOps owns every case. */
-export const finopsOnlyDirectory = (finops: string): OwnerDirectory => new MappedOwnerDirectory([], finops);
-
 /**
  * Loads the configured mapping. A configured path that does not exist is bad input (exit 2); the
  * message names the file and, for a bad row, the line and column.
