@@ -39,7 +39,9 @@ export async function demoCases(input: {
   const outbox = join(input.out, 'outbox');
 
   say();
-  say(`3. Opening cases and emailing owners (${stamp(0)} UTC)`);
+  say(
+    `3. Opening cases and emailing owners (${stamp(0)} UTC; the ${asOfDays.length} as-of days count as one catch-up)`,
+  );
   const ports = await notifyPorts(config, at(0), log);
   const result = await runPipeline(
     {
