@@ -4,6 +4,7 @@
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
 import type { SentinelConfig } from '../config.js';
+import { daysBetween } from '../dates.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
@@ -30,7 +31,7 @@ import {
   type PlannedStatement,
   stagingStatements,
 } from './statement-plan.js';
-import { type ContextRequest, type FocusTable, SERIES_DAYS } from './statements.js';
+import { type ContextRequest, type FocusTable, missingDaysSql, SERIES_DAYS } from './statements.js';
 
 export interface DetectPorts {
   engine: QueryEngine;
@@ -60,6 +61,7 @@ interface Coverage {
   rowCount: number;
   nullAccountRows: number;
   nullCostRows: number;
+  windowDaysWithCharges: number;
 }
 
 const num = (v: unknown): number =>
@@ -93,6 +95,8 @@ export async function runDetection(
   if (coverage.nullCostRows > 0) {
     warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
   }
+
+  await warnMissingDays(ports, config, window, coverage, warn);
 
   const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
   result.staleDays = asOfDays.filter((d) => !evaluated.includes(d));
@@ -221,7 +225,35 @@ async function readCoverage(
     rowCount: num(row?.row_count),
     nullAccountRows: num(row?.null_account_rows),
     nullCostRows: num(row?.null_cost_rows),
+    windowDaysWithCharges: num(row?.window_days_with_charges),
   };
+}
+
+/**
+ * Never silent when data is missing: a day of the window with no charge at all (any service) is a
+ * missing delivery. It would count as zero spend, so name it.
+ */
+async function warnMissingDays(
+  ports: DetectPorts,
+  config: SentinelConfig,
+  window: DataWindow,
+  coverage: Coverage,
+  warn: (m: string) => void,
+): Promise<void> {
+  if (!coverage.firstChargeDay || !coverage.lastChargeDay) return;
+  const start = coverage.firstChargeDay > window.start ? coverage.firstChargeDay : window.start;
+  const end = coverage.lastChargeDay < window.end ? coverage.lastChargeDay : window.end;
+  if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return;
+  const rows = await ports.engine.query(missingDaysSql(ports.focus, config, window, { start, end }), {
+    label: 'missing days',
+  });
+  const days = rows.map((r) => String(r.day));
+  if (days.length === 0) return;
+  const named =
+    days.length > 10 ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more` : days.join(', ');
+  warn(
+    `the export has no charge at all on ${named}: a delivery may be missing, and those days count as zero spend; rerun when the data arrives`,
+  );
 }
 
 async function warnUnknownUnits(

@@ -46,7 +46,12 @@ function base(focus: FocusTable, config: SentinelConfig) {
 }
 
 export function coverageSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
-  return renderSql('coverage', focus.dialect, { ...base(focus, config), periods: window.periods });
+  return renderSql('coverage', focus.dialect, {
+    ...base(focus, config),
+    periods: window.periods,
+    window_start: window.start,
+    window_end: window.end,
+  });
 }
 
 export function stagingSql(
@@ -61,6 +66,21 @@ export function stagingSql(
     window_start: window.start,
     window_end: window.end,
     detail,
+  });
+}
+
+/** The days of the data window on which the export has no charge at all (run only when some are missing). */
+export function missingDaysSql(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  span: { start: IsoDate; end: IsoDate },
+): string {
+  return renderSql('missing-days', focus.dialect, {
+    ...base(focus, config),
+    periods: window.periods,
+    span_start: span.start,
+    span_end: span.end,
   });
 }
 

@@ -1,0 +1,57 @@
+/** sql/missing-days.sql and the coverage count behind it: a missing delivery is named, never silent. */
+import { describe, expect, it } from 'vitest';
+import { addDays, dayRange } from '../../functions/core/dates.js';
+import { dataWindow } from '../../functions/core/detect/plan.js';
+import { missingDaysSql } from '../../functions/core/detect/statements.js';
+import { focusRow } from '../fixtures/focus-rows.js';
+import { trinoSyntaxErrors } from './athena-trino.js';
+import { detectOver, testConfig } from './harness.js';
+
+const D = '2026-03-20';
+const GAP = ['2026-03-05', '2026-03-06'];
+const rows = (skip: string[]) =>
+  dayRange(addDays(D, -59), D)
+    .filter((day) => !skip.includes(day))
+    .flatMap((day) => [
+      focusRow({ chargeperiodstart: day, billedcost: 8 }),
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: 'AmazonS3',
+        servicename: 'Amazon S3',
+        billedcost: 3,
+      }),
+    ]);
+
+describe('missing deliveries', () => {
+  it('names the days on which the export has no charge at all', async () => {
+    const result = await detectOver(rows(GAP), [D]);
+    expect(result.warnings).toContainEqual(
+      expect.stringContaining('no charge at all on 2026-03-05, 2026-03-06'),
+    );
+  });
+
+  it('says nothing when every day has charges, even a day with no Bedrock spend', async () => {
+    const quietBedrock = rows([]).filter(
+      (r) => !(r.x_servicecode === 'AmazonBedrock' && r.chargeperiodstart === '2026-03-05'),
+    );
+    const result = await detectOver(quietBedrock, [D]);
+    expect(result.warnings.filter((w) => w.includes('no charge at all'))).toEqual([]);
+  });
+
+  it('renders for Athena with the Trino grammar and prunes to the window’s periods', async () => {
+    const config = testConfig();
+    const window = dataWindow(['runaway-inference', 'cache-miss'], config, [D]);
+    const sql = missingDaysSql(
+      { dialect: 'athena', name: '"cur"."focus"', usageType: 'skumeter' },
+      config,
+      window,
+      {
+        start: window.start,
+        end: D,
+      },
+    );
+    expect(await trinoSyntaxErrors(sql)).toEqual([]);
+    expect(sql).toContain("billing_period IN ('2026-02', '2026-03')");
+    expect(sql).toContain("sequence(DATE '2026-02-12', DATE '2026-03-20', INTERVAL '1' DAY)");
+  });
+});
