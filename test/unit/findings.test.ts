@@ -3,8 +3,10 @@ import { parseConfig } from '../../functions/core/config.js';
 import { addDays } from '../../functions/core/dates.js';
 import {
   caseKey,
+  emptyBreakdown,
   FINDING_FIELDS,
   findingId,
+  runawayDiagnosis,
   runawayNumbers,
   severityOf,
   startedOn,
@@ -78,5 +80,77 @@ describe('started_on', () => {
 
   it('never goes before the start of the series (D−29)', () => {
     expect(startedOn(series(Array(30).fill(50)), addDays(D, -2), band)).toBe(addDays(D, -29));
+  });
+});
+
+describe('runaway diagnosis', () => {
+  const entry = (key: string, recentPerDay: number, baselinePerDay: number) => ({
+    key,
+    recent_cost_usd: recentPerDay * 3,
+    baseline_cost_usd: baselinePerDay * 23,
+    recent_tokens: 0,
+  });
+  const diagnose = (
+    classes: [string, number, number][],
+    compute: [number, number] = [40, 40],
+    kind: 'runaway' | 'new-spender' = 'runaway',
+  ) =>
+    runawayDiagnosis({
+      kind,
+      breakdown: { ...emptyBreakdown(), token_classes: classes.map(([k, r, b]) => entry(k, r, b)) },
+      recentDays: 3,
+      baselineDays: 23,
+      computeRecentDaily: compute[0],
+      computeBaselineDaily: compute[1],
+    });
+
+  it('names a generation loop when output outgrows input', () => {
+    expect(
+      diagnose([
+        ['output', 110, 2],
+        ['input', 8, 4],
+      ]),
+    ).toMatch(/^output tokens rose 55× while input rose 2\.0×: a generation loop/);
+  });
+
+  it('names growing context or a cache miss when uncached input outgrows output', () => {
+    expect(
+      diagnose([
+        ['input', 90, 3],
+        ['output', 3, 2],
+      ]),
+    ).toMatch(/^uncached input tokens rose 30× while output rose 1\.5×: growing context/);
+  });
+
+  it('names more calls of the same shape when every class rose alike', () => {
+    expect(
+      diagnose([
+        ['input', 67, 3.8],
+        ['output', 27, 1.5],
+        ['cache_read', 19, 1.1],
+      ]),
+    ).toMatch(/^input rose 18× and output rose 18× together: more calls of the same shape/);
+  });
+
+  it('says so when there was no baseline at all (new spender)', () => {
+    expect(
+      diagnose(
+        [
+          ['output', 60, 0],
+          ['input', 30, 0],
+        ],
+        [40, 40],
+        'new-spender',
+      ),
+    ).toMatch(
+      /^New Bedrock inference spender: no inference spend in the baseline; now \$60\.00\/day is output tokens/,
+    );
+  });
+
+  it('reads flat compute as an agent loop and rising compute as growth', () => {
+    expect(diagnose([['output', 110, 2]], [41, 40])).toContain(
+      'compute spend stayed flat ($41.00/day vs $40.00/day)',
+    );
+    expect(diagnose([['output', 110, 2]], [90, 40])).toContain('compute spend also rose');
   });
 });

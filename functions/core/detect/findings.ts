@@ -170,18 +170,37 @@ export function runawayDiagnosis(input: {
   const output = increase('output');
   const uncached = increase('input');
   const cached = increase('cache_read') + increase('cache_write');
+  // Growth of a class relative to another: a class that grew from nothing counts as far ahead.
+  const ratioOf = (k: string) => {
+    const c = classes.get(k);
+    if (!c || c.recent <= 0) return 0;
+    return c.baseline > 0 ? c.recent / c.baseline : Number.POSITIVE_INFINITY;
+  };
+  const outpaces = (a: string, b: string) => ratioOf(a) >= 2 * ratioOf(b);
   const parts: string[] = [];
-  if (output > 0 && output >= uncached && output >= cached) {
+  const baselineTotal = [...classes.values()].reduce((sum, c) => sum + c.baseline, 0);
+  if (baselineTotal <= 0) {
+    const top = [...classes.entries()].sort((a, b) => b[1].recent - a[1].recent)[0];
+    parts.push(
+      top
+        ? `no inference spend in the baseline; now ${money(top[1].recent)}/day is ${top[0].replace('_', '-')} tokens`
+        : 'no inference spend in the baseline',
+    );
+  } else if (output > 0 && output >= uncached && output >= cached && outpaces('output', 'input')) {
     parts.push(
       `output tokens ${growth(classes.get('output'))} while input ${growth(classes.get('input'))}: a generation loop (an agent or retry loop producing output)`,
     );
-  } else if (uncached > 0 && uncached >= cached) {
+  } else if (uncached > 0 && uncached >= cached && outpaces('input', 'output')) {
     parts.push(
       `uncached input tokens ${growth(classes.get('input'))} while output ${growth(classes.get('output'))}: growing context or a prompt-cache miss`,
     );
-  } else if (cached > 0) {
+  } else if (cached > 0 && cached >= uncached && cached >= output && outpaces('cache_read', 'output')) {
     parts.push(
-      `cached prompt tokens ${growth(classes.get('cache_read'))}: more calls reusing the same prompt prefix`,
+      `cached prompt tokens ${growth(classes.get('cache_read'))} while output ${growth(classes.get('output'))}: calls reusing a growing cached prefix`,
+    );
+  } else if (output > 0 || uncached > 0 || cached > 0) {
+    parts.push(
+      `input ${growth(classes.get('input'))} and output ${growth(classes.get('output'))} together: more calls of the same shape (a loop, a retry storm or new traffic)`,
     );
   } else {
     parts.push('spend rose outside the token classes (other usage types)');
