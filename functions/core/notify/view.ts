@@ -54,6 +54,8 @@ export interface RateEntry {
 }
 
 export interface SectionView {
+  /** The diagnosis's first clause (what the rise looks like); tag, resource and compute have their own lines. */
+  diagnosisLead: string;
   severityLabel: string;
   severityColor: string;
   isRunaway: boolean;
@@ -185,6 +187,12 @@ function chartOf(finding: Finding): ChartView {
   };
 }
 
+/** `"a; b; c."` → `"A."`: the email shows the other clauses as their own lines. */
+export function diagnosisLead(diagnosis: string): string {
+  const lead = diagnosis.split('; ')[0]!.replace(/\.$/, '').trim();
+  return lead ? `${lead.charAt(0).toUpperCase()}${lead.slice(1)}.` : '';
+}
+
 export function sectionView(section: CaseSection): SectionView {
   const f = section.finding;
   const recentDays = daysInclusive(f.recent_start, f.recent_end);
@@ -199,6 +207,7 @@ export function sectionView(section: CaseSection): SectionView {
   const regions = rates(f.breakdown.regions, recentDays, baselineDays);
   const lastAnswer = section.answers[section.answers.length - 1] ?? null;
   return {
+    diagnosisLead: diagnosisLead(f.diagnosis),
     severityLabel: capitalize(severity),
     severityColor: SEVERITY_COLOR[severity],
     isRunaway: f.kind === 'runaway',
