@@ -34,3 +34,7 @@ export function periodsTouched(from: IsoDate, to: IsoDate): string[] {
 }
 
 export const utcDay = (d: Date): IsoDate => d.toISOString().slice(0, 10);
+
+/** The later / earlier of two `YYYY-MM-DD` days (they order as strings). */
+export const laterDay = (a: IsoDate, b: IsoDate): IsoDate => (a > b ? a : b);
+export const earlierDay = (a: IsoDate, b: IsoDate): IsoDate => (a < b ? a : b);

@@ -4,7 +4,7 @@
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
 import type { SentinelConfig } from '../config.js';
-import { daysBetween } from '../dates.js';
+import { daysBetween, earlierDay, laterDay } from '../dates.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
@@ -241,8 +241,8 @@ async function warnMissingDays(
   warn: (m: string) => void,
 ): Promise<void> {
   if (!coverage.firstChargeDay || !coverage.lastChargeDay) return;
-  const start = coverage.firstChargeDay > window.start ? coverage.firstChargeDay : window.start;
-  const end = coverage.lastChargeDay < window.end ? coverage.lastChargeDay : window.end;
+  const start = laterDay(coverage.firstChargeDay, window.start);
+  const end = earlierDay(coverage.lastChargeDay, window.end);
   if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return;
   const rows = await ports.engine.query(missingDaysSql(ports.focus, config, window, { start, end }), {
     label: 'missing days',
