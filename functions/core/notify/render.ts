@@ -4,10 +4,10 @@
  * the text part is compiled with noEscape so account names read as they are; the subject is
  * one line.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { packagePath } from '../package-root.js';
 import {
   count,
   date,
@@ -61,20 +61,6 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
   pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
 };
 
-/** The package root: the nearest folder above this file holding `templates/` and `package.json`. */
-export function findTemplatesDir(start: string = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  for (;;) {
-    const candidate = join(dir, 'templates');
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(candidate, 'partials'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error(`cannot find the templates/ folder above ${start}`);
-    }
-    dir = parent;
-  }
-}
-
 interface CompiledMessage {
   subject: Handlebars.TemplateDelegate;
   html: Handlebars.TemplateDelegate;
@@ -86,7 +72,7 @@ export interface Renderer {
 }
 
 /** Builds a renderer over a templates folder (default: the package's own). */
-export function createRenderer(templatesDir: string = findTemplatesDir()): Renderer {
+export function createRenderer(templatesDir: string = packagePath('templates')): Renderer {
   const htmlEnv = Handlebars.create();
   const textEnv = Handlebars.create();
   for (const env of [htmlEnv, textEnv]) {
