@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
         {
           asOfDays,
           detectors: [...DETECTORS],
-          runId: newRunId(clock),
+          runId: newRunId(clock, 'detect'),
           command: 'detect',
           dryRun: false,
           recurringExemptionOff: [],

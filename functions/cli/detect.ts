@@ -33,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
     const asOfDays = explicitAsOfDays(flags) ?? defaultDays(config, clock);
     const store = openStore(config);
     const started = clock.now();
-    const runId = newRunId(clock);
+    const runId = newRunId(clock, 'detect');
     if (process.stderr.isTTY) log.info(`reading ${config.focus} for ${asOfDays.length} as-of day(s)…`);
     const { engine, focus } = await openEngine(config, log);
     try {

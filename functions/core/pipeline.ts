@@ -313,7 +313,7 @@ export async function runPipeline(
   const ports = dry?.ports ?? basePorts;
   const { store, clock, log } = ports;
   const started = clock.now();
-  const runId = options.runId ?? newRunId(clock);
+  const runId = options.runId ?? newRunId(clock, 'run');
   const detectors = options.detectors ?? [...DETECTORS];
   let record: RunRecord = { ...baseRecord('run', runId, started, config, dryRun), detectors };
   try {
@@ -432,7 +432,7 @@ export async function followUp(
   options: { runId?: string } = {},
 ): Promise<FollowUpResult> {
   const started = ports.clock.now();
-  const runId = options.runId ?? newRunId(ports.clock);
+  const runId = options.runId ?? newRunId(ports.clock, 'follow-up');
   let record = baseRecord('follow-up', runId, started, config, false);
   try {
     const keys = (await readAllCases(ports.store)).map((c) => c.case_key);

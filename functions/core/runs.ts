@@ -35,13 +35,14 @@ export interface RunRecord {
   error: string | null;
 }
 
-export function newRunId(clock: Clock): string {
+/** `<UTC stamp>-<command>-<random>`: sortable by time, and the command is readable from the key. */
+export function newRunId(clock: Clock, command: RunCommand): string {
   const stamp = clock
     .now()
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${command}-${randomBytes(3).toString('hex')}`;
 }
 
 export const runKey = (runId: string): string => `runs/${runId}.json`;
@@ -50,15 +51,11 @@ export async function writeRunRecord(store: BlobStore, record: RunRecord): Promi
   await store.put(runKey(record.run_id), `${JSON.stringify(record)}\n`);
 }
 
-export async function readRunRecords(store: BlobStore): Promise<RunRecord[]> {
-  const keys = await store.list('runs/');
-  const records: RunRecord[] = [];
-  for (const key of keys) {
-    const blob = await store.get(key);
-    if (blob) records.push(JSON.parse(blob.body) as RunRecord);
-  }
-  return records;
-}
+/**
+ * Runs that can never move catch-up, known from their key alone: an hourly follow-up writes a
+ * record every hour, and reading each one on every run would grow without bound.
+ */
+const NEVER_CATCH_UP_KEY = /^runs\/\d{8}T\d{6}Z-(follow-up|detect)-[0-9a-f]+\.json$/;
 
 /**
  * The newest as-of day evaluated by a successful `run` or scheduled detection that was not a dry
@@ -67,7 +64,11 @@ export async function readRunRecords(store: BlobStore): Promise<RunRecord[]> {
  */
 export async function lastEvaluatedAsOf(store: BlobStore): Promise<IsoDate | null> {
   let newest: IsoDate | null = null;
-  for (const record of await readRunRecords(store)) {
+  const keys = (await store.list('runs/')).filter((key) => !NEVER_CATCH_UP_KEY.test(key));
+  for (const key of keys) {
+    const blob = await store.get(key);
+    if (!blob) continue;
+    const record = JSON.parse(blob.body) as RunRecord;
     if (record.dry_run) continue;
     if (record.command !== 'run' && record.command !== 'scheduled-detect') continue;
     if (record.outcome !== 'succeeded' && record.outcome !== 'stale') continue;
