@@ -3,8 +3,7 @@
  * owner's answer, as the signed link's POST does (SPEC §8). A refused answer exits 2 and says why.
  */
 
-import { join } from 'node:path';
-import { JsonlEventBus } from '../adapters/event-bus/jsonl.js';
+import { openEventBus } from '../adapters/open-event-bus.js';
 import { openStore } from '../adapters/open-store.js';
 import { BadInputError } from '../core/errors.js';
 import { ANSWERS } from '../core/notify/answer-links.js';
@@ -49,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const config = loadConfig(flags, { out: flags.out });
     const store = openStore(config);
-    const events = new JsonlEventBus(join(config.out, 'events.jsonl'));
+    const events = openEventBus(config);
     const result = await acknowledge({ store, events, clock: clockFrom(flags) }, config, {
       caseKey,
       answer: answer as Answer,

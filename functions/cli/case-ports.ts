@@ -3,9 +3,9 @@
  * owners mapping, renderer and answer actions built from configuration, plus the fault hook.
  */
 import { join } from 'node:path';
-import { JsonlEventBus } from '../adapters/event-bus/jsonl.js';
 import { OutboxMailer } from '../adapters/mailer/outbox.js';
 import { openEngine } from '../adapters/open-engine.js';
+import { openEventBus } from '../adapters/open-event-bus.js';
 import { openStore } from '../adapters/open-store.js';
 import { loadOwnerDirectory } from '../adapters/owners/file.js';
 import { loadLocalSigningKey } from '../adapters/signing-key/local.js';
@@ -48,7 +48,7 @@ export async function notifyPorts(config: SentinelConfig, clock: Clock, log: Log
     store,
     // The Date header follows the clock, so `--now` runs (and the demo's time travel) read true.
     mailer: new OutboxMailer(join(config.out, 'outbox'), { now: () => clock.now() }),
-    events: new JsonlEventBus(join(config.out, 'events.jsonl')),
+    events: openEventBus(config),
     owners,
     clock,
     log,

@@ -1,5 +1,5 @@
 /** Stale data (SPEC §4, §11): name the days the export does not reach, and publish `Data Stale`. */
-import { JsonlEventBus } from '../adapters/event-bus/jsonl.js';
+import { openEventBus } from '../adapters/open-event-bus.js';
 import type { SentinelConfig } from '../core/config.js';
 import type { RunRecord } from '../core/runs.js';
 import type { IsoDate } from '../core/types.js';
@@ -15,8 +15,7 @@ export function staleMessage(staleDays: IsoDate[], dataThrough: IsoDate | null):
 }
 
 export async function publishStale(config: SentinelConfig, record: RunRecord): Promise<void> {
-  if (config.out.startsWith('s3://')) return;
-  const bus = new JsonlEventBus(`${config.out}/events.jsonl`);
+  const bus = openEventBus(config);
   await bus.publish([
     {
       id: `${record.run_id}-stale`,
