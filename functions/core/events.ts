@@ -11,6 +11,7 @@ export const EVENT_DETAIL_TYPES = [
   'Case Acknowledged',
   'Case Resolved',
   'Case Suppressed',
+  'Case Rerouted',
   'Detection Run Completed',
   'Data Stale',
   'Run Failed',

@@ -2,6 +2,7 @@
  * Ports: the only way core logic touches the outside world. One adapter per backend
  * (DuckDB | Athena, local dir | S3, outbox | SES, jsonl | EventBridge).
  */
+import type { EventDetailType } from './events.js';
 import type { IsoDate } from './types.js';
 
 export type Row = Record<string, unknown>;
@@ -13,7 +14,11 @@ export interface QueryStats {
   rows: number;
 }
 
+/** The engines `engine` names (SPEC §11); Trino speaks the Athena dialect. */
+export type EngineName = 'duckdb' | 'athena' | 'trino';
+
 export interface QueryEngine {
+  readonly name: EngineName;
   readonly dialect: 'duckdb' | 'athena';
   query(sql: string, options?: { signal?: AbortSignal; label?: string }): Promise<Row[]>;
   /** Run a statement for its side effect (DuckDB: materialize staging tables). */
@@ -36,7 +41,11 @@ export interface BlobStore {
   put(key: string, body: string, condition?: PutCondition): Promise<string>;
   /** Keys under a prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-  delete(key: string): Promise<void>;
+  /**
+   * Deletes a key; deleting a missing key is not an error. With `ifMatch`, deletes only the version
+   * read (the lease release): a different current version throws ConflictError.
+   */
+  delete(key: string, condition?: { ifMatch: string }): Promise<void>;
   /** Human-readable location (for messages): a directory or s3:// URI. */
   describe(key?: string): string;
 }
@@ -67,7 +76,7 @@ export interface Mailer {
 
 export interface BusEvent {
   id: string;
-  detailType: string;
+  detailType: EventDetailType;
   time: string;
   detail: unknown;
 }
@@ -88,6 +97,12 @@ export interface Owner {
 
 export interface OwnerDirectory {
   lookup(accountId: string): Owner;
+}
+
+/** The answer-link signing key (Secrets Manager, SENTINEL_SIGNING_KEY, or the local key file). */
+export interface SigningKey {
+  /** The key bytes; read once and cached by the adapter. Throws ConfigError when none can be had. */
+  load(): Promise<Buffer>;
 }
 
 export interface Clock {

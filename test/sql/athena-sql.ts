@@ -179,6 +179,7 @@ export function athenaToDuckDb(sql: string, athenaTable: string, duckdbTable: st
  */
 export class RecordingEngine implements QueryEngine {
   readonly sent: { label: string; sql: string }[] = [];
+  readonly name = 'duckdb' as const;
   constructor(
     readonly dialect: 'duckdb' | 'athena',
     private readonly inner: DuckDbQueryEngine,

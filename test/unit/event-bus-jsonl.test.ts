@@ -5,17 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { JsonlEventBus } from '../../functions/adapters/event-bus/jsonl.js';
 import { BadInputError } from '../../functions/core/errors.js';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/core/events.js';
+import type { BusEvent } from '../../functions/core/ports.js';
 
-const event = (id: string, detailType: string) => ({
-  id,
-  detailType,
-  time: '2026-03-03T06:00:00.000Z',
-  detail: { case_key: 'abc123', state: 'open', account_name: 'R&D <lab>' },
-});
+// Typed loosely on purpose: the bus must refuse a detail-type outside SPEC §10 at run time too.
+const event = (id: string, detailType: string): BusEvent =>
+  ({
+    id,
+    detailType,
+    time: '2026-03-03T06:00:00.000Z',
+    detail: { case_key: 'abc123', state: 'open', account_name: 'R&D <lab>' },
+  }) as BusEvent;
 
 describe('JSON-lines event bus', () => {
   it('lists the detail-types of SPEC §10', () => {
-    expect(EVENT_DETAIL_TYPES).toHaveLength(11);
+    expect(EVENT_DETAIL_TYPES).toHaveLength(12);
     expect(EVENT_DETAIL_TYPES).toContain('Case Opened');
     expect(EVENT_DETAIL_TYPES).toContain('Detection Run Completed');
   });

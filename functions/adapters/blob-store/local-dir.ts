@@ -99,8 +99,20 @@ export class LocalDirBlobStore implements BlobStore {
     return keys.filter((k) => k.startsWith(prefix)).sort();
   }
 
-  async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+  async delete(key: string, condition?: { ifMatch: string }): Promise<void> {
+    const target = this.path(key);
+    if (!condition) {
+      await rm(target, { force: true });
+      return;
+    }
+    await this.withKeyLock(target, async () => {
+      const current = await this.get(key);
+      if (!current) return;
+      if (current.version !== condition.ifMatch) {
+        throw new ConflictError(`${key} changed since it was read; not deleted`);
+      }
+      await rm(target, { force: true });
+    });
   }
 
   /** A lock file beside the key, created exclusively; a lock older than 30 s is taken over. */

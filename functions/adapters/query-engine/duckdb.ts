@@ -16,6 +16,7 @@ const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
 ]);
 
 export class DuckDbQueryEngine implements QueryEngine {
+  readonly name = 'duckdb' as const;
   readonly dialect = 'duckdb' as const;
   private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };
 

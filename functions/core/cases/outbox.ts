@@ -107,7 +107,11 @@ export async function acquireLease(store: BlobStore, clock: Clock, holder: strin
 
 export async function releaseLease(store: BlobStore, holder: string): Promise<void> {
   const current = await store.get(LEASE_KEY);
-  if (current && (JSON.parse(current.body) as Lease).holder === holder) await store.delete(LEASE_KEY);
+  if (!current || (JSON.parse(current.body) as Lease).holder !== holder) return;
+  // Conditional: a lease taken over after expiry between the read and the delete stays the new holder's.
+  await store.delete(LEASE_KEY, { ifMatch: current.version }).catch((error: unknown) => {
+    if (!(error instanceof ConflictError)) throw error;
+  });
 }
 
 /** Writes each case's pending events to `case-events/`, publishes them, then clears them. */

@@ -55,8 +55,18 @@ export class OverlayBlobStore implements BlobStore {
     return [...keys].sort();
   }
 
-  async delete(key: string): Promise<void> {
-    this.written.set(key, null);
+  async delete(key: string, condition?: { ifMatch: string }): Promise<void> {
+    const done = this.queue.then(async () => {
+      if (condition) {
+        const current = await this.get(key);
+        if (current && current.version !== condition.ifMatch) {
+          throw new ConflictError(`${key} changed since it was read`);
+        }
+      }
+      this.written.set(key, null);
+    });
+    this.queue = done.catch(() => undefined);
+    return done;
   }
 
   /** Keys the dry run would have written (for the report). */
