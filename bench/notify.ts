@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutboxMailer } from '../functions/adapters/mailer/outbox.js';
-import { exampleMessage } from '../functions/core/notify/examples.js';
+import { exampleMessage } from '../functions/cli/render-examples.js';
 import { createRenderer } from '../functions/core/notify/render.js';
 
 export interface NotifyThroughput {

@@ -4,8 +4,7 @@
  * scan of the cost column over the whole export.
  */
 import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js';
-import { openEngine } from '../functions/adapters/open-engine.js';
-import type { DuckDbQueryEngine } from '../functions/adapters/query-engine/duckdb.js';
+import { openDuckDbFocus } from '../functions/adapters/query-engine/duckdb-focus.js';
 import { parseConfig } from '../functions/core/config.js';
 import { dataWindow } from '../functions/core/detect/plan.js';
 import { runDetection } from '../functions/core/detect/run-detection.js';
@@ -49,8 +48,8 @@ export async function profileRun(
   const read = (columns: string[]) =>
     `SELECT ${columns.map((c) => (c === 'tags' ? 'count(tags)' : `max(${c})`)).join(', ')} FROM focus WHERE billing_period IN (${periods})`;
   for (let round = 0; round < rounds; round++) {
-    const opened = await openEngine(config, silentLogger());
-    const engine = opened.engine as DuckDbQueryEngine;
+    const opened = await openDuckDbFocus(config, silentLogger());
+    const engine = opened.engine;
     try {
       const floor = async (label: string, sql: string) => {
         const started = performance.now();

@@ -14,7 +14,7 @@ const { MESSAGE_KINDS, renderMessage } = await import(
   pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
 );
 const { exampleMessage } = await import(
-  pathToFileURL(join(root, 'dist/functions/core/notify/examples.js')).href
+  pathToFileURL(join(root, 'dist/functions/cli/render-examples.js')).href
 );
 
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';

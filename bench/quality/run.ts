@@ -14,7 +14,7 @@ import { dirname, relative } from 'node:path';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { defaultConfig, type SentinelConfig } from '../../functions/core/config.js';
 import { packagePath } from '../../functions/core/package-root.js';
-import type { FocusRow } from '../../functions/core/synthetic/focus-row.js';
+import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 import { loadFocus } from './focus-table.js';
 import { alarmDifference, type GridPoint, gridAlarms, gridPoints, stageForGrid } from './grid.js';
 import { type GridResult, renderReport } from './report.js';

@@ -9,7 +9,8 @@
  * Pure and deterministic: the same family and seed give the same rows.
  */
 import { addDays, daysBetween } from '../../functions/core/dates.js';
-import { type Day, dayRange, isWeekend } from '../../functions/core/synthetic/calendar.js';
+import type { DetectorId, IsoDate } from '../../functions/core/types.js';
+import { type Day, dayRange, isWeekend } from '../../functions/synthetic/calendar.js';
 import {
   type BedrockModel,
   MODELS,
@@ -17,9 +18,9 @@ import {
   SERVICE_KINDS,
   type ServiceKindName,
   type Variant,
-} from '../../functions/core/synthetic/catalog.js';
-import type { FocusRow } from '../../functions/core/synthetic/focus-row.js';
-import { hash32, Random } from '../../functions/core/synthetic/random.js';
+} from '../../functions/synthetic/catalog.js';
+import type { FocusRow } from '../../functions/synthetic/focus-row.js';
+import { hash32, Random } from '../../functions/synthetic/random.js';
 import {
   type AccountIdentity,
   type BedrockWorkload,
@@ -27,8 +28,7 @@ import {
   type EverydayResource,
   emitBedrockDay,
   emitEverydayDay,
-} from '../../functions/core/synthetic/workloads.js';
-import type { DetectorId, IsoDate } from '../../functions/core/types.js';
+} from '../../functions/synthetic/workloads.js';
 
 /** Days of rows per scenario: the 28 evaluated as-of days plus 42 days of history (≥ the 36-day look-back). */
 export const DATA_DAYS = 70;

@@ -3,12 +3,11 @@
  * owner's answer, as the signed link's POST does (SPEC §8). A refused answer exits 2 and says why.
  */
 
-import { openEventBus } from '../adapters/open-event-bus.js';
-import { openStore } from '../adapters/open-store.js';
+import { openAckPorts } from '../adapters/open-ports.js';
+import { acknowledge } from '../core/commands/acknowledge.js';
 import { BadInputError } from '../core/errors.js';
 import { ANSWERS } from '../core/notify/answer-links.js';
 import type { Answer } from '../core/notify/message-model.js';
-import { acknowledge } from '../core/pipeline.js';
 import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
 
 const OPTIONS = {
@@ -23,7 +22,7 @@ const USAGE = `sentinel ack --case KEY --answer ${ANSWERS.join('|')} [--note TEX
              [--config FILE] [--now ISO]`;
 
 export async function run(argv: string[]): Promise<number> {
-  return runCommand(async () => {
+  return runCommand(async (log) => {
     const flags = parseFlags('ack', argv, OPTIONS, USAGE);
     if (flags.help) {
       process.stdout.write(`${USAGE}\n`);
@@ -47,9 +46,8 @@ export async function run(argv: string[]): Promise<number> {
       epoch = Number(flags.epoch);
     }
     const config = loadConfig(flags, { out: flags.out });
-    const store = openStore(config);
-    const events = openEventBus(config);
-    const result = await acknowledge({ store, events, clock: clockFrom(flags) }, config, {
+    const ports = await openAckPorts(config, { clock: clockFrom(flags), log });
+    const result = await acknowledge(ports, config, {
       caseKey,
       answer: answer as Answer,
       note: typeof flags.note === 'string' ? flags.note : null,

@@ -1,8 +1,8 @@
 /** Terminal summary of cases and messages for `run`, `follow-up` and `demo`. */
 
+import type { CaseSummary } from '../core/cases/apply.js';
 import type { CaseRecord } from '../core/cases/model.js';
-import type { DeliveryReport } from '../core/cases/outbox.js';
-import type { CaseSummary } from '../core/pipeline.js';
+import type { DeliveryReport } from '../core/deliver/deliver.js';
 import { describeFinding } from './summary.js';
 
 /** One line per case: state, severity, kind, account, first firing day, latest numbers. */

@@ -4,15 +4,17 @@
  * print each case's timeline from `case-events/`.
  */
 import { join } from 'node:path';
+import { openNotifyPorts } from '../adapters/open-ports.js';
 import type { CaseEvent } from '../core/cases/model.js';
 import { readAllCases } from '../core/cases/store.js';
+import { acknowledge } from '../core/commands/acknowledge.js';
+import { followUp } from '../core/commands/follow-up.js';
+import { runPipeline } from '../core/commands/run.js';
 import type { SentinelConfig } from '../core/config.js';
 import { emptyDetectResult } from '../core/detect/contract.js';
 import type { Logger } from '../core/log.js';
-import { acknowledge, followUp, runPipeline } from '../core/pipeline.js';
 import { type Clock, fixedClock } from '../core/ports.js';
 import type { Finding, IsoDate } from '../core/types.js';
-import { notifyPorts } from './case-ports.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
 
 export async function demoCases(input: {
@@ -42,7 +44,7 @@ export async function demoCases(input: {
   say(
     `3. Opening cases and emailing owners (${stamp(0)} UTC; the ${asOfDays.length} as-of days count as one catch-up)`,
   );
-  const ports = await notifyPorts(config, at(0), log);
+  const ports = await openNotifyPorts(config, { clock: at(0), log });
   const result = await runPipeline(
     {
       ...ports,
@@ -57,7 +59,9 @@ export async function demoCases(input: {
     config,
     { asOfDays },
   );
-  const records = new Map((await readAllCases(ports.store)).map((c) => [c.case_key, c]));
+  const records = new Map(
+    (result.delivery.cases ?? (await readAllCases(ports.store))).map((c) => [c.case_key, c]),
+  );
   for (const line of caseSummaryLines(result.cases, records)) say(`   ${line}`);
   for (const line of deliveryLines(result.delivery, outbox)) say(`   ${line}`);
 
@@ -85,7 +89,7 @@ export async function demoCases(input: {
   ] as const) {
     say();
     say(`${step}. Follow-up at +${hours} h (${stamp(hours)} UTC): no answer from the others`);
-    const follow = await followUp(await notifyPorts(config, at(hours), log), config);
+    const follow = await followUp(await openNotifyPorts(config, { clock: at(hours), log }), config);
     for (const line of deliveryLines(follow.delivery, null)) say(`   ${line}`);
   }
 

@@ -5,15 +5,13 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { LocalDirBlobStore } from '../adapters/blob-store/local-dir.js';
-import { writeSyntheticOrganization } from '../adapters/focus-export/write-organization.js';
-import { openEngine } from '../adapters/open-engine.js';
+import { openDetectPorts } from '../adapters/open-ports.js';
 import { addDays, dayRange, utcDay } from '../core/dates.js';
-import { tallyFindings, tallyLines } from '../core/demo/tally.js';
-import { runDetection } from '../core/detect/run-detection.js';
 import { BadInputError } from '../core/errors.js';
 import { newRunId } from '../core/runs.js';
 import { DETECTORS } from '../core/types.js';
+import { tallyFindings, tallyLines } from '../synthetic/tally.js';
+import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
 import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
 import { demoCases } from './demo-cases.js';
 import { caseLines } from './summary.js';
@@ -53,25 +51,18 @@ export async function run(argv: string[]): Promise<number> {
     const config = loadConfig(flags, { focus: org.exportDir, out, owners: org.ownersFile });
     const asOfDays = dayRange(addDays(end, -(DEMO_DAYS - 1)), end);
     say(`2. Detecting over the last ${DEMO_DAYS} as-of days (${asOfDays[0]} … ${end})`);
-    const { engine, focus } = await openEngine(config, log);
-    let findings: Awaited<ReturnType<typeof runDetection>>['findings'];
-    try {
-      const result = await runDetection(
-        { engine, focus, store: new LocalDirBlobStore(out), clock, log },
-        config,
-        {
-          asOfDays,
-          detectors: [...DETECTORS],
-          runId: newRunId(clock, 'detect'),
-          command: 'detect',
-          dryRun: false,
-          recurringExemptionOff: [],
-        },
-      );
-      findings = result.findings;
-    } finally {
-      await engine.close();
-    }
+    const ports = await openDetectPorts(config, { clock, log });
+    const { findings } = await ports.detect(
+      {
+        asOfDays,
+        detectors: [...DETECTORS],
+        runId: newRunId(clock, 'detect'),
+        command: 'detect',
+        dryRun: false,
+        recurringExemptionOff: [],
+      },
+      { store: ports.store, log },
+    );
     say(`   ${findings.length} findings in ${new Set(findings.map((f) => f.case_key)).size} cases:`);
     for (const line of caseLines(findings)) say(`   ${line}`);
     say();

@@ -3,9 +3,9 @@
  * expiry, and resending what is due or failed. Never a digest.
  */
 import { join } from 'node:path';
+import { openNotifyPorts } from '../adapters/open-ports.js';
 import { readAllCases } from '../core/cases/store.js';
-import { followUp } from '../core/pipeline.js';
-import { notifyPorts } from './case-ports.js';
+import { followUp } from '../core/commands/follow-up.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
 import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
 
@@ -20,11 +20,13 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     const config = loadConfig(flags, { out: flags.out, owners: flags.owners });
-    const ports = await notifyPorts(config, clockFrom(flags), log);
+    const ports = await openNotifyPorts(config, { clock: clockFrom(flags), log });
     const result = await followUp(ports, config);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`follow-up: ${result.cases.length} case(s) moved, ${result.delivery.messages.length} message(s)`);
-    const records = new Map((await readAllCases(ports.store)).map((c) => [c.case_key, c]));
+    const records = new Map(
+      (result.delivery.cases ?? (await readAllCases(ports.store))).map((c) => [c.case_key, c]),
+    );
     for (const line of caseSummaryLines(result.cases, records)) out(`  ${line}`);
     for (const line of deliveryLines(result.delivery, join(config.out, 'outbox'))) out(`  ${line}`);
     return 0;

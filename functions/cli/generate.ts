@@ -5,8 +5,8 @@
 
 import { BadInputError } from '../core/errors.js';
 import { utcDate } from '../core/ports.js';
-import { addDays, msOf } from '../core/synthetic/calendar.js';
-import { MIN_ACCOUNTS, MIN_DAYS } from '../core/synthetic/organization.js';
+import { addDays, msOf } from '../synthetic/calendar.js';
+import { MIN_ACCOUNTS, MIN_DAYS } from '../synthetic/organization.js';
 import { clockFrom, parseDateFlag, parseFlags, runCommand } from './common.js';
 
 const OPTIONS = {
@@ -75,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
 
     const started = Date.now();
     // Loaded here so `sentinel --help` and other commands never pay for DuckDB.
-    const { writeSyntheticOrganization } = await import('../adapters/focus-export/write-organization.js');
+    const { writeSyntheticOrganization } = await import('../synthetic/write-organization.js');
     let result: Awaited<ReturnType<typeof writeSyntheticOrganization>>;
     try {
       result = await writeSyntheticOrganization(out, {

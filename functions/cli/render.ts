@@ -5,10 +5,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
-import { exampleMessage } from '../core/notify/examples.js';
 import type { MessageData } from '../core/notify/message-model.js';
 import { isMessageKind, MESSAGE_KINDS, renderMessage } from '../core/notify/render.js';
 import { parseFlags, runCommand } from './common.js';
+import { exampleMessage } from './render-examples.js';
 
 const USAGE = `usage: sentinel render --template NAME [--input FILE] [--out DIR]
 

@@ -4,13 +4,13 @@
  * change no state).
  */
 import { join } from 'node:path';
+import { openRunPorts } from '../adapters/open-ports.js';
 import { readAllCases } from '../core/cases/store.js';
+import { runPipeline } from '../core/commands/run.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
-import { runPipeline } from '../core/pipeline.js';
-import { pipelinePorts } from './case-ports.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
-import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
 import { configOverrides, DETECT_OPTIONS, explicitAsOfDays, selectedDetectors } from './detect-options.js';
 import { staleMessage } from './stale.js';
 
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     const detectors = selectedDetectors(flags);
     const asOfDays = explicitAsOfDays(flags);
     const dryRun = flags['dry-run'] === true;
-    const ports = await pipelinePorts(config, clock, log);
+    const ports = await openRunPorts(config, { clock, log, ...progressOnTerminal() });
     const result = await runPipeline(ports, config, { detectors, dryRun, ...(asOfDays ? { asOfDays } : {}) });
 
     const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -49,7 +49,9 @@ export async function run(argv: string[]): Promise<number> {
         `${dryRun ? '[dry run] ' : ''}${result.findings.length} finding(s) over ${days.length} as-of day(s)` +
           `${days.length > 0 ? ` (${days[0]} … ${days.at(-1)})` : ''}; ${result.cases.length} case(s) touched`,
       );
-      const records = new Map((await readAllCases(ports.store)).map((c) => [c.case_key, c]));
+      const records = new Map(
+        (result.delivery.cases ?? (await readAllCases(ports.store))).map((c) => [c.case_key, c]),
+      );
       for (const line of caseSummaryLines(result.cases, records)) out(`  ${line}`);
       if (dryRun) {
         for (const m of result.wouldSend) out(`  would send ${m.kind} to ${m.to.join(', ')}: ${m.subject}`);

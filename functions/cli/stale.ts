@@ -1,7 +1,4 @@
-/** Stale data (SPEC §4, §11): name the days the export does not reach, and publish `Data Stale`. */
-import { openEventBus } from '../adapters/open-event-bus.js';
-import type { SentinelConfig } from '../core/config.js';
-import type { RunRecord } from '../core/runs.js';
+/** Stale data (SPEC §4, §11): the message naming the days the export does not reach (exit 3). */
 import type { IsoDate } from '../core/types.js';
 
 export function staleMessage(staleDays: IsoDate[], dataThrough: IsoDate | null): string {
@@ -12,16 +9,4 @@ export function staleMessage(staleDays: IsoDate[], dataThrough: IsoDate | null):
   return dataThrough
     ? `stale data: the export does not reach as-of ${days}; its newest charge is ${dataThrough}`
     : `stale data: the export has no charge in the billing periods as-of ${days} need; check --focus and the dates`;
-}
-
-export async function publishStale(config: SentinelConfig, record: RunRecord): Promise<void> {
-  const bus = openEventBus(config);
-  await bus.publish([
-    {
-      id: `${record.run_id}-stale`,
-      detailType: 'Data Stale',
-      time: record.finished_at,
-      detail: { run_id: record.run_id, stale_days: record.stale_days, data_through: record.data_through },
-    },
-  ]);
 }

@@ -9,8 +9,6 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
-  /** Warnings emitted so far (the run record lists them). */
-  readonly warnings: string[];
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -27,10 +25,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     options.format ?? (env.SENTINEL_LOG_FORMAT === 'json' || env.AWS_LAMBDA_FUNCTION_NAME ? 'json' : 'text');
   const level: LogLevel = options.level ?? (env.SENTINEL_LOG_LEVEL as LogLevel | undefined) ?? 'info';
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const warnings: string[] = [];
 
   const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (lvl === 'warn') warnings.push(message);
     if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
     if (format === 'json') {
       write(JSON.stringify({ level: lvl, time: new Date().toISOString(), message, ...fields }));
@@ -51,7 +47,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
-    warnings,
   };
 }
 

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { addDays, daysBetween, utcDay } from './dates.js';
 import type { SkippedDay } from './detect/contract.js';
-import type { BlobStore, Clock } from './ports.js';
+import type { BlobStore, BusEvent, Clock, EngineName, EventBus, QueryStats } from './ports.js';
 import type { IsoDate, RunCommand, RunOutcome } from './types.js';
 
 export interface RunRecord {
@@ -15,7 +15,7 @@ export interface RunRecord {
   started_at: string;
   finished_at: string;
   duration_ms: number;
-  engine: 'duckdb' | 'athena';
+  engine: EngineName;
   detectors: string[];
   as_of_days: IsoDate[];
   evaluated_days: IsoDate[];
@@ -43,6 +43,94 @@ export function newRunId(clock: Clock, command: RunCommand): string {
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${command}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh record for a command starting now; each command fills in what it did. */
+export function baseRecord(input: {
+  command: RunCommand;
+  runId: string;
+  started: Date;
+  engine: EngineName;
+  dryRun: boolean;
+}): RunRecord {
+  return {
+    run_id: input.runId,
+    command: input.command,
+    dry_run: input.dryRun,
+    started_at: input.started.toISOString(),
+    finished_at: input.started.toISOString(),
+    duration_ms: 0,
+    engine: input.engine,
+    detectors: [],
+    as_of_days: [],
+    evaluated_days: [],
+    stale_days: [],
+    skipped_days: [],
+    catch_up_skipped_days: [],
+    data_through: null,
+    first_covered_day: null,
+    bytes_scanned: 0,
+    query_ids: [],
+    statements: 0,
+    rows: 0,
+    counts: {},
+    unroutable_cases: [],
+    warnings: [],
+    outcome: 'succeeded',
+    error: null,
+  };
+}
+
+/** The engine's counters as the run record lists them. */
+export const queryFields = (stats: QueryStats | undefined) => ({
+  bytes_scanned: stats?.bytesScanned ?? 0,
+  query_ids: stats?.queryIds ?? [],
+  statements: stats?.statements ?? 0,
+  rows: stats?.rows ?? 0,
+});
+
+/** Stamps the end time and the run's warnings. */
+export function finishRecord(record: RunRecord, clock: Clock, warnings: readonly string[]): RunRecord {
+  const finished = clock.now();
+  return {
+    ...record,
+    finished_at: finished.toISOString(),
+    duration_ms: Math.max(0, finished.getTime() - Date.parse(record.started_at)),
+    warnings: [...warnings],
+  };
+}
+
+/**
+ * The run events of SPEC §10, one shape each (detail = the run record): `Run Failed`, or
+ * `Detection Run Completed` (detection runs) and `Data Stale` when days were stale.
+ */
+export function runEvents(record: RunRecord, options: { completed: boolean }): BusEvent[] {
+  const time = record.finished_at;
+  if (record.outcome === 'failed') {
+    return [{ id: `${record.run_id}-failed`, detailType: 'Run Failed', time, detail: record }];
+  }
+  const list: BusEvent[] = [];
+  if (options.completed) {
+    list.push({
+      id: `${record.run_id}-completed`,
+      detailType: 'Detection Run Completed',
+      time,
+      detail: record,
+    });
+  }
+  if (record.stale_days.length > 0) {
+    list.push({ id: `${record.run_id}-stale`, detailType: 'Data Stale', time, detail: record });
+  }
+  return list;
+}
+
+export async function publishRunEvents(
+  events: EventBus,
+  record: RunRecord,
+  options: { completed: boolean },
+): Promise<void> {
+  const list = runEvents(record, options);
+  if (list.length > 0) await events.publish(list);
 }
 
 export const runKey = (runId: string): string => `runs/${runId}.json`;

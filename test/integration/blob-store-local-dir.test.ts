@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
-import { OverlayBlobStore } from '../../functions/core/cases/overlay-store.js';
+import { OverlayBlobStore } from '../../functions/core/dry-run.js';
 import { blobStoreContract } from '../fixtures/blob-store-contract.js';
 import { MemoryBlobStore } from '../fixtures/case-ports.js';
 

@@ -15,7 +15,7 @@ import type { CaseEvent, CaseRecord, NotificationEntry } from '../../functions/c
 import { makeFinding } from '../fixtures/findings.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/pipeline-child.mjs', import.meta.url));
-const DIST = fileURLToPath(new URL('../../dist/functions/cli/case-ports.js', import.meta.url));
+const DIST = fileURLToPath(new URL('../../dist/functions/adapters/open-ports.js', import.meta.url));
 
 const NOW = '2026-03-03T08:00:00.000Z';
 const LATER = '2026-03-03T09:00:00.000Z'; // past the 15-minute lease of a killed process, before any deadline

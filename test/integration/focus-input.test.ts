@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeFocusCsv, writeFocusExport } from '../../functions/adapters/focus-export/write-export.js';
-import type { FocusRow } from '../../functions/core/synthetic/focus-row.js';
-import { generateOrganization } from '../../functions/core/synthetic/organization.js';
+import type { FocusRow } from '../../functions/synthetic/focus-row.js';
+import { generateOrganization } from '../../functions/synthetic/organization.js';
+import { writeFocusCsv, writeFocusExport } from '../../functions/synthetic/write-export.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'sentinel.js');
 const END = '2026-03-20';

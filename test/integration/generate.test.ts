@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFocusCsv, writeFocusExport } from '../../functions/adapters/focus-export/write-export.js';
-import { generateOrganization, type IncidentLabel } from '../../functions/core/synthetic/organization.js';
+import { generateOrganization, type IncidentLabel } from '../../functions/synthetic/organization.js';
+import { writeFocusCsv, writeFocusExport } from '../../functions/synthetic/write-export.js';
 
 const BIN = resolve('bin/sentinel.js');
 const END = '2026-03-10';

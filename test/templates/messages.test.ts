@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { exampleMessage } from '../../functions/cli/render-examples.js';
 import { buildAnswerActions, verifyAnswerLink } from '../../functions/core/notify/answer-links.js';
-import { exampleMessage } from '../../functions/core/notify/examples.js';
 import type { MessageData } from '../../functions/core/notify/message-model.js';
 import { MESSAGE_KINDS, renderMessage } from '../../functions/core/notify/render.js';
 

@@ -7,7 +7,9 @@ import {
   TRANSITIONS,
   type TransitionRow,
 } from '../../functions/core/cases/transitions.js';
-import { acknowledge, followUp, runPipeline } from '../../functions/core/pipeline.js';
+import { acknowledge } from '../../functions/core/commands/acknowledge.js';
+import { followUp } from '../../functions/core/commands/follow-up.js';
+import { runPipeline } from '../../functions/core/commands/run.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
 

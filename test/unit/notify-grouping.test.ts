@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { groupDue, recipientsFor } from '../../functions/core/cases/grouping.js';
 import type { CaseRecord, NotificationEntry } from '../../functions/core/cases/model.js';
-import { acquireLease, LEASE_KEY } from '../../functions/core/cases/outbox.js';
 import { applyCaseInput } from '../../functions/core/cases/transitions.js';
+import { acknowledge } from '../../functions/core/commands/acknowledge.js';
+import { followUp } from '../../functions/core/commands/follow-up.js';
+import { runPipeline } from '../../functions/core/commands/run.js';
+import { acquireLease, LEASE_KEY } from '../../functions/core/deliver/lease.js';
 import { PermanentRejectionError, UpstreamError } from '../../functions/core/errors.js';
-import { acknowledge, followUp, runPipeline } from '../../functions/core/pipeline.js';
+import { groupDue, recipientsFor } from '../../functions/core/notify/grouping.js';
 import type { Owner } from '../../functions/core/ports.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';

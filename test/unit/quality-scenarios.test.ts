@@ -10,7 +10,7 @@ import {
   type Scenario,
 } from '../../bench/quality/scenarios.js';
 import { addDays, daysBetween } from '../../functions/core/dates.js';
-import type { FocusRow } from '../../functions/core/synthetic/focus-row.js';
+import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 
 const SEEDS = [0, 1, 2, 3, 4, 5, 6];
 const dayOf = (row: FocusRow) => row.chargeperiodstart.toISOString().slice(0, 10);

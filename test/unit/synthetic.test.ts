@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { addDays } from '../../functions/core/synthetic/calendar.js';
-import type { FocusRow } from '../../functions/core/synthetic/focus-row.js';
+import { addDays } from '../../functions/synthetic/calendar.js';
+import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 import {
   generateOrganization,
   type IncidentLabel,
   ownersCsv,
   SHARED_CC,
-} from '../../functions/core/synthetic/organization.js';
-import { Random } from '../../functions/core/synthetic/random.js';
+} from '../../functions/synthetic/organization.js';
+import { Random } from '../../functions/synthetic/random.js';
 
 const END = '2026-03-10';
 const org = generateOrganization({ seed: 42, accounts: 40, days: 120, end: END });

@@ -5,10 +5,12 @@
  * as their type, stop the run with a message naming the column (exit 2).
  */
 
+import type { SentinelConfig } from '../../core/config.js';
 import type { FocusTable } from '../../core/detect/statements.js';
 import { BadInputError } from '../../core/errors.js';
-import type { ResolvedExport } from '../focus-export/resolve-files.js';
-import type { DuckDbQueryEngine } from './duckdb.js';
+import type { Logger } from '../../core/log.js';
+import { type ResolvedExport, resolveExport } from '../focus-export/resolve-files.js';
+import { DuckDbQueryEngine } from './duckdb.js';
 
 type Kind = 'string' | 'number' | 'timestamp' | 'map';
 
@@ -173,4 +175,28 @@ async function columnExpression(
 
 function firstLine(error: unknown): string {
   return String((error as Error).message ?? error).split('\n')[0] ?? '';
+}
+
+/**
+ * The embedded engine over the export files `focus` names: resolve the files (manifests, one
+ * delivery per period), attach them as the `focus` view, and hand back the engine.
+ */
+export async function openDuckDbFocus(
+  config: SentinelConfig,
+  log: Logger,
+): Promise<{ engine: DuckDbQueryEngine; focus: FocusTable }> {
+  const engine = await DuckDbQueryEngine.open();
+  try {
+    const resolved = await resolveExport(config.focus, (pattern) => engine.glob(pattern));
+    for (const ignored of resolved.ignoredDeliveries) {
+      log.warn(
+        `billing period ${ignored.period} holds several deliveries: reading only ${ignored.kept}, ignoring ${ignored.delivery} (set the export to overwrite)`,
+      );
+    }
+    const focus = await attachFocusExport(engine, resolved, config.cost_column, config.focus);
+    return { engine, focus };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventDetailType } from '../events.js';
-import type { Answer, MessageKind } from '../notify/message-model.js';
+import type { Owner } from '../ports.js';
 import type { DetectorId, Finding, FindingKind, IsoDate, Severity } from '../types.js';
 
 export const LIVE_STATES = ['open', 'reminded', 'escalated', 'acknowledged'] as const;
@@ -15,6 +15,17 @@ export type CaseState = LiveState | ClosedState;
 
 export const isLive = (state: CaseState): state is LiveState =>
   (LIVE_STATES as readonly string[]).includes(state);
+
+/** Every message kind the notify step sends (SPEC §7). */
+export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
+/** An owner's answer to a case (SPEC §8). */
+export type Answer = 'stopped' | 'legitimate' | 'investigating';
+
+/** The account name shown: the mapping's, else the bill's, else the id (SPEC §9). */
+export const accountNameFor = (
+  c: Pick<CaseRecord, 'account_name' | 'account_id'>,
+  owner: Owner | null,
+): string => owner?.accountName || c.account_name || c.account_id;
 
 /** Emails a transition can make due; the digest is not per case. */
 export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;

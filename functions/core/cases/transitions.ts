@@ -5,8 +5,8 @@
  */
 import { addDays, utcDay } from '../dates.js';
 import type { EventDetailType } from '../events.js';
-import type { Answer } from '../notify/message-model.js';
 import type { Finding, IsoDate } from '../types.js';
+import type { Answer } from './model.js';
 import {
   type CaseEvent,
   type CaseMessageKind,

@@ -2,7 +2,10 @@
  * What a detection run takes and returns. `detect`, `run` and the scheduled Lambda all call
  * runDetection (functions/core/detect/run-detection.ts) with this request.
  */
+import type { Logger } from '../log.js';
+import type { BlobStore, EngineName, EventBus, QueryEngine, QueryStats } from '../ports.js';
 import type { DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
+import type { FocusTable } from './statements.js';
 
 export interface DetectRequest {
   /** The as-of days to evaluate, ascending, already chosen by the caller (explicit range or catch-up). */
@@ -52,3 +55,30 @@ export function emptyDetectResult(): DetectResult {
     warnings: [],
   };
 }
+
+/** An engine with the FOCUS table it reads, opened by the composition root from config. */
+export interface OpenedEngine {
+  engine: QueryEngine;
+  focus: FocusTable;
+}
+
+/** Opens the configured engine (only when there are days to evaluate); warnings go to `log`. */
+export type EngineOpener = (log: Logger) => Promise<OpenedEngine>;
+
+export interface DetectOutcome extends DetectResult {
+  stats?: QueryStats;
+  engine?: EngineName;
+}
+
+/** Where a detection writes and reports, per run. */
+export interface DetectStepPorts {
+  store: BlobStore;
+  log: Logger;
+  /** Where `Finding Detected` goes; without it no event is published (a plain `detect`). */
+  events?: EventBus;
+  progress?: (step: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Detection as a port of `run`: the engine behind it (tests inject findings instead). */
+export type DetectFn = (request: DetectRequest, ports: DetectStepPorts) => Promise<DetectOutcome>;

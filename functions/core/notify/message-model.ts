@@ -3,10 +3,10 @@
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
+import type { Answer, MessageKind } from '../cases/model.js';
 import type { Finding, IsoDate } from '../types.js';
 
-export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
-export type Answer = 'stopped' | 'legitimate' | 'investigating';
+export type { Answer, MessageKind };
 
 export interface AnswerAction {
   answer: Answer;

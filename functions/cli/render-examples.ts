@@ -2,9 +2,10 @@
  * Built-in example data for every message kind (`sentinel render` without --input, the email
  * preview and the template tests). The numbers are SPEC §14's reference cases.
  */
-import type { Breakdown, Finding, IsoDate, SeriesPoint } from '../types.js';
-import { buildAnswerActions } from './answer-links.js';
-import type { CaseSection, MessageData, MessageKind } from './message-model.js';
+
+import { buildAnswerActions } from '../core/notify/answer-links.js';
+import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
+import type { Breakdown, Finding, IsoDate, SeriesPoint } from '../core/types.js';
 
 const AS_OF = '2026-03-01';
 const GENERATED_AT = '2026-03-03T06:00:00.000Z';

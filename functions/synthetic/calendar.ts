@@ -1,5 +1,5 @@
 /** UTC day arithmetic for the synthetic model: every date is a UTC calendar day. */
-import type { IsoDate } from '../types.js';
+import type { IsoDate } from '../core/types.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -26,7 +26,7 @@ export function isoOf(ms: number): IsoDate {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export { addDays } from '../dates.js';
+export { addDays } from '../core/dates.js';
 
 export function daysInMonthOf(ms: number): number {
   const d = new Date(ms);

@@ -8,8 +8,6 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
-import type { FocusRow } from '../../core/synthetic/focus-row.js';
-import { hash32 } from '../../core/synthetic/random.js';
 import {
   type ColumnNaming,
   type ExportColumn,
@@ -19,6 +17,8 @@ import {
   STAGING_COLUMNS,
   type TimestampType,
 } from './export-columns.js';
+import type { FocusRow } from './focus-row.js';
+import { hash32 } from './random.js';
 
 export type { ColumnNaming, FocusVersion, TimestampType } from './export-columns.js';
 

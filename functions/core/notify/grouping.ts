@@ -2,8 +2,9 @@
  * Who gets which email (SPEC §9): recipients per message kind, and the grouping of one run's due
  * emails into one message per kind per recipient set. Pure.
  */
+
+import { type CaseMessageKind, type CaseRecord, type DueItem, hashId, KIND_RANK } from '../cases/model.js';
 import type { Owner } from '../ports.js';
-import { type CaseMessageKind, type CaseRecord, type DueItem, hashId, KIND_RANK } from './model.js';
 
 export interface NotifyAddresses {
   finops: string;

@@ -1,6 +1,7 @@
 /** How a detection run did against the labelled incidents of a synthetic organization. */
-import type { IncidentLabel } from '../synthetic/organization.js';
-import type { Finding } from '../types.js';
+
+import type { Finding } from '../core/types.js';
+import type { IncidentLabel } from './organization.js';
 
 export interface IncidentResult {
   label: IncidentLabel;

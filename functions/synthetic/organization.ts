@@ -4,7 +4,7 @@
  * AgentCore, credits, corrections, tax) and labelled incidents that must fire (SPEC §4, §5).
  * Pure and deterministic: the same options give the same rows.
  */
-import type { DetectorId, FindingKind, IsoDate } from '../types.js';
+import type { DetectorId, FindingKind, IsoDate } from '../core/types.js';
 import { addDays, DAY_MS, type Day, dayRange, isWeekend, nextMonthStartMs } from './calendar.js';
 import {
   type BedrockModel,

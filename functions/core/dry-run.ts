@@ -1,12 +1,29 @@
 /**
- * A copy-on-write view of a BlobStore for dry runs: reads fall through to the real store, writes
- * and deletes stay in memory, with the same preconditions, so a dry run walks the exact protocol
- * of a real one and changes nothing.
+ * Dry runs (`run --dry-run`): the same protocol against a copy-on-write view of the store, a
+ * recording mailer and a silent bus, so a dry run walks the exact steps of a real one and changes
+ * nothing.
  */
 import { createHash } from 'node:crypto';
-import { ConflictError } from '../errors.js';
-import type { BlobStore, PutCondition, StoredBlob } from '../ports.js';
+import type { NotifyPorts } from './deliver/ports.js';
+import { ConflictError } from './errors.js';
+import type { BlobStore, EventBus, Mailer, OutgoingMessage, PutCondition, StoredBlob } from './ports.js';
 
+export function dryRunPorts<P extends NotifyPorts>(ports: P): { ports: P; sent: OutgoingMessage[] } {
+  const sent: OutgoingMessage[] = [];
+  const mailer: Mailer = {
+    send: async (message) => {
+      sent.push(message);
+      return { providerMessageId: `dry-run-${message.messageId}` };
+    },
+  };
+  const events: EventBus = { publish: async () => {} };
+  return { ports: { ...ports, store: new OverlayBlobStore(ports.store), mailer, events }, sent };
+}
+
+/**
+ * A copy-on-write view of a BlobStore: reads fall through to the real store, writes and deletes
+ * stay in memory, with the same preconditions.
+ */
 const versionOf = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 32);
 
 export class OverlayBlobStore implements BlobStore {

@@ -1,14 +1,11 @@
 /** Case records → template input (MessageData, SPEC §9). Pure. */
+
+import { accountNameFor, type CaseRecord } from '../cases/model.js';
 import { daysBetween } from '../dates.js';
-import type { AnswerAction, CaseSection } from '../notify/message-model.js';
 import type { Owner } from '../ports.js';
-import type { CaseRecord } from './model.js';
+import type { AnswerAction, CaseSection } from './message-model.js';
 
 export type AnswerActionsFor = (input: { caseKey: string; epoch: number }) => AnswerAction[];
-
-/** The account name shown: the mapping's, else the bill's, else the id (SPEC §9). */
-export const accountNameFor = (c: CaseRecord, owner: Owner | null): string =>
-  owner?.accountName || c.account_name || c.account_id;
 
 export function caseSection(
   c: CaseRecord,

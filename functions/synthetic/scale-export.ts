@@ -6,9 +6,9 @@
  * only thing a detector should report.
  */
 
-import { DAY_MS, msOf } from '../../core/synthetic/calendar.js';
-import { REGIONS } from '../../core/synthetic/catalog.js';
-import { planOrganization, type SyntheticOrganization } from '../../core/synthetic/organization.js';
+import { DAY_MS, msOf } from './calendar.js';
+import { REGIONS } from './catalog.js';
+import { planOrganization, type SyntheticOrganization } from './organization.js';
 import {
   type FocusExportOptions,
   type FocusExportSummary,

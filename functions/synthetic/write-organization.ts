@@ -13,7 +13,7 @@ import {
   type IncidentLabel,
   type OwnerRecord,
   ownersCsv,
-} from '../../core/synthetic/organization.js';
+} from './organization.js';
 import { writeScaleExport } from './scale-export.js';
 import {
   type FocusExportOptions,

@@ -1,0 +1,148 @@
+/**
+ * Applying a step's inputs to the case store: each case's inputs of this run in one conditional
+ * write per case (re-applied on conflict), and what the terminal summary shows of each case.
+ */
+import type { SentinelConfig } from '../config.js';
+import { daysBetween } from '../dates.js';
+import type { BlobStore, Clock, OwnerDirectory } from '../ports.js';
+import type { DetectorId, Finding, IsoDate } from '../types.js';
+import { accountNameFor, type CaseRecord, isLive } from './model.js';
+import { updateCase } from './store.js';
+import { applyCaseInputs, type CaseInput, type CaseRules } from './transitions.js';
+
+/** One line of the terminal summary: a case this step touched. */
+export interface CaseSummary {
+  caseKey: string;
+  accountId: string;
+  accountName: string;
+  detector: DetectorId;
+  kind: Finding['kind'];
+  model: string | null;
+  state: CaseRecord['state'];
+  epoch: number;
+  firstAsOf: IsoDate;
+  lastAsOf: IsoDate;
+  severity: Finding['severity'];
+  recentAvgDailyUsd: number;
+  spikeRatio: number | null;
+  avoidableCostUsd: number | null;
+  ownerEmail: string | null;
+  routed: boolean | null;
+  transitions: string[];
+}
+
+export interface TransitionOutcome {
+  summaries: CaseSummary[];
+  counts: Record<string, number>;
+  /** Every case as this step left it. */
+  cases: CaseRecord[];
+}
+
+export const rulesOf = (config: SentinelConfig): CaseRules => ({
+  followUpHours: config.notify.follow_up_hours,
+  autoResolveDays: config.cases.auto_resolve_days,
+  suppressDays: config.cases.suppress_days,
+  resuppressGrowth: config.cases.resuppress_growth,
+});
+
+export function summarize(c: CaseRecord, owners: OwnerDirectory, transitions: string[]): CaseSummary {
+  const owner = owners.lookup(c.account_id);
+  return {
+    caseKey: c.case_key,
+    accountId: c.account_id,
+    accountName: accountNameFor(c, owner),
+    detector: c.detector,
+    kind: c.kind,
+    model: c.model,
+    state: c.state,
+    epoch: c.epoch,
+    firstAsOf: c.first_as_of,
+    lastAsOf: c.last_as_of,
+    severity: c.latest.severity,
+    recentAvgDailyUsd: c.latest.recent_avg_daily_usd,
+    spikeRatio: c.latest.spike_ratio,
+    avoidableCostUsd: c.latest.avoidable_cost_usd,
+    ownerEmail: owner.ownerEmail,
+    routed: owner.routed,
+    transitions,
+  };
+}
+
+export async function applyTransitions(
+  ports: { store: BlobStore; clock: Clock; owners: OwnerDirectory },
+  config: SentinelConfig,
+  inputsFor: (c: CaseRecord | null, caseKey: string) => CaseInput[],
+  caseKeys: string[],
+): Promise<TransitionOutcome> {
+  const ctx = { now: ports.clock.now(), rules: rulesOf(config) };
+  const counts: Record<string, number> = {};
+  const summaries: CaseSummary[] = [];
+  const cases: CaseRecord[] = [];
+  for (const key of caseKeys) {
+    const { record, result } = await updateCase(ports.store, key, (current) => {
+      const inputs = inputsFor(current, key);
+      const { next, applied } = applyCaseInputs(current, inputs, ctx);
+      const events = applied.flatMap((a) => (a.event ? [a.event.detail_type] : []));
+      const changed = applied.some((a) => a.changed);
+      return {
+        next: changed ? next : null,
+        result: { events, touched: inputs.some((i) => i.type === 'finding') },
+      };
+    });
+    for (const e of result.events) counts[e] = (counts[e] ?? 0) + 1;
+    if (record) cases.push(record);
+    if (record && (result.events.length > 0 || result.touched))
+      summaries.push(summarize(record, ports.owners, result.events));
+  }
+  return { summaries, counts, cases };
+}
+
+/** Each finding of the run as a case input, in as-of order, grouped by case. */
+export function findingInputs(
+  findings: Finding[],
+  owners: OwnerDirectory,
+  runId: string,
+  mayOpen: (asOf: IsoDate) => boolean,
+): Map<string, CaseInput[]> {
+  const byCase = new Map<string, CaseInput[]>();
+  const sorted = [...findings].sort(
+    (a, b) => a.as_of.localeCompare(b.as_of) || a.finding_id.localeCompare(b.finding_id),
+  );
+  for (const f of sorted) {
+    const owner = owners.lookup(f.account_id);
+    const list = byCase.get(f.case_key) ?? [];
+    list.push({
+      type: 'finding',
+      finding: f,
+      mayOpen: mayOpen(f.as_of),
+      runId,
+      owner: { email: owner.ownerEmail, routed: owner.routed },
+    });
+    byCase.set(f.case_key, list);
+  }
+  return byCase;
+}
+
+/** Live cases whose account the owners mapping lacks (FinOps stands in). */
+export function unroutableCases(cases: CaseRecord[], owners: OwnerDirectory): string[] {
+  return cases.filter((c) => isLive(c.state) && !owners.lookup(c.account_id).routed).map((c) => c.case_key);
+}
+
+/** SPEC §8 row 1: a catch-up day, or within notify_max_age_days of the default as-of day. */
+export function mayOpenOn(
+  asOf: IsoDate,
+  input: { defaultAsOf: IsoDate; lastEvaluated: IsoDate | null; notifyMaxAgeDays: number },
+): boolean {
+  if (input.lastEvaluated !== null && asOf > input.lastEvaluated) return true;
+  return daysBetween(asOf, input.defaultAsOf) <= input.notifyMaxAgeDays;
+}
+
+/** Accounts with a runaway case answered `stopped` in the last 45 days lose the recurring exemption. */
+export function recentlyStoppedAccounts(cases: CaseRecord[], now: Date): string[] {
+  const since = now.getTime() - 45 * 86_400_000;
+  const accounts = cases
+    .filter((c) => c.detector === 'runaway-inference')
+    .filter((c) => c.answers.some((a) => a.answer === 'stopped' && Date.parse(a.at) >= since))
+    .map((c) => c.account_id);
+  return [...new Set(accounts)].sort();
+}

@@ -1,0 +1,110 @@
+/**
+ * `detect` (CLI): the detectors over the export for explicit or default as-of days, findings
+ * written, a run record, and `Data Stale` when the export does not reach a day. It never opens
+ * cases, sends email or moves the scheduled catch-up.
+ */
+import type { SentinelConfig } from '../config.js';
+import type { DetectFn, DetectOutcome, EngineOpener } from '../detect/contract.js';
+import { runDetection } from '../detect/run-detection.js';
+import { describeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { BlobStore, Clock, EventBus } from '../ports.js';
+import {
+  baseRecord,
+  finishRecord,
+  newRunId,
+  publishRunEvents,
+  queryFields,
+  type RunRecord,
+  writeRunRecord,
+} from '../runs.js';
+import type { DetectorId, IsoDate } from '../types.js';
+import { runLog } from '../warnings.js';
+
+/** runDetection over an engine the opener provides, closed when done: the `detect` port of `run`. */
+export function engineDetection(openEngine: EngineOpener, config: SentinelConfig, clock: Clock): DetectFn {
+  return async (request, ports) => {
+    const { engine, focus } = await openEngine(ports.log);
+    try {
+      const result = await runDetection({ engine, focus, clock, ...ports }, config, request);
+      return { ...result, stats: engine.stats(), engine: engine.name };
+    } finally {
+      await engine.close();
+    }
+  };
+}
+
+export interface DetectCommandPorts {
+  detect: DetectFn;
+  store: BlobStore;
+  events: EventBus;
+  clock: Clock;
+  log: Logger;
+  progress?: (step: string) => void;
+}
+
+export interface DetectCommandRequest {
+  asOfDays: IsoDate[];
+  detectors: DetectorId[];
+}
+
+export interface DetectCommandResult {
+  run: RunRecord;
+  detection: DetectOutcome;
+}
+
+export async function detect(
+  ports: DetectCommandPorts,
+  config: SentinelConfig,
+  request: DetectCommandRequest,
+): Promise<DetectCommandResult> {
+  const { store, clock } = ports;
+  const log = runLog(ports.log);
+  const started = clock.now();
+  const runId = newRunId(clock, 'detect');
+  let record: RunRecord = {
+    ...baseRecord({ command: 'detect', runId, started, engine: config.engine, dryRun: false }),
+    detectors: request.detectors,
+    as_of_days: request.asOfDays,
+  };
+  try {
+    const detection = await ports.detect(
+      {
+        asOfDays: request.asOfDays,
+        detectors: request.detectors,
+        runId,
+        command: 'detect',
+        dryRun: false,
+        recurringExemptionOff: [],
+      },
+      { store, log, ...(ports.progress ? { progress: ports.progress } : {}) },
+    );
+    record = finishRecord(
+      {
+        ...record,
+        engine: detection.engine ?? record.engine,
+        evaluated_days: detection.evaluatedDays,
+        stale_days: detection.staleDays,
+        skipped_days: detection.skippedDays,
+        data_through: detection.dataThrough,
+        first_covered_day: detection.firstCoveredDay,
+        ...queryFields(detection.stats),
+        counts: {
+          findings: detection.findings.length,
+          recurring_candidates: detection.recurringCandidates,
+          unpriced_candidates: detection.unpricedCandidates,
+        },
+        outcome: detection.staleDays.length > 0 ? 'stale' : 'succeeded',
+      },
+      clock,
+      log.warnings,
+    );
+    await writeRunRecord(store, record);
+    await publishRunEvents(ports.events, record, { completed: false });
+    return { run: record, detection };
+  } catch (error) {
+    record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
+    await writeRunRecord(store, record).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * `run` and the scheduled detection (SPEC §4, §7, §8): choose the as-of days (explicit or
+ * catch-up) → detection → case transitions → notify → digest → run record and run events.
+ * Order within a run (SPEC §7): every case transition is written before any email is sent.
+ */
+import {
+  applyTransitions,
+  type CaseSummary,
+  findingInputs,
+  mayOpenOn,
+  recentlyStoppedAccounts,
+  unroutableCases,
+} from '../cases/apply.js';
+import { readAllCases } from '../cases/store.js';
+import type { CaseInput } from '../cases/transitions.js';
+import type { SentinelConfig } from '../config.js';
+import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
+import type { NotifyPorts } from '../deliver/ports.js';
+import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
+import { dryRunPorts } from '../dry-run.js';
+import { describeError } from '../errors.js';
+import type { OutgoingMessage } from '../ports.js';
+import {
+  baseRecord,
+  catchUpDays,
+  defaultAsOfDay,
+  finishRecord,
+  lastEvaluatedAsOf,
+  newRunId,
+  publishRunEvents,
+  queryFields,
+  type RunRecord,
+  writeRunRecord,
+} from '../runs.js';
+import { DETECTORS, type DetectorId, type Finding, type IsoDate, type RunCommand } from '../types.js';
+import { runLog } from '../warnings.js';
+
+export interface RunPorts extends NotifyPorts {
+  detect: DetectFn;
+  progress?: (step: string) => void;
+}
+
+export interface RunRequest {
+  /** Explicit as-of days (`--as-of`, `--from/--to`), never capped; omitted: catch-up (SPEC §4). */
+  asOfDays?: IsoDate[];
+  detectors?: DetectorId[];
+  /** Render and report; send nothing and change no case, finding or log (the run record says dry_run). */
+  dryRun?: boolean;
+  runId?: string;
+  /** `run` (CLI) or `scheduled-detect` (the Lambda); both move catch-up. */
+  command?: Extract<RunCommand, 'run' | 'scheduled-detect'>;
+  /** Stops the engine's polling (the Lambda's remaining time); the run is recorded as failed. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  run: RunRecord;
+  findings: Finding[];
+  cases: CaseSummary[];
+  delivery: DeliveryReport;
+  /** Dry runs: the messages that would have been sent. */
+  wouldSend: OutgoingMessage[];
+}
+
+export async function runPipeline(
+  basePorts: RunPorts,
+  config: SentinelConfig,
+  request: RunRequest = {},
+): Promise<RunResult> {
+  const dryRun = request.dryRun ?? false;
+  const dry = dryRun ? dryRunPorts(basePorts) : null;
+  const log = runLog(basePorts.log);
+  const ports = { ...(dry?.ports ?? basePorts), log };
+  const { store, clock } = ports;
+  const started = clock.now();
+  const command = request.command ?? 'run';
+  const runId = request.runId ?? newRunId(clock, command);
+  const detectors = request.detectors ?? [...DETECTORS];
+  let record: RunRecord = {
+    ...baseRecord({ command, runId, started, engine: config.engine, dryRun }),
+    detectors,
+  };
+  try {
+    const defaultAsOf = defaultAsOfDay(clock, config.export_lag_days);
+    const lastEvaluated = await lastEvaluatedAsOf(store);
+    const choice = request.asOfDays
+      ? { days: [...request.asOfDays].sort(), skipped: [] }
+      : catchUpDays({ defaultAsOf, lastEvaluated, maxCatchUpDays: config.max_catch_up_days });
+    if (choice.skipped.length > 0) {
+      log.warn(
+        `catch-up: ${choice.skipped.length} as-of day(s) older than max_catch_up_days skipped: ${choice.skipped[0]} … ${choice.skipped.at(-1)}`,
+      );
+    }
+    const existing = await readAllCases(store);
+    const detected: DetectOutcome =
+      choice.days.length === 0
+        ? emptyDetectResult()
+        : await ports.detect(
+            {
+              asOfDays: choice.days,
+              detectors,
+              runId,
+              command,
+              dryRun,
+              recurringExemptionOff: recentlyStoppedAccounts(existing, clock.now()),
+            },
+            {
+              store,
+              log,
+              events: ports.events,
+              ...(ports.progress ? { progress: ports.progress } : {}),
+              ...(request.signal ? { signal: request.signal } : {}),
+            },
+          );
+    if (choice.days.length === 0)
+      log.info(`nothing to evaluate: as-of ${defaultAsOf} was evaluated by an earlier run`);
+
+    const mayOpen = (asOf: IsoDate) =>
+      mayOpenOn(asOf, { defaultAsOf, lastEvaluated, notifyMaxAgeDays: config.cases.notify_max_age_days });
+    const byCase = findingInputs(detected.findings, ports.owners, runId, mayOpen);
+    const evaluatedFor = (detector: DetectorId): IsoDate[] =>
+      detectors.includes(detector)
+        ? detected.evaluatedDays.filter(
+            (d) => !detected.skippedDays.some((s) => s.detector === detector && s.as_of === d),
+          )
+        : [];
+    const keys = [...new Set([...existing.map((c) => c.case_key), ...byCase.keys()])].sort();
+    const transitions = await applyTransitions(
+      ports,
+      config,
+      (current, key) => {
+        const findings = byCase.get(key) ?? [];
+        const inputs: CaseInput[] = [...findings];
+        if (current || findings.length > 0) {
+          const detector = current?.detector ?? (findings[0] as { finding: Finding }).finding.detector;
+          const withFinding = new Set(findings.map((i) => (i as { finding: Finding }).finding.as_of));
+          const quiet = evaluatedFor(detector).filter((d) => !withFinding.has(d));
+          if (quiet.length > 0) inputs.push({ type: 'quiet', days: quiet, runId });
+          inputs.push({ type: 'expiry' }, { type: 'deadline' });
+        }
+        return inputs;
+      },
+      keys,
+    );
+    ports.fault?.('after-transitions');
+
+    const delivery = await deliverDue(ports, config, { holder: runId, digestAsOf: defaultAsOf });
+    record = finishRecord(
+      {
+        ...record,
+        as_of_days: choice.days,
+        evaluated_days: detected.evaluatedDays,
+        stale_days: detected.staleDays,
+        skipped_days: detected.skippedDays,
+        catch_up_skipped_days: choice.skipped,
+        data_through: detected.dataThrough,
+        first_covered_day: detected.firstCoveredDay,
+        engine: detected.engine ?? record.engine,
+        ...queryFields(detected.stats),
+        counts: {
+          findings: detected.findings.length,
+          recurring_candidates: detected.recurringCandidates,
+          unpriced_candidates: detected.unpricedCandidates,
+          ...transitions.counts,
+          ...deliveryCounts(delivery),
+        },
+        unroutable_cases: unroutableCases(delivery.cases ?? transitions.cases, ports.owners),
+        outcome: detected.staleDays.length > 0 ? 'stale' : 'succeeded',
+      },
+      clock,
+      log.warnings,
+    );
+    await writeRunRecord(basePorts.store, record);
+    await publishRunEvents(ports.events, record, { completed: true });
+    return {
+      run: record,
+      findings: detected.findings,
+      cases: transitions.summaries,
+      delivery,
+      wouldSend: dry?.sent ?? [],
+    };
+  } catch (error) {
+    record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
+    await writeRunRecord(basePorts.store, record).catch(() => {});
+    await publishRunEvents(ports.events, record, { completed: true }).catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The FinOps digest (SPEC §9): what changed since the last digest (transitions, unroutable cases,
+ * refused addresses, failed messages) and every live escalated case with fresh answer links.
+ * Pure: the notify step decides when to send it and logs it like any other message.
+ */
+import {
+  accountNameFor,
+  type CaseRecord,
+  isLive,
+  type MessageKind,
+  type NotificationEntry,
+} from '../cases/model.js';
+import type { OwnerDirectory } from '../ports.js';
+import type { IsoDate } from '../types.js';
+import { messageIdFor } from './grouping.js';
+import type { MessageData } from './message-model.js';
+import { type AnswerActionsFor, caseSection } from './sections.js';
+
+export interface LastDigest {
+  sent_at: string;
+  as_of: IsoDate | null;
+}
+
+export interface DigestInput {
+  cases: CaseRecord[];
+  /** Messages of this step that failed (the digest names them). */
+  failed: { messageId: string; kind: MessageKind; error: string | null }[];
+  last: LastDigest | null;
+  /** The detection run's default as-of day: at most one digest per detection day. */
+  defaultAsOf: IsoDate;
+  now: string;
+  notify: { finops: string; escalation: string[]; followUpHours: number };
+  owners: OwnerDirectory;
+  answerActions: AnswerActionsFor;
+}
+
+export interface PlannedDigest {
+  messageId: string;
+  data: MessageData;
+  refs: NotificationEntry['cases'];
+}
+
+/** The digest to send, or null when nothing changed and no escalated case is new to this day. */
+export function planDigest(input: DigestInput): PlannedDigest | null {
+  const { cases, failed, last, defaultAsOf, owners } = input;
+  const { finops } = input.notify;
+  const live = cases.filter((c) => isLive(c.state));
+  const escalated = live.filter((c) => c.state === 'escalated');
+  const refused = cases.flatMap((c) =>
+    c.refused
+      .filter((r) => !r.reported)
+      .map((r) => ({ address: r.address, caseKey: c.case_key, error: r.error })),
+  );
+  const changed = cases.filter((c) => c.undigested.length > 0);
+  if (changed.length === 0 && refused.length === 0 && failed.length === 0) {
+    // Escalated cases alone are listed once per detection day, not once per rerun of that day.
+    if (escalated.length === 0 || last?.as_of === defaultAsOf) return null;
+  }
+
+  const stateCounts: Record<string, number> = {};
+  for (const c of cases) stateCounts[c.state] = (stateCounts[c.state] ?? 0) + 1;
+  const ownerOf = (c: CaseRecord) => owners.lookup(c.account_id);
+  const data: MessageData = {
+    kind: 'finops-digest',
+    generatedAt: input.now,
+    recipient: { to: [finops], cc: [] },
+    followUpHours: input.notify.followUpHours,
+    contacts: { finops, escalation: input.notify.escalation },
+    sections: [],
+    digest: {
+      since: last?.sent_at ?? null,
+      stateCounts,
+      changes: changed.flatMap((c) =>
+        c.undigested.map((u) => ({
+          caseKey: c.case_key,
+          accountId: c.account_id,
+          accountName: accountNameFor(c, ownerOf(c)),
+          from: u.from_state,
+          to: u.to_state,
+          at: u.at,
+        })),
+      ),
+      unroutable: live
+        .filter((c) => !ownerOf(c).routed)
+        .map((c) => ({
+          accountId: c.account_id,
+          accountName: accountNameFor(c, ownerOf(c)),
+          caseKey: c.case_key,
+        })),
+      refusedAddresses: refused,
+      failedMessages: failed.map((m) => ({ messageId: m.messageId, kind: m.kind, error: m.error ?? '' })),
+      escalated: escalated.map((c) => caseSection(c, ownerOf(c), input.answerActions)),
+    },
+  };
+  const refs = cases
+    .filter((c) => c.undigested.length > 0 || c.refused.some((r) => !r.reported))
+    .map((c) => ({ case_key: c.case_key, epoch: c.epoch, event_ids: c.undigested.map((u) => u.event_id) }));
+  // The as-of day keeps one digest per detection day: a rerun of the same day finds it sent.
+  const messageId = messageIdFor(
+    'finops-digest',
+    { to: [finops.toLowerCase()], cc: [] },
+    refs.map((r) => ({ caseKey: r.case_key, eventIds: r.event_ids })),
+    [
+      `as-of:${defaultAsOf}`,
+      ...escalated.map((c) => `escalated:${c.case_key}:${c.epoch}`),
+      ...refused.map((r) => `refused:${r.caseKey}:${r.address}`),
+      ...failed.map((m) => `failed:${m.messageId}`),
+    ].sort(),
+  );
+  return { messageId, data, refs };
+}
