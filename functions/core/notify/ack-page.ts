@@ -6,8 +6,8 @@
 import Handlebars from 'handlebars';
 import { readAsset } from '../assets.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
+import { dateTime, money } from '../format.js';
 import { ANSWER_LABELS, type LinkReview } from './answer-links.js';
-import { dateTime, money } from './format.js';
 
 export interface AckPage {
   status: number;
