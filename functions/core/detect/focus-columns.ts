@@ -56,4 +56,3 @@ export function checkFocusColumns(
   }
   return usage.length === 2 ? 'coalesce' : (usage[0] as UsageTypeSource);
 }
-

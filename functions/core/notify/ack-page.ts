@@ -20,6 +20,9 @@ export interface AckPage {
   form: { action: string; answerLabel: string; fields: { name: string; value: string }[] } | null;
 }
 
+/** Messages are written to follow a colon in logs; a page starts them as sentences. */
+const sentence = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 const LINK_FIELDS = ['case', 'epoch', 'answer', 'exp', 'sig'] as const;
 
 const STATUS: Record<Exclude<LinkReview, { status: 'valid' }>['problem'], number> = {
@@ -77,7 +80,7 @@ export function resultPage(result: AckOutcome): AckPage {
       title: 'Answer not recorded',
       heading: 'Answer not recorded',
       tone: 'error',
-      lines: [result.message],
+      lines: [sentence(result.message)],
       facts: result.case ? caseFacts(result.case) : [],
       hint: null,
       form: null,
@@ -110,9 +113,9 @@ export function problemPage(review: Exclude<LinkReview, { status: 'valid' }>): A
     title: 'This link cannot be used',
     heading: review.problem === 'closed' ? 'This case is closed' : 'This link cannot be used',
     tone: review.problem === 'closed' ? 'ok' : 'error',
-    lines: [review.message],
+    lines: [sentence(review.message)],
     facts: review.case && review.problem === 'closed' ? caseFacts(review.case) : [],
-    hint: review.hint || null,
+    hint: review.hint ? sentence(review.hint) : null,
     form: null,
   };
 }
