@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup: one moto server (a local stand-in for S3, SES v2, EventBridge, SQS and
- * Secrets Manager) per test run. moto is installed once into a Python venv under a git-ignored
+ * Secrets Manager) per test run, serving one request at a time (moto_serialized.py: moto's
+ * threaded server can let two racing If-Match writes both pass, which S3 never does). moto is installed once into a Python venv under a git-ignored
  * cache (`SENTINEL_TEST_CACHE`, default `<repo>/.cache/test-servers`) and reused while its version
  * matches MOTO_VERSION. Tests read the endpoint with `inject('motoEndpoint')` (test/fixtures/moto.ts)
  * and isolate themselves by resource names (a bucket, queue, identity per test file), never by
@@ -23,7 +24,9 @@ declare module 'vitest' {
   }
 }
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const LAUNCHER = join(HERE, 'moto_serialized.py');
 const START_TIMEOUT_MS = 60_000;
 const INSTALL_LOCK_STALE_MS = 10 * 60_000;
 
@@ -36,7 +39,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server = spawn(join(venv, 'bin', 'moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+  // moto's own app behind a lock (moto_serialized.py says why: its conditional writes are not atomic).
+  const server = spawn(join(venv, 'bin', 'python'), [LAUNCHER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, MOTO_PORT: String(port) },
   });
@@ -143,7 +147,7 @@ async function waitUntilAnswering(
     exited = code ?? -1;
   });
   while (Date.now() < deadline) {
-    if (exited !== null) throw new Error(`moto_server exited (${exited}) before answering:\n${output()}`);
+    if (exited !== null) throw new Error(`moto exited (${exited}) before answering:\n${output()}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(2000) });
       if (response.ok) {
@@ -155,9 +159,7 @@ async function waitUntilAnswering(
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(
-    `moto_server did not answer at ${endpoint} within ${START_TIMEOUT_MS / 1000} s:\n${output()}`,
-  );
+  throw new Error(`moto did not answer at ${endpoint} within ${START_TIMEOUT_MS / 1000} s:\n${output()}`);
 }
 
 async function stop(server: ChildProcess): Promise<void> {
