@@ -11,6 +11,7 @@ Usage: python moto_serialized.py -H 127.0.0.1 -p PORT
 """
 
 import argparse
+import io
 import signal
 import sys
 import threading
@@ -21,16 +22,22 @@ from moto.moto_server.werkzeug_app import (
     create_backend_app,
 )
 from werkzeug.serving import run_simple
+from werkzeug.wsgi import get_input_stream
 
 
 class Serialized:
-    """WSGI middleware: one request at a time through the wrapped app; the body is built inside the lock."""
+    """WSGI middleware: one request at a time through the wrapped app; the response is built inside the lock."""
 
     def __init__(self, app):
         self.app = app
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        # Read the request body first, outside the lock: a slow client must not hold up the others.
+        body = get_input_stream(environ).read()
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["wsgi.input_terminated"] = True
         with self.lock:
             result = self.app(environ, start_response)
             try:
