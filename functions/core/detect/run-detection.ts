@@ -295,6 +295,7 @@ function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): Co
       account_id: String(c.row.account_id),
       model: c.detector === 'cache-miss' ? String(c.row.model) : null,
       baseline_days_covered: num(c.row.baseline_days_covered),
+      ...recentDaysOf(c.row),
     },
     ref,
   );
@@ -352,6 +353,10 @@ function rankValue(entry: BreakdownEntry, request: ContextRequest): number {
   return entry.recent_cost_usd / request.recent_days - entry.baseline_cost_usd / request.baseline_days;
 }
 
+/** The recent window that fired, where the row names one (cache-miss: 7 days or the short window). */
+const recentDaysOf = (row: Row): { recent_days?: number } =>
+  row.recent_days === undefined || row.recent_days === null ? {} : { recent_days: num(row.recent_days) };
+
 function buildFinding(
   c: Candidate,
   context: FindingContext,
@@ -360,7 +365,8 @@ function buildFinding(
 ): Finding {
   const row = c.row;
   const windows = windowsOf(c.detector, config);
-  const w = asOfWindows(windows, String(row.as_of));
+  const recentDays = recentDaysOf(row).recent_days ?? windows.recentDays;
+  const w = asOfWindows(windows, String(row.as_of), recentDays);
   const accountId = String(row.account_id);
   const model = c.detector === 'cache-miss' ? String(row.model) : null;
   const kind = String(row.kind) as Finding['kind'];
@@ -372,7 +378,7 @@ function buildFinding(
     context.series,
     c.detector === 'cache-miss',
   );
-  const computeRecentDaily = context.computeRecent / windows.recentDays;
+  const computeRecentDaily = context.computeRecent / recentDays;
   const computeBaselineDaily = context.computeBaseline / baselineDays;
   const common = {
     finding_id: findingId(c.detector, accountId, model, w.as_of),
@@ -410,7 +416,7 @@ function buildFinding(
       diagnosis: runawayDiagnosis({
         kind,
         breakdown: context.breakdown,
-        recentDays: windows.recentDays,
+        recentDays,
         baselineDays,
         computeRecentDaily,
         computeBaselineDaily,
@@ -423,7 +429,6 @@ function buildFinding(
   }
 
   const avoidable = num(row.avoidable_cost);
-  const recentDays = windows.recentDays;
   const projected = (avoidable * 30) / recentDays;
   const hitRatio = num(row.cache_hit_ratio);
   const baselineHit = row.baseline_cache_hit_ratio === null ? null : num(row.baseline_cache_hit_ratio);
