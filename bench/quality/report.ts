@@ -305,7 +305,7 @@ export function renderReport(input: {
   line('## How it is scored');
   line();
   line(
-    "- **Caught**: a finding of the family's detector (cache-miss: on the labelled model) fires on the incident account on an as-of day of the range whose recent window (ours: 3 days runaway, 7 days cache-miss; original: 4 days) overlaps the incident.",
+    "- **Caught**: a finding of the family's detector (cache-miss: on the labelled model) fires on the incident account on an as-of day of the range whose recent window (ours: 3 days runaway, 7 days cache-miss — a finding of its 2-day short window is judged by the same 7 days; original: 4 days) overlaps the incident.",
   );
   line(
     "- **Delay**: first catching as-of day − the incident start (or the range's first as-of day, for an incident already under way, such as cache-never-used).",
