@@ -27,6 +27,9 @@ export class ConflictError extends SentinelError {}
 /** A dependency (engine, store, mail provider) failed (exit 1). */
 export class UpstreamError extends SentinelError {}
 
+/** A run stopped by its AbortSignal (the Lambda's time ran out); recorded as failed, repeated next run. */
+export class RunAbortedError extends SentinelError {}
+
 /** A signed answer link that cannot be honoured (tampered, expired, wrong case, old epoch). */
 export class InvalidAnswerLinkError extends SentinelError {}
 

@@ -4,7 +4,7 @@
  * dates as `YYYY-MM-DD`, lists and structs as JSON values.
  */
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
-import { BadInputError, UpstreamError } from '../../core/errors.js';
+import { BadInputError, RunAbortedError, UpstreamError } from '../../core/errors.js';
 import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
 
 const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
@@ -36,10 +36,27 @@ export class DuckDbQueryEngine implements QueryEngine {
     return engine;
   }
 
-  async query(sql: string, options: { label?: string } = {}): Promise<Row[]> {
+  /** Runs `work` with the signal wired to DuckDB's interrupt (an aborted run stops mid-statement). */
+  private async interruptible<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+    if (!signal) return work();
+    if (signal.aborted)
+      throw new RunAbortedError(`DuckDB statement not started: ${String(signal.reason ?? 'aborted')}`);
+    const interrupt = () => this.connection.interrupt();
+    signal.addEventListener('abort', interrupt, { once: true });
+    try {
+      return await work();
+    } catch (error) {
+      if (signal.aborted) throw new RunAbortedError('DuckDB statement interrupted', { cause: error });
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+    }
+  }
+
+  async query(sql: string, options: { label?: string; signal?: AbortSignal } = {}): Promise<Row[]> {
     this.counters.statements += 1;
     try {
-      const reader = await this.connection.runAndReadAll(sql);
+      const reader = await this.interruptible(options.signal, () => this.connection.runAndReadAll(sql));
       const rows = reader.getRowObjectsJson() as Row[];
       const numericColumns = reader
         .columnNames()
@@ -59,10 +76,10 @@ export class DuckDbQueryEngine implements QueryEngine {
     }
   }
 
-  async execute(sql: string, options: { label?: string } = {}): Promise<void> {
+  async execute(sql: string, options: { label?: string; signal?: AbortSignal } = {}): Promise<void> {
     this.counters.statements += 1;
     try {
-      await this.connection.run(sql);
+      await this.interruptible(options.signal, () => this.connection.run(sql));
     } catch (error) {
       throw classifyError(error, options.label ?? 'statement');
     }
@@ -97,6 +114,7 @@ const UNREADABLE_FILE =
   /Failed to read file|decompression failure|No magic bytes|Invalid Input Error: .*(parquet|csv)/i;
 
 function classifyError(error: unknown, label: string): Error {
+  if (error instanceof RunAbortedError) return error;
   const message = String((error as Error).message ?? error);
   if (UNREADABLE_FILE.test(message)) {
     return new BadInputError(`--focus: a file of the export cannot be read: ${message.split('\n')[0]}`, {

@@ -4,16 +4,17 @@
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
 import type { SentinelConfig } from '../config.js';
-import { daysBetween, earlierDay, laterDay } from '../dates.js';
+import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
-import type { Breakdown, BreakdownEntry, DetectorId, Finding, IsoDate } from '../types.js';
+import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
+import type { DetectorId, Finding, IsoDate } from '../types.js';
+import { type Candidate, emptyContext, type FindingContext, readContext } from './context.js';
 import { type DetectRequest, type DetectResult, emptyDetectResult, type SkippedDay } from './contract.js';
+import { readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
 import {
   cacheDiagnosis,
   caseKey,
   denseSeries,
-  emptyBreakdown,
   findingId,
   findingLine,
   runawayDiagnosis,
@@ -22,16 +23,10 @@ import {
   startedOn,
   tokenSums,
 } from './findings.js';
-import { asOfWindows, coveredBaselineDays, type DataWindow, dataWindow, windowsOf } from './plan.js';
-import {
-  contextRequest,
-  contextStatement,
-  coverageStatement,
-  detectorStatement,
-  type PlannedStatement,
-  stagingStatements,
-} from './statement-plan.js';
-import { type ContextRequest, type FocusTable, missingDaysSql, SERIES_DAYS } from './statements.js';
+import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './plan.js';
+import { num, str } from './row-values.js';
+import { detectorStatement, stagingStatements } from './statement-plan.js';
+import { type FocusTable, SERIES_DAYS } from './statements.js';
 
 export interface DetectPorts {
   engine: QueryEngine;
@@ -43,6 +38,33 @@ export interface DetectPorts {
   events?: EventBus;
   /** Told as each step starts (a terminal shows it; elsewhere it is left out). */
   progress?: (step: string) => void;
+  /** Aborts the run between and during statements (the Lambda's remaining time). */
+  signal?: AbortSignal;
+}
+
+/** Every statement of the run carries the run's signal; an aborted run sends nothing more. */
+function withSignal(engine: QueryEngine, signal: AbortSignal | undefined): QueryEngine {
+  if (!signal) return engine;
+  const check = (label: string | undefined) => {
+    if (signal.aborted)
+      throw new RunAbortedError(
+        `detection stopped before ${label ?? 'a statement'}: ${String(signal.reason ?? 'aborted')}`,
+      );
+  };
+  return {
+    name: engine.name,
+    dialect: engine.dialect,
+    query: (sql, options = {}) => {
+      check(options.label);
+      return engine.query(sql, { ...options, signal });
+    },
+    execute: (sql, options = {}) => {
+      check(options.label);
+      return engine.execute(sql, { ...options, signal });
+    },
+    stats: () => engine.stats(),
+    close: () => engine.close(),
+  };
 }
 
 function findingIdsIn(jsonl: string): string[] {
@@ -55,25 +77,13 @@ function findingIdsIn(jsonl: string): string[] {
 export const findingsKey = (detector: DetectorId, asOf: IsoDate): string =>
   `findings/detector=${detector}/as_of=${asOf}/findings.jsonl`;
 
-interface Coverage {
-  firstChargeDay: IsoDate | null;
-  lastChargeDay: IsoDate | null;
-  rowCount: number;
-  nullAccountRows: number;
-  nullCostRows: number;
-  windowDaysWithCharges: number;
-}
-
-const num = (v: unknown): number =>
-  typeof v === 'number' ? v : v === null || v === undefined ? 0 : Number(v);
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-
 export async function runDetection(
   ports: DetectPorts,
   config: SentinelConfig,
   request: DetectRequest,
 ): Promise<DetectResult> {
-  const { engine, focus, log } = ports;
+  const { focus, log } = ports;
+  const engine = withSignal(ports.engine, ports.signal);
   const asOfDays = [...request.asOfDays].sort();
   const result: DetectResult = emptyDetectResult();
   if (asOfDays.length === 0 || request.detectors.length === 0) return result;
@@ -96,7 +106,7 @@ export async function runDetection(
     warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
   }
 
-  await warnMissingDays(ports, config, window, coverage, warn);
+  await warnMissingDays({ engine, focus }, config, window, coverage, warn);
 
   const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
   result.staleDays = asOfDays.filter((d) => !evaluated.includes(d));
@@ -168,7 +178,7 @@ export async function runDetection(
   let contexts = new Map<string, FindingContext>();
   if (candidates.length > 0) {
     progress(`context for ${candidates.length} finding(s)`);
-    contexts = await readContext(ports, config, evaluatedWindow, candidates);
+    contexts = await readContext({ engine, focus }, config, evaluatedWindow, candidates);
   }
   result.findings = candidates.map((c, i) =>
     buildFinding(c, contexts.get(String(i)) ?? emptyContext(), config, {
@@ -209,147 +219,6 @@ export async function runDetection(
     }
   }
   return result;
-}
-
-async function readCoverage(
-  engine: QueryEngine,
-  focus: FocusTable,
-  config: SentinelConfig,
-  window: DataWindow,
-): Promise<Coverage> {
-  const statement = coverageStatement(focus, config, window);
-  const [row] = await engine.query(statement.sql, { label: statement.label });
-  return {
-    firstChargeDay: str(row?.first_charge_day),
-    lastChargeDay: str(row?.last_charge_day),
-    rowCount: num(row?.row_count),
-    nullAccountRows: num(row?.null_account_rows),
-    nullCostRows: num(row?.null_cost_rows),
-    windowDaysWithCharges: num(row?.window_days_with_charges),
-  };
-}
-
-/**
- * Never silent when data is missing: a day of the window with no charge at all (any service) is a
- * missing delivery. It would count as zero spend, so name it.
- */
-async function warnMissingDays(
-  ports: DetectPorts,
-  config: SentinelConfig,
-  window: DataWindow,
-  coverage: Coverage,
-  warn: (m: string) => void,
-): Promise<void> {
-  if (!coverage.firstChargeDay || !coverage.lastChargeDay) return;
-  const start = laterDay(coverage.firstChargeDay, window.start);
-  const end = earlierDay(coverage.lastChargeDay, window.end);
-  if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return;
-  const rows = await ports.engine.query(missingDaysSql(ports.focus, config, window, { start, end }), {
-    label: 'missing days',
-  });
-  const days = rows.map((r) => String(r.day));
-  if (days.length === 0) return;
-  const named =
-    days.length > 10 ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more` : days.join(', ');
-  warn(
-    `the export has no charge at all on ${named}: a delivery may be missing, and those days count as zero spend; rerun when the data arrives`,
-  );
-}
-
-async function warnUnknownUnits(
-  engine: QueryEngine,
-  statement: PlannedStatement,
-  warn: (m: string) => void,
-): Promise<void> {
-  const rows = await engine.query(statement.sql, { label: statement.label });
-  for (const row of rows) {
-    warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);
-  }
-}
-
-interface Candidate {
-  detector: DetectorId;
-  row: Row;
-}
-
-interface FindingContext {
-  breakdown: Breakdown;
-  series: Map<IsoDate, { cost: number; promptTokens: number; cacheReadTokens: number }>;
-  computeRecent: number;
-  computeBaseline: number;
-}
-
-const emptyContext = (): FindingContext => ({
-  breakdown: emptyBreakdown(),
-  series: new Map(),
-  computeRecent: 0,
-  computeBaseline: 0,
-});
-
-function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): ContextRequest {
-  return contextRequest(
-    c.detector,
-    config,
-    {
-      as_of: String(c.row.as_of),
-      account_id: String(c.row.account_id),
-      model: c.detector === 'cache-miss' ? String(c.row.model) : null,
-      baseline_days_covered: num(c.row.baseline_days_covered),
-    },
-    ref,
-  );
-}
-
-async function readContext(
-  ports: DetectPorts,
-  config: SentinelConfig,
-  window: DataWindow,
-  candidates: Candidate[],
-): Promise<Map<string, FindingContext>> {
-  const requests = candidates.map((c, i) => contextRequestOf(c, String(i), config));
-  const statement = contextStatement(ports.focus, config, window, requests);
-  const rows = await ports.engine.query(statement.sql, { label: statement.label });
-  const contexts = new Map<string, FindingContext>();
-  for (const row of rows) {
-    const ref = String(row.finding_ref);
-    let context = contexts.get(ref);
-    if (!context) {
-      context = emptyContext();
-      contexts.set(ref, context);
-    }
-    const dimension = String(row.dimension);
-    if (dimension === 'series') {
-      context.series.set(String(row.dimension_key), {
-        cost: num(row.recent_cost),
-        promptTokens: num(row.recent_tokens),
-        cacheReadTokens: num(row.recent_cache_read_tokens),
-      });
-    } else if (dimension === 'compute') {
-      context.computeRecent = num(row.recent_cost);
-      context.computeBaseline = num(row.baseline_cost);
-    } else {
-      const entry: BreakdownEntry = {
-        key: String(row.dimension_key),
-        recent_cost_usd: num(row.recent_cost),
-        baseline_cost_usd: num(row.baseline_cost),
-        recent_tokens: num(row.recent_tokens),
-      };
-      context.breakdown[dimension as keyof Breakdown].push(entry);
-    }
-  }
-  // Keep each list in the SQL's ranking order.
-  for (const [ref, context] of contexts) {
-    const request = requests[Number(ref)]!;
-    for (const list of Object.values(context.breakdown) as BreakdownEntry[][]) {
-      list.sort((a, b) => rankValue(b, request) - rankValue(a, request) || a.key.localeCompare(b.key));
-    }
-  }
-  return contexts;
-}
-
-function rankValue(entry: BreakdownEntry, request: ContextRequest): number {
-  if (request.rank_by === 'uncached_input') return entry.recent_tokens;
-  return entry.recent_cost_usd / request.recent_days - entry.baseline_cost_usd / request.baseline_days;
 }
 
 function buildFinding(

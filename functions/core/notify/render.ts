@@ -4,10 +4,8 @@
  * the text part is compiled with noEscape so account names read as they are; the subject is
  * one line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { packagePath } from '../package-root.js';
+import { listAssets, readAsset } from '../assets.js';
 import {
   count,
   date,
@@ -72,7 +70,7 @@ export interface Renderer {
 }
 
 /** Builds a renderer over a templates folder (default: the package's own). */
-export function createRenderer(templatesDir: string = packagePath('templates')): Renderer {
+export function createRenderer(templatesDir = 'templates'): Renderer {
   const htmlEnv = Handlebars.create();
   const textEnv = Handlebars.create();
   for (const env of [htmlEnv, textEnv]) {
@@ -82,12 +80,12 @@ export function createRenderer(templatesDir: string = packagePath('templates')):
   const htmlOptions: CompileOptions = { strict: true };
   const textOptions: CompileOptions = { strict: true, noEscape: true };
 
-  const partialsDir = join(templatesDir, 'partials');
-  for (const file of readdirSync(partialsDir)) {
+  const partialsDir = `${templatesDir}/partials`;
+  for (const file of listAssets(partialsDir)) {
     const match = /^(.+)\.(html|text)\.hbs$/.exec(file);
     if (!match) continue;
     const [, name, part] = match as unknown as [string, string, 'html' | 'text'];
-    const source = readFileSync(join(partialsDir, file), 'utf8');
+    const source = readAsset(`${partialsDir}/${file}`);
     if (part === 'html') htmlEnv.registerPartial(name, htmlEnv.compile(source, htmlOptions));
     else textEnv.registerPartial(name, textEnv.compile(source, textOptions));
   }
@@ -96,7 +94,7 @@ export function createRenderer(templatesDir: string = packagePath('templates')):
   const templatesOf = (kind: MessageKind): CompiledMessage => {
     let found = compiled.get(kind);
     if (!found) {
-      const read = (suffix: string) => readFileSync(join(templatesDir, `${kind}.${suffix}.hbs`), 'utf8');
+      const read = (suffix: string) => readAsset(`${templatesDir}/${kind}.${suffix}.hbs`);
       found = {
         subject: textEnv.compile(read('subject'), textOptions),
         html: htmlEnv.compile(read('html'), htmlOptions),

@@ -3,9 +3,8 @@
  * are the dialect macros plus typed literals; every value is validated and inlined, so the text
  * printed by `sentinel sql` is byte for byte what an engine receives.
  */
-import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
-import { packagePath } from '../package-root.js';
+import { readAsset } from '../assets.js';
 import { type Dialect, dateLiteral, integerLiteral, MACROS, numberLiteral, quoteString } from './dialect.js';
 
 export type SqlParams = Record<string, unknown>;
@@ -44,7 +43,7 @@ function environment(dialect: Dialect): typeof Handlebars {
 }
 
 export function sqlSource(name: string): string {
-  return readFileSync(packagePath('sql', `${name}.sql`), 'utf8');
+  return readAsset(`sql/${name}.sql`);
 }
 
 export function renderSql(name: string, dialect: Dialect, params: SqlParams): string {

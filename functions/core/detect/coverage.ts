@@ -1,0 +1,79 @@
+/**
+ * What the export covers in a run's data window (SPEC §3, §4): the first and newest charge day
+ * (staleness, the export's first covered day), rows without an account or a cost, days with no
+ * charge at all (a missing delivery), and token rows with an unknown unit. Each becomes a warning
+ * or a field of the run; nothing here is silent.
+ */
+import type { SentinelConfig } from '../config.js';
+import { daysBetween, earlierDay, laterDay } from '../dates.js';
+import type { QueryEngine } from '../ports.js';
+import type { IsoDate } from '../types.js';
+import type { DataWindow } from './plan.js';
+import { num, str } from './row-values.js';
+import { coverageStatement, type PlannedStatement } from './statement-plan.js';
+import { type FocusTable, missingDaysSql } from './statements.js';
+
+export interface Coverage {
+  firstChargeDay: IsoDate | null;
+  lastChargeDay: IsoDate | null;
+  rowCount: number;
+  nullAccountRows: number;
+  nullCostRows: number;
+  windowDaysWithCharges: number;
+}
+
+export async function readCoverage(
+  engine: QueryEngine,
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): Promise<Coverage> {
+  const statement = coverageStatement(focus, config, window);
+  const [row] = await engine.query(statement.sql, { label: statement.label });
+  return {
+    firstChargeDay: str(row?.first_charge_day),
+    lastChargeDay: str(row?.last_charge_day),
+    rowCount: num(row?.row_count),
+    nullAccountRows: num(row?.null_account_rows),
+    nullCostRows: num(row?.null_cost_rows),
+    windowDaysWithCharges: num(row?.window_days_with_charges),
+  };
+}
+
+/**
+ * Never silent when data is missing: a day of the window with no charge at all (any service) is a
+ * missing delivery. It would count as zero spend, so name it.
+ */
+export async function warnMissingDays(
+  ports: { engine: QueryEngine; focus: FocusTable },
+  config: SentinelConfig,
+  window: DataWindow,
+  coverage: Coverage,
+  warn: (m: string) => void,
+): Promise<void> {
+  if (!coverage.firstChargeDay || !coverage.lastChargeDay) return;
+  const start = laterDay(coverage.firstChargeDay, window.start);
+  const end = earlierDay(coverage.lastChargeDay, window.end);
+  if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return;
+  const rows = await ports.engine.query(missingDaysSql(ports.focus, config, window, { start, end }), {
+    label: 'missing days',
+  });
+  const days = rows.map((r) => String(r.day));
+  if (days.length === 0) return;
+  const named =
+    days.length > 10 ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more` : days.join(', ');
+  warn(
+    `the export has no charge at all on ${named}: a delivery may be missing, and those days count as zero spend; rerun when the data arrives`,
+  );
+}
+
+export async function warnUnknownUnits(
+  engine: QueryEngine,
+  statement: PlannedStatement,
+  warn: (m: string) => void,
+): Promise<void> {
+  const rows = await engine.query(statement.sql, { label: statement.label });
+  for (const row of rows) {
+    warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);
+  }
+}
