@@ -2,7 +2,7 @@
 /**
  * The Glue tables of the stack, generated at package time:
  * - `findings`, `case_events`, `runs` from the one DDL source, `sql/ddl/<table>.sql`, rendered by the
- *   same function the DDL tests read (`tableDdl`, functions/core/sql/ddl.ts, built into dist/) and
+ *   same function the DDL tests read (`tableDdl`, functions/core/sql/ddl.ts) and
  *   translated here into `AWS::Glue::Table` (columns, partition keys, SerDe, location, projection);
  * - when no `focusTable` parameter is given, the FOCUS table over `exportLocation` (Parquet, partition
  *   projection on `billing_period`, `yyyy-MM`, monthly, as the export's `BILLING_PERIOD=` folders).
@@ -16,15 +16,23 @@ const ROOT = path.resolve(__dirname, '..');
 const PLACEHOLDER_BUCKET = 'sentinel-state-bucket-placeholder';
 const LOGICAL_IDS = { findings: 'FindingsTable', case_events: 'CaseEventsTable', runs: 'RunsTable' };
 
+/**
+ * `functions/core/sql/ddl.ts` itself, compiled on the fly with esbuild (no stale dist/): written under
+ * node_modules/.cache so that it finds sql/ walking up, and its packages in node_modules.
+ */
 async function ddlModule() {
-  const file = path.join(ROOT, 'dist', 'functions', 'core', 'sql', 'ddl.js');
-  try {
-    return await import(pathToFileURL(file).href);
-  } catch (error) {
-    throw new Error(
-      `cannot load ${path.relative(ROOT, file)} (run \`npm run build\` first): ${error.message}`,
-    );
-  }
+  const esbuild = require('esbuild');
+  const out = path.join(ROOT, 'node_modules', '.cache', 'sentinel-infra', 'ddl.mjs');
+  esbuild.buildSync({
+    entryPoints: [path.join(ROOT, 'functions', 'core', 'sql', 'ddl.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
 }
 
 /** Splits on commas outside <…> and (…). */

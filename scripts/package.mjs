@@ -60,13 +60,7 @@ export function packageOffline(args = [], { quiet = false } = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // `--skip-build`: dist/ is fresh already (npm test builds first); the Glue tables are read from it.
-  const args = process.argv.slice(2);
-  if (!args.includes('--skip-build')) {
-    const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
-    if (build.status !== 0) process.exit(build.status ?? 1);
-  }
-  const status = packageOffline(args.filter((a) => a !== '--skip-build'));
+  const status = packageOffline(process.argv.slice(2));
   if (status === 0) {
     for (const file of readdirSync(join(root, '.serverless')).filter((f) => f.endsWith('.zip'))) {
       const kb = statSync(join(root, '.serverless', file)).size / 1024;
