@@ -28,6 +28,40 @@ export interface OpenOptions {
 
 const isS3 = (uri: string) => /^s3:\/\//i.test(uri);
 
+/** What a Lambda reads from its environment (SPEC §12): the config source, the secret, the log level. */
+export interface LambdaEnvironment {
+  raw: NodeJS.ProcessEnv;
+  config: string | undefined;
+  signingSecretArn: string | undefined;
+  logLevel: string | undefined;
+}
+
+export const lambdaEnvironment = (raw: NodeJS.ProcessEnv): LambdaEnvironment => ({
+  raw,
+  config: raw.SENTINEL_CONFIG,
+  signingSecretArn: raw.SENTINEL_SIGNING_SECRET_ARN,
+  logLevel: raw.SENTINEL_LOG_LEVEL,
+});
+
+/** One SDK client per service per cold start, created on first use (handlers load no SDK they do not use). */
+const clients = new Map<string, Promise<unknown>>();
+function client<T>(name: string, make: () => Promise<T>): Promise<T> {
+  let found = clients.get(name) as Promise<T> | undefined;
+  if (!found) {
+    found = make();
+    clients.set(name, found);
+  }
+  return found;
+}
+
+export const s3Client = () => client('s3', async () => new (await import('@aws-sdk/client-s3')).S3Client({}));
+
+/** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
+export async function loadLambdaConfig(env: LambdaEnvironment) {
+  const { loadConfigSource } = await import('./config-source.js');
+  return loadConfigSource(env.config, s3Client);
+}
+
 export async function openStore(config: SentinelConfig): Promise<BlobStore> {
   if (isS3(config.out)) {
     throw new ConfigError(`out ${config.out}: the S3 store is not in this build`, {
@@ -54,7 +88,8 @@ async function openOwners(config: SentinelConfig): Promise<OwnerDirectory> {
   return loadOwnerDirectory(config.owners, config.notify.finops);
 }
 
-async function openSigningKey(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<SigningKey> {
+/** The answer-link key: the Lambda's secret, else SENTINEL_SIGNING_KEY or the local key file. */
+export async function openSigningKey(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<SigningKey> {
   const { loadLocalSigningKey } = await import('./signing-key/local.js');
   let key: Promise<Buffer> | undefined;
   return { load: () => (key ??= loadLocalSigningKey({ out: config.out, env })) };

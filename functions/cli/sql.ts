@@ -82,7 +82,8 @@ function requiredDetector(flags: FlagValues): DetectorId {
 
 function dialectOf(flags: FlagValues, config: SentinelConfig): Dialect {
   const name = flags.dialect;
-  if (name === undefined) return config.engine;
+  // Trino speaks the Athena dialect (SPEC §11).
+  if (name === undefined) return config.engine === 'duckdb' ? 'duckdb' : 'athena';
   if (!DIALECTS.includes(name as Dialect)) {
     throw new BadInputError(`--dialect '${String(name)}' is not a dialect`, {
       hint: `use one of: ${DIALECTS.join(', ')}`,

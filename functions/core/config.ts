@@ -43,8 +43,14 @@ const tagKey = z
 
 const email = z.email();
 
+export const ENGINES = ['duckdb', 'athena', 'trino'] as const;
+
 export const configSchema = z.strictObject({
-  engine: z.enum(['duckdb', 'athena']).default('duckdb'),
+  engine: z
+    .enum(ENGINES, {
+      error: (issue) => `engine '${String(issue.input)}' is not one of ${ENGINES.join(', ')}`,
+    })
+    .default('duckdb'),
   focus: z.string().min(1).default('./export'),
   cost_column: z.enum(['billedcost', 'effectivecost']).default('billedcost'),
   export_lag_days: nonNegInt.default(1),
@@ -66,8 +72,24 @@ export const configSchema = z.strictObject({
       sentinel_database: z.string().min(1).default('sentinel'),
     })
     .prefault({}),
+  trino: z
+    .strictObject({
+      server: z.url().nullable().default(null),
+      catalog: z.string().min(1).default('hive'),
+      schema: z.string().min(1).default('focus'),
+      user: z.string().min(1).default('sentinel'),
+      sentinel_schema: z.string().min(1).default('sentinel'),
+    })
+    .prefault({}),
+  events: z
+    .strictObject({
+      transport: z.enum(['jsonl', 'eventbridge']).default('jsonl'),
+      bus_name: z.string().min(1).default('default'),
+    })
+    .prefault({}),
   notify: z
     .strictObject({
+      transport: z.enum(['outbox', 'ses']).default('outbox'),
       from: email.default('sentinel@example.com'),
       finops: email.default('finops@example.com'),
       escalation: z.array(email).min(1).default(['finops@example.com']),

@@ -3,12 +3,19 @@
  * nothing and says why; a recorded one writes and publishes its case event at once.
  */
 import { rulesOf } from '../cases/apply.js';
-import type { Answer, CaseRecord } from '../cases/model.js';
+import { type Answer, type CaseRecord, isLive } from '../cases/model.js';
 import { readCase, updateCase } from '../cases/store.js';
 import { applyCaseInputs, type CaseInput } from '../cases/transitions.js';
 import type { SentinelConfig } from '../config.js';
 import { flushCaseEvents } from '../deliver/case-events.js';
 import type { NotifyPorts } from '../deliver/ports.js';
+import {
+  type AnswerLinkClaims,
+  type AnswerLinkParams,
+  AnswerLinkRejectedError,
+  type LinkReview,
+  verifyAnswerLink,
+} from '../notify/answer-links.js';
 import { defaultAsOfDay } from '../runs.js';
 
 export interface AcknowledgeRequest {
@@ -49,4 +56,78 @@ export async function acknowledge(
   const flushed = record ? (await flushCaseEvents(ports, [record])).cases[0] : undefined;
   const fresh = flushed ?? (await readCase(ports.store, request.caseKey))?.record ?? record!;
   return { status: 'recorded', case: fresh, transition: result.event?.detail_type ?? null };
+}
+
+/**
+ * Checks a link against the signing key and the case as stored: the signature first (a forged link
+ * learns nothing about cases), then the case, its epoch and the expiry. Changes nothing.
+ */
+export async function reviewAnswerLink(
+  ports: Pick<AcknowledgePorts, 'store' | 'clock'>,
+  params: AnswerLinkParams,
+  key: Uint8Array,
+): Promise<LinkReview> {
+  const now = ports.clock.now();
+  let claims: AnswerLinkClaims;
+  try {
+    claims = verifyAnswerLink(params, { key, now: new Date(0) });
+  } catch (error) {
+    return invalid(error, null);
+  }
+  const stored = (await readCase(ports.store, claims.caseKey))?.record ?? null;
+  if (!stored) {
+    return {
+      status: 'invalid',
+      problem: 'unknown-case',
+      message: `there is no case ${claims.caseKey} in this deployment`,
+      hint: 'the case store may have been reset; ask FinOps',
+      case: null,
+    };
+  }
+  try {
+    claims = verifyAnswerLink(params, { key, now, caseKey: stored.case_key, currentEpoch: stored.epoch });
+  } catch (error) {
+    return invalid(error, stored);
+  }
+  if (!isLive(stored.state)) {
+    return {
+      status: 'invalid',
+      problem: 'closed',
+      message: `this case is already ${stored.state}${stored.resolved_on ? ` (as of ${stored.resolved_on})` : ''}; no answer is needed`,
+      hint: 'if the spend is back, a new email will ask again',
+      case: stored,
+    };
+  }
+  return { status: 'valid', claims, case: stored };
+}
+
+function invalid(error: unknown, c: CaseRecord | null): LinkReview {
+  if (error instanceof AnswerLinkRejectedError) {
+    return {
+      status: 'invalid',
+      problem: error.problem,
+      message: error.message,
+      hint: error.hint ?? '',
+      case: c,
+    };
+  }
+  throw error;
+}
+
+/** The POST of a link: reviewed again (nothing trusted from the GET), then recorded. */
+export async function acknowledgeByLink(
+  ports: AcknowledgePorts,
+  config: SentinelConfig,
+  input: { params: AnswerLinkParams; key: Uint8Array; note: string | null },
+): Promise<{ review: LinkReview; result: AcknowledgeResult | null }> {
+  const review = await reviewAnswerLink(ports, input.params, input.key);
+  if (review.status !== 'valid') return { review, result: null };
+  const result = await acknowledge(ports, config, {
+    caseKey: review.claims.caseKey,
+    answer: review.claims.answer,
+    epoch: review.claims.epoch,
+    note: input.note,
+    by: 'answer link',
+  });
+  return { review, result };
 }

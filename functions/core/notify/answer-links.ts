@@ -3,6 +3,7 @@
  * expiry. The link carries everything the ack endpoint needs, so no server-side token is stored.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { CaseRecord } from '../cases/model.js';
 import { InvalidAnswerLinkError } from '../errors.js';
 import type { Answer, AnswerAction } from './message-model.js';
 
@@ -33,6 +34,17 @@ export class AnswerLinkRejectedError extends InvalidAnswerLinkError {
     this.problem = problem;
   }
 }
+
+/** What a signed answer link is worth now: valid for an open case, or why not (page wording). */
+export type LinkReview =
+  | { status: 'valid'; claims: AnswerLinkClaims; case: CaseRecord }
+  | {
+      status: 'invalid';
+      problem: AnswerLinkProblem | 'unknown-case' | 'closed';
+      message: string;
+      hint: string;
+      case: CaseRecord | null;
+    };
 
 const isAnswer = (value: unknown): value is Answer => ANSWERS.includes(value as Answer);
 

@@ -1,0 +1,139 @@
+/**
+ * The pages of the /ack endpoint (SPEC §8): a confirmation with the answer and a note field (GET,
+ * changes nothing), the recorded answer (POST), or why a link cannot be honoured. One view model,
+ * one template (`templates/pages/ack.html.hbs`); every value is escaped by Handlebars.
+ */
+import Handlebars from 'handlebars';
+import { readAsset } from '../assets.js';
+import { accountNameFor, type CaseRecord } from '../cases/model.js';
+import { ANSWER_LABELS, type LinkReview } from './answer-links.js';
+import { dateTime, money } from './format.js';
+
+export interface AckPage {
+  status: number;
+  title: string;
+  heading: string;
+  tone: 'ok' | 'error' | 'ask';
+  lines: string[];
+  facts: string[];
+  hint: string | null;
+  form: { action: string; answerLabel: string; fields: { name: string; value: string }[] } | null;
+}
+
+const LINK_FIELDS = ['case', 'epoch', 'answer', 'exp', 'sig'] as const;
+
+const STATUS: Record<Exclude<LinkReview, { status: 'valid' }>['problem'], number> = {
+  malformed: 400,
+  tampered: 403,
+  expired: 410,
+  'wrong-case': 400,
+  'old-epoch': 409,
+  'unknown-case': 404,
+  closed: 409,
+};
+
+function caseFacts(c: NonNullable<LinkReview['case']>): string[] {
+  const f = c.latest;
+  const figure =
+    c.detector === 'cache-miss'
+      ? `avoidable ${money(f.avoidable_cost_usd)} over ${f.recent_start} … ${f.recent_end}`
+      : `${money(f.recent_avg_daily_usd)}/day against a ${money(f.baseline_avg_daily_usd)}/day baseline`;
+  return [
+    `Account ${c.account_id} (${accountNameFor(c, null)})`,
+    `${c.detector === 'cache-miss' ? `Prompt-cache misses on ${c.model}` : 'Runaway inference spend'}: ${figure}`,
+    `Case ${c.case_key}, now ${c.state}`,
+  ];
+}
+
+export function confirmationPage(
+  review: Extract<LinkReview, { status: 'valid' }>,
+  params: Record<string, string>,
+): AckPage {
+  return {
+    status: 200,
+    title: 'Confirm your answer',
+    heading: 'Confirm your answer',
+    tone: 'ask',
+    lines: ['Press the button to record this answer for the case below.'],
+    facts: caseFacts(review.case),
+    hint: null,
+    form: {
+      action: 'ack',
+      answerLabel: ANSWER_LABELS[review.claims.answer],
+      fields: LINK_FIELDS.map((name) => ({ name, value: params[name] ?? '' })),
+    },
+  };
+}
+
+/** An answer's outcome as the page tells it (the acknowledge command's result). */
+export type AckOutcome =
+  | { status: 'recorded'; case: CaseRecord }
+  | { status: 'refused'; message: string; case: CaseRecord | null };
+
+export function resultPage(result: AckOutcome): AckPage {
+  if (result.status === 'refused') {
+    return {
+      status: 409,
+      title: 'Answer not recorded',
+      heading: 'Answer not recorded',
+      tone: 'error',
+      lines: [result.message],
+      facts: result.case ? caseFacts(result.case) : [],
+      hint: null,
+      form: null,
+    };
+  }
+  const c = result.case;
+  const next =
+    c.state === 'acknowledged' && c.deadline
+      ? `We will ask again by ${dateTime(c.deadline)} unless the spend is stopped or declared legitimate.`
+      : c.state === 'suppressed'
+        ? 'The spend is accepted as the new normal; it re-opens only if it grows a lot further.'
+        : c.state === 'resolved'
+          ? 'The case is resolved; if the spend comes back, a new email will ask again.'
+          : `The case is now ${c.state}.`;
+  return {
+    status: 200,
+    title: 'Answer recorded',
+    heading: 'Thank you, your answer is recorded',
+    tone: 'ok',
+    lines: [next],
+    facts: caseFacts(c),
+    hint: null,
+    form: null,
+  };
+}
+
+export function problemPage(review: Exclude<LinkReview, { status: 'valid' }>): AckPage {
+  return {
+    status: STATUS[review.problem],
+    title: 'This link cannot be used',
+    heading: review.problem === 'closed' ? 'This case is closed' : 'This link cannot be used',
+    tone: review.problem === 'closed' ? 'ok' : 'error',
+    lines: [review.message],
+    facts: review.case && review.problem === 'closed' ? caseFacts(review.case) : [],
+    hint: review.hint || null,
+    form: null,
+  };
+}
+
+/** For requests that are not a link at all (a bad method, a body too large). */
+export function errorPage(status: number, message: string): AckPage {
+  return {
+    status,
+    title: 'Request refused',
+    heading: 'Request refused',
+    tone: 'error',
+    lines: [message],
+    facts: [],
+    hint: null,
+    form: null,
+  };
+}
+
+let template: Handlebars.TemplateDelegate | undefined;
+
+export function renderAckPage(page: AckPage): string {
+  template ??= Handlebars.create().compile(readAsset('templates/pages/ack.html.hbs'), { strict: false });
+  return template(page);
+}

@@ -1,0 +1,39 @@
+/**
+ * The scheduled detection (SPEC §13): the whole `run` with catch-up since the last successful run.
+ * An AbortSignal fires 30 s before the Lambda timeout; the run then stops its queries, records
+ * itself as failed and publishes `Run Failed`, so the next scheduled run repeats the days.
+ */
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { openRunPorts } from '../adapters/open-ports.js';
+import { runPipeline } from '../core/commands/run.js';
+import { systemClock } from '../core/ports.js';
+import { env, lambdaConfig, log } from './runtime.js';
+
+/** Time kept back for recording the failure when the run is stopped. */
+export const STOP_EARLY_MS = 30_000;
+
+async function detect(_event: ScheduledEvent, context: Context, { signal }: { signal: AbortSignal }) {
+  log.addContext(context);
+  const config = await lambdaConfig();
+  const ports = await openRunPorts(config, { clock: systemClock, log, env: env.raw });
+  const result = await runPipeline(ports, config, { command: 'scheduled-detect', signal });
+  const run = result.run;
+  log.info('detection run finished', {
+    run_id: run.run_id,
+    outcome: run.outcome,
+    evaluated_days: run.evaluated_days,
+    stale_days: run.stale_days,
+    findings: run.counts.findings ?? 0,
+    messages_sent: run.counts.messages_sent ?? 0,
+    bytes_scanned: run.bytes_scanned,
+  });
+  return { run_id: run.run_id, outcome: run.outcome, findings: run.counts.findings ?? 0 };
+}
+
+export const handler = middy(detect, {
+  timeoutEarlyInMillis: STOP_EARLY_MS,
+  // The signal aborts the run; the run itself then records the failure and throws. Never settling
+  // here lets that finish inside the time kept back, instead of returning before it is written.
+  timeoutEarlyResponse: () => new Promise<never>(() => {}),
+});
