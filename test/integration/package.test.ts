@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configSchema, parseConfig } from '../../functions/core/config.js';
+import { parseConfig } from '../../functions/core/config.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
 import { checkTemplate, type Expectations, extractZip, type Template } from './template-check.js';
 
@@ -109,22 +109,22 @@ describe('npm run package', () => {
     }
   });
 
-  it.skipIf(!('events' in configSchema.shape))(
-    'sets SENTINEL_CONFIG to a configuration the schema accepts (pending: events/notify.transport keys)',
-    () => {
-      const fn = template.Resources.DetectLambdaFunction!.Properties as {
-        Environment: { Variables: { SENTINEL_CONFIG: { 'Fn::Sub': string } } };
-      };
-      const text = fn.Environment.Variables.SENTINEL_CONFIG['Fn::Sub']
-        .replace(/\$\{StateBucket\}/g, 'state-bucket')
-        .replace(/\$\{HttpApi\}/g, 'abc123')
-        .replace(/\$\{AWS::Region\}/g, 'us-east-1')
-        .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com');
-      const config = parseConfig(JSON.parse(text), 'SENTINEL_CONFIG');
-      expect(config.engine).toBe('athena');
-      expect(config.out).toBe('s3://state-bucket/state');
-    },
-  );
+  it('sets SENTINEL_CONFIG to a configuration the schema accepts: athena, s3://, ses, eventbridge', () => {
+    const fn = template.Resources.DetectLambdaFunction!.Properties as {
+      Environment: { Variables: { SENTINEL_CONFIG: { 'Fn::Sub': string } } };
+    };
+    const text = fn.Environment.Variables.SENTINEL_CONFIG['Fn::Sub']
+      .replace(/\$\{StateBucket\}/g, 'state-bucket')
+      .replace(/\$\{HttpApi\}/g, 'abc123')
+      .replace(/\$\{AWS::Region\}/g, 'us-east-1')
+      .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com');
+    const config = parseConfig(JSON.parse(text), 'SENTINEL_CONFIG');
+    expect(config.engine).toBe('athena');
+    expect(config.out).toBe('s3://state-bucket/state');
+    expect(config.notify.transport).toBe('ses');
+    expect(config.events.transport).toBe('eventbridge');
+    expect(config.notify.ack_base_url).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/ack');
+  });
 
   it('each bundle imports in a fresh Node process, without DuckDB', () => {
     for (const [alias, file] of Object.entries(BUNDLES)) {
