@@ -24,4 +24,17 @@ const localOnly = {
   },
 };
 
-module.exports = [localOnly];
+/**
+ * zod re-exports every message locale (`z.locales`, ~250 files) from its namespace; nothing here
+ * uses them, and zod's own English messages come from `locales/en.js` directly. Without them the
+ * bundles are ~0.3 MB smaller, and a cold start compiles that much less.
+ */
+const ZOD_LOCALES = /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/;
+const noZodLocales = {
+  name: 'sentinel-no-zod-locales',
+  setup(build) {
+    build.onLoad({ filter: ZOD_LOCALES }, () => ({ contents: 'export {};', loader: 'js' }));
+  },
+};
+
+module.exports = [localOnly, noZodLocales];
