@@ -18,8 +18,8 @@ const root = join(import.meta.dirname, '..', '..');
 const artifactDir = join(root, '.serverless');
 const EXPECT: Expectations = {
   functions: {
-    detect: { handler: 'functions/handlers/detect.handler', timeout: 900 },
-    followUp: { handler: 'functions/handlers/follow-up.handler' },
+    detect: { handler: 'functions/handlers/detect.handler', timeout: 900, asyncRetries: 0 },
+    followUp: { handler: 'functions/handlers/follow-up.handler', asyncRetries: 0 },
     ack: { handler: 'functions/handlers/ack.handler' },
   },
   schedules: { detect: 'cron(0 6 ? * MON *)', followUp: 'rate(1 hour)' },
@@ -57,6 +57,7 @@ describe('npm run package', () => {
     delete r.HttpApiRoutePostAck;
     (r.DetectLambdaFunction!.Properties as Record<string, unknown>).Runtime = 'nodejs20.x';
     (r.RunsTable!.Properties as Record<string, unknown>).DatabaseName = { Ref: 'NoSuchDatabase' };
+    delete r.DetectLambdaEvConf;
     const problems = await checkTemplate(broken, EXPECT);
     for (const fault of [
       /StateBucket .*BucketEncryptoin is not a property/,
@@ -68,6 +69,7 @@ describe('npm run package', () => {
       /route: POST \/ack does not reach the ack function/,
       /function detect: runtime nodejs20.x/,
       /RunsTable: Ref NoSuchDatabase names nothing/,
+      /function detect: 2 asynchronous retries, not 0/,
     ]) {
       expect(
         problems.some((p) => fault.test(p)),

@@ -29,7 +29,7 @@ export interface Template {
 
 export interface Expectations {
   /** Function logical name (serverless alias) → handler path (`functions/handlers/x.handler`). */
-  functions: Record<string, { handler: string; timeout?: number }>;
+  functions: Record<string, { handler: string; timeout?: number; asyncRetries?: number }>;
   /** Function alias → its schedule expression. */
   schedules: Record<string, string>;
   /** Route keys (`GET /ack`) → function alias. */
@@ -241,6 +241,17 @@ export async function checkTemplate(template: Template, expect: Expectations): P
       problems.push(`function ${alias}: handler ${String(p.Handler)}, not ${want.handler}`);
     if (want.timeout !== undefined && p.Timeout !== want.timeout) {
       problems.push(`function ${alias}: timeout ${String(p.Timeout)}, not ${want.timeout}`);
+    }
+    if (want.asyncRetries !== undefined) {
+      const config = Object.values(resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: lambdaId(alias) }),
+      );
+      const retries = config?.Properties?.MaximumRetryAttempts ?? 2;
+      if (retries !== want.asyncRetries) {
+        problems.push(`function ${alias}: ${String(retries)} asynchronous retries, not ${want.asyncRetries}`);
+      }
     }
     if (expect.artifactDir) {
       const key = isObject(p.Code) ? String(p.Code.S3Key ?? '') : '';
