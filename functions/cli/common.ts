@@ -2,9 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { createLogger } from '../adapters/logger/console.js';
 import { parseConfig, type SentinelConfig } from '../core/config.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
-import { createLogger, type Logger } from '../core/log.js';
+import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock, systemClock } from '../core/ports.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

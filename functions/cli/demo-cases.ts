@@ -11,7 +11,7 @@ import { acknowledge } from '../core/commands/acknowledge.js';
 import { followUp } from '../core/commands/follow-up.js';
 import { runPipeline } from '../core/commands/run.js';
 import type { SentinelConfig } from '../core/config.js';
-import { emptyDetectResult } from '../core/detect/contract.js';
+import { fixedDetection } from '../core/detect/contract.js';
 import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock } from '../core/ports.js';
 import type { Finding, IsoDate } from '../core/types.js';
@@ -49,12 +49,7 @@ export async function demoCases(input: {
     {
       ...ports,
       // Detection already ran above: hand its findings to the case step as this run's result.
-      detect: async () => ({
-        ...emptyDetectResult(),
-        findings,
-        evaluatedDays: asOfDays,
-        dataThrough: asOfDays.at(-1) ?? null,
-      }),
+      detect: fixedDetection(findings),
     },
     config,
     { asOfDays },

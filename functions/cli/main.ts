@@ -2,7 +2,7 @@
  * `sentinel` dispatcher. Commands are imported only when called, so a `detect` run does not pay
  * for templating or mail code at start-up (start-up time is part of every run).
  */
-import { createLogger } from '../core/log.js';
+import { createLogger } from '../adapters/logger/console.js';
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 

@@ -3,19 +3,17 @@
  * preview and the template tests). The numbers are SPEC §14's reference cases.
  */
 
+import { addDays } from '../core/dates.js';
+import { emptyBreakdown } from '../core/detect/findings.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
-import type { Breakdown, Finding, IsoDate, SeriesPoint } from '../core/types.js';
+import type { Finding, SeriesPoint } from '../core/types.js';
 
 const AS_OF = '2026-03-01';
 const GENERATED_AT = '2026-03-03T06:00:00.000Z';
 const FIRST_ALERT_AT = '2026-03-03T06:00:00.000Z';
 const EXAMPLE_OUT = './sentinel-out';
 const HOUR_MS = 3_600_000;
-
-function addDays(day: IsoDate, days: number): IsoDate {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
 
 const cents = (n: number): number => Math.round(n * 100) / 100;
 
@@ -32,10 +30,6 @@ const populationStddev = (xs: number[]): number => {
   const m = meanOf(xs);
   return Math.sqrt(meanOf(xs.map((x) => (x - m) ** 2)));
 };
-
-function emptyBreakdown(): Breakdown {
-  return { token_classes: [], usage_types: [], resources: [], regions: [], tags: [] };
-}
 
 /** SPEC §14 runaway: $7.32/day for 23 days, then three days averaging $132.05/day. */
 export function exampleRunawayFinding(): Finding {

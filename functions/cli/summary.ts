@@ -1,8 +1,7 @@
 /** The terminal summary of findings: one line per case, with its first firing day and latest numbers. */
+import { money } from '../core/format.js';
 import type { Finding } from '../core/types.js';
 
-const money = (usd: number) =>
-  `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const pct = (r: number | null) => (r === null ? 'n/a' : `${(r * 100).toFixed(1)}%`);
 
 export function describeFinding(f: Finding): string {

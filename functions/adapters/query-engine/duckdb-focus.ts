@@ -6,31 +6,14 @@
  */
 
 import type { SentinelConfig } from '../../core/config.js';
+import { type ColumnKind, checkFocusColumns, requiredColumns } from '../../core/detect/focus-columns.js';
 import type { FocusTable } from '../../core/detect/statements.js';
 import { BadInputError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { type ResolvedExport, resolveExport } from '../focus-export/resolve-files.js';
 import { DuckDbQueryEngine } from './duckdb.js';
 
-type Kind = 'string' | 'number' | 'timestamp' | 'map';
-
-/** Columns the detectors read (SPEC §3). The usage type is checked separately (skumeter or x_usagetype). */
-const REQUIRED: Record<string, Kind> = {
-  chargeperiodstart: 'timestamp',
-  subaccountid: 'string',
-  subaccountname: 'string',
-  servicename: 'string',
-  x_servicecode: 'string',
-  x_operation: 'string',
-  chargecategory: 'string',
-  chargeclass: 'string',
-  consumedquantity: 'number',
-  consumedunit: 'string',
-  pricingunit: 'string',
-  regionid: 'string',
-  resourceid: 'string',
-  tags: 'map',
-};
+type Kind = ColumnKind;
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
@@ -77,18 +60,12 @@ export async function attachFocusExport(
     });
   }
   const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
-  const required: Record<string, Kind> = { ...REQUIRED, [costColumn]: 'number' };
-  const missing = Object.keys(required).filter((c) => !byName.has(c));
-  const usageTypeColumns = ['skumeter', 'x_usagetype'].filter((c) => byName.has(c));
-  if (usageTypeColumns.length === 0) missing.push('skumeter (FOCUS 1.2) or x_usagetype (FOCUS 1.0)');
-  if (missing.length > 0) {
-    throw new BadInputError(
-      `--focus ${describeSource}: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
-      {
-        hint: 'export FOCUS 1.2 (or 1.0) with AWS columns; column names are matched case-insensitively',
-      },
-    );
-  }
+  checkFocusColumns(
+    columns.map((c) => c.name),
+    costColumn,
+    `--focus ${describeSource}`,
+  );
+  const required = requiredColumns(costColumn);
 
   const select: string[] = [];
   for (const [name, kind] of Object.entries(required)) {

@@ -82,3 +82,16 @@ export interface DetectStepPorts {
 
 /** Detection as a port of `run`: the engine behind it (tests inject findings instead). */
 export type DetectFn = (request: DetectRequest, ports: DetectStepPorts) => Promise<DetectOutcome>;
+
+/**
+ * Detection by findings already computed: each requested day evaluated, its findings returned.
+ * The demo hands its detect step's findings to the case step this way; tests inject findings.
+ */
+export function fixedDetection(findings: Finding[]): DetectFn {
+  return async (request) => ({
+    ...emptyDetectResult(),
+    findings: findings.filter((f) => request.asOfDays.includes(f.as_of)),
+    evaluatedDays: [...request.asOfDays],
+    dataThrough: request.asOfDays.at(-1) ?? null,
+  });
+}

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { SentinelConfig } from '../config.js';
 import { addDays, dayRange } from '../dates.js';
+import { money } from '../format.js';
 import type {
   Breakdown,
   BreakdownEntry,
@@ -107,9 +108,6 @@ export function denseSeries(
     };
   });
 }
-
-const money = (usd: number): string =>
-  `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 const times = (ratio: number): string => `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×`;
 

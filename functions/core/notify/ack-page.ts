@@ -6,8 +6,8 @@
 import Handlebars from 'handlebars';
 import { readAsset } from '../assets.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
+import { dateTime, money } from '../format.js';
 import { ANSWER_LABELS, type LinkReview } from './answer-links.js';
-import { dateTime, money } from './format.js';
 
 export interface AckPage {
   status: number;
@@ -19,6 +19,9 @@ export interface AckPage {
   hint: string | null;
   form: { action: string; answerLabel: string; fields: { name: string; value: string }[] } | null;
 }
+
+/** Messages are written to follow a colon in logs; a page starts them as sentences. */
+const sentence = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 const LINK_FIELDS = ['case', 'epoch', 'answer', 'exp', 'sig'] as const;
 
@@ -77,7 +80,7 @@ export function resultPage(result: AckOutcome): AckPage {
       title: 'Answer not recorded',
       heading: 'Answer not recorded',
       tone: 'error',
-      lines: [result.message],
+      lines: [sentence(result.message)],
       facts: result.case ? caseFacts(result.case) : [],
       hint: null,
       form: null,
@@ -110,9 +113,9 @@ export function problemPage(review: Exclude<LinkReview, { status: 'valid' }>): A
     title: 'This link cannot be used',
     heading: review.problem === 'closed' ? 'This case is closed' : 'This link cannot be used',
     tone: review.problem === 'closed' ? 'ok' : 'error',
-    lines: [review.message],
+    lines: [sentence(review.message)],
     facts: review.case && review.problem === 'closed' ? caseFacts(review.case) : [],
-    hint: review.hint || null,
+    hint: review.hint ? sentence(review.hint) : null,
     form: null,
   };
 }

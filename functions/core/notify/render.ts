@@ -18,7 +18,7 @@ import {
   ratio,
   shortDate,
   tokens,
-} from './format.js';
+} from '../format.js';
 import type { CaseSection, MessageData, MessageKind, RenderedMessage } from './message-model.js';
 import { messageView, sectionView } from './view.js';
 

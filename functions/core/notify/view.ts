@@ -3,8 +3,9 @@
  * whether compute stayed flat, per-day rates. Kept out of the templates so they only format, and
  * so the HTML and text parts cannot disagree on a number.
  */
+
+import { daysInclusive, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
-import { daysInclusive, money, shortDate } from './format.js';
 import type { CaseSection, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
