@@ -152,6 +152,81 @@ describe('npm run package', () => {
   });
 });
 
+describe('the roles (one per function, least privilege)', () => {
+  type Statement = { Effect: string; Action: string[]; Resource: unknown };
+  const grants = (role: string): { action: string; resource: string }[] => {
+    const policies = (
+      template.Resources[role]!.Properties as {
+        Policies: { PolicyDocument: { Statement: Statement[] } }[];
+      }
+    ).Policies;
+    return policies.flatMap((p) =>
+      p.PolicyDocument.Statement.filter((s) => s.Effect === 'Allow').flatMap((s) =>
+        [s.Resource]
+          .flat()
+          .flatMap((r) => s.Action.map((action) => ({ action, resource: JSON.stringify(r) }))),
+      ),
+    );
+  };
+  const on = (role: string, action: string) =>
+    grants(role)
+      .filter((g) => g.action === action)
+      .map((g) => g.resource);
+
+  it('lets detect create and drop only sentinel_staging_* tables', () => {
+    for (const action of ['glue:CreateTable', 'glue:DeleteTable', 'glue:UpdateTable']) {
+      const tables = on('DetectRole', action).filter((r) => r.includes(':table/'));
+      expect(tables, action).toEqual([expect.stringContaining(':table/sentinel_prod/sentinel_staging_*')]);
+    }
+  });
+
+  it('lets detect write only the case store and the Athena result prefixes of the state bucket', () => {
+    const writes = on('DetectRole', 's3:PutObject');
+    expect(writes).toHaveLength(3);
+    for (const prefix of ['/state/*', '/athena-results/*', '/athena-staging/*']) {
+      expect(
+        writes.some((r) => /\$\{StateBucket\}/.test(r) && r.includes(prefix)),
+        prefix,
+      ).toBe(true);
+    }
+  });
+
+  it('lets detect read the export prefix, decrypt with its key through S3, and run queries in its workgroup only', () => {
+    expect(on('DetectRole', 's3:GetObject')).toContainEqual(
+      expect.stringMatching(/s3:::example-focus-exports\/exports\/sentinel-focus\/data\/\*"/),
+    );
+    expect(on('DetectRole', 'kms:Decrypt')).toEqual([
+      JSON.stringify('arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
+    ]);
+    expect(on('DetectRole', 'athena:StartQueryExecution')).toEqual([
+      expect.stringContaining(':workgroup/ai-spend-sentinel-prod'),
+    ]);
+  });
+
+  it('gives follow-up no Athena, Glue or export access, and ack no mail, no Athena and no deletes', () => {
+    const follow = grants('FollowUpRole').map((g) => g.action);
+    expect(follow.filter((a) => /^(athena|glue|kms):/.test(a))).toEqual([]);
+    expect(on('FollowUpRole', 's3:GetObject').some((r) => r.includes('example-focus-exports/exports'))).toBe(
+      false,
+    );
+    const ack = grants('AckRole').map((g) => g.action);
+    expect(ack.filter((a) => /^(athena|glue|kms|ses):|DeleteObject/.test(a))).toEqual([]);
+    expect(on('AckRole', 's3:PutObject')).toEqual([
+      expect.stringContaining('/state/cases/*'),
+      expect.stringContaining('/state/case-events/*'),
+    ]);
+  });
+
+  it('lets every function read the signing secret and publish to the one bus', () => {
+    for (const role of ['DetectRole', 'FollowUpRole', 'AckRole']) {
+      expect(on(role, 'secretsmanager:GetSecretValue'), role).toEqual([
+        JSON.stringify({ Ref: 'SigningSecret' }),
+      ]);
+      expect(on(role, 'events:PutEvents'), role).toEqual([expect.stringContaining(':event-bus/default')]);
+    }
+  });
+});
+
 interface GlueTableInput {
   Name: string;
   Parameters: Record<string, string | { 'Fn::Sub': string }>;
