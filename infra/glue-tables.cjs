@@ -200,10 +200,9 @@ function focusTableResource(p) {
   const { bucket, key } = p.exportLocation;
   return {
     Type: 'AWS::Glue::Table',
-    DependsOn: ['SentinelDatabase'],
     Properties: {
       CatalogId: { Ref: 'AWS::AccountId' },
-      DatabaseName: p.database,
+      DatabaseName: { Ref: 'SentinelDatabase' },
       TableInput: {
         Name: p.focus.table,
         Description: `FOCUS 1.2 export at s3://${bucket}/${key}/ (overwrite mode)`,
@@ -243,12 +242,12 @@ async function glueTables(parameters) {
     );
     const logicalId = LOGICAL_IDS[table];
     if (!logicalId) throw new Error(`no logical id for the DDL table ${table} (infra/glue-tables.cjs)`);
+    if (database !== parameters.database) throw new Error(`DDL of ${table} names database ${database}`);
     resources[logicalId] = {
       Type: 'AWS::Glue::Table',
-      DependsOn: ['SentinelDatabase'],
       Properties: {
         CatalogId: { Ref: 'AWS::AccountId' },
-        DatabaseName: database,
+        DatabaseName: { Ref: 'SentinelDatabase' },
         TableInput: substituteBucket(TableInput),
       },
     };
