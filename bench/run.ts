@@ -5,7 +5,7 @@
  * live in bench/.data/ (git-ignored); the full run writes bench/RESULTS.md, the quick one
  * bench/.data/RESULTS-quick.md.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     notify,
   });
   const target = quick ? join(DATA, 'RESULTS-quick.md') : join(ROOT, 'bench', 'RESULTS.md');
-  writeFileSync(target, report);
+  writeFileSync(target, `${report}${keptSection(target)}`);
   process.stdout.write(report);
   log(`written to ${target}`);
 }
@@ -538,3 +538,12 @@ function missedTargets(
 }
 
 await main();
+
+/** The Lambda bundle section `npm run bench:lambda` writes (scripts/bench-lambda.mjs) survives a rerun. */
+function keptSection(target: string): string {
+  if (!existsSync(target)) return '';
+  const text = readFileSync(target, 'utf8');
+  const from = text.indexOf('<!-- lambda-bundles:start -->');
+  const to = text.indexOf('<!-- lambda-bundles:end -->');
+  return from >= 0 && to > from ? `\n${text.slice(from, to + '<!-- lambda-bundles:end -->'.length)}\n` : '';
+}

@@ -1,0 +1,230 @@
+'use strict';
+/**
+ * One least-privilege role per function (SPEC §13): no wildcard actions; resources scoped to the
+ * state bucket prefixes, the workgroup, the Glue database and tables, the secret, the SES identity,
+ * the event bus, the export prefix (and its KMS key when given) and the owners file.
+ */
+const { load } = require('./parameters.cjs');
+
+const sub = (text) => ({ 'Fn::Sub': text });
+const BUCKET = 'arn:${AWS::Partition}:s3:::${StateBucket}';
+const GLUE = 'arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}';
+
+function logs(functionName) {
+  return {
+    Sid: 'OwnLogGroup',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: sub(
+      `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`,
+    ),
+  };
+}
+
+/** ListBucket on the state bucket, for the given prefixes (S3 answers 404, not 403, on a missing key). */
+function listState(sid, prefixes) {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['s3:ListBucket'],
+    Resource: sub(BUCKET),
+    Condition: { StringLike: { 's3:prefix': prefixes.flatMap((prefix) => [prefix, `${prefix}*`]) } },
+  };
+}
+
+function stateObjects(sid, actions, prefixes) {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: actions,
+    Resource: prefixes.map((prefix) => sub(`${BUCKET}/${prefix}*`)),
+  };
+}
+
+function common(p) {
+  return [
+    {
+      Sid: 'SigningKey',
+      Effect: 'Allow',
+      Action: ['secretsmanager:GetSecretValue'],
+      Resource: { Ref: 'SigningSecret' },
+    },
+    {
+      Sid: 'PublishEvents',
+      Effect: 'Allow',
+      Action: ['events:PutEvents'],
+      Resource: sub(p.arns.eventBus),
+    },
+  ];
+}
+
+function sendEmail(p) {
+  const resources = [...p.arns.sesIdentities, p.arns.sesConfigurationSet].filter(Boolean).map(sub);
+  return { Sid: 'SendEmail', Effect: 'Allow', Action: ['ses:SendEmail'], Resource: resources };
+}
+
+function readOwners(p) {
+  if (!p.arns.ownersObject) return [];
+  return [
+    { Sid: 'ReadOwners', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.ownersObject) },
+  ];
+}
+
+function detectStatements(p) {
+  const state = `${p.statePrefix}/`;
+  const results = `${p.resultsPrefix}/`;
+  const staging = `${p.stagingPrefix}/`;
+  const exportPrefix = `${p.exportLocation.key}/`;
+  const focusDb = p.focus.database;
+  const statements = [
+    listState('ListState', [state, results, staging]),
+    stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [state]),
+    // Athena writes query results and CTAS staging data with the caller's permissions.
+    stateObjects(
+      'AthenaResults',
+      ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      [results, staging],
+    ),
+    {
+      Sid: 'AthenaResultsBucket',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+      Resource: sub(BUCKET),
+    },
+    {
+      Sid: 'Workgroup',
+      Effect: 'Allow',
+      Action: [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+        'athena:GetWorkGroup',
+      ],
+      Resource: sub(
+        `arn:\${AWS::Partition}:athena:\${AWS::Region}:\${AWS::AccountId}:workgroup/${p.workgroup}`,
+      ),
+    },
+    {
+      Sid: 'ReadFocusTable',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+      Resource: [
+        sub(`${GLUE}:catalog`),
+        sub(`${GLUE}:database/${focusDb}`),
+        sub(`${GLUE}:table/${focusDb}/${p.focus.table}`),
+      ],
+    },
+    {
+      // Finding a crashed run's staging tables to drop them (SPEC §2).
+      Sid: 'ListSentinelTables',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTables'],
+      Resource: [
+        sub(`${GLUE}:catalog`),
+        sub(`${GLUE}:database/${p.database}`),
+        sub(`${GLUE}:table/${p.database}/*`),
+      ],
+    },
+    {
+      Sid: 'StagingTables',
+      Effect: 'Allow',
+      Action: [
+        'glue:CreateTable',
+        'glue:DeleteTable',
+        'glue:GetTable',
+        'glue:UpdateTable',
+        'glue:GetPartitions',
+        'glue:BatchDeletePartition',
+      ],
+      Resource: [
+        sub(`${GLUE}:catalog`),
+        sub(`${GLUE}:database/${p.database}`),
+        sub(`${GLUE}:table/${p.database}/${p.stagingTables}`),
+      ],
+    },
+    {
+      Sid: 'ListExport',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Resource: sub(p.arns.exportBucket),
+      Condition: { StringLike: { 's3:prefix': [exportPrefix, `${exportPrefix}*`] } },
+    },
+    { Sid: 'ReadExport', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.exportObjects) },
+    sendEmail(p),
+    ...readOwners(p),
+    ...common(p),
+  ];
+  if (p.kmsKeyArn) {
+    statements.push({
+      Sid: 'DecryptExport',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: p.kmsKeyArn,
+      Condition: { StringLike: { 'kms:ViaService': sub('s3.${AWS::Region}.${AWS::URLSuffix}') } },
+    });
+  }
+  return statements;
+}
+
+function followUpStatements(p) {
+  const state = `${p.statePrefix}/`;
+  return [
+    listState('ListState', [state]),
+    stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [state]),
+    sendEmail(p),
+    ...readOwners(p),
+    ...common(p),
+  ];
+}
+
+/** The answer endpoint reads and updates one case and appends its case events; it sends no email. */
+function ackStatements(p) {
+  const cases = `${p.statePrefix}/cases/`;
+  const events = `${p.statePrefix}/case-events/`;
+  return [
+    listState('ListState', [cases, events]),
+    stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject'], [cases, events]),
+    ...common(p),
+  ];
+}
+
+function role(p, alias, statements) {
+  const functionName = p.functionName(alias);
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      Description: `${functionName}: least privilege for the ${alias} function`,
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: ['sts:AssumeRole'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: `${alias}`,
+          PolicyDocument: { Version: '2012-10-17', Statement: [logs(functionName), ...statements] },
+        },
+      ],
+    },
+  };
+}
+
+async function iam(context) {
+  const p = await load(context);
+  return {
+    Resources: {
+      DetectRole: role(p, 'detect', detectStatements(p)),
+      FollowUpRole: role(p, 'followUp', followUpStatements(p)),
+      AckRole: role(p, 'ack', ackStatements(p)),
+    },
+  };
+}
+
+module.exports = iam;
