@@ -61,6 +61,33 @@ describe('S3BlobStore on moto', () => {
     expect(results.reduce((sum, r) => sum + r.conflicts, 0)).toBeGreaterThan(0);
   });
 
+  it("follows the continuation token past moto's 1,000-key page", async () => {
+    const client = motoS3();
+    const pages: (boolean | undefined)[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'ListObjectsV2Command') {
+          pages.push((result.output as { IsTruncated?: boolean }).IsTruncated);
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'countListPages' },
+    );
+    const store = new S3BlobStore(client, `s3://${bucket}/${uniqueName('pages')}`);
+    for (let i = 0; i < 1001; i += 100) {
+      await Promise.all(
+        Array.from({ length: Math.min(100, 1001 - i) }, (_, j) =>
+          store.put(`runs/r-${String(i + j).padStart(4, '0')}.json`, '{}'),
+        ),
+      );
+    }
+    const keys = await store.list('runs/');
+    expect(keys).toHaveLength(1001);
+    expect(keys.at(-1)).toBe('runs/r-1000.json');
+    expect(pages).toEqual([true, false]);
+  });
+
   it('keeps keys under its prefix and returns them relative to it', async () => {
     const prefix = uniqueName('p');
     const store = new S3BlobStore(s3, `s3://${bucket}/${prefix}/`);

@@ -51,7 +51,7 @@ interface DeliveredEnvelope {
   id: string;
   source: string;
   'detail-type': string;
-  time: string | number;
+  time: string;
   detail: Record<string, unknown> & { event_id?: string };
 }
 
@@ -97,9 +97,8 @@ async function queueForRule(busName: string, pattern: Record<string, unknown>) {
   };
 }
 
-/** EventBridge gives time at second precision: an ISO string on AWS, epoch seconds from moto. */
-const isoTime = (time: string | number) =>
-  new Date(typeof time === 'number' ? time * 1000 : time).toISOString();
+/** EventBridge delivers time at second precision (`2026-03-03T06:00:00Z`), on AWS and on moto. */
+const isoTime = (time: string) => new Date(time).toISOString();
 
 const asReceived = (envelope: DeliveredEnvelope): ReceivedEvent => {
   const { event_id, ...detail } = envelope.detail;
