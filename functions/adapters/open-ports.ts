@@ -54,7 +54,21 @@ function client<T>(name: string, make: () => Promise<T>): Promise<T> {
   return found;
 }
 
-export const s3Client = () => client('s3', async () => new (await import('@aws-sdk/client-s3')).S3Client({}));
+// The adapters retry throttling themselves (capped backoff), so the SDK's own retries stay off.
+export const s3Client = () =>
+  client('s3', async () => new (await import('@aws-sdk/client-s3')).S3Client({ maxAttempts: 1 }));
+const sesClient = () =>
+  client('sesv2', async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client({ maxAttempts: 1 }));
+const eventBridgeClient = () =>
+  client(
+    'eventbridge',
+    async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({ maxAttempts: 1 }),
+  );
+const secretsClient = () =>
+  client(
+    'secrets',
+    async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({}),
+  );
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
 export async function loadLambdaConfig(env: LambdaEnvironment) {
@@ -69,35 +83,73 @@ export async function loadLambdaConfig(env: LambdaEnvironment) {
 
 export async function openStore(config: SentinelConfig): Promise<BlobStore> {
   if (isS3(config.out)) {
-    throw new ConfigError(`out ${config.out}: the S3 store is not in this build`, {
-      hint: 'use a local directory for --out',
-    });
+    const { S3BlobStore } = await import('./blob-store/s3.js');
+    return new S3BlobStore(await s3Client(), config.out);
   }
   const { LocalDirBlobStore } = await import('./blob-store/local-dir.js');
   return new LocalDirBlobStore(config.out);
 }
 
+/** The outbox and the events file live beside a local case store; an s3:// out takes SES and EventBridge. */
+function besideLocalStore(config: SentinelConfig, file: string, key: string, awsChoice: string): string {
+  if (isS3(config.out)) {
+    throw new ConfigError(`${key} writes ${file} beside out, but out is ${config.out}`, {
+      hint: `set ${key} to ${awsChoice} with an s3:// out, or use a local directory for out`,
+    });
+  }
+  return join(config.out, file);
+}
+
 async function openMailer(config: SentinelConfig, clock: Clock): Promise<Mailer> {
+  if (config.notify.transport === 'ses') {
+    const { SesMailer } = await import('./mailer/ses.js');
+    return new SesMailer(await sesClient(), { configurationSet: config.notify.configuration_set });
+  }
   const { OutboxMailer } = await import('./mailer/outbox.js');
+  const folder = besideLocalStore(config, 'outbox', 'notify.transport outbox', 'ses');
   // The Date header follows the clock, so `--now` runs (and the demo's time travel) read true.
-  return new OutboxMailer(join(config.out, 'outbox'), { now: () => clock.now() });
+  return new OutboxMailer(folder, { now: () => clock.now() });
 }
 
 async function openEventBus(config: SentinelConfig): Promise<EventBus> {
+  if (config.events.transport === 'eventbridge') {
+    const { EventBridgeBus } = await import('./event-bus/eventbridge.js');
+    return new EventBridgeBus(await eventBridgeClient(), { busName: config.events.bus_name });
+  }
   const { JsonlEventBus } = await import('./event-bus/jsonl.js');
-  return new JsonlEventBus(join(config.out, 'events.jsonl'));
+  return new JsonlEventBus(besideLocalStore(config, 'events.jsonl', 'events.transport jsonl', 'eventbridge'));
 }
 
 async function openOwners(config: SentinelConfig): Promise<OwnerDirectory> {
+  if (config.owners !== null && isS3(config.owners)) {
+    const { loadS3OwnerDirectory } = await import('./owners/s3.js');
+    return loadS3OwnerDirectory(config.owners, config.notify.finops, await s3Client());
+  }
   const { loadOwnerDirectory } = await import('./owners/file.js');
   return loadOwnerDirectory(config.owners, config.notify.finops);
 }
 
-/** The answer-link key: the Lambda's secret, else SENTINEL_SIGNING_KEY or the local key file. */
+const signingKeys = new Map<string, SigningKey>();
+
+/**
+ * The answer-link key (SPEC §12): the Secrets Manager secret named by SENTINEL_SIGNING_SECRET_ARN
+ * (Lambda), else SENTINEL_SIGNING_KEY or the local key file; loaded once per process.
+ */
 export async function openSigningKey(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<SigningKey> {
-  const { loadLocalSigningKey } = await import('./signing-key/local.js');
-  let key: Promise<Buffer> | undefined;
-  return { load: () => (key ??= loadLocalSigningKey({ out: config.out, env })) };
+  const secretArn = env.SENTINEL_SIGNING_SECRET_ARN;
+  const id = secretArn ? `secret:${secretArn}` : `local:${config.out}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    if (secretArn) {
+      const { SecretsManagerSigningKey } = await import('./signing-key/secrets-manager.js');
+      key = new SecretsManagerSigningKey(await secretsClient(), secretArn);
+    } else {
+      const { LocalSigningKey } = await import('./signing-key/local.js');
+      key = new LocalSigningKey({ out: config.out, env });
+    }
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 /** The configured engine and FOCUS table, opened when a run has days to evaluate. */
