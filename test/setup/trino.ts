@@ -7,6 +7,7 @@
  * temporary directory (coordinator that also schedules work, a free port on 127.0.0.1, a modest heap)
  * and a `hive` catalog with a file metastore over local files, starts the server with Java 24+ and
  * waits for `/v1/info` to say it has started. Tests read the server with `inject('trino')`.
+ * `SENTINEL_TEST_TRINO_URL` with `SENTINEL_TEST_TRINO_LOCAL_ROOT` use a server already running instead.
  *
  * Java: `JAVA_HOME` when it is Java 24 or newer, else a Java 24+ JDK under /usr/lib/jvm (Temurin 25).
  * A missing Java or Maven is a setup error naming what to install, never a skipped test.
@@ -369,6 +370,18 @@ export async function startTrino(): Promise<StartedTrino> {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // A server left running between runs while developing (same configuration as startTrino writes).
+  const running = process.env.SENTINEL_TEST_TRINO_URL;
+  const runningRoot = process.env.SENTINEL_TEST_TRINO_LOCAL_ROOT;
+  if (running && runningRoot) {
+    project.provide('trino', {
+      url: running,
+      catalog: 'hive',
+      localRoot: runningRoot,
+      version: TRINO_VERSION,
+    });
+    return async () => {};
+  }
   const trino = await startTrino();
   const { installSeconds, startSeconds, downloaded } = trino.timings;
   process.stderr.write(
