@@ -10,7 +10,7 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
 import { resolveExport } from '../../functions/adapters/focus-export/resolve-files.js';
 import { writeSyntheticOrganization } from '../../functions/adapters/focus-export/write-organization.js';
@@ -40,6 +40,9 @@ import type { DetectorId, IsoDate } from '../../functions/core/types.js';
 import { type FixtureRow, focusRow, loadFocusTable, tokenRow } from '../fixtures/focus-rows.js';
 import { testConfig } from './harness.js';
 import { hiveTableOverParquet, localDir, trinoEngine } from './trino-tables.js';
+
+// The first statements of a run meet a cold JVM on the test server.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const SCHEMA = 'agreement';
 const DETECTORS: DetectorId[] = ['runaway-inference', 'cache-miss'];
@@ -389,11 +392,10 @@ function expectReferenceNumbers(result: DetectResult, lastDay: IsoDate): void {
   expect(incident.severity).toBe('critical');
 }
 
-const FIXTURE_CASES: { name: string; days: IsoDate[]; missingDay?: IsoDate }[] = [
-  { name: 'mid_month', days: ['2026-03-18'] },
-  { name: 'early_month', days: ['2026-04-01', '2026-04-02'] },
-  { name: 'late_month', days: ['2026-02-28'], missingDay: addDays('2026-02-28', -33) },
-  { name: 'year_boundary', days: dayRange('2025-12-29', '2026-01-02') },
+const FIXTURE_CASES: { name: string; days: IsoDate[]; missingDay?: IsoDate; statements: boolean }[] = [
+  { name: 'mid_month', days: ['2026-03-18'], statements: true },
+  { name: 'late_month', days: ['2026-02-28'], missingDay: addDays('2026-02-28', -33), statements: false },
+  { name: 'year_boundary', days: dayRange('2025-12-29', '2026-01-02'), statements: true },
 ];
 
 describe.each(FIXTURE_CASES)('DuckDB and Trino agree on the fixture organization, as-of $name', (c) => {
@@ -414,6 +416,7 @@ describe.each(FIXTURE_CASES)('DuckDB and Trino agree on the fixture organization
     if (c.missingDay) expect(trino.warnings.join('\n')).toContain(`no charge at all on ${c.missingDay}`);
   });
 
+  if (!c.statements) return;
   it('returns the same rows for every statement', async () => {
     // QB15 as written (FOCUS 1.0 x_usagetype, matches nothing). As intended it reads the NaN cost
     // row, on which DuckDB's stddev_pop raises and Trino's returns NaN: the generated org runs it.
@@ -462,18 +465,15 @@ describe('DuckDB and Trino agree on a generated organization (40 accounts × 120
     ]);
   });
 
-  it.each([
-    { name: 'late in a month', days: ['2025-11-28'] },
-    { name: 'mid-month', days: ['2025-12-15'] },
-    { name: 'across the year boundary', days: dayRange('2025-12-29', '2026-01-04') },
-    { name: 'early in a month, near the newest charge', days: ['2026-01-02', '2026-01-18'] },
-  ])('finds the same findings field by field, as-of days $name', async ({ days }) => {
-    const { duckdb, trino } = await bothDetect(sides, days);
-    expect(duckdb.evaluatedDays).toEqual(days);
+  it('finds the same findings field by field on one mid-month as-of day', async () => {
+    const { duckdb, trino } = await bothDetect(sides, ['2025-12-15']);
+    expect(duckdb.evaluatedDays).toEqual(['2025-12-15']);
     expectAgree(trino, duckdb);
   });
 
-  it('finds the injected incidents on both engines over a catch-up', async () => {
+  it('finds the injected incidents on both engines over a catch-up across months and the year boundary', async () => {
+    // Every as-of day from early November to two days before the newest charge: early, mid and
+    // late in each month, 2025-12-31 → 2026-01-01 included.
     const days = dayRange('2025-11-01', '2026-01-18');
     const { duckdb, trino } = await bothDetect(sides, days);
     expect(duckdb.findings.length).toBeGreaterThan(10);
