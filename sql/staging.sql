@@ -77,7 +77,7 @@ classified AS (
     END AS unknown_unit,
     CASE
       WHEN servicename LIKE '%(Amazon Bedrock Edition)%'
-        THEN regexp_replace(trim(replace(servicename, '(Amazon Bedrock Edition)', '')), ' ', '_')
+        THEN trim(replace(servicename, '(Amazon Bedrock Edition)', ''))
       ELSE
         -- Usage type minus region prefix, token-class part and variant suffixes, so every variant
         -- of one model groups together.
