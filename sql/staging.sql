@@ -17,7 +17,7 @@ WITH export_rows AS (
     servicename,
     x_operation
     {{#if detail}},
-    concat(regionid, ':', resourceid) AS resource_id,
+    resourceid AS resource_id,
     regionid AS region_id
     {{#each tag_keys}},
     coalesce({{map_get "tags" this}}, {{map_get "tags" (concat "user:" this)}}) AS tag_{{@index}}
