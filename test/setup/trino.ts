@@ -315,6 +315,24 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * A test run killed outright (Ctrl-C twice, SIGKILL) never reaches teardown: a detached shell
+ * watches this process and stops the server (and removes its folder) once it is gone.
+ */
+function watchParent(child: ChildProcess, runDir: string): ChildProcess | undefined {
+  if (child.pid === undefined) return undefined;
+  const script = [
+    `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done`,
+    `kill -TERM ${child.pid} 2>/dev/null`,
+    'sleep 10',
+    `kill -KILL ${child.pid} 2>/dev/null`,
+    `rm -rf '${runDir.replace(/'/g, "'\\''")}'`,
+  ].join('; ');
+  const watcher = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
+  watcher.unref();
+  return watcher;
+}
+
 export interface StartedTrino {
   server: TrinoServer;
   stop(): Promise<void>;
@@ -340,7 +358,10 @@ export async function startTrino(): Promise<StartedTrino> {
     env: { ...process.env, JAVA_HOME: javaHome },
   });
   closeSync(log);
+  const watcher = watchParent(child, runDir);
   const cleanUp = async () => {
+    // Stopped first, so it never signals a PID after the server has gone.
+    watcher?.kill('SIGKILL');
     await stop(child);
     rmSync(runDir, { recursive: true, force: true });
   };
