@@ -398,6 +398,9 @@ describe('the DuckDB-only construct check', () => {
     ["SELECT {'a': 1}", 'struct literal'],
     ['SELECT d + INTERVAL 1 DAY FROM t', 'unquoted INTERVAL'],
     ["SELECT regexp_replace(a, 'x', '', 'g') FROM t", "regexp 'g' option"],
+    ["SELECT concat(regionid, ':', resourceid) FROM t", 'concat('],
+    ["SELECT format('%s', a) FROM t", 'format('],
+    ["SELECT contains(a, 'x') FROM t", 'contains('],
   ])('flags %s', (sql, construct) => {
     expect(duckdbOnlyConstructs(sql).join('\n')).toContain(construct);
   });

@@ -92,6 +92,11 @@ export const DUCKDB_ONLY: Construct[] = [
   { name: "struct literal {'a': …}", pattern: /\{/ },
   { name: 'unquoted INTERVAL 1 DAY', pattern: /\bINTERVAL\s+\d/i },
   { name: "regexp 'g' option", pattern: /,\s*'g'\s*\)/, inStrings: true },
+  // Accepted by both engines with different meaning (found against a real Trino): write || instead
+  // of concat (DuckDB skips a NULL argument, Trino returns NULL); format and contains mean other things.
+  { name: 'concat( (NULL-skipping in DuckDB only)', pattern: /\bconcat\s*\(/i },
+  { name: 'format( (printf in Trino, fmt in DuckDB)', pattern: /\bformat\s*\(/i },
+  { name: 'contains( (array element in Trino, substring in DuckDB)', pattern: /\bcontains\s*\(/i },
 ];
 
 /** The DuckDB-only constructs found in a statement, each with the text that matched. */

@@ -1,9 +1,19 @@
 /**
  * QueryEngine on embedded DuckDB. Every connection runs in UTC (DuckDB casts TIMESTAMPTZ to DATE in
- * the session time zone). Results come back as plain objects: integers and decimals as numbers,
- * dates as `YYYY-MM-DD`, lists and structs as JSON values.
+ * the session time zone). Results come back in the typed shape every engine returns (SPEC §2):
+ * integers and decimals as numbers (also inside lists, maps and structs), dates as `YYYY-MM-DD`,
+ * maps as plain objects, lists and structs as JSON values.
  */
-import { type DuckDBConnection, DuckDBInstance, type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import {
+  DuckDBArrayType,
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBListType,
+  DuckDBMapType,
+  DuckDBStructType,
+  type DuckDBType,
+  DuckDBTypeId,
+} from '@duckdb/node-api';
 import { BadInputError, RunAbortedError, UpstreamError } from '../../core/errors.js';
 import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
 
@@ -58,15 +68,14 @@ export class DuckDbQueryEngine implements QueryEngine {
     try {
       const reader = await this.interruptible(options.signal, () => this.connection.runAndReadAll(sql));
       const rows = reader.getRowObjectsJson() as Row[];
-      const numericColumns = reader
+      const types = reader.columnTypes();
+      const converted = reader
         .columnNames()
-        .filter((_, i) => isNumericAsString(reader.columnTypes()[i]));
-      if (numericColumns.length > 0) {
+        .map((name, i) => ({ name, type: types[i]! }))
+        .filter((column) => needsConversion(column.type));
+      if (converted.length > 0) {
         for (const row of rows) {
-          for (const column of numericColumns) {
-            const value = row[column];
-            if (typeof value === 'string') row[column] = Number(value);
-          }
+          for (const { name, type } of converted) row[name] = convertJson(type, row[name]);
         }
       }
       this.counters.rows += rows.length;
@@ -113,6 +122,9 @@ export class DuckDbQueryEngine implements QueryEngine {
 const UNREADABLE_FILE =
   /Failed to read file|decompression failure|No magic bytes|Invalid Input Error: .*(parquet|csv)/i;
 
+/** A table or column that does not exist: the user names another one. */
+const MISSING_NAME = /^(Catalog Error: Table with name|Binder Error: Referenced column)/;
+
 function classifyError(error: unknown, label: string): Error {
   if (error instanceof RunAbortedError) return error;
   const message = String((error as Error).message ?? error);
@@ -122,9 +134,45 @@ function classifyError(error: unknown, label: string): Error {
       hint: 'the file is corrupt or truncated; download it again from the export bucket (or remove it)',
     });
   }
+  if (MISSING_NAME.test(message)) {
+    return new BadInputError(`DuckDB ${label} failed: ${message.split('\n')[0]}`, {
+      cause: error,
+      hint: 'check the table name (focus) and that the table has the FOCUS columns SPEC §3 lists',
+    });
+  }
   return new UpstreamError(`DuckDB ${label} failed: ${message}`, { cause: error });
 }
 
-function isNumericAsString(type: DuckDBType | undefined): boolean {
-  return type !== undefined && NUMERIC_AS_STRING.has(type.typeId);
+/** Whether the JSON form of a value of this type differs from the engine-neutral shape. */
+function needsConversion(type: DuckDBType): boolean {
+  if (NUMERIC_AS_STRING.has(type.typeId)) return true;
+  if (type instanceof DuckDBMapType) return true;
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType)
+    return needsConversion(type.valueType);
+  if (type instanceof DuckDBStructType) return type.entryTypes.some(needsConversion);
+  return false;
+}
+
+/** The JSON form DuckDB gives (big numbers as strings, maps as key/value lists) in the neutral shape. */
+function convertJson(type: DuckDBType, value: unknown): unknown {
+  if (value === null || value === undefined) return null;
+  if (NUMERIC_AS_STRING.has(type.typeId)) return typeof value === 'string' ? Number(value) : value;
+  if (type instanceof DuckDBMapType) {
+    const out: Record<string, unknown> = {};
+    for (const entry of value as { key: unknown; value: unknown }[]) {
+      out[String(entry.key)] = convertJson(type.valueType, entry.value);
+    }
+    return out;
+  }
+  if (type instanceof DuckDBListType || type instanceof DuckDBArrayType) {
+    return (value as unknown[]).map((v) => convertJson(type.valueType, v));
+  }
+  if (type instanceof DuckDBStructType) {
+    const out: Record<string, unknown> = {};
+    type.entryNames.forEach((name, i) => {
+      out[name] = convertJson(type.entryTypes[i]!, (value as Record<string, unknown>)[name]);
+    });
+    return out;
+  }
+  return value;
 }
