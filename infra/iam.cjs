@@ -194,6 +194,8 @@ function role(p, alias, statements) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
+      // A fixed name, so an export bucket in another account can grant it before it is looked up.
+      RoleName: sub(`${functionName}-\${AWS::Region}`),
       Description: `${functionName}: least privilege for the ${alias} function`,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
