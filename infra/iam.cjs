@@ -146,9 +146,16 @@ function detectStatements(p) {
     {
       Sid: 'ListExport',
       Effect: 'Allow',
-      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Action: ['s3:ListBucket'],
       Resource: sub(p.arns.exportBucket),
       Condition: { StringLike: { 's3:prefix': [exportPrefix, `${exportPrefix}*`] } },
+    },
+    // Its own statement: a GetBucketLocation request carries no s3:prefix to match a condition.
+    {
+      Sid: 'LocateExport',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketLocation'],
+      Resource: sub(p.arns.exportBucket),
     },
     { Sid: 'ReadExport', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.exportObjects) },
     sendEmail(p),

@@ -203,6 +203,20 @@ describe('the roles (one per function, least privilege)', () => {
     ]);
   });
 
+  it('puts no action that carries no s3:prefix under an s3:prefix condition', () => {
+    for (const role of ['DetectRole', 'FollowUpRole', 'AckRole']) {
+      const policies = (
+        template.Resources[role]!.Properties as {
+          Policies: { PolicyDocument: { Statement: (Statement & { Condition?: object })[] } }[];
+        }
+      ).Policies;
+      for (const st of policies.flatMap((p) => p.PolicyDocument.Statement)) {
+        if (!JSON.stringify(st.Condition ?? {}).includes('s3:prefix')) continue;
+        expect(st.Action, role).toEqual(['s3:ListBucket']);
+      }
+    }
+  });
+
   it('gives follow-up no Athena, Glue or export access, and ack no mail, no Athena and no deletes', () => {
     const follow = grants('FollowUpRole').map((g) => g.action);
     expect(follow.filter((a) => /^(athena|glue|kms):/.test(a))).toEqual([]);
