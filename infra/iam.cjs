@@ -211,7 +211,6 @@ function role(p, alias, statements) {
             Effect: 'Allow',
             Principal: { Service: 'lambda.amazonaws.com' },
             Action: ['sts:AssumeRole'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           },
         ],
       },
