@@ -5,14 +5,20 @@
  * sql/ddl/, and each bundle imports in a fresh Node process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
-import { checkTemplate, type Expectations, extractZip, type Template } from './template-check.js';
+import {
+  checkTemplate,
+  type Expectations,
+  extractZip,
+  type Template,
+  zipEntryNames,
+} from './template-check.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const artifactDir = join(root, '.serverless');
@@ -126,6 +132,22 @@ describe('npm run package', () => {
     expect(config.notify.transport).toBe('ses');
     expect(config.events.transport).toBe('eventbridge');
     expect(config.notify.ack_base_url).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/ack');
+  });
+
+  it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
+    const shipped = (dir: string): string[] =>
+      readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name !== 'README.md')
+        .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+    const wanted = [...shipped('sql'), ...shipped('templates')];
+    expect(wanted).toContain('templates/pages/ack.html.hbs');
+    for (const alias of Object.keys(BUNDLES)) {
+      const names = new Set(zipEntryNames(readFileSync(join(artifactDir, `${alias}.zip`))));
+      expect(
+        wanted.filter((f) => !names.has(f)),
+        alias,
+      ).toEqual([]);
+    }
   });
 
   it('each bundle imports in a fresh Node process, without DuckDB', () => {
