@@ -1,8 +1,14 @@
 -- Detector cache-miss (SPEC §5): prompt spend rising because prompt caching stopped hitting
 -- (cache-regression) or was never used on a model that supports it (cache-absent).
+-- A regression is judged over two recent windows against the same baseline: the 7 days (its hit
+-- ratio fell by min_hit_ratio_drop), and the last short_days days (each of them fell by
+-- min_daily_hit_ratio_drop and the ratio is not climbing back by more than max_hit_ratio_recovery),
+-- which sees a partial loss within days instead of waiting for it to drag the whole week down.
+-- A row names the window that fired (recent_days); the 7 days win when both fire.
 -- Parameters: staged, spine_start..spine_end, as_of_start..as_of_end, recent_days, baseline_days,
 -- min_weekly_prompt_usd, min_hit_ratio_drop, cache_absent_max_hit_ratio, cache_absent_min_tokens,
--- cache_absent_expected_hit_ratio, min_avoidable_usd.
+-- cache_absent_expected_hit_ratio, min_avoidable_usd, short_days (0: no short window),
+-- short_preceding, min_daily_hit_ratio_drop, max_hit_ratio_recovery.
 WITH {{staging_cte}}
 class_daily AS (
   -- Tokens and cost per token class, per account, model and day.
@@ -42,7 +48,11 @@ dense_daily AS (
     coalesce(class_daily.cache_read_cost, 0.0) AS cache_read_cost,
     coalesce(class_daily.cache_write_tokens, 0.0) AS cache_write_tokens,
     coalesce(class_daily.cache_write_cost, 0.0) AS cache_write_cost,
-    coalesce(class_daily.output_tokens, 0.0) AS output_tokens
+    coalesce(class_daily.output_tokens, 0.0) AS output_tokens,
+    -- The day's own hit ratio; NULL on a day without prompt tokens.
+    class_daily.cache_read_tokens
+      / nullif(class_daily.input_tokens + class_daily.cache_read_tokens + class_daily.cache_write_tokens, 0.0)
+      AS day_hit_ratio
   FROM (SELECT DISTINCT account_id, model FROM class_daily) AS series_keys
   CROSS JOIN date_spine
   LEFT JOIN class_daily
@@ -63,6 +73,18 @@ windows AS (
     sum({{this}}) OVER (PARTITION BY account_id, model ORDER BY day
       ROWS BETWEEN {{int ../baseline_far}} PRECEDING AND {{int ../baseline_near}} PRECEDING) AS baseline_{{this}},
     {{/each}}
+    {{#each window_columns}}
+    sum({{this}}) OVER (PARTITION BY account_id, model ORDER BY day
+      ROWS BETWEEN {{int ../short_preceding}} PRECEDING AND CURRENT ROW) AS short_{{this}},
+    {{/each}}
+    -- Short window, day by day: the best day's hit ratio, days with prompt tokens, and the climb
+    -- from its first day to its last.
+    max(day_hit_ratio) OVER (PARTITION BY account_id, model ORDER BY day
+      ROWS BETWEEN {{int short_preceding}} PRECEDING AND CURRENT ROW) AS short_max_day_hit_ratio,
+    count(day_hit_ratio) OVER (PARTITION BY account_id, model ORDER BY day
+      ROWS BETWEEN {{int short_preceding}} PRECEDING AND CURRENT ROW) AS short_days_with_prompt,
+    day_hit_ratio - lag(day_hit_ratio, {{int short_preceding}}) OVER (PARTITION BY account_id, model ORDER BY day)
+      AS short_hit_ratio_climb,
     count(*) OVER (PARTITION BY account_id, model ORDER BY day
       ROWS BETWEEN {{int baseline_far}} PRECEDING AND {{int baseline_near}} PRECEDING) AS baseline_days_covered
   FROM dense_daily
@@ -107,6 +129,10 @@ measured AS (
       AS baseline_prompt_tokens,
     windows.baseline_input_cost + windows.baseline_cache_read_cost + windows.baseline_cache_write_cost
       AS baseline_prompt_cost,
+    windows.short_input_tokens + windows.short_cache_read_tokens + windows.short_cache_write_tokens
+      AS short_prompt_tokens,
+    windows.short_input_cost + windows.short_cache_read_cost + windows.short_cache_write_cost
+      AS short_prompt_cost,
     model_windows.org_cache_read_tokens + model_windows.org_cache_write_tokens > 0.0 AS model_supports_caching,
     -- Unit prices from the data: account x model recent -> its baseline -> the model org-wide.
     coalesce(
@@ -134,6 +160,7 @@ scored AS (
     *,
     recent_cache_read_tokens / nullif(recent_prompt_tokens, 0.0) AS cache_hit_ratio,
     baseline_cache_read_tokens / nullif(baseline_prompt_tokens, 0.0) AS baseline_cache_hit_ratio,
+    short_cache_read_tokens / nullif(short_prompt_tokens, 0.0) AS short_cache_hit_ratio,
     coalesce(measured_cache_read_unit_price, cache_read_list_ratio * input_unit_price) AS cache_read_unit_price
   FROM measured
 ),
@@ -142,6 +169,7 @@ candidates AS (
   SELECT
     *,
     CASE
+      WHEN recent_prompt_cost < {{num min_weekly_prompt_usd}} THEN NULL
       WHEN baseline_cache_hit_ratio IS NOT NULL
         AND baseline_cache_hit_ratio - cache_hit_ratio >= {{num min_hit_ratio_drop}}
         THEN 'cache-regression'
@@ -150,46 +178,74 @@ candidates AS (
         AND recent_input_tokens > {{num cache_absent_min_tokens}}
         AND model_supports_caching
         THEN 'cache-absent'
-    END AS kind
+    END AS week_kind,
+    -- The short window: every one of its days below the baseline by the daily drop, the ratio not
+    -- climbing back across it (a cache warming up), and the weekly prompt floor pro rata.
+    {{#if short_days}}
+    coalesce(
+      baseline_cache_hit_ratio - short_max_day_hit_ratio >= {{num min_daily_hit_ratio_drop}}
+        AND short_days_with_prompt = {{int short_days}}
+        AND short_hit_ratio_climb <= {{num max_hit_ratio_recovery}}
+        AND short_prompt_cost * {{num recent_days}} >= {{num min_weekly_prompt_usd}} * {{num short_days}},
+      FALSE
+    ) AS short_regression
+    {{else}}
+    FALSE AS short_regression
+    {{/if}}
   FROM scored
-  WHERE recent_prompt_cost >= {{num min_weekly_prompt_usd}}
 ),
 
 priced AS (
   SELECT
     *,
-    (CASE WHEN kind = 'cache-regression' THEN baseline_cache_hit_ratio
+    (CASE WHEN week_kind = 'cache-regression' THEN baseline_cache_hit_ratio
       ELSE {{num cache_absent_expected_hit_ratio}} END - cache_hit_ratio)
-      * recent_prompt_tokens * (input_unit_price - cache_read_unit_price) AS avoidable_cost
+      * recent_prompt_tokens * (input_unit_price - cache_read_unit_price) AS week_avoidable_cost,
+    (baseline_cache_hit_ratio - short_cache_hit_ratio)
+      * short_prompt_tokens * (input_unit_price - cache_read_unit_price) AS short_avoidable_cost,
+    -- No input price: the candidate cannot be valued and is not raised (the run summary counts it).
+    (input_unit_price IS NULL OR cache_read_unit_price IS NULL) AS unpriced
   FROM candidates
-  WHERE kind IS NOT NULL
+  WHERE week_kind IS NOT NULL OR short_regression
+),
+
+chosen AS (
+  -- The 7-day window where it fires (a week of evidence), else the short one; the avoidable floor
+  -- applies pro rata to the window's days.
+  SELECT
+    *,
+    week_kind IS NOT NULL AND (unpriced OR week_avoidable_cost >= {{num min_avoidable_usd}}) AS by_week
+  FROM priced
+  WHERE (week_kind IS NOT NULL AND (unpriced OR week_avoidable_cost >= {{num min_avoidable_usd}}))
+    OR (short_regression
+      AND (unpriced OR short_avoidable_cost * {{num recent_days}} >= {{num min_avoidable_usd}} * {{num short_days}}))
 )
 
 SELECT
-  priced.account_id,
+  chosen.account_id,
   account_names.account_name,
-  priced.model,
-  priced.as_of,
-  priced.kind,
-  priced.recent_prompt_cost,
-  priced.baseline_prompt_cost,
-  CAST(priced.baseline_days_covered AS INTEGER) AS baseline_days_covered,
-  priced.recent_prompt_tokens,
-  priced.recent_input_tokens,
-  priced.recent_input_cost,
-  priced.recent_cache_read_tokens,
-  priced.recent_cache_write_tokens,
-  priced.recent_output_tokens,
-  priced.cache_hit_ratio,
-  priced.baseline_cache_hit_ratio,
-  priced.input_unit_price,
-  priced.cache_read_unit_price,
-  priced.avoidable_cost,
-  -- No input price: the candidate cannot be valued and is not raised (the run summary counts it).
-  (priced.input_unit_price IS NULL OR priced.cache_read_unit_price IS NULL) AS unpriced
-FROM priced
-JOIN account_names ON account_names.account_id = priced.account_id
-WHERE priced.avoidable_cost >= {{num min_avoidable_usd}}
-  OR priced.input_unit_price IS NULL
-  OR priced.cache_read_unit_price IS NULL
-ORDER BY priced.as_of, priced.avoidable_cost DESC, priced.account_id, priced.model
+  chosen.model,
+  chosen.as_of,
+  CASE WHEN chosen.by_week THEN chosen.week_kind ELSE 'cache-regression' END AS kind,
+  -- The window that fired: the recent window D-(recent_days-1) .. D.
+  CASE WHEN chosen.by_week THEN {{int recent_days}} ELSE {{int short_days}} END AS recent_days,
+  CASE WHEN chosen.by_week THEN chosen.recent_prompt_cost ELSE chosen.short_prompt_cost END AS recent_prompt_cost,
+  chosen.baseline_prompt_cost,
+  CAST(chosen.baseline_days_covered AS INTEGER) AS baseline_days_covered,
+  CASE WHEN chosen.by_week THEN chosen.recent_prompt_tokens ELSE chosen.short_prompt_tokens END AS recent_prompt_tokens,
+  CASE WHEN chosen.by_week THEN chosen.recent_input_tokens ELSE chosen.short_input_tokens END AS recent_input_tokens,
+  CASE WHEN chosen.by_week THEN chosen.recent_input_cost ELSE chosen.short_input_cost END AS recent_input_cost,
+  CASE WHEN chosen.by_week THEN chosen.recent_cache_read_tokens ELSE chosen.short_cache_read_tokens END
+    AS recent_cache_read_tokens,
+  CASE WHEN chosen.by_week THEN chosen.recent_cache_write_tokens ELSE chosen.short_cache_write_tokens END
+    AS recent_cache_write_tokens,
+  CASE WHEN chosen.by_week THEN chosen.recent_output_tokens ELSE chosen.short_output_tokens END AS recent_output_tokens,
+  CASE WHEN chosen.by_week THEN chosen.cache_hit_ratio ELSE chosen.short_cache_hit_ratio END AS cache_hit_ratio,
+  chosen.baseline_cache_hit_ratio,
+  chosen.input_unit_price,
+  chosen.cache_read_unit_price,
+  CASE WHEN chosen.by_week THEN chosen.week_avoidable_cost ELSE chosen.short_avoidable_cost END AS avoidable_cost,
+  chosen.unpriced
+FROM chosen
+JOIN account_names ON account_names.account_id = chosen.account_id
+ORDER BY chosen.as_of, avoidable_cost DESC, chosen.account_id, chosen.model

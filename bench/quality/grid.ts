@@ -38,9 +38,12 @@ const cachePoint = (knobs: Record<string, number>): GridPoint => ({
   config: parseConfig({ detectors: { 'cache-miss': knobs } }),
 });
 
+/** The cache-miss detector as it was before the short window: the 7-day rule alone. */
+export const WEEK_ONLY_POINT: GridPoint = cachePoint({ short_days: 0 });
+
 /**
  * One knob at a time around the shipped defaults (every other knob keeps its default from
- * config.ts), plus k × min_spike_ratio jointly.
+ * config.ts), plus k × min_spike_ratio and the cache-miss short window's days × daily drop jointly.
  */
 export function gridPoints(): GridPoint[] {
   const points: GridPoint[] = [];
@@ -65,6 +68,14 @@ export function gridPoints(): GridPoint[] {
   for (const v of [25, 50, 100, 200]) add(cachePoint({ min_avoidable_usd: v }));
   for (const v of [0.02, 0.05, 0.1]) add(cachePoint({ cache_absent_max_hit_ratio: v }));
   for (const v of [25e6, 50e6, 100e6]) add(cachePoint({ cache_absent_min_tokens: v }));
+  // The short window: off, and its length × its daily drop jointly; then how much climb it tolerates.
+  add(cachePoint({ short_days: 0 }));
+  for (const days of [1, 2, 3]) {
+    for (const drop of [0.08, 0.1, 0.12, 0.15, 0.2, 0.25]) {
+      add(cachePoint({ short_days: days, min_daily_hit_ratio_drop: drop }));
+    }
+  }
+  for (const v of [0, 0.02, 0.05, 0.1, 0.2, 1]) add(cachePoint({ max_hit_ratio_recovery: v }));
   return points;
 }
 

@@ -23,7 +23,16 @@ export interface GridResult {
   scores: Map<FamilyId, FamilyScore>;
 }
 
-const TARGETS = { recall: 0.98, fpPer100: 0.5, delay: 1, diagnosis: 0.9 };
+/** cache-miss findings alone on the evaluation seeds: the 7-day rule alone, and as shipped. */
+export interface CacheComparison {
+  weekOnly: Map<FamilyId, FamilyScore>;
+  shipped: Map<FamilyId, FamilyScore>;
+}
+
+const TARGETS = { recall: 0.98, fpPer100: 0.5, delay: 1, diagnosis: 0.9, cacheDelay: 2 };
+
+const worst = (values: number[]): number | null => (values.length === 0 ? null : Math.max(...values));
+const isCacheIncident = (f: FamilyId) => FAMILIES[f].detector === 'cache-miss';
 
 const f3 = (v: number | null) => (v === null ? '—' : v.toFixed(3));
 const f2 = (v: number | null) => (v === null ? '—' : v.toFixed(2));
@@ -42,8 +51,9 @@ export function renderReport(input: {
   scores: Map<SystemId, Map<FamilyId, FamilyScore>>;
   grid: GridResult[];
   config: SentinelConfig;
+  cacheComparison: CacheComparison;
 }): string {
-  const { options, stats, scores, grid, config } = input;
+  const { options, stats, scores, grid, config, cacheComparison } = input;
   const score = (system: SystemId, family: FamilyId): FamilyScore | undefined =>
     scores.get(system)?.get(family);
   const all = (system: SystemId) => [...(scores.get(system)?.values() ?? [])];
@@ -85,6 +95,17 @@ export function renderReport(input: {
   line(
     `| median detection delay ≤ ${TARGETS.delay} day | ${f1(delay)} | ${met(delay !== null && delay <= TARGETS.delay)} |`,
   );
+  const cacheFamilies = ours.filter((s) => isCacheIncident(s.family));
+  const cacheMissed = cacheFamilies.filter(
+    (s) => (recall(s) ?? 0) < TARGETS.recall || (median(s.delays) ?? Infinity) > TARGETS.cacheDelay,
+  );
+  const slowest = [...cacheFamilies].sort(
+    (a, b) =>
+      (median(b.delays) ?? Infinity) - (median(a.delays) ?? Infinity) || (recall(a) ?? 0) - (recall(b) ?? 0),
+  )[0];
+  line(
+    `| every cache-miss incident family: recall ≥ ${TARGETS.recall} and median delay ≤ ${TARGETS.cacheDelay} days | ${cacheFamilies.length - cacheMissed.length} of ${cacheFamilies.length} families${slowest ? `; slowest ${slowest.family}: recall ${f3(recall(slowest))}, median ${f1(median(slowest.delays))}, worst ${f1(worst(slowest.delays))}` : ''} | ${met(cacheMissed.length === 0)} |`,
+  );
   line(
     `| diagnosis names the driver on ≥ ${TARGETS.diagnosis * 100}% of output-token runaways | ${diagnosis === null ? '—' : `${(diagnosis * 100).toFixed(1)}%`} (${output.diagnosisRight} of ${output.diagnosisJudged}) | ${met((diagnosis ?? 0) >= TARGETS.diagnosis)} |`,
   );
@@ -98,13 +119,13 @@ export function renderReport(input: {
   line('## Per family: ours vs the original query');
   line();
   line(
-    'Recall = incidents caught / incidents; FP = false account-weeks per 100 exposed account-weeks; delay = median days from the incident start (or the first as-of day) to the first firing as-of day. W = as written, I = as intended.',
+    'Recall = incidents caught / incidents; FP = false account-weeks per 100 exposed account-weeks; delay = median days from the incident start (or the first as-of day) to the first firing as-of day, worst = the longest. W = as written, I = as intended.',
   );
   line();
   line(
-    '| family | detector | n | recall ours | recall W | recall I | FP ours | FP W | FP I | delay ours | delay I | note |',
+    '| family | detector | n | recall ours | recall W | recall I | FP ours | FP W | FP I | delay ours | worst ours | delay I | note |',
   );
-  line('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  line('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const worse: FamilyId[] = [];
   for (const family of FAMILY_IDS) {
     const o = score('ours', family);
@@ -126,7 +147,7 @@ export function renderReport(input: {
       (dOurs !== null && dI !== null && dOurs > dI);
     if (isWorse) worse.push(family);
     line(
-      `| ${family} | ${info.detector ?? 'benign'} | ${o.instances} | ${f3(rOurs)} | ${f3(rW)} | ${f3(rI)} | ${f2(fpOurs)} | ${f2(fpW)} | ${f2(fpI)} | ${f1(dOurs)} | ${f1(dI)} | ${isWorse ? 'worse than I: see below' : ''} |`,
+      `| ${family} | ${info.detector ?? 'benign'} | ${o.instances} | ${f3(rOurs)} | ${f3(rW)} | ${f3(rI)} | ${f2(fpOurs)} | ${f2(fpW)} | ${f2(fpI)} | ${f1(dOurs)} | ${f1(worst(o.delays))} | ${f1(dI)} | ${isWorse ? 'worse than I: see below' : ''} |`,
     );
   }
   line();
@@ -186,6 +207,35 @@ export function renderReport(input: {
   );
   line();
 
+  // The short window ------------------------------------------------------------------------
+  line('### cache-miss: the 7-day rule alone vs with the short window');
+  line();
+  line(
+    `cache-miss findings alone on the same ${stats.seeds} evaluation seeds: "7-day" is the detector before the short window (\`short_days: 0\`), "shipped" adds it at its defaults (\`short_days: ${config.detectors['cache-miss'].short_days}\`, \`min_daily_hit_ratio_drop: ${config.detectors['cache-miss'].min_daily_hit_ratio_drop}\`, \`max_hit_ratio_recovery: ${config.detectors['cache-miss'].max_hit_ratio_recovery}\`). FP = false cache-miss account-weeks per 100 exposed.`,
+  );
+  line();
+  line(
+    '| family | recall 7-day | recall shipped | median delay 7-day | median delay shipped | worst delay 7-day | worst delay shipped | cache FP 7-day | cache FP shipped |',
+  );
+  line('|---|---|---|---|---|---|---|---|---|');
+  const comparedRows: [string, (f: FamilyId) => boolean][] = [
+    ...FAMILY_IDS.filter((f) => isCacheIncident(f) || isBenignFamily(f)).map(
+      (f): [string, (g: FamilyId) => boolean] => [f, (g) => g === f],
+    ),
+    ['all cache incident families', isCacheIncident],
+    ['all benign families', isBenignFamily],
+  ];
+  for (const [name, filter] of comparedRows) {
+    const before = totals(cacheComparison.weekOnly.values(), filter);
+    const after = totals(cacheComparison.shipped.values(), filter);
+    const fp = (m: Map<FamilyId, FamilyScore>) => detectorFp([...m.values()], 'cache-miss', filter);
+    const incident = before.incidents > 0;
+    line(
+      `| ${name} | ${incident ? f3(recall(before)) : '—'} | ${incident ? f3(recall(after)) : '—'} | ${f1(median(before.delays))} | ${f1(median(after.delays))} | ${f1(worst(before.delays))} | ${f1(worst(after.delays))} | ${f2(fp(cacheComparison.weekOnly))} | ${f2(fp(cacheComparison.shipped))} |`,
+    );
+  }
+  line();
+
   // Worse than the original -----------------------------------------------------------------
   line('## Where we do worse than the original (as intended), and why');
   line();
@@ -207,8 +257,10 @@ export function renderReport(input: {
     for (const detector of ['runaway-inference', 'cache-miss'] as const) {
       line(`### ${detector}`);
       line();
-      line('| grid point | recall | FP / 100 aw (benign) | precision | median delay |');
-      line('|---|---|---|---|---|');
+      line(
+        '| grid point | recall | FP / 100 aw (benign) | precision | median delay | worst delay | slowest family (median delay) |',
+      );
+      line('|---|---|---|---|---|---|---|');
       const shipped = config.detectors[detector] as Record<string, number>;
       for (const result of grid.filter((g) => g.point.detector === detector)) {
         const list = [...result.scores.values()];
@@ -217,8 +269,12 @@ export function renderReport(input: {
         const fpBenign = detectorFp(list, detector, isBenignFamily);
         const pr = precision(totals(list));
         const isDefault = Object.entries(result.point.knobs).every(([k, v]) => shipped[k] === v);
+        const families = list.filter((s) => FAMILIES[s.family].detector === detector && s.incidents > 0);
+        const slow = [...families].sort(
+          (a, b) => (median(b.delays) ?? Infinity) - (median(a.delays) ?? Infinity),
+        )[0];
         line(
-          `| ${result.point.name || 'defaults'}${isDefault ? ' ◀' : ''} | ${f3(recall(t))} | ${f2(fp)} (${f2(fpBenign)}) | ${f3(pr)} | ${f1(median(t.delays))} |`,
+          `| ${result.point.name || 'defaults'}${isDefault ? ' ◀' : ''} | ${f3(recall(t))} | ${f2(fp)} (${f2(fpBenign)}) | ${f3(pr)} | ${f1(median(t.delays))} | ${f1(worst(t.delays))} | ${slow ? `${slow.family} (${f1(median(slow.delays))})` : '—'} |`,
         );
       }
       line();
@@ -249,7 +305,7 @@ export function renderReport(input: {
   line('## How it is scored');
   line();
   line(
-    "- **Caught**: a finding of the family's detector (cache-miss: on the labelled model) fires on the incident account on an as-of day of the range whose recent window (ours: 3 days runaway, 7 days cache-miss; original: 4 days) overlaps the incident.",
+    "- **Caught**: a finding of the family's detector (cache-miss: on the labelled model) fires on the incident account on an as-of day of the range whose recent window (ours: 3 days runaway, 7 days cache-miss — a finding of its 2-day short window is judged by the same 7 days; original: 4 days) overlaps the incident.",
   );
   line(
     "- **Delay**: first catching as-of day − the incident start (or the range's first as-of day, for an incident already under way, such as cache-never-used).",

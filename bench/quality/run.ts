@@ -16,8 +16,15 @@ import { packagePath } from '../../functions/core/assets.js';
 import { defaultConfig, type SentinelConfig } from '../../functions/core/config.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 import { loadFocus } from './focus-table.js';
-import { alarmDifference, type GridPoint, gridAlarms, gridPoints, stageForGrid } from './grid.js';
-import { type GridResult, renderReport } from './report.js';
+import {
+  alarmDifference,
+  type GridPoint,
+  gridAlarms,
+  gridPoints,
+  stageForGrid,
+  WEEK_ONLY_POINT,
+} from './grid.js';
+import { type CacheComparison, type GridResult, renderReport } from './report.js';
 import { FAMILY_IDS, type FamilyId, generateScenario, windowOf } from './scenarios.js';
 import { type FamilyScore, type LabelledRange, scoreSystem } from './score.js';
 import { RECENT_DAYS, runOriginal, runOurs, SYSTEMS, type SystemId } from './systems.js';
@@ -137,6 +144,8 @@ async function main(): Promise<void> {
     batches: 0,
   };
 
+  // cache-miss on the evaluation seeds with and without its short window (the 7-day rule alone).
+  const cacheComparison: CacheComparison = { weekOnly: new Map(), shipped: new Map() };
   const evaluation = batches(Array.from({ length: options.seeds }, (_, i) => i));
   stats.batches = evaluation.length;
   for (const [index, seeds] of evaluation.entries()) {
@@ -177,7 +186,11 @@ async function main(): Promise<void> {
         const expected = ours.alarms.filter((a) => a.detector === detector);
         stats.gridChecks += expected.length;
         stats.gridMismatches.push(...alarmDifference(expected, grid).slice(0, 5));
+        if (detector === 'cache-miss')
+          scoreSystem(batch.labelled, grid, RECENT_DAYS.ours, cacheComparison.shipped);
       }
+      const weekOnly = await gridAlarms(engine, WEEK_ONLY_POINT, batch.range);
+      scoreSystem(batch.labelled, weekOnly, RECENT_DAYS.ours, cacheComparison.weekOnly);
     } finally {
       await engine.close();
     }
@@ -208,7 +221,14 @@ async function main(): Promise<void> {
   }
 
   stats.seconds = Math.round((Date.now() - started) / 1000);
-  const report = renderReport({ options, stats, scores, grid: options.tuneSeeds > 0 ? grid : [], config });
+  const report = renderReport({
+    options,
+    stats,
+    scores,
+    grid: options.tuneSeeds > 0 ? grid : [],
+    config,
+    cacheComparison,
+  });
   mkdirSync(dirname(options.out), { recursive: true });
   writeFileSync(options.out, report);
   formatLikeTheRepository(options.out, log);

@@ -25,6 +25,7 @@ import {
   type AccountIdentity,
   type BedrockWorkload,
   type Composition,
+  costPerPromptToken,
   type EverydayResource,
   emitBedrockDay,
   emitEverydayDay,
@@ -57,6 +58,10 @@ export const FAMILY_IDS = [
   'cache-never-used',
   'new-uncached-workload',
   'small-cache-degradation',
+  'partial-cache-loss',
+  'partial-cache-loss-weekdays',
+  'noisy-hit-ratio',
+  'cache-warm-up',
 ] as const;
 export type FamilyId = (typeof FAMILY_IDS)[number];
 
@@ -241,6 +246,40 @@ export const FAMILIES: Record<FamilyId, FamilyInfo> = {
     quiet: BOTH,
     driver: null,
     summary: 'cached Opus 4.6 or Sonnet 4.5 whose hit ratio slips by 0.03–0.12 (a prompt template change)',
+  },
+  'partial-cache-loss': {
+    id: 'partial-cache-loss',
+    detector: CACHE,
+    quiet: [CACHE],
+    driver: null,
+    summary:
+      'Claude Opus 4.6, 100–300 M prompt tokens a day over 2–4 services at a 0.75 hit ratio; from a random hour of the start day (a deploy that changed the prompt prefix) one service carrying 40% of the traffic stops caching: 0.75 → 0.45',
+  },
+  'partial-cache-loss-weekdays': {
+    id: 'partial-cache-loss-weekdays',
+    detector: CACHE,
+    quiet: [CACHE],
+    driver: null,
+    summary:
+      'Opus 4.6 or Sonnet 4.5, 50–250 M prompt tokens per weekday over 2–4 services at 0.75, weekends at 15–35% of a weekday; from a random hour of the start day one service carrying 30% of the traffic stops caching: 0.75 → 0.525',
+  },
+  'noisy-hit-ratio': {
+    id: 'noisy-hit-ratio',
+    detector: null,
+    quiet: BOTH,
+    driver: null,
+    summary:
+      'cached Opus 4.6 or Sonnet 4.5 at $40–400/day whose daily hit ratio scatters with a standard deviation of 0.04 around a stable mean of 0.6–0.85',
+  },
+  'cache-warm-up': {
+    id: 'cache-warm-up',
+    detector: null,
+    // Prompt spend does rise while the cache refills (and stays up after a switch to Opus): only
+    // cache-miss findings are judged here.
+    quiet: [CACHE],
+    driver: null,
+    summary:
+      "cached Opus 4.6 or Sonnet 4.5 (hit ratio 0.6–0.85, 50–250 M prompt tokens a day) switches overnight to the same model's global cross-region profile (half the seeds: to the other model); the new endpoint's cache starts at 30–50% of the old ratio and climbs back linearly over three days (spend rises meanwhile: runaway findings not judged)",
   },
 };
 
@@ -1042,6 +1081,122 @@ function plan(family: FamilyId, ctx: PlanContext): Plan {
           end: null,
           model: model.key,
           description: `${model.key} hit ratio ${before.toFixed(2)} → ${after.toFixed(2)} on ${change.iso}`,
+        },
+      };
+    }
+    case 'partial-cache-loss':
+    case 'partial-cache-loss-weekdays': {
+      const weekdays = family === 'partial-cache-loss-weekdays';
+      const model = weekdays && random.chance(0.5) ? MODELS.sonnet : MODELS.opus;
+      const lostShare = weekdays ? 0.3 : 0.4;
+      const promptTokens = weekdays ? logUniform(random, 50e6, 250e6) : logUniform(random, 100e6, 300e6);
+      const weekend = weekdays ? random.between(0.15, 0.35) : random.between(0.6, 1);
+      const mix = cached(0.75, 0.03, 0.04);
+      const usd = promptTokens * costPerPromptToken(model, 'regional', mix);
+      const start = startIn(ctx, 3, 5);
+      // The deploy lands at a random hour: the start day is part cached, part not.
+      const cachedPartOfStartDay = random.between(0, 1);
+      const services = random.int(2, 4);
+      const spread = random.between(0.05, 0.1);
+      const lost = (day: Day): Composition => {
+        if (day.index < start.index) return mix;
+        const kept = day.index === start.index ? cachedPartOfStartDay : 0;
+        return cached(0.75 * kept, 0.03, 0.04 * kept);
+      };
+      const apps = ['agent-api', 'search-rerank', 'doc-qa', 'support-bot'];
+      return {
+        workloads: [
+          workload(model, 'prompt-builder', steady(usd * lostShare, spread, weekend), mix, {
+            compositionOn: lost,
+          }),
+          ...apps
+            .slice(0, services - 1)
+            .map((app) =>
+              workload(model, app, steady((usd * (1 - lostShare)) / (services - 1), spread, weekend), mix),
+            ),
+        ],
+        label: {
+          incident: true,
+          start: start.iso,
+          end: null,
+          model: model.key,
+          description: `${model.key} ${(promptTokens / 1e6).toFixed(0)} M prompt tokens/day over ${services} services; ${lostShare * 100}% stop caching on ${start.iso} (${(24 * cachedPartOfStartDay).toFixed(0)}:00): 0.75 → ${(0.75 * (1 - lostShare)).toFixed(3)}`,
+        },
+      };
+    }
+    case 'noisy-hit-ratio': {
+      const model = random.chance(0.5) ? MODELS.opus : MODELS.sonnet;
+      const usd = logUniform(random, 40, 400);
+      const mean = random.between(0.6, 0.85);
+      // A normal scatter (Box–Muller) of standard deviation 0.04 around the mean, one draw per day.
+      const daily = ctx.days.map(() => {
+        const z = Math.sqrt(-2 * Math.log(1 - random.next())) * Math.cos(2 * Math.PI * random.next());
+        return Math.min(0.95, Math.max(0.05, mean + 0.04 * z));
+      });
+      return {
+        workloads: [
+          workload(
+            model,
+            'research-assistant',
+            steady(usd, random.between(0.05, 0.1), random.between(0.6, 1)),
+            cached(mean, 0.04),
+            { compositionOn: (day) => cached(daily[day.index] ?? mean, 0.04) },
+          ),
+        ],
+        label: {
+          incident: false,
+          start: null,
+          end: null,
+          model: model.key,
+          description: `${model.key} $${usd.toFixed(0)}/day, daily hit ratio ${mean.toFixed(2)} ± 0.04`,
+        },
+      };
+    }
+    case 'cache-warm-up': {
+      const model = random.chance(0.5) ? MODELS.opus : MODELS.sonnet;
+      const sameModel = random.chance(0.5);
+      const next = sameModel ? model : model === MODELS.opus ? MODELS.sonnet : MODELS.opus;
+      const variant: Variant = sameModel ? 'global' : 'regional';
+      const target = random.between(0.6, 0.85);
+      const first = random.between(0.3, 0.5);
+      const promptTokens = logUniform(random, 50e6, 250e6);
+      const mix = cached(target, 0.04);
+      const switchDay = startIn(ctx, 0, 4);
+      const spread = random.between(0.05, 0.1);
+      const weekend = random.between(0.6, 1);
+      // Days 0, 1, 2 after the switch at first, first + 1/3, first + 2/3 of the old ratio; writes refill the cache.
+      const warming = (day: Day): Composition => {
+        const i = day.index - switchDay.index;
+        if (i >= 3) return mix;
+        const hit = target * (first + ((1 - first) * i) / 3);
+        return cached(hit, 0.04, 0.04 + 0.25 * (target - hit));
+      };
+      const before = (day: Day, r: Random) =>
+        day.index < switchDay.index ? steady(1, spread, weekend)(day, r) : 0;
+      const after = (day: Day, r: Random) =>
+        day.index >= switchDay.index ? steady(1, spread, weekend)(day, r) : 0;
+      return {
+        workloads: [
+          workload(
+            model,
+            'claims-assistant',
+            (day, r) => promptTokens * costPerPromptToken(model, 'regional', mix) * before(day, r),
+            mix,
+          ),
+          workload(
+            next,
+            'claims-assistant',
+            (day, r) => promptTokens * costPerPromptToken(next, variant, mix) * after(day, r),
+            mix,
+            { variant, compositionOn: warming },
+          ),
+        ],
+        label: {
+          incident: false,
+          start: null,
+          end: null,
+          model: next.key,
+          description: `${model.key} → ${next.key}${sameModel ? ' (global profile)' : ''} on ${switchDay.iso}: hit ratio ${(target * first).toFixed(2)} → ${target.toFixed(2)} over 3 days`,
         },
       };
     }

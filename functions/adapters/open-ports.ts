@@ -58,8 +58,13 @@ export const s3Client = () => client('s3', async () => new (await import('@aws-s
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
 export async function loadLambdaConfig(env: LambdaEnvironment) {
+  if (env.config === undefined || env.config.trim() === '') {
+    throw new ConfigError('SENTINEL_CONFIG is not set', {
+      hint: 'the deployment sets it from its parameters: YAML/JSON text or an s3:// URI',
+    });
+  }
   const { loadConfigSource } = await import('./config-source.js');
-  return loadConfigSource(env.config, s3Client);
+  return loadConfigSource(env.config, /^s3:\/\//i.test(env.config.trim()) ? await s3Client() : undefined);
 }
 
 export async function openStore(config: SentinelConfig): Promise<BlobStore> {

@@ -1,4 +1,5 @@
 /** The terminal summary of findings: one line per case, with its first firing day and latest numbers. */
+import { daysBetween } from '../core/dates.js';
 import { money } from '../core/format.js';
 import type { Finding } from '../core/types.js';
 
@@ -12,7 +13,8 @@ export function describeFinding(f: Finding): string {
         : `${f.spike_ratio.toFixed(2)}× ${money(f.baseline_avg_daily_usd)}/day`;
     return `${money(f.recent_avg_daily_usd)}/day (${ratio}), since ${f.started_on}, +${money(f.projected_30d_excess_usd)} per 30 days`;
   }
-  return `hit ratio ${pct(f.cache_hit_ratio)} (baseline ${pct(f.baseline_cache_hit_ratio)}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per 7 days, +${money(f.projected_30d_excess_usd)} per 30 days`;
+  const days = daysBetween(f.recent_start, f.recent_end) + 1;
+  return `hit ratio ${pct(f.cache_hit_ratio)} (baseline ${pct(f.baseline_cache_hit_ratio)}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per ${days} days, +${money(f.projected_30d_excess_usd)} per 30 days`;
 }
 
 export function caseLines(findings: Finding[]): string[] {

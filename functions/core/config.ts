@@ -32,6 +32,12 @@ const cacheMissSchema = z.strictObject({
   cache_absent_min_tokens: z.number().min(0).default(50_000_000),
   cache_absent_expected_hit_ratio: ratio.default(0.5),
   min_avoidable_usd: usd.default(50),
+  // The short rule (a sustained drop seen within days): every one of the last `short_days` days
+  // below the baseline hit ratio by `min_daily_hit_ratio_drop`, and not climbing back by more than
+  // `max_hit_ratio_recovery` across them (a cache warming up). `short_days: 0` turns it off.
+  short_days: nonNegInt.default(2),
+  min_daily_hit_ratio_drop: ratio.default(0.15),
+  max_hit_ratio_recovery: ratio.default(0.05),
 });
 
 /** Tag keys are inlined into SQL as string literals: keep them to characters AWS allows in tag keys. */
@@ -142,6 +148,12 @@ export function parseConfig(input: unknown, source = 'configuration'): SentinelC
   if (config.severity.high_usd > config.severity.critical_usd) {
     throw new ConfigError(
       `${source} is not valid:\n  severity.high_usd: must not exceed severity.critical_usd`,
+    );
+  }
+  const cache = config.detectors['cache-miss'];
+  if (cache.short_days >= cache.recent_days) {
+    throw new ConfigError(
+      `${source} is not valid:\n  detectors.cache-miss.short_days: must be less than detectors.cache-miss.recent_days (${cache.recent_days}); 0 turns the short rule off`,
     );
   }
   return config;

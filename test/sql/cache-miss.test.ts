@@ -54,6 +54,8 @@ describe('cache-miss: SPEC §14 reference numbers', () => {
     expect(result.findings).toHaveLength(1);
     const f = result.findings[0]!;
     expect(f.kind).toBe('cache-regression');
+    expect(f.recent_start).toBe(at(-6));
+    expect(f.recent_end).toBe(D);
     expect(f.model).toBe('Claude4.6Opus');
     expect(f.input_tokens).toBeCloseTo(6.47e9, 0);
     expect(f.cache_read_tokens).toBeCloseTo(1.67e9, 0);
@@ -148,5 +150,84 @@ describe('cache-miss: rules', () => {
       detectors: { 'cache-miss': { min_weekly_prompt_usd: 10, min_avoidable_usd: 1 } },
     });
     expect(await detectorRows('cache-miss', rows, { from: D, to: D }, { config: low })).toHaveLength(1);
+  });
+});
+
+/** 100 M prompt tokens a day at hit ratio `hit` (4% cache writes, the rest plain input). */
+const prompts = (hit: number): Mix => ({
+  input: (0.96 - hit) * 100e6,
+  'cache-read': hit * 100e6,
+  'cache-write': 4e6,
+  output: 2e6,
+});
+
+describe('cache-miss: the short window (a sustained drop seen within days)', () => {
+  it('fires on a partial loss (0.75 → 0.45) on its second day and names the 2-day window', async () => {
+    // 40% of the traffic loses its cache on D−1: the 7-day ratio has only fallen 0.086 by D.
+    const rows = usage(-40, 0, (o) => prompts(o >= -1 ? 0.45 : 0.75));
+    const result = await detectOver(rows, [at(-2), at(-1), D], { detectors: ['cache-miss'] });
+    expect(result.findings.map((f) => f.as_of)).toEqual([D]);
+    const f = result.findings[0]!;
+    expect(f.kind).toBe('cache-regression');
+    expect(f.recent_start).toBe(at(-1));
+    expect(f.recent_end).toBe(D);
+    expect(f.baseline_start).toBe(at(-34));
+    expect(f.baseline_end).toBe(at(-7));
+    expect(f.cache_hit_ratio).toBeCloseTo(0.45, 9);
+    expect(f.baseline_cache_hit_ratio).toBeCloseTo(0.75, 9);
+    expect(f.input_tokens).toBeCloseTo(2 * 51e6, 0);
+    // (0.75 − 0.45) × 200 M prompt tokens × ($5.50 − $0.55)/M, over the 2 days that fired.
+    expect(Math.abs(f.avoidable_cost_usd! - 297)).toBeLessThan(0.01);
+    expect(f.excess_daily_usd).toBeCloseTo(148.5, 2);
+    expect(Math.abs(f.projected_30d_excess_usd - 4455)).toBeLessThan(0.01);
+    expect(f.recent_avg_daily_usd).toBeCloseTo(51e6 * 5.5e-6 + 45e6 * 0.55e-6 + 4e6 * 6.875e-6, 2);
+  });
+
+  it('does not fire on one noisy day, whatever its ratio', async () => {
+    const rows = usage(-40, 0, (o) => prompts(o === -3 || o === 0 ? 0.05 : 0.75));
+    expect(await detectorRows('cache-miss', rows, { from: at(-6), to: D })).toHaveLength(0);
+  });
+
+  it('does not fire while a cache warms back up (each day climbs more than 0.05)', async () => {
+    const rows = usage(-40, 0, (o) => prompts(o === -2 ? 0.3 : o === -1 ? 0.45 : o === 0 ? 0.58 : 0.75));
+    expect(await detectorRows('cache-miss', rows, { from: at(-6), to: D })).toHaveLength(0);
+  });
+
+  it('fires on a drop that holds with small day-to-day noise', async () => {
+    const rows = usage(-40, 0, (o) => prompts(o === -1 ? 0.43 : o === 0 ? 0.47 : 0.75));
+    const [row] = await detectorRows('cache-miss', rows, { from: D, to: D });
+    expect(row!.recent_days).toBe(2);
+  });
+
+  it('needs every day of the window below the baseline by 0.15', async () => {
+    const rows = usage(-40, 0, (o) => prompts(o === -1 ? 0.45 : o === 0 ? 0.61 : 0.75));
+    expect(await detectorRows('cache-miss', rows, { from: D, to: D })).toHaveLength(0);
+  });
+
+  it('needs the weekly prompt floor pro rata over the short window ($100 × 2/7)', async () => {
+    // 2.25 M prompt tokens a day lose their cache entirely on D−1: $25.00 of prompt over the 2 days,
+    // under $28.57; the avoidable $16.71 would pass its own pro-rata floor ($50 × 2/7).
+    const scaled = (hit: number) =>
+      Object.fromEntries(Object.entries(prompts(hit)).map(([k, v]) => [k, v * 0.0225])) as Mix;
+    const rows = usage(-40, 0, (o) =>
+      o >= -1 ? { input: 0.96 * 2.25e6, 'cache-write': 0.09e6 } : scaled(0.75),
+    );
+    expect(await detectorRows('cache-miss', rows, { from: D, to: D })).toHaveLength(0);
+    const lower = testConfig({ detectors: { 'cache-miss': { min_weekly_prompt_usd: 80 } } });
+    const [row] = await detectorRows('cache-miss', rows, { from: D, to: D }, { config: lower });
+    expect(row!.recent_days).toBe(2);
+    expect(Number(row!.recent_prompt_cost)).toBeCloseTo(25, 2);
+  });
+
+  it('prefers the 7-day window where both fire (the SPEC §14 incident keeps its numbers)', async () => {
+    const [row] = await detectorRows('cache-miss', referenceIncident(), { from: D, to: D });
+    expect(row!.recent_days).toBe(7);
+    expect(Math.abs(Number(row!.avoidable_cost) - 28447.155)).toBeLessThan(0.01);
+  });
+
+  it('is off at short_days: 0', async () => {
+    const rows = usage(-40, 0, (o) => prompts(o >= -1 ? 0.45 : 0.75));
+    const off = testConfig({ detectors: { 'cache-miss': { short_days: 0 } } });
+    expect(await detectorRows('cache-miss', rows, { from: D, to: D }, { config: off })).toHaveLength(0);
   });
 });

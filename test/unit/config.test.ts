@@ -8,6 +8,7 @@ describe('configuration', () => {
     expect(config.engine).toBe('duckdb');
     expect(config.detectors['runaway-inference'].k).toBe(2);
     expect(config.detectors['cache-miss'].min_avoidable_usd).toBe(50);
+    expect(config.detectors['cache-miss'].short_days).toBe(2);
     expect(config.notify.follow_up_hours).toBe(48);
   });
 
@@ -24,6 +25,10 @@ describe('configuration', () => {
     [{ detectors: { 'runaway-inference': { guard_days: 1.5 } } }, 'guard_days'],
     [{ detectors: { 'runaway-inference': { baseline_days: 0 } } }, 'baseline_days'],
     [{ detectors: { 'runaway-inference': { recurring_match: 1.2 } } }, 'recurring_match'],
+    [{ detectors: { 'cache-miss': { short_days: 1.5 } } }, 'detectors.cache-miss.short_days'],
+    [{ detectors: { 'cache-miss': { short_days: 7 } } }, 'detectors.cache-miss.short_days'],
+    [{ detectors: { 'cache-miss': { min_daily_hit_ratio_drop: 1.1 } } }, 'min_daily_hit_ratio_drop'],
+    [{ detectors: { 'cache-miss': { max_hit_ratio_recovery: -0.1 } } }, 'max_hit_ratio_recovery'],
     [{ export_lag_days: -1 }, 'export_lag_days'],
     [{ cases: { resuppress_growth: 1 } }, 'cases.resuppress_growth'],
     [{ notify: { follow_up_hours: 0 } }, 'notify.follow_up_hours'],

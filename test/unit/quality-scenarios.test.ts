@@ -9,7 +9,7 @@ import {
   RANGE_DAYS,
   type Scenario,
 } from '../../bench/quality/scenarios.js';
-import { addDays, daysBetween } from '../../functions/core/dates.js';
+import { addDays, dayRange, daysBetween } from '../../functions/core/dates.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 
 const SEEDS = [0, 1, 2, 3, 4, 5, 6];
@@ -222,6 +222,55 @@ describe('quality scenario library', () => {
       const after = hitRatio(s, addDays(s.window.to, -6), s.window.to);
       expect(before - after).toBeLessThan(0.15);
       expect(before - after).toBeGreaterThan(0);
+    }
+  });
+
+  it('takes 40% (0.75 → 0.45) and 30% (0.75 → 0.525) of the traffic off the cache in the partial losses', () => {
+    const cases = [
+      ['partial-cache-loss', 0.45],
+      ['partial-cache-loss-weekdays', 0.525],
+    ] as const;
+    for (const [family, after] of cases) {
+      for (const s of scenarios(family)) {
+        const start = s.label.start!;
+        expect(hitRatio(s, addDays(start, -28), addDays(start, -1))).toBeCloseTo(0.75, 3);
+        expect(Math.abs(hitRatio(s, addDays(start, 1), addDays(start, 4)) - after)).toBeLessThan(0.03);
+      }
+    }
+    // The weekday-heavy account's weekends are a fraction of its weekdays.
+    for (const s of scenarios('partial-cache-loss-weekdays')) {
+      const cost = dailyCost(s);
+      const [weekdays, weekends] = [false, true].map((weekend) => {
+        const days = [...cost].filter(([day]) => [0, 6].includes(weekday(day)) === weekend);
+        return days.reduce((sum, [, v]) => sum + v, 0) / days.length;
+      });
+      expect(weekends! / weekdays!).toBeLessThan(0.45);
+    }
+  });
+
+  it("scatters the noisy account's daily hit ratio by a standard deviation of about 0.04 around a flat mean", () => {
+    for (const s of scenarios('noisy-hit-ratio')) {
+      const daily = dayRange(s.window.dataStart, s.window.to).map((d) => hitRatio(s, d, d));
+      const mean = daily.reduce((a, b) => a + b, 0) / daily.length;
+      const sd = Math.sqrt(daily.reduce((a, b) => a + (b - mean) ** 2, 0) / daily.length);
+      expect(sd).toBeGreaterThan(0.025);
+      expect(sd).toBeLessThan(0.055);
+      const half = addDays(s.window.dataStart, 34);
+      expect(
+        Math.abs(hitRatio(s, s.window.dataStart, half) - hitRatio(s, addDays(half, 1), s.window.to)),
+      ).toBeLessThan(0.03);
+    }
+  });
+
+  it('warms the cache back up over three days after the switch, climbing every day', () => {
+    for (const s of scenarios('cache-warm-up')) {
+      const daily = dayRange(s.window.dataStart, s.window.to).map((d) => hitRatio(s, d, d));
+      const level = daily[0]!;
+      const low = daily.findIndex((h) => h < 0.6 * level);
+      expect(low).toBeGreaterThan(0);
+      expect(daily[low + 1]! - daily[low]!).toBeGreaterThan(0.09);
+      expect(daily[low + 2]! - daily[low + 1]!).toBeGreaterThan(0.09);
+      expect(daily[low + 3]!).toBeCloseTo(level, 6);
     }
   });
 

@@ -43,8 +43,9 @@ export class MappedOwnerDirectory implements OwnerDirectory {
 }
 
 /**
- * Loads the configured mapping. A configured path that does not exist is bad input (exit 2); the
- * message names the file and, for a bad row, the line and column.
+ * Loads the configured mapping from a local file. A configured path that does not exist is bad
+ * input (exit 2); the message names the file and, for a bad row, the line and column. An `s3://`
+ * mapping is read by `loadS3OwnerDirectory` (owners/s3.ts), which the AWS wiring uses.
  */
 export async function loadOwnerDirectory(path: string | null, finops: string): Promise<MappedOwnerDirectory> {
   if (path === null) return new MappedOwnerDirectory([], finops);
@@ -65,7 +66,17 @@ export async function loadOwnerDirectory(path: string | null, finops: string): P
       },
     );
   }
-  const entries = /\.ya?ml$/i.test(path) ? parseOwnersYaml(text, path) : parseOwnersCsv(text, path);
+  return parseOwnerMapping(text, path, finops);
+}
+
+/**
+ * Parses a mapping's text: YAML when `sourceName` ends in `.yaml`/`.yml`, else CSV. `sourceName`
+ * (a path or s3:// URI) is what messages name.
+ */
+export function parseOwnerMapping(text: string, sourceName: string, finops: string): MappedOwnerDirectory {
+  const entries = /\.ya?ml$/i.test(sourceName)
+    ? parseOwnersYaml(text, sourceName)
+    : parseOwnersCsv(text, sourceName);
   return new MappedOwnerDirectory(entries, finops);
 }
 

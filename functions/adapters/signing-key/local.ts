@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
+import type { SigningKey } from '../../core/ports.js';
 
 const MIN_KEY_CHARS = 16;
 
@@ -14,6 +15,21 @@ export interface LocalSigningKeyOptions {
   /** The configured `out`: a local directory or an s3:// URI. */
   out: string;
   env?: NodeJS.ProcessEnv;
+}
+
+/** The SigningKey port over `loadLocalSigningKey`: read (or created) once, then cached. */
+export class LocalSigningKey implements SigningKey {
+  private cached: Promise<Buffer> | undefined;
+
+  constructor(private readonly options: LocalSigningKeyOptions) {}
+
+  load(): Promise<Buffer> {
+    this.cached ??= loadLocalSigningKey(this.options).catch((error: unknown) => {
+      this.cached = undefined;
+      throw error;
+    });
+    return this.cached;
+  }
 }
 
 export function signingKeyPath(out: string): string {

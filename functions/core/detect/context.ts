@@ -41,6 +41,7 @@ function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): Co
       account_id: String(c.row.account_id),
       model: c.detector === 'cache-miss' ? String(c.row.model) : null,
       baseline_days_covered: num(c.row.baseline_days_covered),
+      ...recentDaysOf(c.row),
     },
     ref,
   );
@@ -97,3 +98,7 @@ function rankValue(entry: BreakdownEntry, request: ContextRequest): number {
   if (request.rank_by === 'uncached_input') return entry.recent_tokens;
   return entry.recent_cost_usd / request.recent_days - entry.baseline_cost_usd / request.baseline_days;
 }
+
+/** The recent window that fired, where the row names one (cache-miss: 7 days or the short window). */
+export const recentDaysOf = (row: Row): { recent_days?: number } =>
+  row.recent_days === undefined || row.recent_days === null ? {} : { recent_days: num(row.recent_days) };

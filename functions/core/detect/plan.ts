@@ -55,10 +55,11 @@ export interface AsOfWindows {
   baseline_end: IsoDate;
 }
 
-export function asOfWindows(windows: DetectorWindows, asOf: IsoDate): AsOfWindows {
+/** The windows of an as-of day; `recentDays` names a shorter recent window that fired instead. */
+export function asOfWindows(windows: DetectorWindows, asOf: IsoDate, recentDays?: number): AsOfWindows {
   return {
     as_of: asOf,
-    recent_start: addDays(asOf, -windows.recentPreceding),
+    recent_start: addDays(asOf, -(recentDays === undefined ? windows.recentPreceding : recentDays - 1)),
     recent_end: asOf,
     baseline_start: addDays(asOf, -windows.baselineFar),
     baseline_end: addDays(asOf, -windows.baselineNear),

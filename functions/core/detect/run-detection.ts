@@ -8,7 +8,7 @@ import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
-import { type Candidate, emptyContext, type FindingContext, readContext } from './context.js';
+import { type Candidate, emptyContext, type FindingContext, readContext, recentDaysOf } from './context.js';
 import { type DetectRequest, type DetectResult, emptyDetectResult, type SkippedDay } from './contract.js';
 import { readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
 import {
@@ -229,7 +229,8 @@ function buildFinding(
 ): Finding {
   const row = c.row;
   const windows = windowsOf(c.detector, config);
-  const w = asOfWindows(windows, String(row.as_of));
+  const recentDays = recentDaysOf(row).recent_days ?? windows.recentDays;
+  const w = asOfWindows(windows, String(row.as_of), recentDays);
   const accountId = String(row.account_id);
   const model = c.detector === 'cache-miss' ? String(row.model) : null;
   const kind = String(row.kind) as Finding['kind'];
@@ -241,7 +242,7 @@ function buildFinding(
     context.series,
     c.detector === 'cache-miss',
   );
-  const computeRecentDaily = context.computeRecent / windows.recentDays;
+  const computeRecentDaily = context.computeRecent / recentDays;
   const computeBaselineDaily = context.computeBaseline / baselineDays;
   const common = {
     finding_id: findingId(c.detector, accountId, model, w.as_of),
@@ -279,7 +280,7 @@ function buildFinding(
       diagnosis: runawayDiagnosis({
         kind,
         breakdown: context.breakdown,
-        recentDays: windows.recentDays,
+        recentDays,
         baselineDays,
         computeRecentDaily,
         computeBaselineDaily,
@@ -292,7 +293,6 @@ function buildFinding(
   }
 
   const avoidable = num(row.avoidable_cost);
-  const recentDays = windows.recentDays;
   const projected = (avoidable * 30) / recentDays;
   const hitRatio = num(row.cache_hit_ratio);
   const baselineHit = row.baseline_cache_hit_ratio === null ? null : num(row.baseline_cache_hit_ratio);

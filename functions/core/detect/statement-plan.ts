@@ -134,6 +134,8 @@ export interface FlaggedRow {
   model: string | null;
   /** Baseline days the detector counted (fewer than the window where the export starts late). */
   baseline_days_covered: number;
+  /** Days of the recent window that fired, where the detector has more than one (cache-miss). */
+  recent_days?: number;
 }
 
 /** What the context statement computes for one flagged finding (`ref` ties its rows back). */
@@ -144,14 +146,14 @@ export function contextRequest(
   ref: string,
 ): ContextRequest {
   const windows = windowsOf(detector, config);
-  const w = asOfWindows(windows, row.as_of);
+  const w = asOfWindows(windows, row.as_of, row.recent_days);
   return {
     ref,
     account_id: row.account_id,
     model: detector === 'cache-miss' ? row.model : null,
     ...w,
     series_start: seriesStart(w.as_of),
-    recent_days: windows.recentDays,
+    recent_days: row.recent_days ?? windows.recentDays,
     baseline_days: Math.max(1, row.baseline_days_covered),
     rank_by: detector === 'cache-miss' ? 'uncached_input' : 'increase',
   };

@@ -185,6 +185,10 @@ export function detectorSql(
     cache_absent_min_tokens: c.cache_absent_min_tokens,
     cache_absent_expected_hit_ratio: c.cache_absent_expected_hit_ratio,
     min_avoidable_usd: c.min_avoidable_usd,
+    short_days: c.short_days,
+    short_preceding: Math.max(0, c.short_days - 1),
+    min_daily_hit_ratio_drop: c.min_daily_hit_ratio_drop,
+    max_hit_ratio_recovery: c.max_hit_ratio_recovery,
   });
 }
 

@@ -1,0 +1,190 @@
+/**
+ * Mailer on Amazon SES v2 (SPEC §9): `SendEmail` with simple content (subject, HTML and text
+ * parts, UTF-8), from the configured verified identity, optional configuration set. Returns SES's
+ * MessageId as the provider message id.
+ *
+ * Errors, as the notify step needs them (§7):
+ * - throttling (`TooManyRequestsException`, `LimitExceededException`, 429) and SES-side failures
+ *   (5xx) are retried here with capped exponential backoff and full jitter, a bounded number of
+ *   times, then an UpstreamError: the message stays `failed` and the next run sends it again;
+ * - a refusal that names recipients (`MessageRejected` in the sandbox: "the following identities
+ *   failed the check: …"; a `BadRequestException` naming an illegal address) is a
+ *   PermanentRejectionError with exactly those addresses, so FinOps stands in for them;
+ * - a refusal of our own sender or account (From not verified, sending paused, account suspended,
+ *   MAIL FROM domain, unknown configuration set) blames no recipient: UpstreamError with the fix,
+ *   so the message is retried once the account is put right instead of dropping every owner;
+ * - a header value that could inject a header is refused before any call (`assertSafeMessage`);
+ *   a recipient that is not a plain address is refused permanently, as the outbox does.
+ * The client is injected; the adapter owns the retries (build it with `maxAttempts: 1` to avoid
+ * the SDK's retries stacking on top).
+ */
+import {
+  type SESv2Client,
+  SendEmailCommand,
+  type SendEmailCommandInput,
+  type SendEmailCommandOutput,
+} from '@aws-sdk/client-sesv2';
+import { UpstreamError } from '../../core/errors.js';
+import type { Mailer, OutgoingMessage, SendResult } from '../../core/ports.js';
+import {
+  awsErrorName,
+  type BackoffOptions,
+  backoff,
+  describeAwsError,
+  isThrottlingOrServerError,
+  withRetries,
+} from '../aws/retry.js';
+import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
+import { assertSafeMessage } from './mime.js';
+
+export interface SesMailerOptions {
+  /** `notify.configuration_set`: SES event destinations (bounces, complaints) hang off it. */
+  configurationSet?: string | null;
+  /** Throttling retries (default 5 attempts, 200 ms base, 10 s cap). */
+  retry?: BackoffOptions;
+}
+
+const THROTTLING = new Set([
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'ThrottlingException',
+  'Throttling',
+]);
+
+/** Account-level refusals: no recipient is at fault, the sender's account or config is. */
+const ACCOUNT_PROBLEMS: Record<string, string> = {
+  AccountSuspendedException: 'SES suspended sending for this account: see the SES console (reputation)',
+  SendingPausedException: 'sending is paused for this account or configuration set: resume it in SES',
+  MailFromDomainNotVerifiedException: 'the MAIL FROM domain of notify.from is not verified in SES',
+  NotFoundException: 'check notify.configuration_set names an existing SES configuration set',
+};
+
+// SES message tags allow letters, digits, '_' and '-' only.
+const TAG_VALUE_RE = /^[A-Za-z0-9_-]{1,256}$/;
+
+export class SesMailer implements Mailer {
+  private readonly configurationSet: string | null;
+  private readonly retry: BackoffOptions;
+
+  constructor(
+    private readonly client: SESv2Client,
+    options: SesMailerOptions = {},
+  ) {
+    this.configurationSet = options.configurationSet ?? null;
+    this.retry = { attempts: 5, baseMs: 200, capMs: 10_000, ...options.retry };
+  }
+
+  async send(message: OutgoingMessage): Promise<SendResult> {
+    try {
+      assertSafeMessage(message);
+    } catch (error) {
+      // A recipient that is not a plain address will never be accepted (same as the outbox).
+      if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
+        throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
+      }
+      throw error;
+    }
+    const input = this.request(message);
+    const policy = backoff(this.retry);
+    let response: SendEmailCommandOutput;
+    try {
+      response = await withRetries(
+        policy,
+        (error) => isThrottlingOrServerError(error, THROTTLING),
+        () => this.client.send(new SendEmailCommand(input)),
+      );
+    } catch (error) {
+      throw this.mapFailure(error, message, policy.attempts);
+    }
+    if (!response.MessageId) {
+      throw new UpstreamError(`SES accepted message ${message.messageId} but returned no MessageId`);
+    }
+    return { providerMessageId: response.MessageId };
+  }
+
+  private request(message: OutgoingMessage): SendEmailCommandInput {
+    const tags = [
+      { Name: 'kind', Value: message.kind },
+      { Name: 'sentinel_message_id', Value: message.messageId },
+    ].filter((t) => TAG_VALUE_RE.test(t.Value));
+    return {
+      FromEmailAddress: message.from,
+      Destination: {
+        ToAddresses: message.to,
+        ...(message.cc.length > 0 ? { CcAddresses: message.cc } : {}),
+      },
+      Content: {
+        Simple: {
+          Subject: { Data: message.subject, Charset: 'UTF-8' },
+          Body: {
+            Html: { Data: message.html, Charset: 'UTF-8' },
+            Text: { Data: message.text, Charset: 'UTF-8' },
+          },
+        },
+      },
+      ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
+      ...(tags.length > 0 ? { EmailTags: tags } : {}),
+    };
+  }
+
+  private mapFailure(error: unknown, message: OutgoingMessage, attempts: number): Error {
+    const name = awsErrorName(error) ?? '';
+    const what = `SES SendEmail of message ${message.messageId} (${message.kind})`;
+    if (isThrottlingOrServerError(error, THROTTLING)) {
+      return new UpstreamError(`${what} failed after ${attempts} attempts: ${describeAwsError(error)}`, {
+        cause: error,
+        hint: 'SES is throttling or failing; the next run or follow-up sends the message again',
+      });
+    }
+    if (name === 'MessageRejected' || name === 'BadRequestException') {
+      const refused = namedRecipients(error, message);
+      if (refused.length > 0) {
+        return new PermanentRejectionError(
+          refused,
+          `${what}: SES refused ${refused.join(', ')}: ${describeAwsError(error)}`,
+          {
+            cause: error,
+            hint: 'fix the address in the owners mapping or notify config (in the SES sandbox, verify it or request production access)',
+          },
+        );
+      }
+      if (mentions(error, message.from)) {
+        return new UpstreamError(
+          `${what}: SES refused the sender ${message.from}: ${describeAwsError(error)}`,
+          {
+            cause: error,
+            hint: `verify ${message.from} (or its domain) in SES in this region, or set notify.from to a verified identity`,
+          },
+        );
+      }
+      if (name === 'MessageRejected') {
+        // The content itself was refused (SES names no address): sending it again will not help.
+        return new PermanentRejectionError(
+          [],
+          `${what}: SES rejected the message: ${describeAwsError(error)}`,
+          {
+            cause: error,
+          },
+        );
+      }
+    }
+    const fix = ACCOUNT_PROBLEMS[name];
+    return new UpstreamError(`${what} failed: ${describeAwsError(error)}`, {
+      cause: error,
+      ...(fix ? { hint: fix } : {}),
+    });
+  }
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Whole addresses only: "ana@example.com" is not named by "dana@example.com" nor by "ana@example.com.au". */
+function mentions(error: unknown, address: string): boolean {
+  const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![a-z0-9._%+-])${escaped}(?![a-z0-9-]|\\.[a-z0-9])`, 'i').test(messageOf(error));
+}
+
+/** The message's recipients that SES's error text names, each once. */
+const namedRecipients = (error: unknown, message: OutgoingMessage): string[] => [
+  ...new Set([...message.to, ...message.cc].filter((address) => mentions(error, address))),
+];
