@@ -146,9 +146,16 @@ function detectStatements(p) {
     {
       Sid: 'ListExport',
       Effect: 'Allow',
-      Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+      Action: ['s3:ListBucket'],
       Resource: sub(p.arns.exportBucket),
       Condition: { StringLike: { 's3:prefix': [exportPrefix, `${exportPrefix}*`] } },
+    },
+    // Its own statement: a GetBucketLocation request carries no s3:prefix to match a condition.
+    {
+      Sid: 'LocateExport',
+      Effect: 'Allow',
+      Action: ['s3:GetBucketLocation'],
+      Resource: sub(p.arns.exportBucket),
     },
     { Sid: 'ReadExport', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.exportObjects) },
     sendEmail(p),
@@ -194,6 +201,8 @@ function role(p, alias, statements) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
+      // A fixed name, so an export bucket in another account can grant it before it is looked up.
+      RoleName: sub(`${functionName}-\${AWS::Region}`),
       Description: `${functionName}: least privilege for the ${alias} function`,
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
@@ -202,7 +211,6 @@ function role(p, alias, statements) {
             Effect: 'Allow',
             Principal: { Service: 'lambda.amazonaws.com' },
             Action: ['sts:AssumeRole'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           },
         ],
       },

@@ -5,14 +5,20 @@
  * sql/ddl/, and each bundle imports in a fresh Node process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
-import { checkTemplate, type Expectations, extractZip, type Template } from './template-check.js';
+import {
+  checkTemplate,
+  type Expectations,
+  extractZip,
+  type Template,
+  zipEntryNames,
+} from './template-check.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const artifactDir = join(root, '.serverless');
@@ -128,6 +134,22 @@ describe('npm run package', () => {
     expect(config.notify.ack_base_url).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/ack');
   });
 
+  it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
+    const shipped = (dir: string): string[] =>
+      readdirSync(join(root, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name !== 'README.md')
+        .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+    const wanted = [...shipped('sql'), ...shipped('templates')];
+    expect(wanted).toContain('templates/pages/ack.html.hbs');
+    for (const alias of Object.keys(BUNDLES)) {
+      const names = new Set(zipEntryNames(readFileSync(join(artifactDir, `${alias}.zip`))));
+      expect(
+        wanted.filter((f) => !names.has(f)),
+        alias,
+      ).toEqual([]);
+    }
+  });
+
   it('each bundle imports in a fresh Node process, without DuckDB', () => {
     for (const [alias, file] of Object.entries(BUNDLES)) {
       const dir = mkdtempSync(join(tmpdir(), `sentinel-${alias}-`));
@@ -201,6 +223,20 @@ describe('the roles (one per function, least privilege)', () => {
     expect(on('DetectRole', 'athena:StartQueryExecution')).toEqual([
       expect.stringContaining(':workgroup/ai-spend-sentinel-prod'),
     ]);
+  });
+
+  it('puts no action that carries no s3:prefix under an s3:prefix condition', () => {
+    for (const role of ['DetectRole', 'FollowUpRole', 'AckRole']) {
+      const policies = (
+        template.Resources[role]!.Properties as {
+          Policies: { PolicyDocument: { Statement: (Statement & { Condition?: object })[] } }[];
+        }
+      ).Policies;
+      for (const st of policies.flatMap((p) => p.PolicyDocument.Statement)) {
+        if (!JSON.stringify(st.Condition ?? {}).includes('s3:prefix')) continue;
+        expect(st.Action, role).toEqual(['s3:ListBucket']);
+      }
+    }
   });
 
   it('gives follow-up no Athena, Glue or export access, and ack no mail, no Athena and no deletes', () => {
