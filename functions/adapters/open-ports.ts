@@ -12,11 +12,21 @@ import type { RunPorts } from '../core/commands/run.js';
 import type { SentinelConfig } from '../core/config.js';
 import { FAULT_POINTS, type FaultPoint, type NotifyPorts } from '../core/deliver/ports.js';
 import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
+import { checkFocusColumns } from '../core/detect/focus-columns.js';
+import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
 import { BadInputError, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import { renderMessage } from '../core/notify/render.js';
-import type { BlobStore, Clock, EventBus, Mailer, OwnerDirectory, SigningKey } from '../core/ports.js';
+import type {
+  BlobStore,
+  Clock,
+  EventBus,
+  Mailer,
+  OwnerDirectory,
+  QueryEngine,
+  SigningKey,
+} from '../core/ports.js';
 
 export interface OpenOptions {
   clock: Clock;
@@ -64,6 +74,8 @@ const eventBridgeClient = () =>
     'eventbridge',
     async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({ maxAttempts: 1 }),
   );
+const athenaClient = () =>
+  client('athena', async () => new (await import('@aws-sdk/client-athena')).AthenaClient({ maxAttempts: 1 }));
 const secretsClient = () =>
   client(
     'secrets',
@@ -153,16 +165,58 @@ export async function openSigningKey(config: SentinelConfig, env: NodeJS.Process
 }
 
 /** The configured engine and FOCUS table, opened when a run has days to evaluate. */
-export function engineOpener(config: SentinelConfig): EngineOpener {
+export function engineOpener(config: SentinelConfig, env: NodeJS.ProcessEnv = process.env): EngineOpener {
   return async (log: Logger): Promise<OpenedEngine> => {
-    if (config.engine !== 'duckdb') {
-      throw new ConfigError(`engine ${config.engine}: this engine is not in this build`, {
-        hint: 'run locally with --engine duckdb over the export files; `sentinel sql --dialect athena` prints the Athena SQL',
-      });
+    if (config.engine === 'duckdb') {
+      const { openDuckDbFocus } = await import('./query-engine/duckdb-focus.js');
+      return openDuckDbFocus(config, log);
     }
-    const { openDuckDbFocus } = await import('./query-engine/duckdb-focus.js');
-    return openDuckDbFocus(config, log);
+    const engine =
+      config.engine === 'athena'
+        ? new (await import('./query-engine/athena.js')).AthenaQueryEngine(await athenaClient(), {
+            workgroup: config.athena.workgroup,
+            database: config.athena.database,
+            outputLocation: config.athena.output_location,
+          })
+        : await trinoEngine(config, env);
+    return { engine, focus: await checkedFocusTable(engine, config) };
   };
+}
+
+async function trinoEngine(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<QueryEngine> {
+  const { server, catalog, schema, user } = config.trino;
+  if (!server) {
+    throw new ConfigError('engine trino needs trino.server', {
+      hint: 'set trino: { server: https://host:port, catalog, schema, user } in the config file',
+    });
+  }
+  const { TrinoQueryEngine } = await import('./query-engine/trino.js');
+  const password = env.SENTINEL_TRINO_PASSWORD;
+  return TrinoQueryEngine.connect({ server, catalog, schema, user, ...(password ? { password } : {}) });
+}
+
+/**
+ * The FOCUS table on Athena or Trino, after its columns are checked against what the detectors
+ * read (SPEC §3): a missing column stops the run naming it, before any scan is paid for.
+ */
+async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
+  const { database, table } = focusTableName(config);
+  const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+  const rows = await engine.query(
+    `SELECT column_name FROM information_schema.columns WHERE table_schema = ${literal(database.toLowerCase())} AND table_name = ${literal(table.toLowerCase())}`,
+    { label: 'FOCUS table columns' },
+  );
+  if (rows.length === 0) {
+    throw new BadInputError(`focus ${database}.${table}: no such table (or it has no columns)`, {
+      hint: 'set focus to the FOCUS export table as DATABASE.TABLE (the deployment can create it: DEPLOY.md)',
+    });
+  }
+  const usage = checkFocusColumns(
+    rows.map((r) => String(r.column_name)),
+    config.cost_column,
+    `focus ${database}.${table}`,
+  );
+  return athenaFocusTable(config, usage);
 }
 
 /**
@@ -223,7 +277,7 @@ export async function openRunPorts(config: SentinelConfig, options: OpenOptions)
   const notify = await openNotifyPorts(config, options);
   return {
     ...notify,
-    detect: engineDetection(engineOpener(config), config, options.clock),
+    detect: engineDetection(engineOpener(config, options.env ?? process.env), config, options.clock),
     ...(options.progress ? { progress: options.progress } : {}),
   };
 }
@@ -236,7 +290,7 @@ export async function openDetectPorts(config: SentinelConfig, options: OpenOptio
     events,
     clock: options.clock,
     log: options.log,
-    detect: engineDetection(engineOpener(config), config, options.clock),
+    detect: engineDetection(engineOpener(config, options.env ?? process.env), config, options.clock),
     ...(options.progress ? { progress: options.progress } : {}),
   };
 }

@@ -19,7 +19,7 @@ export const DETECT_OPTIONS = {
 } as const;
 
 export const DETECT_USAGE = `sentinel detect [--focus PATH] [--as-of D | --from D --to D] [--detector NAME]
-                [--config FILE] [--out DIR] [--json] [--engine duckdb|athena] [--now ISO]`;
+                [--config FILE] [--out DIR] [--json] [--engine duckdb|athena|trino] [--now ISO]`;
 
 /** Flags that override configuration keys. */
 export function configOverrides(flags: FlagValues): Record<string, unknown> {

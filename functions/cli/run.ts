@@ -21,7 +21,7 @@ const RUN_OPTIONS = {
 } as const;
 
 export const RUN_USAGE = `sentinel run [--focus PATH] [--as-of D | --from D --to D] [--detector NAME] [--owners FILE]
-             [--dry-run] [--config FILE] [--out DIR] [--json] [--engine duckdb|athena] [--now ISO]
+             [--dry-run] [--config FILE] [--out DIR] [--json] [--engine duckdb|athena|trino] [--now ISO]
 
   Without --as-of/--from, evaluates every as-of day since the last successful run (catch-up).`;
 

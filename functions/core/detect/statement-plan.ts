@@ -206,19 +206,30 @@ export function athenaFocusTable(
   config: SentinelConfig,
   usageType: UsageTypeSource = 'skumeter',
 ): FocusTable {
+  const { database, table } = focusTableName(config);
+  return {
+    dialect: 'athena',
+    name: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`,
+    usageType: usageTypeExpression(usageType),
+  };
+}
+
+/**
+ * The database (Athena) or schema (Trino) and table `focus` names; a bare table lives in
+ * `athena.database` or `trino.schema`.
+ */
+export function focusTableName(config: SentinelConfig): { database: string; table: string } {
+  const home = config.engine === 'trino' ? config.trino.schema : config.athena.database;
+  const homeKey = config.engine === 'trino' ? 'trino.schema' : 'athena.database';
   const parts = config.focus.split('.');
   const valid = (p: string) => /^[A-Za-z0-9_][A-Za-z0-9_-]*$/.test(p);
   if (parts.length > 2 || !parts.every(valid)) {
     throw new ConfigError(`focus '${config.focus}' is not an Athena table name`, {
-      hint: `with the Athena engine or dialect, set focus (or --focus) to TABLE or DATABASE.TABLE of the FOCUS export (a bare table is looked up in athena.database '${config.athena.database}')`,
+      hint: `with the Athena engine or dialect, set focus (or --focus) to TABLE or DATABASE.TABLE of the FOCUS export (a bare table is looked up in ${homeKey} '${home}')`,
     });
   }
-  const [database, table] = parts.length === 2 ? parts : [config.athena.database, parts[0]!];
-  return {
-    dialect: 'athena',
-    name: `${quoteIdentifier(database!)}.${quoteIdentifier(table!)}`,
-    usageType: usageTypeExpression(usageType),
-  };
+  const [database, table] = parts.length === 2 ? parts : [home, parts[0]!];
+  return { database: database!, table: table! };
 }
 
 export interface PrintedPlanInput {

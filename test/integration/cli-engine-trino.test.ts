@@ -1,0 +1,93 @@
+/**
+ * `--engine trino` as a user runs it: `sentinel detect` through the composition root against the
+ * real Trino of this test run, over a Hive table of a generated export, finds what the embedded
+ * DuckDB finds over the same files; a table that does not exist is exit 2 naming it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
+import type { Finding } from '../../functions/core/types.js';
+import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
+import { hiveTableOverParquet, localDir, trinoEngine, trinoServer } from '../sql/trino-tables.js';
+
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
+
+const BIN = resolve('bin/sentinel.js');
+const NOW = '2026-03-03T08:00:00Z';
+let work: string;
+let exportDir: string;
+let configFile: string;
+
+const sentinel = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const findings = (stdout: string): Finding[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Finding);
+
+beforeAll(async () => {
+  work = mkdtempSync(join(localDir(), 'cli-engine-'));
+  const org = await writeSyntheticOrganization(join(work, 'gen'), {
+    seed: 11,
+    accounts: 12,
+    days: 75,
+    end: '2026-03-01',
+  });
+  exportDir = org.exportDir;
+  const duckdb = await DuckDbQueryEngine.open();
+  try {
+    await hiveTableOverParquet(trinoEngine('cli'), duckdb, {
+      schema: 'cli',
+      table: 'focus_export',
+      dataDir: join(exportDir, 'data'),
+    });
+  } finally {
+    await duckdb.close();
+  }
+  const server = trinoServer();
+  configFile = join(work, 'trino.yml');
+  writeFileSync(
+    configFile,
+    `engine: trino\nfocus: cli.focus_export\ntrino:\n  server: ${server.url}\n  catalog: ${server.catalog}\n  schema: cli\n  user: sentinel-cli\n`,
+  );
+});
+
+describe('sentinel detect --engine trino', () => {
+  it('finds on Trino what DuckDB finds over the same export, field for field', () => {
+    const days = ['--from', '2026-02-24', '--to', '2026-03-01', '--now', NOW, '--json'];
+    const onDuckdb = sentinel('detect', '--focus', exportDir, '--out', join(work, 'out-duckdb'), ...days);
+    expect(onDuckdb.status, onDuckdb.stderr).toBe(0);
+    const onTrino = sentinel('detect', '--config', configFile, '--out', join(work, 'out-trino'), ...days);
+    expect(onTrino.status, onTrino.stderr).toBe(0);
+    const a = findings(onDuckdb.stdout);
+    const b = findings(onTrino.stdout);
+    expect(a.length).toBeGreaterThan(0);
+    expect(b.map((f) => f.finding_id)).toEqual(a.map((f) => f.finding_id));
+    for (const [i, f] of a.entries()) {
+      const g = b[i]!;
+      expect(g.kind).toBe(f.kind);
+      expect(g.severity).toBe(f.severity);
+      expect(g.started_on).toBe(f.started_on);
+      expect(Math.abs(g.recent_avg_daily_usd - f.recent_avg_daily_usd)).toBeLessThan(1e-6);
+      expect(Math.abs(g.projected_30d_excess_usd - f.projected_30d_excess_usd)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('a FOCUS table that does not exist is exit 2 naming it', () => {
+    const result = sentinel(
+      'detect',
+      '--config',
+      configFile,
+      '--focus',
+      'cli.no_such_export',
+      '--out',
+      join(work, 'x'),
+      '--now',
+      NOW,
+    );
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/cli\.no_such_export/);
+  });
+});
