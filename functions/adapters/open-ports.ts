@@ -64,22 +64,57 @@ function client<T>(name: string, make: () => Promise<T>): Promise<T> {
   return found;
 }
 
+/** Settings every SDK client made here starts from (Lambda: none, the runtime's region and role). */
+export interface AwsClientSettings {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** S3 through an endpoint that serves buckets as paths (a local AWS server). */
+  forcePathStyle?: boolean;
+}
+let settings: AwsClientSettings = {};
+
+/** Points every client made from now on elsewhere (the local AWS server of the tests); forgets made ones. */
+export function configureAwsClients(next: AwsClientSettings): void {
+  settings = next;
+  clients.clear();
+}
+
+const base = () => {
+  const { forcePathStyle: _, ...rest } = settings;
+  return rest;
+};
+
 // The adapters retry throttling themselves (capped backoff), so the SDK's own retries stay off.
 export const s3Client = () =>
-  client('s3', async () => new (await import('@aws-sdk/client-s3')).S3Client({ maxAttempts: 1 }));
+  client('s3', async () => {
+    const { S3Client } = await import('@aws-sdk/client-s3');
+    return new S3Client({
+      ...base(),
+      maxAttempts: 1,
+      ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
+    });
+  });
 const sesClient = () =>
-  client('sesv2', async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client({ maxAttempts: 1 }));
+  client(
+    'sesv2',
+    async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client({ ...base(), maxAttempts: 1 }),
+  );
 const eventBridgeClient = () =>
   client(
     'eventbridge',
-    async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({ maxAttempts: 1 }),
+    async () =>
+      new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({ ...base(), maxAttempts: 1 }),
   );
 const athenaClient = () =>
-  client('athena', async () => new (await import('@aws-sdk/client-athena')).AthenaClient({ maxAttempts: 1 }));
+  client(
+    'athena',
+    async () => new (await import('@aws-sdk/client-athena')).AthenaClient({ ...base(), maxAttempts: 1 }),
+  );
 const secretsClient = () =>
   client(
     'secrets',
-    async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({}),
+    async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ ...base() }),
   );
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
