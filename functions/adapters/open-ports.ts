@@ -251,7 +251,10 @@ async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
     config.cost_column,
     `focus ${database}.${table}`,
   );
-  return athenaFocusTable(config, usage);
+  // One scan per run (SPEC §2): the run's CTAS staging tables live beside the findings tables.
+  const stagingSchema =
+    config.engine === 'trino' ? config.trino.sentinel_schema : config.athena.sentinel_database;
+  return { ...athenaFocusTable(config, usage), stagingSchema };
 }
 
 /**

@@ -10,7 +10,14 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import type { Finding } from '../../functions/core/types.js';
 import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
-import { hiveTableOverParquet, localDir, trinoEngine, trinoServer } from '../sql/trino-tables.js';
+import {
+  createManagedSchema,
+  createSchema,
+  hiveTableOverParquet,
+  localDir,
+  trinoEngine,
+  trinoServer,
+} from '../sql/trino-tables.js';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
@@ -43,6 +50,8 @@ beforeAll(async () => {
       table: 'focus_export',
       dataDir: join(exportDir, 'data'),
     });
+    // Where a run creates (and drops) its CTAS staging tables.
+    await createManagedSchema(trinoEngine('cli'), 'cli_sentinel');
   } finally {
     await duckdb.close();
   }
@@ -50,7 +59,7 @@ beforeAll(async () => {
   configFile = join(work, 'trino.yml');
   writeFileSync(
     configFile,
-    `engine: trino\nfocus: cli.focus_export\ntrino:\n  server: ${server.url}\n  catalog: ${server.catalog}\n  schema: cli\n  user: sentinel-cli\n`,
+    `engine: trino\nfocus: cli.focus_export\ntrino:\n  server: ${server.url}\n  catalog: ${server.catalog}\n  schema: cli\n  user: sentinel-cli\n  sentinel_schema: cli_sentinel\n`,
   );
 });
 
@@ -73,6 +82,13 @@ describe('sentinel detect --engine trino', () => {
       expect(Math.abs(g.recent_avg_daily_usd - f.recent_avg_daily_usd)).toBeLessThan(1e-6);
       expect(Math.abs(g.projected_30d_excess_usd - f.projected_30d_excess_usd)).toBeLessThan(1e-6);
     }
+  });
+
+  it('creates its CTAS staging tables once per run and drops them at the end', async () => {
+    const left = await trinoEngine('cli').query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'cli_sentinel'`,
+    );
+    expect(left).toEqual([]);
   });
 
   it('a FOCUS table that does not exist is exit 2 naming it', () => {

@@ -40,7 +40,14 @@ import {
   motoSqs,
   uniqueName,
 } from '../fixtures/moto.js';
-import { hiveTableOverParquet, localDir, trinoEngine, trinoServer } from '../sql/trino-tables.js';
+import {
+  createManagedSchema,
+  createSchema,
+  hiveTableOverParquet,
+  localDir,
+  trinoEngine,
+  trinoServer,
+} from '../sql/trino-tables.js';
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 240_000 });
 
@@ -154,6 +161,8 @@ beforeAll(async () => {
       table: 'focus_export',
       dataDir: join(org.exportDir, 'data'),
     });
+    // Where a run creates (and drops) its CTAS staging tables.
+    await createManagedSchema(trinoEngine(schema), `${schema}_sentinel`);
   } finally {
     await duckdb.close();
   }
@@ -199,7 +208,7 @@ beforeAll(async () => {
   process.env.SENTINEL_CONFIG = JSON.stringify({
     engine: 'athena',
     focus: `${schema}.focus_export`,
-    athena: { workgroup: 'sentinel', database: schema },
+    athena: { workgroup: 'sentinel', database: schema, sentinel_database: `${schema}_sentinel` },
     out: `s3://${bucket}/state`,
     owners: `s3://${bucket}/config/owners.csv`,
     notify: {
@@ -244,7 +253,15 @@ describe('handlers on S3, SES, EventBridge and Secrets Manager (moto) with Athen
       evaluated_days: ['2026-03-01'],
     });
     expect(run.query_ids.length).toBe(run.statements);
-    expect(run.statements).toBe(athena.mock.commandCalls(StartQueryExecutionCommand).length);
+    const sent = athena.mock
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input.QueryString!);
+    expect(run.statements).toBe(sent.length);
+    // One scan per run: the export is read by the coverage aggregate and the two CTAS only.
+    const scans = sent.filter((sql) => sql.includes(`"${schema}"."focus_export"`));
+    expect(scans).toHaveLength(3);
+    expect(sent.filter((sql) => sql.startsWith('CREATE TABLE'))).toHaveLength(2);
+    expect(sent.filter((sql) => sql.startsWith('DROP TABLE IF EXISTS'))).toHaveLength(2);
     expect((await keys('findings/')).length).toBeGreaterThan(0);
     expect((await cases()).length).toBeGreaterThan(0);
     expect((await sentMail()).length).toBeGreaterThan(0);

@@ -37,6 +37,14 @@ export function localUri(path: string): string {
   return `local:///${rel.split('\\').join('/')}`;
 }
 
+/**
+ * A schema for managed tables (the CTAS staging tables a run creates): the file metastore keeps
+ * their data under its own directory, so no location is given.
+ */
+export async function createManagedSchema(engine: TrinoQueryEngine, schema: string): Promise<void> {
+  await engine.execute(`CREATE SCHEMA IF NOT EXISTS hive."${schema}"`);
+}
+
 export async function createSchema(engine: TrinoQueryEngine, schema: string): Promise<void> {
   const dir = localDir('warehouse', schema);
   await engine.execute(`CREATE SCHEMA IF NOT EXISTS hive."${schema}" WITH (location = '${localUri(dir)}')`);

@@ -3,6 +3,7 @@
  * both detectors over every as-of day in one pass, context for what fired, finding records, and
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
+import { randomBytes } from 'node:crypto';
 import type { SentinelConfig } from '../config.js';
 import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -25,7 +26,15 @@ import {
 } from './findings.js';
 import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './plan.js';
 import { num, str } from './row-values.js';
-import { detectorStatement, stagingStatements } from './statement-plan.js';
+import {
+  detectorStatement,
+  dropStatements,
+  STALE_STAGING_MS,
+  stagingStatements,
+  stagingTablesFor,
+  stagingTablesListSql,
+  stagingTableTime,
+} from './statement-plan.js';
 import { type FocusTable, SERIES_DAYS } from './statements.js';
 
 export interface DetectPorts {
@@ -40,6 +49,41 @@ export interface DetectPorts {
   progress?: (step: string) => void;
   /** Aborts the run between and during statements (the Lambda's remaining time). */
   signal?: AbortSignal;
+}
+
+/** On Athena and Trino, this run's own CTAS staging tables (named by time, so a later run can tell). */
+function withRunStaging(focus: FocusTable, clock: Clock): FocusTable {
+  if (!focus.stagingSchema) return focus;
+  return {
+    ...focus,
+    staging: 'tables',
+    stagingTables: stagingTablesFor(focus.stagingSchema, clock.now(), randomBytes(4).toString('hex')),
+  };
+}
+
+/** A crashed run's staging tables (older than twice the detect timeout) are dropped; a younger one may be a concurrent run's. */
+async function dropStaleStaging(
+  engine: QueryEngine,
+  focus: FocusTable,
+  clock: Clock,
+  warn: (m: string) => void,
+) {
+  const tables = focus.stagingTables;
+  if (!tables) return;
+  const rows = await engine.query(stagingTablesListSql(tables.schema), { label: 'staging tables' });
+  const now = clock.now().getTime();
+  for (const row of rows) {
+    const name = String(row.table_name);
+    const created = stagingTableTime(name);
+    if (!created || now - created.getTime() < STALE_STAGING_MS) continue;
+    await engine
+      .execute(`DROP TABLE IF EXISTS "${tables.schema}"."${name}"`, { label: 'drop stale staging' })
+      .catch((error: unknown) =>
+        warn(
+          `could not drop a crashed run's staging table ${name}: ${String((error as Error).message ?? error)}`,
+        ),
+      );
+  }
 }
 
 /** Every statement of the run carries the run's signal; an aborted run sends nothing more. */
@@ -82,7 +126,8 @@ export async function runDetection(
   config: SentinelConfig,
   request: DetectRequest,
 ): Promise<DetectResult> {
-  const { focus, log } = ports;
+  const { log } = ports;
+  const focus = withRunStaging(ports.focus, ports.clock);
   const engine = withSignal(ports.engine, ports.signal);
   const asOfDays = [...request.asOfDays].sort();
   const result: DetectResult = emptyDetectResult();
@@ -135,50 +180,64 @@ export async function runDetection(
 
   const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
   progress(`staging Bedrock inference rows ${evaluatedWindow.start} … ${evaluatedWindow.end}`);
-  for (const statement of stagingStatements(focus, config, evaluatedWindow)) {
-    if (statement.step === 'unit-check') await warnUnknownUnits(engine, statement, warn);
-    else await engine.execute(statement.sql, { label: statement.label });
-  }
-
   const candidates: Candidate[] = [];
-  for (const detector of request.detectors) {
-    const days = detectorDays.get(detector) ?? [];
-    if (days.length === 0) continue;
-    progress(`${detector} over ${days.length} as-of day(s)`);
-    const statement = detectorStatement(detector, focus, config, {
-      asOfStart: days[0]!,
-      asOfEnd: days[days.length - 1]!,
-      firstCoveredDay: result.firstCoveredDay,
-      recurringExemptAccounts: request.recurringExemptionOff,
-    });
-    const rows = (await engine.query(statement.sql, { label: statement.label })).filter((r) =>
-      days.includes(String(r.as_of)),
-    );
-    for (const row of rows) {
-      if (row.recurring === true) {
-        result.recurringCandidates += 1;
-        continue;
-      }
-      if (row.unpriced === true) {
-        result.unpricedCandidates += 1;
-        continue;
-      }
-      candidates.push({ detector, row });
-    }
-  }
-  if (result.recurringCandidates > 0) {
-    log.info(`${result.recurringCandidates} runaway candidates held back as recurring monthly patterns`);
-  }
-  if (result.unpricedCandidates > 0) {
-    warn(
-      `${result.unpricedCandidates} cache-miss candidates not raised: no input token price could be derived`,
-    );
-  }
-
   let contexts = new Map<string, FindingContext>();
-  if (candidates.length > 0) {
-    progress(`context for ${candidates.length} finding(s)`);
-    contexts = await readContext({ engine, focus }, config, evaluatedWindow, candidates);
+  await dropStaleStaging(engine, focus, ports.clock, warn);
+  try {
+    for (const statement of stagingStatements(focus, config, evaluatedWindow)) {
+      if (statement.step === 'unit-check') await warnUnknownUnits(engine, statement, warn);
+      else await engine.execute(statement.sql, { label: statement.label });
+    }
+
+    for (const detector of request.detectors) {
+      const days = detectorDays.get(detector) ?? [];
+      if (days.length === 0) continue;
+      progress(`${detector} over ${days.length} as-of day(s)`);
+      const statement = detectorStatement(detector, focus, config, {
+        asOfStart: days[0]!,
+        asOfEnd: days[days.length - 1]!,
+        firstCoveredDay: result.firstCoveredDay,
+        recurringExemptAccounts: request.recurringExemptionOff,
+      });
+      const rows = (await engine.query(statement.sql, { label: statement.label })).filter((r) =>
+        days.includes(String(r.as_of)),
+      );
+      for (const row of rows) {
+        if (row.recurring === true) {
+          result.recurringCandidates += 1;
+          continue;
+        }
+        if (row.unpriced === true) {
+          result.unpricedCandidates += 1;
+          continue;
+        }
+        candidates.push({ detector, row });
+      }
+    }
+    if (result.recurringCandidates > 0) {
+      log.info(`${result.recurringCandidates} runaway candidates held back as recurring monthly patterns`);
+    }
+    if (result.unpricedCandidates > 0) {
+      warn(
+        `${result.unpricedCandidates} cache-miss candidates not raised: no input token price could be derived`,
+      );
+    }
+
+    if (candidates.length > 0) {
+      progress(`context for ${candidates.length} finding(s)`);
+      contexts = await readContext({ engine, focus }, config, evaluatedWindow, candidates);
+    }
+  } finally {
+    // Also after a failure or an abort (without the run's signal: the time kept back is for this).
+    for (const statement of dropStatements(focus)) {
+      await ports.engine
+        .execute(statement.sql, { label: statement.label })
+        .catch((error: unknown) =>
+          warn(
+            `could not drop ${statement.sql.slice('DROP TABLE IF EXISTS '.length)}: ${String((error as Error).message ?? error)}; the next run drops it`,
+          ),
+        );
+    }
   }
   result.findings = candidates.map((c, i) =>
     buildFinding(c, contexts.get(String(i)) ?? emptyContext(), config, {

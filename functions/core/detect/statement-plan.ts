@@ -18,6 +18,7 @@ import {
   detectorSql,
   type FocusTable,
   STAGED_TABLE,
+  type StagingTables,
   seriesStart,
   stagingMode,
   stagingSql,
@@ -29,7 +30,8 @@ export type StatementStep =
   | 'compute-staging'
   | 'unit-check'
   | 'detector'
-  | 'context';
+  | 'context'
+  | 'drop';
 
 export interface PlannedStatement {
   step: StatementStep;
@@ -68,19 +70,30 @@ export function stagingStatements(
 ): PlannedStatement[] {
   if (stagingMode(focus) !== 'tables') return [];
   const span = `${window.start} … ${window.end}, billing periods ${window.periods.join(', ')}`;
+  const tables = focus.stagingTables;
+  const staged = tables?.staged ?? STAGED_TABLE;
+  const compute = tables?.compute ?? COMPUTE_TABLE;
+  // Athena and Trino: a CTAS into the run's own Parquet tables; DuckDB: temp tables of the session.
+  const create = (table: string) =>
+    tables
+      ? `CREATE TABLE ${table} WITH (format = 'PARQUET') AS`
+      : `CREATE OR REPLACE TEMP TABLE ${table} AS`;
+  const once = tables
+    ? 'created once per run (CTAS), read by every statement after it'
+    : 'materialized once per run';
   return [
     {
       step: 'staging',
       label: 'staging',
-      description: `staging: Bedrock inference rows -> cost and tokens per account, model, token class and day (${span}), materialized once per run`,
-      sql: `CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS\n${stagingSql(focus, config, window, true)}`,
+      description: `staging: Bedrock inference rows -> cost and tokens per account, model, token class and day (${span}), ${once}`,
+      sql: `${create(staged)}\n${stagingSql(focus, config, window, true)}`,
       returnsRows: false,
     },
     {
       step: 'compute-staging',
       label: 'compute staging',
       description: `compute staging: EC2, Lambda, ECS, SageMaker spend per account and day (${span}), for the findings' context`,
-      sql: `CREATE OR REPLACE TEMP TABLE ${COMPUTE_TABLE} AS\n${computeSql(focus, config, window)}`,
+      sql: `${create(compute)}\n${computeSql(focus, config, window)}`,
       returnsRows: false,
     },
     {
@@ -88,10 +101,50 @@ export function stagingStatements(
       label: 'unit check',
       description:
         'unit check: token rows whose unit is unknown (counted as single tokens, one warning each)',
-      sql: `SELECT unknown_unit, count(*) AS row_count FROM ${STAGED_TABLE} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
+      sql: `SELECT unknown_unit, count(*) AS row_count FROM ${staged} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
       returnsRows: true,
     },
   ];
+}
+
+/** The run's last statements on Athena and Trino: its staging tables dropped (none on DuckDB). */
+export function dropStatements(focus: FocusTable): PlannedStatement[] {
+  const tables = focus.stagingTables;
+  if (!tables || stagingMode(focus) !== 'tables') return [];
+  return [tables.staged, tables.compute].map((table) => ({
+    step: 'drop' as const,
+    label: 'drop staging',
+    description: `drop ${table} (its data expires by the result location's lifecycle rule)`,
+    sql: `DROP TABLE IF EXISTS ${table}`,
+    returnsRows: false,
+  }));
+}
+
+/** A CTAS staging table's name holds its creation time, so a later run can tell a crashed run's. */
+export const STAGING_PREFIX = 'sentinel_staging_';
+/** A run's tables older than twice the detect function's 900 s timeout belong to a crashed run. */
+export const STALE_STAGING_MS = 2 * 900_000;
+
+export function stagingTablesFor(schema: string, at: Date, suffix: string): StagingTables {
+  const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const name = `${STAGING_PREFIX}${stamp}_${suffix}`;
+  const q = (n: string) => `"${schema}"."${n}"`;
+  return { schema, staged: q(name), compute: q(`${name}_compute`) };
+}
+
+/** The creation time in a staging table's name (null: not one of ours). */
+export function stagingTableTime(table: string): Date | null {
+  const match = /^sentinel_staging_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_[0-9a-f]{8}(_compute)?$/.exec(
+    table,
+  );
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s] = match;
+  return new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`);
+}
+
+/** Lists the staging tables in the staging schema (a crashed run's are dropped by the next run). */
+export function stagingTablesListSql(schema: string): string {
+  return `SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema.replace(/'/g, "''")}' AND table_name LIKE '${STAGING_PREFIX}%'`;
 }
 
 export function detectorStatement(
@@ -261,5 +314,6 @@ export function printedPlan(
       recurringExemptAccounts: [],
     }),
     contextStatement(focus, config, window, [exampleContextRequest(input.detector, config, asOfEnd)]),
+    ...dropStatements(focus),
   ];
 }

@@ -23,9 +23,27 @@ export interface FocusTable {
    * renders the Athena statements' shape, which the dialect tests run).
    */
   staging?: StagingMode;
+  /**
+   * Athena and Trino, one scan per run (SPEC §2): the run's staging tables, created by CTAS and
+   * dropped at the end; without them (DuckDB) `tables` are the session's temp tables.
+   */
+  stagingTables?: StagingTables;
+  /**
+   * Where a run on Athena or Trino creates its staging tables (`athena.sentinel_database`,
+   * `trino.sentinel_schema`); runDetection names them per run and drops them at its end.
+   */
+  stagingSchema?: string;
 }
 
 export type StagingMode = 'tables' | 'ctes';
+
+/** Fully qualified names of one run's CTAS staging tables (`"sentinel"."sentinel_staging_…"`). */
+export interface StagingTables {
+  /** The database (Athena) or schema (Trino) they live in, unquoted. */
+  schema: string;
+  staged: string;
+  compute: string;
+}
 
 export const stagingMode = (focus: FocusTable): StagingMode =>
   focus.staging ?? (focus.dialect === 'duckdb' ? 'tables' : 'ctes');
@@ -108,7 +126,13 @@ function stagingRefs(
   needs: { detail: boolean; compute: boolean },
 ) {
   if (stagingMode(focus) === 'tables') {
-    return { staging_cte: '', compute_cte: '', staged: STAGED_TABLE, compute: COMPUTE_TABLE };
+    const tables = focus.stagingTables;
+    return {
+      staging_cte: '',
+      compute_cte: '',
+      staged: tables?.staged ?? STAGED_TABLE,
+      compute: tables?.compute ?? COMPUTE_TABLE,
+    };
   }
   const staged = `staged AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
   const compute = needs.compute ? `compute AS (\n${indent(computeSql(focus, config, window))}\n),\n` : '';
