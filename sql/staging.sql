@@ -1,6 +1,6 @@
 -- Staging: Bedrock model-inference charges -> cost and tokens per account, model, token class and day
--- (SPEC §3). Both detectors start here: DuckDB materializes it once per run; on Athena it is the
--- first CTE of every statement.
+-- (SPEC §3). Both detectors start here: DuckDB materializes it once per run, Athena and Trino
+-- create it once per run as a CTAS; `sentinel sql --inline` makes it the first CTE of a statement.
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
 -- exist), periods (billing_period pruning), window_start..window_end (the data window), tag_keys.
 -- detail adds usage type, resource, region and tag columns for the context queries.

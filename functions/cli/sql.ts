@@ -13,7 +13,7 @@ import {
   type UsageTypeSource,
   usageTypeExpression,
 } from '../core/detect/statement-plan.js';
-import type { FocusTable } from '../core/detect/statements.js';
+import type { FocusTable, StagingTables } from '../core/detect/statements.js';
 import { BadInputError } from '../core/errors.js';
 import type { Dialect } from '../core/sql/dialect.js';
 import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
@@ -28,13 +28,18 @@ const OPTIONS = {
   to: { type: 'string' },
   focus: { type: 'string' },
   'usage-type': { type: 'string' },
+  inline: { type: 'boolean' },
 } as const;
 
 const USAGE = `sentinel sql --detector runaway-inference|cache-miss [--dialect athena|duckdb]
              [--as-of D | --from D --to D] [--focus TABLE|DATABASE.TABLE]
-             [--usage-type skumeter|x_usagetype|coalesce] [--config FILE] [--now ISO]
+             [--usage-type skumeter|x_usagetype|coalesce] [--inline] [--config FILE] [--now ISO]
 
 Prints every statement a run of the detector sends, in order, parameter values inlined.
+Athena and Trino: the staging and compute CTAS into athena.sentinel_database (the table name a
+placeholder: a run names its own by time), coverage, the detector and context statements that
+read them, and the DROP of both. --inline: one self-contained statement per detector (staging
+as its first CTE), for a one-off paste into the Athena console.
 --dialect defaults to the configured engine's; --as-of to the default as-of day (--now).
 Athena: the FOCUS table is \`focus\` (TABLE in athena.database, or DATABASE.TABLE); the usage
 type is read from skumeter (FOCUS 1.2) unless --usage-type says x_usagetype (FOCUS 1.0) or
@@ -56,13 +61,25 @@ export async function run(argv: string[]): Promise<number> {
     const asOfDays = explicitAsOfDays(flags) ?? defaultDays(config, clockFrom(flags));
     const focus: FocusTable =
       dialect === 'athena'
-        ? athenaFocusTable(config, usageType)
+        ? flags.inline === true
+          ? { ...athenaFocusTable(config, usageType), staging: 'ctes' }
+          : {
+              ...athenaFocusTable(config, usageType),
+              staging: 'tables',
+              stagingTables: placeholderStagingTables(config.athena.sentinel_database),
+            }
         : // The DuckDB run reads a view `focus` over the export files with both usage-type columns.
           { dialect: 'duckdb', name: 'focus', usageType: usageTypeExpression('coalesce') };
     const statements = printedPlan(focus, config, { detector, asOfDays });
     process.stdout.write(formatPlan(statements, { detector, dialect, focus, asOfDays, config, usageType }));
     return 0;
   });
+}
+
+/** The run's table names as a placeholder (a run names them by its start time and 8 random hex). */
+function placeholderStagingTables(schema: string): StagingTables {
+  const name = 'sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX';
+  return { schema, staged: `"${schema}"."${name}"`, compute: `"${schema}"."${name}_compute"` };
 }
 
 function requiredDetector(flags: FlagValues): DetectorId {

@@ -494,11 +494,46 @@ describe('sentinel sql', () => {
       '2026-04-02',
     ]);
     expect(code).toBe(0);
-    expect(out.match(/^-- \d+\. \w+/gm)).toEqual(['-- 1. coverage', '-- 2. detector', '-- 3. context']);
+    // One scan per run (SPEC §2): the CTAS of staging and compute, read by the detector and context, then dropped.
+    expect(out.match(/^-- \d+\. [\w ]+?:/gm)).toEqual([
+      '-- 1. coverage:',
+      '-- 2. staging:',
+      '-- 3. compute staging:',
+      '-- 4. unit check:',
+    ]);
+    expect(out.match(/^-- \d+\. (detector|context|drop)/gm)).toEqual([
+      '-- 5. detector',
+      '-- 6. context',
+      '-- 7. drop',
+      '-- 8. drop',
+    ]);
+    expect(out).toContain(
+      `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
+    );
+    expect(out).toContain(
+      'DROP TABLE IF EXISTS "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX_compute"',
+    );
     expect(out).toContain("WHERE billing_period IN ('2026-02', '2026-03', '2026-04')");
     expect(out).toContain('usage type skumeter (FOCUS 1.2');
     expect(out).toContain('as if the export covers the whole data window');
     expect(out).toContain('EXAMPLE: the flagged VALUES row is one example finding');
+  });
+
+  it('with --inline prints each detector as one self-contained statement (staging as its first CTE)', async () => {
+    const { code, out } = await sql([
+      '--detector',
+      'cache-miss',
+      '--dialect',
+      'athena',
+      '--focus',
+      'cur.focus_export',
+      '--as-of',
+      '2026-04-02',
+      '--inline',
+    ]);
+    expect(code).toBe(0);
+    expect(out.match(/^-- \d+\. \w+/gm)).toEqual(['-- 1. coverage', '-- 2. detector', '-- 3. context']);
+    expect(out).not.toContain('CREATE TABLE');
   });
 
   it('prints the DuckDB statements with the staging tables, as-of the default day of --now', async () => {
