@@ -12,7 +12,6 @@ import type { Finding } from '../../functions/core/types.js';
 import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
 import {
   createManagedSchema,
-  createSchema,
   hiveTableOverParquet,
   localDir,
   trinoEngine,

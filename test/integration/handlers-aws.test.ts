@@ -42,7 +42,6 @@ import {
 } from '../fixtures/moto.js';
 import {
   createManagedSchema,
-  createSchema,
   hiveTableOverParquet,
   localDir,
   trinoEngine,
