@@ -6,6 +6,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`case_events` (
   `case_key` string,
   `epoch` int,
   `transition` string,
+  `occurrence` int,
   `detail_type` string,
   `from_state` string,
   `to_state` string,

@@ -241,6 +241,39 @@ describe('case engine: SPEC §8 transition table', () => {
     const b = step(null, finding({ asOf: '2026-03-01' }), hoursAfter(1));
     expect(a.event!.event_id).toBe(b.event!.event_id);
   });
+
+  it('counts a repeated transition of an epoch on the case: escalated → investigating → reminded → escalated is a new event', () => {
+    const r1 = step(opened(), { type: 'deadline' }, hoursAfter(48));
+    const e1 = step(r1.next, { type: 'deadline' }, hoursAfter(96));
+    const ack = step(e1.next, answer('investigating'), hoursAfter(100));
+    expect(ack.next!.state).toBe('acknowledged');
+    const r2 = step(ack.next, { type: 'deadline' }, hoursAfter(148));
+    const e2 = step(r2.next, { type: 'deadline' }, hoursAfter(196));
+    expect(e2.next!.state).toBe('escalated');
+    expect([r1.event, r2.event].map((e) => [e!.transition, e!.occurrence])).toEqual([
+      ['reminded', 1],
+      ['reminded', 2],
+    ]);
+    expect([e1.event, e2.event].map((e) => [e!.transition, e!.occurrence])).toEqual([
+      ['escalated', 1],
+      ['escalated', 2],
+    ]);
+    expect(e2.event!.event_id).not.toBe(e1.event!.event_id);
+    expect(r2.event!.event_id).not.toBe(r1.event!.event_id);
+    expect(e2.next!.occurrences).toEqual({ opened: 1, reminded: 2, escalated: 2, acknowledged: 1 });
+    // The second escalation is due as its own item (a new message), not folded into the first.
+    expect(e2.next!.due.at(-1)).toMatchObject({ kind: 'escalation', event_id: e2.event!.event_id });
+    // A retry of the same transition on the same case record gives the same id.
+    expect(step(r2.next, { type: 'deadline' }, hoursAfter(197)).event!.event_id).toBe(e2.event!.event_id);
+  });
+
+  it('starts the occurrence count afresh in a new epoch', () => {
+    const resolved = step(opened(), answer('stopped'), hoursAfter(3)).next!;
+    const reopened = step(resolved, finding({ asOf: '2026-03-10' }), hoursAfter(200));
+    expect(reopened.next!.epoch).toBe(2);
+    expect(reopened.event).toMatchObject({ transition: 'opened', occurrence: 1 });
+    expect(reopened.next!.occurrences).toEqual({ opened: 1 });
+  });
 });
 
 describe('case engine through the pipeline', () => {
@@ -319,6 +352,38 @@ describe('case engine through the pipeline', () => {
       'reminder',
       'escalation',
     ]);
+  });
+
+  it('sends the repeated escalation of an epoch as a new message with its own case event', async () => {
+    const f = makeFinding({ asOf: '2026-03-01' });
+    const t = testPorts({ findings: [f], owners, now: '2026-03-03T08:00:00Z' });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await followUp(t.ports, t.config); // reminded
+    t.clock.set('2026-03-07T09:00:00Z');
+    await followUp(t.ports, t.config); // escalated
+    t.clock.set('2026-03-07T12:00:00Z');
+    await acknowledge(t.ports, t.config, { caseKey: f.case_key, answer: 'investigating' });
+    t.clock.set('2026-03-09T13:00:00Z');
+    await followUp(t.ports, t.config); // reminded again
+    t.clock.set('2026-03-11T14:00:00Z');
+    await followUp(t.ports, t.config); // escalated again
+    const escalations = t.mailer.sent.filter((m) => m.kind === 'escalation');
+    expect(escalations).toHaveLength(2);
+    expect(new Set(escalations.map((m) => m.messageId)).size).toBe(2);
+    expect(t.mailer.sent.filter((m) => m.kind === 'reminder')).toHaveLength(2);
+    const ids = t.bus.events
+      .filter((e) => e.detailType.startsWith('Case '))
+      .map((e) => (e.detail as { event_id: string }).event_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const escalated = t.bus.events
+      .filter((e) => e.detailType === 'Case Escalated')
+      .map((e) => e.detail as { transition: string; occurrence: number });
+    expect(escalated.map((e) => [e.transition, e.occurrence])).toEqual([
+      ['escalated', 1],
+      ['escalated', 2],
+    ]);
+    expect((await t.store.list('case-events/')).length).toBe(ids.length);
   });
 
   it('moves a case at most one step per follow-up, however late it runs', async () => {

@@ -80,7 +80,10 @@ export interface CaseEvent {
   event_id: string;
   case_key: string;
   epoch: number;
+  /** The plain transition name (`reminded`); `occurrence` says which time within the epoch. */
   transition: string;
+  /** 1 for the first such transition of the epoch, 2 for the next (SPEC §7). */
+  occurrence: number;
   detail_type: EventDetailType;
   from_state: CaseState | null;
   to_state: CaseState;
@@ -125,6 +128,11 @@ export interface CaseRecord {
   notified_run_id: string | null;
   deadline: string | null;
   reminders: number;
+  /**
+   * Per-transition counter of the epoch (`{ reminded: 2 }`), written in the same conditional write
+   * as the transition it counts, never recounted from history (SPEC §7).
+   */
+  occurrences: Record<string, number>;
   /** Evaluated as-of days after `last_as_of` without a finding (auto-resolve). */
   quiet_days: IsoDate[];
   suppressed_at: string | null;
@@ -168,9 +176,12 @@ export const peakValueOf = (finding: Finding): number =>
 export const hashId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 
-/** Deterministic (case key, epoch, transition): a retried transition rewrites the same event. */
-export const caseEventId = (caseKey: string, epoch: number, transition: string): string =>
-  hashId('case-event', caseKey, String(epoch), transition);
+/**
+ * Deterministic (case key, epoch, transition, occurrence): a retried transition rewrites the same
+ * event, while one that truly happens again in the epoch is a new event.
+ */
+export const caseEventId = (caseKey: string, epoch: number, transition: string, occurrence: number): string =>
+  hashId('case-event', caseKey, String(epoch), transition, String(occurrence));
 
 export const caseBlobKey = (caseKey: string): string => `cases/${caseKey}.json`;
 export const caseEventBlobKey = (event: CaseEvent): string =>

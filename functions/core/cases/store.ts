@@ -18,7 +18,13 @@ export interface StoredCase {
 export async function readCase(store: BlobStore, caseKey: string): Promise<StoredCase | undefined> {
   const blob = await store.get(caseBlobKey(caseKey));
   if (!blob) return undefined;
-  return { record: JSON.parse(blob.body) as CaseRecord, token: blob.version };
+  return { record: withDefaults(JSON.parse(blob.body) as CaseRecord), token: blob.version };
+}
+
+/** Case files written before a field existed read as if it had its initial value. */
+function withDefaults(record: CaseRecord): CaseRecord {
+  record.occurrences ??= {};
+  return record;
 }
 
 export async function listCaseKeys(store: BlobStore): Promise<string[]> {

@@ -399,6 +399,7 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.peak_severity = f.severity;
       c.peak_value = peakValueOf(f);
       c.reminders = 0;
+      c.occurrences = {};
       c.quiet_days = [];
       c.suppressed_at = null;
       c.suppressed_peak = null;
@@ -511,6 +512,7 @@ function seedCase(input: CaseInput): CaseRecord {
     notified_run_id: null,
     deadline: null,
     reminders: 0,
+    occurrences: {},
     quiet_days: [],
     suppressed_at: null,
     suppressed_peak: null,
@@ -527,17 +529,9 @@ function seedCase(input: CaseInput): CaseRecord {
   };
 }
 
-/** Event ids name the transition within the epoch, so a retried transition yields the same id. */
-function transitionName(c: CaseRecord, detailType: EventDetailType): string {
-  switch (detailType) {
-    case 'Case Updated':
-      return `updated:${c.peak_severity}`;
-    case 'Case Reminded':
-      return `reminded:${c.reminders}`;
-    default:
-      return detailType.replace('Case ', '').toLowerCase();
-  }
-}
+/** The plain transition name of a case event: `Case Reminded` → `reminded`. */
+export const transitionName = (detailType: EventDetailType): string =>
+  detailType.replace('Case ', '').toLowerCase();
 
 function caseEvent(
   c: CaseRecord,
@@ -546,12 +540,16 @@ function caseEvent(
   input: CaseInput,
   ctx: TransitionContext,
 ): CaseEvent {
-  const transition = transitionName(c, detailType);
+  const transition = transitionName(detailType);
+  // Counted on the case in the same write as the transition: a retry re-reads the same count.
+  const occurrence = (c.occurrences[transition] ?? 0) + 1;
+  c.occurrences = { ...c.occurrences, [transition]: occurrence };
   return {
-    event_id: caseEventId(c.case_key, c.epoch, transition),
+    event_id: caseEventId(c.case_key, c.epoch, transition, occurrence),
     case_key: c.case_key,
     epoch: c.epoch,
     transition,
+    occurrence,
     detail_type: detailType,
     from_state: from,
     to_state: c.state,
