@@ -144,6 +144,16 @@ describe('message wording', () => {
     expect(text).toMatch(/UPDATE: SEVERITY RAISED/);
   });
 
+  it('tells FinOps as the fallback owner why the alert came to them, instead of "which you own"', () => {
+    const data = exampleMessage('owner-alert');
+    const unrouted = { ...data, sections: [{ ...data.sections[0]!, routed: false }] };
+    for (const part of [renderMessage(unrouted).text, renderMessage(unrouted).html]) {
+      expect(part).toContain('no owner is mapped for this account; add it to the owners file');
+      expect(part).not.toContain('which you own');
+    }
+    expect(renderMessage(data).text).toContain('which you own');
+  });
+
   it('reminder says when the first alert went out and the new deadline', () => {
     const { text, subject } = renderMessage(exampleMessage('reminder'));
     expect(subject).toMatch(/^Reminder:/);

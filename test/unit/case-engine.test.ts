@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { MappedOwnerDirectory } from '../../functions/adapters/owners/file.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import {
   type Applied,
@@ -10,6 +11,7 @@ import {
 import { acknowledge } from '../../functions/core/commands/acknowledge.js';
 import { followUp } from '../../functions/core/commands/follow-up.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
+import type { Owner } from '../../functions/core/ports.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
 
@@ -35,7 +37,14 @@ const finding = (
   finding: makeFinding(over),
   mayOpen,
   runId,
-  owner: { email: 'owner@example.com', routed: true },
+  owner: {
+    accountId: '111111111111',
+    ownerEmail: 'owner@example.com',
+    accountName: null,
+    team: null,
+    cc: [],
+    routed: true,
+  },
 });
 const answer = (
   a: 'stopped' | 'legitimate' | 'investigating',
@@ -236,6 +245,50 @@ describe('case engine: SPEC §8 transition table', () => {
     expect(step(null, answer('stopped')).refusal).toMatch(/no case with this key/);
   });
 
+  it('reroutes a live case the mapping gives another owner: Case Rerouted, an owner alert, deadline unchanged', () => {
+    const c = opened();
+    const bo: Owner = {
+      accountId: '111111111111',
+      ownerEmail: 'bo@example.com',
+      accountName: 'Payments',
+      team: 'pay',
+      cc: ['lead@example.com'],
+      routed: true,
+    };
+    const r = step(c, { type: 'route', owner: bo }, hoursAfter(30));
+    expect(r.event).toMatchObject({
+      detail_type: 'Case Rerouted',
+      transition: 'rerouted',
+      owner_email: 'bo@example.com',
+    });
+    expect(r.next).toMatchObject({
+      state: 'open',
+      owner_email: 'bo@example.com',
+      owner_cc: ['lead@example.com'],
+      owner_account_name: 'Payments',
+      deadline: c.deadline,
+    });
+    expect(r.next!.due.at(-1)).toMatchObject({
+      kind: 'owner-alert',
+      raised: false,
+      event_id: r.event!.event_id,
+    });
+    // The same owner with a new cc: refreshed, no event, nothing due.
+    const same = step(r.next, { type: 'route', owner: { ...bo, cc: [] } }, hoursAfter(31));
+    expect(same.event).toBeUndefined();
+    expect(same.next!.owner_cc).toEqual([]);
+    expect(same.next!.due).toEqual(r.next!.due);
+    // A closed case takes the mapping silently; no case, nothing.
+    const closed = step(
+      step(c, answer('stopped'), hoursAfter(3)).next,
+      { type: 'route', owner: bo },
+      hoursAfter(4),
+    );
+    expect(closed.event).toBeUndefined();
+    expect(closed.next!.owner_email).toBe('bo@example.com');
+    expect(step(null, { type: 'route', owner: bo }).next).toBeNull();
+  });
+
   it('derives the same event id when a transition is retried', () => {
     const a = step(null, finding({ asOf: '2026-03-01' }));
     const b = step(null, finding({ asOf: '2026-03-01' }), hoursAfter(1));
@@ -384,6 +437,55 @@ describe('case engine through the pipeline', () => {
       ['escalated', 2],
     ]);
     expect((await t.store.list('case-events/')).length).toBe(ids.length);
+  });
+
+  it('keeps the owner, cc and name stored on the case when a follow-up has no mapping', async () => {
+    const withCc = [{ ...owners[0]!, cc: ['lead@example.com'] }];
+    const t = testPorts({ findings: [makeFinding({ asOf: '2026-03-01' })], owners: withCc });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    const noMapping = new MappedOwnerDirectory([], t.config.notify.finops, false);
+    const result = await followUp({ ...t.ports, owners: noMapping }, t.config);
+    const reminder = t.mailer.sent.find((m) => m.kind === 'reminder')!;
+    expect(reminder.to).toEqual(['ana@example.com']);
+    expect(reminder.cc).toEqual(['finops@example.com', 'lead@example.com']);
+    expect(renderedData(reminder).sections[0]).toMatchObject({ accountName: 'Payments', routed: true });
+    expect(result.run.unroutable_cases).toEqual([]);
+  });
+
+  it('keeps the stored owner when the mapping lacks the account, with a warning naming it', async () => {
+    const t = testPorts({ findings: [makeFinding({ asOf: '2026-03-01' })], owners });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    const other = new MappedOwnerDirectory(
+      [{ accountId: '999999999999', ownerEmail: 'zed@example.com', accountName: null, team: null, cc: [] }],
+      t.config.notify.finops,
+    );
+    const warnings: string[] = [];
+    const log = { ...t.ports.log, warn: (m: string) => void warnings.push(m) };
+    const result = await followUp({ ...t.ports, owners: other, log }, t.config);
+    expect(t.mailer.sent.find((m) => m.kind === 'reminder')!.to).toEqual(['ana@example.com']);
+    expect(warnings.some((w) => w.includes('owners mapping lacks account 111111111111'))).toBe(true);
+    expect(result.run.warnings.some((w) => w.includes('111111111111'))).toBe(true);
+  });
+
+  it('reroutes to the owner a new mapping names: Case Rerouted on the bus, an alert to them, deadline unchanged', async () => {
+    const f = makeFinding({ asOf: '2026-03-01' });
+    const t = testPorts({ findings: [f] }); // no mapping: FinOps owns it
+    await runPipeline(t.ports, t.config);
+    const before = t.store.json<CaseRecord>(`cases/${f.case_key}.json`);
+    expect(before).toMatchObject({ owner_email: 'finops@example.com', routed: false });
+    t.clock.set('2026-03-04T09:00:00Z');
+    await followUp(
+      { ...t.ports, owners: new MappedOwnerDirectory(owners, t.config.notify.finops) },
+      t.config,
+    );
+    const after = t.store.json<CaseRecord>(`cases/${f.case_key}.json`);
+    expect(after).toMatchObject({ owner_email: 'ana@example.com', routed: true, deadline: before.deadline });
+    expect(t.bus.events.map((e) => e.detailType)).toContain('Case Rerouted');
+    const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
+    expect(alert.to).toEqual(['ana@example.com']);
+    expect(renderedData(alert).sections[0]).toMatchObject({ routed: true, accountName: 'Payments' });
   });
 
   it('moves a case at most one step per follow-up, however late it runs', async () => {

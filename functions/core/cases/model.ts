@@ -27,6 +27,19 @@ export const accountNameFor = (
   owner: Owner | null,
 ): string => owner?.accountName || c.account_name || c.account_id;
 
+/**
+ * The owner a case writes to: the one stored on it (SPEC §9). The mapping changes it only through
+ * the `route` transition; without a mapping, or when it lacks the account, the stored one stays.
+ */
+export const caseOwner = (c: CaseRecord, finops: string): Owner => ({
+  accountId: c.account_id,
+  ownerEmail: c.owner_email ?? finops,
+  accountName: c.owner_account_name,
+  team: c.owner_team,
+  cc: [...c.owner_cc],
+  routed: c.routed ?? false,
+});
+
 /** Emails a transition can make due; the digest is not per case. */
 export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
 
@@ -115,8 +128,12 @@ export interface CaseRecord {
   account_id: string;
   account_name: string;
   model: string | null;
+  /** The owner, cc, team and mapped account name the case writes to (SPEC §9: kept without a mapping). */
   owner_email: string | null;
   routed: boolean | null;
+  owner_cc: string[];
+  owner_team: string | null;
+  owner_account_name: string | null;
   opened_at: string;
   first_as_of: IsoDate;
   last_as_of: IsoDate;

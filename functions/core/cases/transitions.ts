@@ -5,6 +5,7 @@
  */
 import { addDays, utcDay } from '../dates.js';
 import type { EventDetailType } from '../events.js';
+import type { Owner } from '../ports.js';
 import type { Finding, IsoDate } from '../types.js';
 import type { Answer } from './model.js';
 import {
@@ -38,8 +39,11 @@ export type CaseInput =
       /** A catch-up day or within `notify_max_age_days` of the default as-of day (SPEC §8 row 1). */
       mayOpen: boolean;
       runId: string;
-      owner: { email: string; routed: boolean } | null;
+      /** The directory's owner (FinOps when unmapped): stored when the case has none, or when mapped. */
+      owner: Owner | null;
     }
+  /** The owners mapping names this owner for the account (SPEC §9: the current mapping wins). */
+  | { type: 'route'; owner: Owner }
   | {
       type: 'answer';
       answer: Answer;
@@ -74,6 +78,7 @@ type Effect =
   | 'resolved-on-quiet-day'
   | 'resolved-on-expiry'
   | 'suppress-at-peak'
+  | 'set-route'
   | 'close';
 
 interface Subject {
@@ -110,6 +115,13 @@ const oldEpoch = (s: Subject): boolean =>
   s.input.type === 'answer' && s.input.epoch !== null && s.c !== null && s.input.epoch !== s.c.epoch;
 const investigatedThisEpoch = (c: CaseRecord | null): boolean =>
   c?.answers.some((a) => a.epoch === c.epoch && a.answer === 'investigating') ?? false;
+
+const sameAddress = (a: string | null, b: string): boolean =>
+  a?.trim().toLowerCase() === b.trim().toLowerCase();
+
+function routeChangesOwner(c: CaseRecord, owner: Owner): boolean {
+  return !sameAddress(c.owner_email, owner.ownerEmail) || c.routed !== owner.routed;
+}
 
 function quietDaysAfter(c: CaseRecord, input: CaseInput): IsoDate[] {
   const added = input.type === 'quiet' ? input.days.filter((d) => d > c.last_as_of) : [];
@@ -194,6 +206,25 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     event: 'Case Opened',
   },
   { from: ['suppressed'], on: 'finding', when: 'any other finding', to: 'same', effects: [] },
+
+  // ── routing (run and follow-up, with a mapping that has the account) ─────────────────────
+  {
+    from: LIVE,
+    on: 'route',
+    when: 'the mapping names another owner: the new owner gets an owner alert, deadline unchanged',
+    guard: (s) => s.input.type === 'route' && s.c !== null && routeChangesOwner(s.c, s.input.owner),
+    to: 'same',
+    effects: ['set-route', 'alert-due'],
+    event: 'Case Rerouted',
+  },
+  {
+    from: ALL,
+    on: 'route',
+    when: 'the same owner (cc, team or name refreshed), or a closed case',
+    to: 'same',
+    effects: ['set-route'],
+  },
+  { from: ['none'], on: 'route', when: 'no case: nothing', to: 'none', effects: [] },
 
   // ── deadlines (follow-up and run) ────────────────────────────────────────────────────────
   {
@@ -408,7 +439,9 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.closed_at = null;
       // Dues of an earlier epoch are moot: the new alert carries the latest numbers.
       c.due = [];
-      setOwner(c, input);
+      // The stored owner stays unless the mapping names one (SPEC §9).
+      if (input.type === 'finding' && input.owner && (c.owner_email === null || input.owner.routed))
+        storeOwner(c, input.owner);
       return;
     }
     case 'record-finding': {
@@ -422,7 +455,6 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       }
       if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = f.severity;
       c.peak_value = Math.max(c.peak_value, peakValueOf(f));
-      setOwner(c, input);
       return;
     }
     case 'alert-due':
@@ -472,6 +504,9 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.suppressed_peak = c.peak_value;
       c.suppressed_kind = c.kind;
       return;
+    case 'set-route':
+      if (input.type === 'route') storeOwner(c, input.owner);
+      return;
     case 'close':
       c.closed_at = now;
       // Nothing is sent for a closed case: what was due is moot (SPEC §7 retries only live cases).
@@ -480,11 +515,12 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
   }
 }
 
-function setOwner(c: CaseRecord, input: CaseInput): void {
-  if (input.type === 'finding' && input.owner) {
-    c.owner_email = input.owner.email;
-    c.routed = input.owner.routed;
-  }
+function storeOwner(c: CaseRecord, owner: Owner): void {
+  c.owner_email = owner.ownerEmail;
+  c.routed = owner.routed;
+  c.owner_cc = [...owner.cc];
+  c.owner_team = owner.team;
+  c.owner_account_name = owner.accountName;
 }
 
 function seedCase(input: CaseInput): CaseRecord {
@@ -502,6 +538,9 @@ function seedCase(input: CaseInput): CaseRecord {
     model: f.model,
     owner_email: null,
     routed: null,
+    owner_cc: [],
+    owner_team: null,
+    owner_account_name: null,
     opened_at: '',
     first_as_of: f.as_of,
     last_as_of: f.as_of,

@@ -164,7 +164,7 @@ export async function runPipeline(
           ...transitions.counts,
           ...deliveryCounts(delivery),
         },
-        unroutable_cases: unroutableCases(delivery.cases ?? transitions.cases, ports.owners),
+        unroutable_cases: unroutableCases(delivery.cases ?? transitions.cases),
         outcome: detected.staleDays.length > 0 ? 'stale' : 'succeeded',
       },
       clock,

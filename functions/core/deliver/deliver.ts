@@ -12,7 +12,7 @@
  * The cases are read once, after the lease is taken (a snapshot read before it could still show
  * items another sender has just cleared); every write of this step refreshes its own copy.
  */
-import { type CaseRecord, isLive, type NotificationEntry } from '../cases/model.js';
+import { type CaseRecord, caseOwner, isLive, type NotificationEntry } from '../cases/model.js';
 import { readAllCases, updateCase } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { ConflictError, describeError, PermanentRejectionError } from '../errors.js';
@@ -226,12 +226,11 @@ class Delivery {
 
   /** Phase 2: group what is due and unclaimed into messages, and send each by the protocol. */
   async sendNew(): Promise<void> {
-    const { owners } = this.ports;
     const due = this.snapshot()
       .filter((c) => isLive(c.state))
       .map((record) => ({
         record,
-        owner: owners.lookup(record.account_id),
+        owner: caseOwner(record, this.config.notify.finops),
         items: record.due.filter((d) => d.message_id === null),
       }))
       .filter((d) => d.items.length > 0);
@@ -317,7 +316,6 @@ class Delivery {
         escalation: this.config.notify.escalation,
         followUpHours: this.config.notify.follow_up_hours,
       },
-      owners: this.ports.owners,
       answerActions: this.ports.answerActions,
     });
     if (!planned) return;

@@ -98,6 +98,8 @@ export interface MessageView {
   deadline: string | null;
   /** `Acme (111111111111)` for one account, `3 accounts` for more. */
   accountsLabel: string;
+  /** FinOps stands in as owner of every case: no owner is mapped for their accounts (SPEC §9). */
+  fallbackOwner: boolean;
   finops: string;
   escalation: string[];
   usesCommands: boolean;
@@ -274,6 +276,7 @@ export function messageView(data: MessageData): MessageView {
     firstNotifiedAt: earliest(cases.map((s) => s.notifiedAt)),
     deadline: earliest(cases.map((s) => s.deadline)),
     accountsLabel: accounts.size === 1 ? `${onlyName || onlyId} (${onlyId})` : `${accounts.size} accounts`,
+    fallbackOwner: cases.length > 0 && cases.every((s) => !s.routed),
     finops: data.contacts?.finops ?? 'FinOps',
     escalation: data.contacts?.escalation ?? [],
     usesCommands: cases.some((s) => s.actions.some((a) => a.url === null)),
