@@ -3,7 +3,7 @@
  * conditional write (create-only, or if-match on the version read) retried on conflict by
  * re-reading and re-applying the same change, so concurrent processes never lose an update.
  */
-import { ConflictError } from '../errors.js';
+import { BadInputError, ConflictError } from '../errors.js';
 import type { BlobStore } from '../ports.js';
 import { type CaseRecord, caseBlobKey } from './model.js';
 
@@ -75,4 +75,18 @@ export async function updateCase<T>(
       // Another process wrote the case since we read it: re-read and re-apply.
     }
   }
+}
+
+/**
+ * `follow-up` and `ack` on a store that holds no case store (no `cases/`, no `runs/`) stop with
+ * bad input naming it, before anything is written there: a typo in a cron line must be loud (SPEC §11).
+ */
+export async function requireCaseStore(store: BlobStore, where: string): Promise<void> {
+  if ((await store.list('cases/')).length > 0 || (await store.list('runs/')).length > 0) return;
+  throw new BadInputError(
+    `--out ${where} holds no case store (no cases/ or runs/ there); nothing was written`,
+    {
+      hint: "check the path (a typo in a cron line?), or run 'sentinel run' there first",
+    },
+  );
 }

@@ -51,8 +51,20 @@ export interface DeliverOptions {
   digestAsOf: IsoDate | null;
 }
 
-/** The run record's message counts. */
-export function deliveryCounts(delivery: DeliveryReport): Record<string, number> {
+/** The run record's message counts. A dry run sends nothing: what it rendered counts as `messages_would_send`. */
+export function deliveryCounts(
+  delivery: DeliveryReport,
+  options: { dryRun?: boolean } = {},
+): Record<string, number> {
+  if (options.dryRun) {
+    return {
+      messages_sent: 0,
+      messages_failed: 0,
+      messages_rejected: 0,
+      messages_would_send: delivery.messages.length,
+      case_events_written: 0,
+    };
+  }
   const counts: Record<string, number> = { messages_sent: 0, messages_failed: 0, messages_rejected: 0 };
   for (const m of delivery.messages) {
     const key =
