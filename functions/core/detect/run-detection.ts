@@ -4,6 +4,7 @@
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
 import type { SentinelConfig } from '../config.js';
+import { utcDay } from '../dates.js';
 import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
@@ -16,7 +17,7 @@ import {
   recurringLine,
   type SkippedDay,
 } from './contract.js';
-import { readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
+import { checkAsOfDaysInExport, readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
 import {
   cacheDiagnosis,
   caseKey,
@@ -118,6 +119,11 @@ export async function runDetection(
     warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
   }
 
+  await checkAsOfDaysInExport({ engine, focus }, config, {
+    asOfDays,
+    today: utcDay(ports.clock.now()),
+    coverage,
+  });
   await warnMissingDays({ engine, focus }, config, window, coverage, warn);
 
   const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
