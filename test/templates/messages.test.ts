@@ -154,6 +154,56 @@ describe('message wording', () => {
     expect(renderMessage(data).text).toContain('which you own');
   });
 
+  const withEpisode = (
+    kind: 'owner-alert' | 'reminder',
+    episode: Partial<MessageData['sections'][number]['episode']>,
+  ): MessageData => {
+    const data = exampleMessage(kind);
+    const s = data.sections.find((x) => x.detector === 'runaway-inference')!;
+    return { ...data, sections: [{ ...s, episode: { ...s.episode, ...episode } }] };
+  };
+  const ENDED = {
+    ongoing: false,
+    spikeFrom: '2026-02-27',
+    spikeTo: '2026-03-01',
+    endDay: '2026-03-02',
+    rateSinceUsd: 7.4,
+    excessSoFarUsd: 374.19,
+  };
+
+  it('episode ongoing: the latest rate and the 30-day projection', () => {
+    const { text, html, subject } = renderMessage(withEpisode('owner-alert', {}));
+    for (const part of [text, html]) {
+      expect(part).toMatch(/has run for (<strong>)?3 days/);
+      expect(part).toContain('If it continues, it adds');
+    }
+    expect(subject).toContain('18.0× baseline ($132.05/day)');
+  });
+
+  it('episode ended before the first email: peak with its dates, end day, rate since, excess so far; no projection', () => {
+    const { text, html, subject } = renderMessage(
+      withEpisode('owner-alert', { ...ENDED, endedBeforeFirstEmail: true }),
+    );
+    expect(text).toContain(
+      'ran at $132.05/day, 18.0× its $7.32/day baseline, on 27 Feb – 1 Mar 2026; back to $7.40/day since 2 Mar.',
+    );
+    expect(text).toContain('The spike has ended: it spent $374.19 above the baseline.');
+    expect(html).toContain('The spike has ended: it spent <strong>$374.19</strong> above the baseline.');
+    for (const part of [text, html]) {
+      expect(part).not.toContain('If it continues');
+      expect(part).not.toContain('has run for');
+    }
+    expect(subject).toContain('peaked 18.0× baseline ($132.05/day, 27 Feb – 1 Mar 2026), ended');
+  });
+
+  it('episode ended after the first email: the reminder says it ended since the first alert', () => {
+    const { text, html } = renderMessage(withEpisode('reminder', { ...ENDED, endedBeforeFirstEmail: false }));
+    expect(text).toContain('The spike has ended since the first alert: it spent $374.19 above the baseline.');
+    expect(html).toContain('The spike has ended since the first alert');
+    expect(text).toContain('Excess so far  $374.19');
+    expect(html).toContain('Excess so far');
+  });
+
   it('reminder says when the first alert went out and the new deadline', () => {
     const { text, subject } = renderMessage(exampleMessage('reminder'));
     expect(subject).toMatch(/^Reminder:/);

@@ -11,6 +11,7 @@ import {
 import { acknowledge } from '../../functions/core/commands/acknowledge.js';
 import { followUp } from '../../functions/core/commands/follow-up.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
+import { addDays } from '../../functions/core/dates.js';
 import type { Owner } from '../../functions/core/ports.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
@@ -486,6 +487,75 @@ describe('case engine through the pipeline', () => {
     const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
     expect(alert.to).toEqual(['ana@example.com']);
     expect(renderedData(alert).sections[0]).toMatchObject({ routed: true, accountName: 'Payments' });
+  });
+
+  it('tells an episode that ended before the first email: peak with dates, end day, rate since, excess so far', async () => {
+    // $12/day, $139/day on 17–19 Feb, back to $12 from 20 Feb; findings fire as-of 17–21 Feb.
+    const cost = (d: string) => (d >= '2026-02-17' && d <= '2026-02-19' ? 139 : 12);
+    const seriesTo = (asOf: string) =>
+      Array.from({ length: 30 }, (_, i) => addDays(asOf, i - 29)).map((date) => ({
+        date,
+        cost_usd: cost(date),
+        hit_ratio: null,
+      }));
+    const recent: Record<string, number> = {
+      '2026-02-17': 54.33,
+      '2026-02-18': 96.67,
+      '2026-02-19': 139,
+      '2026-02-20': 96.67,
+      '2026-02-21': 54.33,
+    };
+    const findings = Object.entries(recent).map(([asOf, r]) => ({
+      ...makeFinding({ asOf, recent: r, baseline: 12 }),
+      series: seriesTo(asOf),
+    }));
+    const t = testPorts({ findings, owners, now: '2026-03-01T08:00:00Z' }); // default as-of 27 Feb
+    const days = Array.from({ length: 11 }, (_, i) => addDays('2026-02-17', i)); // 17 … 27 Feb
+    const result = await runPipeline(t.ports, t.config, { asOfDays: days });
+    const c = t.store.json<CaseRecord>(`cases/${findings[0]!.case_key}.json`);
+    // first counts every finding of the opening run, also 17 Feb (too old to open a case alone).
+    expect(c.first_as_of).toBe('2026-02-17');
+    expect(c.peak.as_of).toBe('2026-02-19');
+    expect(c.peak_metric).toBe('recent_avg_daily_usd');
+    expect(c.episode).toMatchObject({
+      newest_evaluated: '2026-02-27',
+      ongoing: false,
+      end_day: '2026-02-20',
+      rate_since_usd: 12,
+      excess_so_far_usd: 381, // 3 × (139 − 12)
+    });
+    expect(result.cases[0]?.state).toBe('open'); // notified in this run: no auto-resolve
+    const section = renderedData(t.mailer.sent.find((m) => m.kind === 'owner-alert')!).sections[0]!;
+    expect(section.episode).toMatchObject({
+      ongoing: false,
+      spikeFrom: '2026-02-17',
+      spikeTo: '2026-02-19',
+      endDay: '2026-02-20',
+      rateSinceUsd: 12,
+      excessSoFarUsd: 381,
+      endedBeforeFirstEmail: true,
+    });
+    expect(section.peak.recent_avg_daily_usd).toBe(139);
+    const opened = t.bus.events.find((e) => e.detailType === 'Case Opened')!.detail as Record<
+      string,
+      unknown
+    >;
+    expect(opened).toMatchObject({
+      peak_metric: 'recent_avg_daily_usd',
+      ongoing: true, // the event holds the episode as it stood at that transition (opened on 17 Feb)
+      end_day: null,
+    });
+  });
+
+  it('keeps an episode ongoing while the newest evaluated day fires', () => {
+    const c = opened();
+    const next = step(c, { type: 'quiet', days: [], runId: 'run-2' }).next!;
+    expect(next.episode.ongoing).toBe(true);
+    const later = step(c, finding({ asOf: '2026-03-02', recent: 45, baseline: 7 }), hoursAfter(1)).next!;
+    expect(later.episode).toMatchObject({ newest_evaluated: '2026-03-02', ongoing: true, end_day: null });
+    expect(later.peak.as_of).toBe('2026-03-02');
+    const quiet = step(later, { type: 'quiet', days: ['2026-03-03'], runId: 'run-3' }, hoursAfter(2)).next!;
+    expect(quiet.episode.ongoing).toBe(false);
   });
 
   it('moves a case at most one step per follow-up, however late it runs', async () => {

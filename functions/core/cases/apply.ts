@@ -44,6 +44,10 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   autoResolveDays: config.cases.auto_resolve_days,
   suppressDays: config.cases.suppress_days,
   resuppressGrowth: config.cases.resuppress_growth,
+  band: {
+    k: config.detectors['runaway-inference'].k,
+    minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
+  },
 });
 
 export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {
@@ -138,6 +142,12 @@ export function findingInputs(
       owner: owners.lookup(f.account_id),
     });
     byCase.set(f.case_key, list);
+  }
+  // SPEC §9: the run that opens a case counts every finding of it, also days too old to open one alone.
+  for (const list of byCase.values()) {
+    if (list.some((i) => i.type === 'finding' && i.mayOpen)) {
+      for (const i of list) if (i.type === 'finding') i.mayOpen = true;
+    }
   }
   return byCase;
 }

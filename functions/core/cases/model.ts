@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
 import type { DetectorId, Finding, FindingKind, IsoDate, Severity } from '../types.js';
+import type { CaseEpisode, PeakMetric } from './episode.js';
 
 export const LIVE_STATES = ['open', 'reminded', 'escalated', 'acknowledged'] as const;
 export const CLOSED_STATES = ['resolved', 'suppressed'] as const;
@@ -110,6 +111,12 @@ export interface CaseEvent {
   severity: Severity;
   peak_severity: Severity;
   peak_value: number;
+  /** What `peak_value` measures: `recent_avg_daily_usd` (runaway) or `avoidable_cost_usd` (cache-miss). */
+  peak_metric: PeakMetric;
+  /** The episode as the case holds it at this transition (SPEC §9). */
+  ongoing: boolean;
+  end_day: IsoDate | null;
+  excess_so_far_usd: number;
   as_of: IsoDate;
   deadline: string | null;
   resolved_on: IsoDate | null;
@@ -141,6 +148,12 @@ export interface CaseRecord {
   peak_severity: Severity;
   /** Peak `recent_avg_daily_usd` (runaway-inference) or `avoidable_cost_usd` (cache-miss) of the epoch. */
   peak_value: number;
+  /** What `peak_value` measures. */
+  peak_metric: PeakMetric;
+  /** The finding with the highest peak value of the epoch: the headline numbers and their dates. */
+  peak: Finding;
+  /** The episode of the epoch (SPEC §9): recorded by every detection run that evaluates the detector. */
+  episode: CaseEpisode;
   notified_at: string | null;
   notified_run_id: string | null;
   deadline: string | null;

@@ -5,6 +5,7 @@
  */
 import { BadInputError, ConflictError } from '../errors.js';
 import type { BlobStore } from '../ports.js';
+import { emptyEpisode, peakMetricOf } from './episode.js';
 import { type CaseRecord, caseBlobKey } from './model.js';
 
 export const MAX_CASE_WRITE_ATTEMPTS = 20;
@@ -27,6 +28,9 @@ function withDefaults(record: CaseRecord): CaseRecord {
   record.owner_cc ??= [];
   record.owner_team ??= null;
   record.owner_account_name ??= null;
+  record.peak ??= record.latest;
+  record.peak_metric ??= peakMetricOf(record);
+  record.episode ??= emptyEpisode();
   return record;
 }
 

@@ -7,6 +7,14 @@ import { addDays, utcDay } from '../dates.js';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
 import type { Finding, IsoDate } from '../types.js';
+import {
+  computeEpisode,
+  DEFAULT_BAND,
+  type EpisodeBand,
+  emptyEpisode,
+  peakMetricOf,
+  recordSeries,
+} from './episode.js';
 import type { Answer } from './model.js';
 import {
   type CaseEvent,
@@ -25,6 +33,8 @@ export interface CaseRules {
   autoResolveDays: number;
   suppressDays: number;
   resuppressGrowth: number;
+  /** The detectors' bands, for the episode's end day (default k 2, hit-ratio drop 0.2). */
+  band?: EpisodeBand;
 }
 
 export interface TransitionContext {
@@ -391,6 +401,8 @@ export function applyCaseInput(
   const next = current ? structuredClone(current) : seedCase(input);
   if (row.to !== 'same') next.state = row.to;
   for (const effect of row.effects) applyEffect(next, effect, { ...subject, c: next });
+  if ((input.type === 'finding' || input.type === 'quiet') && isLive(next.state))
+    recordEpisode(next, input, ctx);
   let event: CaseEvent | undefined;
   if (row.event) {
     event = caseEvent(next, row.event, current?.state ?? null, input, ctx);
@@ -406,6 +418,22 @@ export function applyCaseInput(
   const changed = JSON.stringify(next) !== before;
   if (changed) next.updated_at = ctx.now.toISOString();
   return event ? { row, next, changed, event } : { row, next, changed };
+}
+
+/**
+ * Records what a detection run saw on a live case (SPEC §9 "The episode"): a finding's daily series
+ * and as-of day, or the evaluated days without one, then recomputes the episode.
+ */
+function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext): void {
+  const evaluated =
+    input.type === 'finding' ? [input.finding.as_of] : input.type === 'quiet' ? input.days : [];
+  let newest = c.episode.newest_evaluated;
+  for (const d of evaluated) if (newest === null || d > newest) newest = d;
+  const days = input.type === 'finding' ? recordSeries(c.episode.days, input.finding) : c.episode.days;
+  c.episode = computeEpisode(
+    { peak: c.peak, lastFiring: c.last_as_of, newestEvaluated: newest, days },
+    ctx.rules.band ?? DEFAULT_BAND,
+  );
 }
 
 /** Dues are added before the event id is known; the row's event replaces this marker. */
@@ -429,6 +457,9 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.latest = f;
       c.peak_severity = f.severity;
       c.peak_value = peakValueOf(f);
+      c.peak_metric = peakMetricOf(f);
+      c.peak = f;
+      c.episode = emptyEpisode();
       c.reminders = 0;
       c.occurrences = {};
       c.quiet_days = [];
@@ -454,7 +485,10 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
         c.quiet_days = c.quiet_days.filter((d) => d > f.as_of);
       }
       if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = f.severity;
-      c.peak_value = Math.max(c.peak_value, peakValueOf(f));
+      if (peakValueOf(f) > c.peak_value) {
+        c.peak_value = peakValueOf(f);
+        c.peak = f;
+      }
       return;
     }
     case 'alert-due':
@@ -547,6 +581,9 @@ function seedCase(input: CaseInput): CaseRecord {
     latest: f,
     peak_severity: f.severity,
     peak_value: peakValueOf(f),
+    peak_metric: peakMetricOf(f),
+    peak: f,
+    episode: emptyEpisode(),
     notified_at: null,
     notified_run_id: null,
     deadline: null,
@@ -602,6 +639,10 @@ function caseEvent(
     severity: c.latest.severity,
     peak_severity: c.peak_severity,
     peak_value: c.peak_value,
+    peak_metric: c.peak_metric,
+    ongoing: c.episode.ongoing,
+    end_day: c.episode.end_day,
+    excess_so_far_usd: c.episode.excess_so_far_usd,
     as_of: c.last_as_of,
     deadline: c.deadline,
     resolved_on: c.resolved_on,
