@@ -14,6 +14,7 @@ import {
   runawayNumbers,
   severityOf,
   startedOn,
+  topTagKey,
 } from '../../functions/core/detect/findings.js';
 
 const config = parseConfig({});
@@ -200,5 +201,33 @@ describe('deterministic numbers (SPEC §6: rounded once, in core, after the SQL)
     expect(roundSeries([{ date: '2026-03-01', cost_usd: 0.1 + 0.2, hit_ratio: 1 / 3 }])).toEqual([
       { date: '2026-03-01', cost_usd: 0.3, hit_ratio: 0.333333 },
     ]);
+  });
+});
+
+describe('the tag the diagnosis names (SPEC §9)', () => {
+  const tag = (key: string, recent: number, baseline: number) => ({
+    key,
+    recent_cost_usd: recent,
+    baseline_cost_usd: baseline,
+    recent_tokens: 1000,
+  });
+
+  it('prefers a tag value new in the recent window to one that also covered the baseline', () => {
+    const tags = [tag('team=support', 300, 40), tag('agent-run-id=run-f8cc', 250, 0)];
+    expect(topTagKey(tags)).toBe('agent-run-id=run-f8cc');
+    const sentence = runawayDiagnosis({
+      kind: 'runaway',
+      breakdown: { ...emptyBreakdown(), tags },
+      recentDays: 3,
+      baselineDays: 23,
+      computeRecentDaily: 0,
+      computeBaselineDaily: 0,
+    });
+    expect(sentence).toContain('agent-run-id=run-f8cc');
+    expect(sentence).not.toContain('team=support');
+  });
+
+  it('falls back to the top tag when every value also covered the baseline', () => {
+    expect(topTagKey([tag('team=support', 300, 40), tag('team=search', 100, 20)])).toBe('team=support');
   });
 });

@@ -141,9 +141,15 @@ function topKey(entries: BreakdownEntry[]): string | null {
   return first && first.recent_cost_usd > 0 ? first.key : null;
 }
 
+/** The tag to name: one new in the recent window (no baseline cost) before one that also covered the baseline. */
+export function topTagKey(tags: BreakdownEntry[]): string | null {
+  const fresh = tags.find((e) => e.baseline_cost_usd === 0 && e.recent_cost_usd > 0);
+  return fresh ? fresh.key : topKey(tags);
+}
+
 function driverNotes(breakdown: Breakdown): string[] {
   const notes: string[] = [];
-  const tag = topKey(breakdown.tags);
+  const tag = topTagKey(breakdown.tags);
   if (tag) notes.push(`most of it carries ${tag}`);
   const resource = topKey(breakdown.resources);
   if (resource && resource !== '(no resource id)') notes.push(`top resource ${resource}`);

@@ -222,7 +222,8 @@ export function sectionView(section: CaseSection): SectionView {
     runningDays: section.daysAbove ?? recentDays,
     runningSince: f.started_on ?? f.recent_start,
     chart: chartOf(f),
-    topTag: tags[0] ?? null,
+    // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
+    topTag: tags.find((t) => t.baselinePerDay === 0 && t.recentCostUsd > 0) ?? tags[0] ?? null,
     topResource: resources[0] ?? null,
     topUsageType: usageTypes[0] ?? null,
     topRegion: regions[0] ?? null,
