@@ -58,7 +58,8 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
     expect(rendered.html).not.toMatch(/<img[^>]+src=["']?https?:/i);
     expect(rendered.html).not.toMatch(/<link[^>]+stylesheet/i);
     expect(rendered.html).not.toMatch(/url\(\s*['"]?https?:/i);
-    expect(rendered.html).toMatch(/width="600"/);
+    // Fluid up to 600 px: holds at 400 px (mobile) and at 900 px (SPEC §9).
+    expect(rendered.html).toMatch(/width="100%"[^>]*max-width:600px/);
   });
 
   it('draws the daily-spend chart with table cells', () => {
@@ -84,7 +85,11 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
       for (const answer of ['stopped', 'legitimate', 'investigating']) {
         const command = `sentinel ack --case ${section.caseKey} --answer ${answer} --out ./sentinel-out`;
         expect(rendered.text).toContain(command);
-        expect(rendered.html).toContain(command);
+        // HTML: the same command, each flag kept with its value (SPEC §9: never break inside a flag).
+        const visible = rendered.html
+          .replace(/<\/?span[^>]*>/g, '')
+          .replace(/&#x2F;|&#x3D;/g, (e) => (e === '&#x2F;' ? '/' : '='));
+        expect(visible).toContain(command);
       }
     }
     expect(rendered.html).not.toContain('/ack?');
@@ -204,6 +209,13 @@ describe('message wording', () => {
     expect(html).toContain('Excess so far');
   });
 
+  it('keeps each flag of a command line with its value: lines break between flags, never inside one', () => {
+    const { html } = renderMessage(exampleMessage('owner-alert'));
+    expect(html).toContain('<span style="white-space:nowrap;">--answer investigating</span>');
+    expect(html).toMatch(/<span style="white-space:nowrap;">--out [^<]+<\/span>/);
+    expect(html).not.toMatch(/overflow-wrap:anywhere;">sentinel ack --case/);
+  });
+
   it('reminder says when the first alert went out and the new deadline', () => {
     const { text, subject } = renderMessage(exampleMessage('reminder'));
     expect(subject).toMatch(/^Reminder:/);
@@ -226,6 +238,22 @@ describe('message wording', () => {
     expect(text).toContain('former.owner@example.com');
     expect(text).toContain('TooManyRequestsException');
     expect(text).toContain('ESCALATED, STILL UNANSWERED (2)');
+    // Each case with its kind, severity, episode figure and state (SPEC §9).
+    expect(text).toContain('reminded -> escalated: runaway, high, peak $132.05/day, now escalated');
+    expect(text).toContain(
+      'acknowledged -> resolved: cache-regression, high, peak $2,140.50 avoidable, ended, now resolved',
+    );
+  });
+
+  it('uses human words: token classes and re-opened cases', () => {
+    const data = exampleMessage('owner-alert');
+    const { text, html } = renderMessage(data);
+    expect(text).toContain('cache reads');
+    expect(text).not.toMatch(/^\s+cache_read\b/m);
+    expect(text).not.toContain('occurrence');
+    const reopened = renderMessage({ ...data, sections: [{ ...data.sections[0]!, epoch: 2 }] });
+    expect(reopened.text).toContain('open again since it was re-opened');
+    expect(html).not.toContain('occurrence');
   });
 
   it('strips CR/LF that reach the subject from data', () => {

@@ -77,6 +77,12 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
           from: u.from_state,
           to: u.to_state,
           at: u.at,
+          kind: c.kind,
+          severity: c.peak_severity,
+          peakValue: c.peak_value,
+          peakMetric: c.peak_metric,
+          ongoing: c.episode.ongoing,
+          state: c.state,
         })),
       ),
       unroutable: live

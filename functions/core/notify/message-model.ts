@@ -85,6 +85,14 @@ export interface MessageData {
       from: string | null;
       to: string;
       at: string;
+      /** What the case is, as every digest line says it (SPEC §9): kind, severity, episode figure. */
+      kind: Finding['kind'];
+      severity: Finding['severity'];
+      /** The peak's figure: $/day (runaway) or avoidable $ (cache-miss), and whether the episode ended. */
+      peakValue: number;
+      peakMetric: 'recent_avg_daily_usd' | 'avoidable_cost_usd';
+      ongoing: boolean;
+      state: string;
     }[];
     unroutable: { accountId: string; accountName: string; caseKey: string }[];
     refusedAddresses: { address: string; caseKey: string; error: string }[];

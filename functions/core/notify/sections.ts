@@ -13,7 +13,7 @@ export function episodeView(c: CaseRecord): EpisodeView {
   const spikeTo = !e.ongoing && e.end_day ? addDays(e.end_day, -1) : peak.recent_end;
   return {
     ongoing: e.ongoing,
-    spikeFrom: spikeFrom <= spikeTo ? spikeFrom : spikeTo,
+    spikeFrom: [spikeFrom, spikeTo].sort()[0]!,
     spikeTo,
     endDay: e.ongoing ? null : e.end_day,
     rateSinceUsd: e.ongoing ? null : e.rate_since_usd,

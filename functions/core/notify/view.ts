@@ -9,6 +9,15 @@ import type { BreakdownEntry, Finding, Severity } from '../types.js';
 import type { CaseSection, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
+
+const TOKEN_CLASS_WORDS: Record<string, string> = {
+  input: 'input',
+  output: 'output',
+  cache_read: 'cache reads',
+  cache_write: 'cache writes',
+  cache_write_1h: 'cache writes (1 h)',
+  other: 'other',
+};
 const TEXT_CHART_DAYS = 10;
 const TEXT_CHART_WIDTH = 30;
 
@@ -227,7 +236,11 @@ export function sectionView(section: CaseSection): SectionView {
     topResource: resources[0] ?? null,
     topUsageType: usageTypes[0] ?? null,
     topRegion: regions[0] ?? null,
-    tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays),
+    // Human words, not column names (SPEC §9): `cache_read` → `cache reads`.
+    tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays).map((e) => ({
+      ...e,
+      key: TOKEN_CLASS_WORDS[e.key] ?? e.key,
+    })),
     outputPerInput: f.input_tokens > 0 ? f.output_tokens / f.input_tokens : null,
     compute: {
       recentPerDay: f.compute_recent_avg_daily_usd,
