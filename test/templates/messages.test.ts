@@ -245,6 +245,35 @@ describe('message wording', () => {
     );
   });
 
+  it('does not ask whether caching works again of a model that never cached (cache-absent)', () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const absent = {
+      ...cache,
+      kind: 'cache-absent' as const,
+      finding: { ...cache.finding, kind: 'cache-absent' as const },
+    };
+    const { text, html } = renderMessage({ ...data, sections: [absent] });
+    for (const part of [text, html]) {
+      expect(part).not.toContain('working again');
+      expect(part).toContain('will prompt caching be turned on for this model');
+    }
+  });
+
+  it('cache-miss episode ended: no 30-day projection, says the hit ratio is back and since when', () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const ended = {
+      ...cache,
+      episode: { ...cache.episode, ...ENDED, excessSoFarUsd: 28447.16, endedBeforeFirstEmail: true },
+    };
+    const { text, html } = renderMessage({ ...data, sections: [ended] });
+    for (const part of [text, html]) {
+      expect(part).toContain('The hit ratio is back since 2 Mar: the regression has ended');
+      expect(part).not.toContain('if nothing changes');
+    }
+  });
+
   it('uses human words: token classes and re-opened cases', () => {
     const data = exampleMessage('owner-alert');
     const { text, html } = renderMessage(data);
