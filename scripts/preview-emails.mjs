@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Renders every message kind from the built-in examples into .preview/ and screenshots each HTML
-// email with headless Chromium, so a person can look at what owners will receive.
+// email with headless Chromium at 400 px (mobile) and 900 px wide, so a person can look at what
+// owners will receive (<kind>-400.png, <kind>-900.png).
 // Usage: npm run preview:emails   (CHROMIUM=/path/to/chromium, PREVIEW_HEIGHT=3000 for the whole mail,
 // PREVIEW_OUT=DIR instead of .preview/)
 import { spawnSync } from 'node:child_process';
@@ -22,7 +23,9 @@ const height = Number(process.env.PREVIEW_HEIGHT ?? 1400);
 const outDir = resolve(process.env.PREVIEW_OUT ?? join(root, '.preview'));
 mkdirSync(outDir, { recursive: true });
 
-function screenshot(htmlPath, pngPath) {
+const WIDTHS = [400, 900];
+
+function screenshot(htmlPath, pngPath, width) {
   const profile = mkdtempSync(join(tmpdir(), 'sentinel-chromium-'));
   try {
     const result = spawnSync(
@@ -40,7 +43,7 @@ function screenshot(htmlPath, pngPath) {
         '--force-device-scale-factor=1',
         `--user-data-dir=${profile}`,
         `--screenshot=${pngPath}`,
-        `--window-size=900,${height}`,
+        `--window-size=${width},${height}`,
         pathToFileURL(htmlPath).href,
       ],
       { encoding: 'utf8', timeout: 120_000 },
@@ -60,13 +63,15 @@ for (const kind of MESSAGE_KINDS) {
   writeFileSync(join(outDir, `${kind}.subject.txt`), `${rendered.subject}\n`);
   writeFileSync(htmlPath, rendered.html);
   writeFileSync(join(outDir, `${kind}.txt`), rendered.text);
-  const pngPath = join(outDir, `${kind}.png`);
-  try {
-    screenshot(htmlPath, pngPath);
-    process.stdout.write(`${kind}: ${pngPath} (${statSync(pngPath).size} bytes)\n`);
-  } catch (error) {
-    failed++;
-    process.stderr.write(`${kind}: screenshot failed: ${error.message}\n`);
+  for (const width of WIDTHS) {
+    const pngPath = join(outDir, `${kind}-${width}.png`);
+    try {
+      screenshot(htmlPath, pngPath, width);
+      process.stdout.write(`${kind} at ${width} px: ${pngPath} (${statSync(pngPath).size} bytes)\n`);
+    } catch (error) {
+      failed++;
+      process.stderr.write(`${kind} at ${width} px: screenshot failed: ${error.message}\n`);
+    }
   }
 }
 process.exitCode = failed > 0 ? 1 : 0;

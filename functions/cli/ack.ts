@@ -4,11 +4,13 @@
  */
 
 import { openAckPorts } from '../adapters/open-ports.js';
+import { requireCaseStore } from '../core/cases/store.js';
 import { acknowledge } from '../core/commands/acknowledge.js';
 import { BadInputError } from '../core/errors.js';
+import { dateTime } from '../core/format.js';
 import { ANSWERS } from '../core/notify/answer-links.js';
 import type { Answer } from '../core/notify/message-model.js';
-import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 
 const OPTIONS = {
   case: { type: 'string' },
@@ -18,8 +20,24 @@ const OPTIONS = {
   by: { type: 'string' },
   out: { type: 'string' },
 } as const;
-const USAGE = `sentinel ack --case KEY --answer ${ANSWERS.join('|')} [--note TEXT] [--epoch N] [--out DIR]
-             [--config FILE] [--now ISO]`;
+const USAGE = helpText(
+  `sentinel ack --case KEY --answer ${ANSWERS.join('|')} [--note TEXT] [--epoch N] [--by WHO] [--out DIR]
+             [--config FILE] [--now ISO]`,
+  [
+    ['--case KEY', 'the case key, as the email shows it'],
+    [
+      '--answer ANSWER',
+      `${ANSWERS.join(', ')}: stopped resolves, legitimate suppresses, investigating acknowledges`,
+    ],
+    ['--note TEXT', 'the root cause or what was done, kept with the answer'],
+    [
+      '--epoch N',
+      'the occurrence of the case the answer is for (the email gives it); default the current one',
+    ],
+    ['--by WHO', 'who answers (recorded with the answer)'],
+    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
+  ],
+);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {
@@ -33,6 +51,11 @@ export async function run(argv: string[]): Promise<number> {
       throw new BadInputError('sentinel ack: --case is required', { hint: USAGE });
     }
     const answer = flags.answer;
+    if (answer === undefined) {
+      throw new BadInputError('sentinel ack: the --answer flag is missing', {
+        hint: `pass --answer ${ANSWERS.join('|')}`,
+      });
+    }
     if (typeof answer !== 'string' || !ANSWERS.includes(answer as Answer)) {
       throw new BadInputError(`--answer '${String(answer ?? '')}' is not an answer`, {
         hint: `use one of: ${ANSWERS.join(', ')}`,
@@ -47,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const config = loadConfig(flags, { out: flags.out });
     const ports = await openAckPorts(config, { clock: clockFrom(flags), log });
+    await requireCaseStore(ports.store, config.out);
     const result = await acknowledge(ports, config, {
       caseKey,
       answer: answer as Answer,
@@ -62,10 +86,18 @@ export async function run(argv: string[]): Promise<number> {
       });
     }
     const c = result.case;
-    process.stdout.write(
-      `case ${caseKey} (${c.account_id} ${c.account_name}): ${answer} recorded; now ${c.state}` +
-        `${c.deadline ? `, next deadline ${c.deadline}` : ''}${c.resolved_on ? `, resolved on ${c.resolved_on}` : ''}\n`,
-    );
+    const parts = [`case ${caseKey} (${c.account_id} ${c.account_name}): ${answer} recorded; now ${c.state}`];
+    if (c.deadline) parts.push(`next deadline ${dateTime(c.deadline)}`);
+    if (c.state === 'resolved' && c.resolved_on) parts.push(`resolved on ${c.resolved_on}`);
+    if (c.state === 'suppressed') {
+      parts.push(
+        c.suppressed_kind === 'cache-absent'
+          ? 'suppressed with no end (a model not cached on purpose stays so)'
+          : `suppressed until ${dateTime(new Date(Date.parse(c.suppressed_at ?? '') + config.cases.suppress_days * 86_400_000).toISOString())}`,
+        `a finding of another kind, or one at ${config.cases.resuppress_growth}× the peak, re-opens it`,
+      );
+    }
+    process.stdout.write(`${parts.join('; ')}\n`);
     return 0;
   });
 }

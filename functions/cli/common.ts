@@ -7,6 +7,7 @@ import { parseConfig, type SentinelConfig } from '../core/config.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock, systemClock } from '../core/ports.js';
+import { DETECTORS } from '../core/types.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -19,6 +20,36 @@ export const COMMON_OPTIONS = {
   now: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
+
+/** Flags every command takes, as `--help` describes them. */
+export const COMMON_FLAG_HELP: readonly (readonly [string, string])[] = [
+  ['--config FILE', 'configuration file (YAML or JSON); flags override it'],
+  ['--now ISO', 'the clock (ISO 8601): the default as-of day and every case time come from it'],
+  ['--help, -h', 'this help'],
+];
+
+/**
+ * A command's `--help`: its usage line, every flag with what it does, and the detector names
+ * (SPEC §11).
+ */
+export function helpText(
+  usage: string,
+  flags: readonly (readonly [string, string])[],
+  notes: string[] = [],
+): string {
+  const all = [...flags, ...COMMON_FLAG_HELP];
+  const width = Math.max(...all.map(([f]) => f.length)) + 2;
+  const lines = all.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`);
+  return [
+    `usage: ${usage}`,
+    '',
+    'options:',
+    ...lines,
+    '',
+    `detectors: ${DETECTORS.join(', ')}`,
+    ...(notes.length > 0 ? ['', ...notes] : []),
+  ].join('\n');
+}
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 

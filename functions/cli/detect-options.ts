@@ -1,11 +1,11 @@
 /** Flags shared by `detect` and `run` (SPEC §11), and the as-of days and detectors they select. */
-import type { SentinelConfig } from '../core/config.js';
+import { ENGINES, type SentinelConfig } from '../core/config.js';
 import { dayRange } from '../core/dates.js';
 import { BadInputError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 import { defaultAsOfDay } from '../core/runs.js';
 import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
-import { type FlagValues, parseDateFlag } from './common.js';
+import { type FlagValues, helpText, parseDateFlag } from './common.js';
 
 export const DETECT_OPTIONS = {
   focus: { type: 'string' },
@@ -18,8 +18,27 @@ export const DETECT_OPTIONS = {
   engine: { type: 'string' },
 } as const;
 
-export const DETECT_USAGE = `sentinel detect [--focus PATH] [--as-of D | --from D --to D] [--detector NAME]
-                [--config FILE] [--out DIR] [--json] [--engine duckdb|athena|trino] [--now ISO]`;
+export const DETECT_USAGE_LINE = `sentinel detect [--focus PATH] [--as-of D | --from D --to D] [--detector NAME]
+                [--config FILE] [--out DIR] [--json] [--engine ${ENGINES.join('|')}] [--now ISO]`;
+
+/** The flags `detect` and `run` share, as `--help` describes them. */
+export const DETECT_FLAG_HELP: readonly (readonly [string, string])[] = [
+  [
+    '--focus PATH',
+    'the FOCUS export: its folder, data/ folder, one file, a glob or a CSV (else config `focus`)',
+  ],
+  ['--as-of D', 'evaluate this as-of day (YYYY-MM-DD)'],
+  ['--from D --to D', 'evaluate every as-of day of this range (excludes --as-of)'],
+  ['--detector NAME', `run one detector (${DETECTORS.join(' or ')}); default both`],
+  ['--out DIR', 'where findings, runs and cases are written (default ./sentinel-out, or s3://…)'],
+  ['--json', 'print one finding per line on stdout and nothing else there'],
+  ['--engine NAME', `query engine: ${ENGINES.join(', ')} (default duckdb)`],
+];
+
+export const DETECT_USAGE = helpText(DETECT_USAGE_LINE, DETECT_FLAG_HELP, [
+  'Without --as-of/--from, evaluates the default as-of day (today minus export_lag_days).',
+  'Exit: 0 ran, 2 bad usage or input, 3 the export does not reach an as-of day, 1 anything else.',
+]);
 
 /** Flags that override configuration keys. */
 export function configOverrides(flags: FlagValues): Record<string, unknown> {

@@ -4,6 +4,7 @@
  */
 import { openDetectPorts } from '../adapters/open-ports.js';
 import { detect } from '../core/commands/detect.js';
+import { recurringLine } from '../core/detect/contract.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
 import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
@@ -44,10 +45,8 @@ export async function run(argv: string[]): Promise<number> {
       for (const skipped of result.skippedDays) {
         process.stdout.write(`  skipped ${skipped.detector} ${skipped.as_of}: ${skipped.reason}\n`);
       }
-      if (result.recurringCandidates > 0) {
-        process.stdout.write(
-          `  ${result.recurringCandidates} candidate(s) held back as recurring monthly patterns\n`,
-        );
+      for (const r of result.recurringHeldBack) {
+        process.stdout.write(`  held back as recurring: ${recurringLine(r)}\n`);
       }
       process.stdout.write(`findings under ${ports.store.describe('findings')}\n`);
     }

@@ -4,13 +4,20 @@
  */
 import { join } from 'node:path';
 import { openNotifyPorts } from '../adapters/open-ports.js';
-import { readAllCases } from '../core/cases/store.js';
+import { readAllCases, requireCaseStore } from '../core/cases/store.js';
 import { followUp } from '../core/commands/follow-up.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
-import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 
 const OPTIONS = { out: { type: 'string' }, owners: { type: 'string' } } as const;
-const USAGE = 'sentinel follow-up [--out DIR] [--owners FILE] [--config FILE] [--now ISO]';
+const USAGE = helpText(
+  'sentinel follow-up [--out DIR] [--owners FILE] [--config FILE] [--now ISO]',
+  [
+    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
+    ['--owners FILE', 'owners mapping; without one, each case keeps the owner it was opened with'],
+  ],
+  ['Moves each case at most one step (reminder, escalation, suppression expiry) and sends what is due.'],
+);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {
@@ -21,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const config = loadConfig(flags, { out: flags.out, owners: flags.owners });
     const ports = await openNotifyPorts(config, { clock: clockFrom(flags), log });
+    await requireCaseStore(ports.store, config.out);
     const result = await followUp(ports, config);
     const out = (line: string) => process.stdout.write(`${line}\n`);
     out(`follow-up: ${result.cases.length} case(s) moved, ${result.delivery.messages.length} message(s)`);

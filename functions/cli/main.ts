@@ -2,7 +2,24 @@
  * `sentinel` dispatcher. Commands are imported only when called, so a `detect` run does not pay
  * for templating or mail code at start-up (start-up time is part of every run).
  */
+import { readFileSync } from 'node:fs';
 import { createLogger } from '../adapters/logger/console.js';
+
+/** The version in package.json (beside `dist/` when built, or beside `functions/`). */
+export function packageVersion(): string {
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'ai-spend-sentinel' && pkg.version) return pkg.version;
+    } catch {
+      // not there: try the next place
+    }
+  }
+  return 'unknown';
+}
 
 type CommandModule = { run(argv: string[]): Promise<number> };
 
@@ -25,10 +42,15 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
   .join('\n')}
 
-Every command accepts --config FILE and --now ISO. Run 'sentinel <command> --help' for its options.`;
+Every command accepts --config FILE and --now ISO. Run 'sentinel <command> --help' for its options;
+'sentinel --version' prints the version.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return name ? 0 : 2;

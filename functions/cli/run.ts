@@ -5,13 +5,23 @@
  */
 import { join } from 'node:path';
 import { openRunPorts } from '../adapters/open-ports.js';
+import type { CaseRecord } from '../core/cases/model.js';
 import { readAllCases } from '../core/cases/store.js';
 import { runPipeline } from '../core/commands/run.js';
+import { ENGINES } from '../core/config.js';
+import { recurringLine } from '../core/detect/contract.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
+import { money } from '../core/format.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
-import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
-import { configOverrides, DETECT_OPTIONS, explicitAsOfDays, selectedDetectors } from './detect-options.js';
+import { clockFrom, helpText, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
+import {
+  configOverrides,
+  DETECT_FLAG_HELP,
+  DETECT_OPTIONS,
+  explicitAsOfDays,
+  selectedDetectors,
+} from './detect-options.js';
 import { staleMessage } from './stale.js';
 
 const RUN_OPTIONS = {
@@ -20,10 +30,16 @@ const RUN_OPTIONS = {
   'dry-run': { type: 'boolean' },
 } as const;
 
-export const RUN_USAGE = `sentinel run [--focus PATH] [--as-of D | --from D --to D] [--detector NAME] [--owners FILE]
-             [--dry-run] [--config FILE] [--out DIR] [--json] [--engine duckdb|athena|trino] [--now ISO]
-
-  Without --as-of/--from, evaluates every as-of day since the last successful run (catch-up).`;
+export const RUN_USAGE = helpText(
+  `sentinel run [--focus PATH] [--as-of D | --from D --to D] [--detector NAME] [--owners FILE]
+             [--dry-run] [--config FILE] [--out DIR] [--json] [--engine ${ENGINES.join('|')}] [--now ISO]`,
+  [
+    ...DETECT_FLAG_HELP,
+    ['--owners FILE', 'owners mapping (CSV or YAML: account_id, owner_email, account_name, team, cc)'],
+    ['--dry-run', 'render and report what would be sent; send nothing, change no case, finding or log'],
+  ],
+  ['Without --as-of/--from, evaluates every as-of day since the last successful run (catch-up).'],
+);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {
@@ -54,10 +70,18 @@ export async function run(argv: string[]): Promise<number> {
       );
       for (const line of caseSummaryLines(result.cases, records)) out(`  ${line}`);
       if (dryRun) {
-        for (const m of result.wouldSend) out(`  would send ${m.kind} to ${m.to.join(', ')}: ${m.subject}`);
+        for (const m of result.wouldSend) {
+          const cc = m.cc.length > 0 ? ` cc ${m.cc.join(', ')}` : '';
+          out(`  would send ${m.kind} to ${m.to.join(', ')}${cc}: ${m.subject}`);
+          for (const key of m.caseKeys) {
+            const c = records.get(key);
+            if (c) out(`    ${c.account_id} ${c.account_name}: ${caseNumbers(c)}`);
+          }
+        }
       } else {
         for (const line of deliveryLines(result.delivery, join(config.out, 'outbox'))) out(`  ${line}`);
       }
+      for (const r of result.run.recurring_candidates) out(`  held back as recurring: ${recurringLine(r)}`);
       if (result.run.unroutable_cases.length > 0) {
         out(`  ${result.run.unroutable_cases.length} case(s) not in the owners mapping went to FinOps`);
       }
@@ -67,4 +91,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   });
+}
+
+/** A case's numbers as the dry run prints them: peak severity, latest rate, projection or avoidable cost. */
+function caseNumbers(c: CaseRecord): string {
+  const f = c.latest;
+  const rate =
+    c.detector === 'cache-miss'
+      ? `avoidable ${money(f.avoidable_cost_usd ?? 0)} over the recent window`
+      : `${money(f.recent_avg_daily_usd)}/day vs ${money(f.baseline_avg_daily_usd)}/day baseline`;
+  return `${c.peak_severity}, ${rate}, +${money(f.projected_30d_excess_usd)} per 30 days (first ${c.first_as_of}, latest ${c.last_as_of})`;
 }

@@ -17,7 +17,7 @@ import type { FocusTable, StagingTables } from '../core/detect/statements.js';
 import { BadInputError } from '../core/errors.js';
 import type { Dialect } from '../core/sql/dialect.js';
 import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
-import { clockFrom, type FlagValues, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, type FlagValues, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 import { defaultDays, explicitAsOfDays } from './detect-options.js';
 
 const OPTIONS = {
@@ -31,19 +31,29 @@ const OPTIONS = {
   inline: { type: 'boolean' },
 } as const;
 
-const USAGE = `sentinel sql --detector runaway-inference|cache-miss [--dialect athena|duckdb]
+const USAGE = helpText(
+  `sentinel sql --detector ${DETECTORS.join('|')} [--dialect athena|duckdb]
              [--as-of D | --from D --to D] [--focus TABLE|DATABASE.TABLE]
-             [--usage-type skumeter|x_usagetype|coalesce] [--inline] [--config FILE] [--now ISO]
-
-Prints every statement a run of the detector sends, in order, parameter values inlined.
-Athena and Trino: the staging and compute CTAS into athena.sentinel_database (the table name a
-placeholder: a run names its own by time), coverage, the detector and context statements that
-read them, and the DROP of both. --inline: one self-contained statement per detector (staging
-as its first CTE), for a one-off paste into the Athena console.
---dialect defaults to the configured engine's; --as-of to the default as-of day (--now).
-Athena: the FOCUS table is \`focus\` (TABLE in athena.database, or DATABASE.TABLE); the usage
-type is read from skumeter (FOCUS 1.2) unless --usage-type says x_usagetype (FOCUS 1.0) or
-coalesce (a table that has both columns).`;
+             [--usage-type skumeter|x_usagetype|coalesce] [--inline] [--config FILE] [--now ISO]`,
+  [
+    ['--detector NAME', `the detector whose statements to print (${DETECTORS.join(' or ')})`],
+    ['--dialect NAME', "athena or duckdb (default: the configured engine's; trino uses athena)"],
+    ['--as-of D', 'the as-of day (default: the default as-of day, from --now)'],
+    ['--from D --to D', 'a range of as-of days (excludes --as-of)'],
+    ['--focus TABLE', 'Athena: the FOCUS table (TABLE in athena.database, or DATABASE.TABLE; default focus)'],
+    ['--usage-type COL', 'skumeter (FOCUS 1.2, default), x_usagetype (FOCUS 1.0) or coalesce (both columns)'],
+    [
+      '--inline',
+      'Athena: one self-contained statement per detector (staging as its first CTE), for a console paste',
+    ],
+  ],
+  [
+    'Prints every statement a run of the detector sends, in order, parameter values inlined.',
+    'Athena and Trino: the staging and compute CTAS into athena.sentinel_database (the table name',
+    'a placeholder: a run names its own by time), coverage, the detector and context statements',
+    'that read them, and the DROP of both.',
+  ],
+);
 
 const DIALECTS: Dialect[] = ['athena', 'duckdb'];
 

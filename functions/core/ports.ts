@@ -97,6 +97,8 @@ export interface Owner {
 
 export interface OwnerDirectory {
   lookup(accountId: string): Owner;
+  /** A mapping was given (an owners file); false: none, so a case keeps the owner it was opened with. */
+  readonly configured: boolean;
 }
 
 /** The answer-link signing key (Secrets Manager, SENTINEL_SIGNING_KEY, or the local key file). */

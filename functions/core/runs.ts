@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { addDays, daysBetween, utcDay } from './dates.js';
-import type { SkippedDay } from './detect/contract.js';
+import type { RecurringCandidate, SkippedDay } from './detect/contract.js';
 import type { BlobStore, BusEvent, Clock, EngineName, EventBus, QueryStats } from './ports.js';
 import type { IsoDate, RunCommand, RunOutcome } from './types.js';
 
@@ -29,6 +29,8 @@ export interface RunRecord {
   statements: number;
   rows: number;
   counts: Record<string, number>;
+  /** Runaway candidates held back as recurring monthly patterns (`counts.recurring_candidates` of them). */
+  recurring_candidates: RecurringCandidate[];
   unroutable_cases: string[];
   warnings: string[];
   outcome: RunOutcome;
@@ -74,6 +76,7 @@ export function baseRecord(input: {
     statements: 0,
     rows: 0,
     counts: {},
+    recurring_candidates: [],
     unroutable_cases: [],
     warnings: [],
     outcome: 'succeeded',

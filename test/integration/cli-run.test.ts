@@ -69,7 +69,16 @@ describe('sentinel run on a generated export', () => {
     expect(dry.status).toBe(0);
     expect(dry.stdout).toMatch(/\[dry run\]/);
     expect(dry.stdout).toMatch(/would send owner-alert/);
+    // The case's numbers under the message it would be in.
+    expect(dry.stdout).toMatch(
+      /would send owner-alert to \S+.*\n {4}\d{12} .*\/day vs .*\/day baseline, \+\$[\d,.]+ per 30 days/,
+    );
     expect(readdirSync(out).sort()).toEqual(['runs']);
+    const [runFile] = readdirSync(join(out, 'runs'));
+    const record = JSON.parse(readFileSync(join(out, 'runs', runFile!), 'utf8'));
+    expect(record.dry_run).toBe(true);
+    expect(record.counts.messages_sent).toBe(0);
+    expect(record.counts.messages_would_send).toBeGreaterThan(0);
   });
 
   it('opens cases, emails owners and FinOps; a rerun sends nothing new and writes no case event', () => {
@@ -104,7 +113,20 @@ describe('sentinel run on a generated export', () => {
     const target = cases().find((c) => c.routed)!;
     const ack = sentinel('ack', '--out', out, '--case', target.case_key, '--answer', 'stopped', '--now', NOW);
     expect(ack.status).toBe(0);
-    expect(ack.stdout).toMatch(/now resolved, resolved on 2026-03-01/);
+    expect(ack.stdout).toMatch(/now resolved; resolved on 2026-03-01/);
+    const second = cases().find((c) => c.case_key !== target.case_key)!;
+    const looking = sentinel(
+      'ack',
+      '--out',
+      out,
+      '--case',
+      second.case_key,
+      '--answer',
+      'investigating',
+      '--now',
+      NOW,
+    );
+    expect(looking.stdout).toMatch(/now acknowledged; next deadline Thu 5 Mar 2026, 08:00 UTC/);
     const follow = sentinel(
       'follow-up',
       '--out',
@@ -123,6 +145,18 @@ describe('sentinel run on a generated export', () => {
     const refused = sentinel('ack', '--out', out, '--case', target.case_key, '--answer', 'legitimate');
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/the case is closed/);
+    const fine = sentinel(
+      'ack',
+      '--out',
+      out,
+      '--case',
+      second.case_key,
+      '--answer',
+      'legitimate',
+      '--now',
+      '2026-03-05T09:00:00Z',
+    );
+    expect(fine.stdout).toMatch(/now suppressed; suppressed until Sat 4 Apr 2026, 09:00 UTC/);
   });
 
   it('exits 2 naming the problem for a missing owners file, an unknown case or a bad answer', () => {
@@ -137,5 +171,39 @@ describe('sentinel run on a generated export', () => {
     const bad = sentinel('ack', '--out', out, '--case', 'nope', '--answer', 'maybe');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--answer 'maybe' is not an answer/);
+    const missing = sentinel('ack', '--out', out, '--case', 'nope');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/the --answer flag is missing/);
+    const engine = sentinel(...runArgs(), '--engine', 'duckdbx');
+    expect(engine.status).toBe(2);
+    expect(engine.stderr).toContain("engine 'duckdbx' is not one of duckdb, athena, trino");
+  });
+
+  it('follow-up and ack on an --out with no case store exit 2 naming it, and create nothing', () => {
+    const typo = join(work, 'sentinel-outt');
+    for (const args of [
+      ['follow-up', '--out', typo, '--now', NOW],
+      ['ack', '--out', typo, '--case', 'abc', '--answer', 'stopped', '--now', NOW],
+    ]) {
+      const r = sentinel(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`--out ${typo} holds no case store`);
+      expect(readdirSync(work)).not.toContain('sentinel-outt');
+    }
+  });
+
+  it('prints the version, and each command’s --help describes its flags and lists the detectors', () => {
+    const version = sentinel('--version');
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    for (const command of ['detect', 'run', 'follow-up', 'ack', 'demo', 'generate', 'render', 'sql']) {
+      const help = sentinel(command, '--help');
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain('detectors: runaway-inference, cache-miss');
+      expect(help.stdout).toMatch(/--now ISO +the clock/);
+      expect(help.stdout).toMatch(/--config FILE +configuration file/);
+    }
+    expect(sentinel('run', '--help').stdout).toMatch(/--dry-run +render and report/);
+    expect(sentinel('ack', '--help').stdout).toMatch(/--answer ANSWER +stopped, legitimate, investigating/);
   });
 });

@@ -55,12 +55,13 @@ function detectJson(focus: string, env: Record<string, string> = {}, extra: stri
 }
 
 /**
- * Paths where two finding lists differ. Numbers compare to a relative 1e-9: DuckDB sums in
- * parallel, so the last bits of a double depend on the order the files are read.
+ * Paths where two finding lists differ. Numbers are rounded to 1e-6 (SPEC §6) and compare within
+ * one step of it: DuckDB sums in parallel, so a sum that lands on a rounding boundary may round
+ * either way depending on the order the files are read (SPEC §6: engines agree within 1e-6 USD).
  */
 function differences(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a === 'number' && typeof b === 'number') {
-    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b)) ? [] : [`${path}: ${a} vs ${b}`];
+    return Math.abs(a - b) <= 1.000001e-6 ? [] : [`${path}: ${a} vs ${b}`];
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

@@ -270,7 +270,7 @@ function expectReferenceFindings(detector: DetectorId, findings: Finding[], last
       [SPIKY, 'Claude4.6Opus', 'cache-regression'],
     ]);
     const incident = onLastDay[0]!;
-    expect(Number(incident.cache_hit_ratio!.toFixed(5))).toBe(0.20265);
+    expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (SPEC §6)
     expect(incident.baseline_cache_hit_ratio).toBeCloseTo(0.9, 12);
     expect(incident.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
     expect(Math.abs(incident.avoidable_cost_usd! - 28447.155)).toBeLessThan(0.01);

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
+import { decimal } from '../../functions/core/format.js';
 import { type FixtureRow, tokenRow } from '../fixtures/focus-rows.js';
 import { detectOver, detectorRows, testConfig } from './harness.js';
 
@@ -62,8 +63,8 @@ describe('cache-miss: SPEC §14 reference numbers', () => {
     expect(f.cache_write_tokens).toBeCloseTo(101e6, 0);
     expect(f.output_tokens).toBeCloseTo(25e6, 0);
     expect(f.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
-    expect(f.cache_hit_ratio).toBeCloseTo(1.67 / 8.241, 10);
-    expect(Number(f.cache_hit_ratio!.toFixed(5))).toBe(0.20265);
+    expect(f.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (SPEC §6)
+    expect(decimal(f.cache_hit_ratio)).toBe('0.20265'); // as the email prints it
     expect(f.baseline_cache_hit_ratio).toBeCloseTo(0.9, 12);
     expect(Math.abs(f.avoidable_cost_usd! - 28447.155)).toBeLessThan(0.01);
     expect(Math.abs(f.projected_30d_excess_usd - 121916.38)).toBeLessThan(0.01);
@@ -74,7 +75,7 @@ describe('cache-miss: SPEC §14 reference numbers', () => {
     expect(f.spike_ratio).toBeNull();
     expect(f.sigma).toBeNull();
     expect(f.started_on).toBeNull();
-    expect(f.series.at(-1)!.hit_ratio).toBeCloseTo(1.67 / 8.241, 10);
+    expect(f.series.at(-1)!.hit_ratio).toBe(0.202645);
   });
 
   it('reads prices from the rows, whatever the usage type suffix says', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import { dataWindow } from '../../functions/core/detect/plan.js';
 import { missingDaysSql } from '../../functions/core/detect/statements.js';
+import { BadInputError } from '../../functions/core/errors.js';
 import { focusRow } from '../fixtures/focus-rows.js';
 import { trinoSyntaxErrors } from './athena-trino.js';
 import { detectOver, testConfig } from './harness.js';
@@ -36,6 +37,36 @@ describe('missing deliveries', () => {
     );
     const result = await detectOver(quietBedrock, [D]);
     expect(result.warnings.filter((w) => w.includes('no charge at all'))).toEqual([]);
+  });
+
+  it('counts Usage rows only for the first covered day: a monthly Tax row dated the 1st is no delivery', async () => {
+    const usageFrom = '2026-02-15';
+    const usage = rows([]).filter((r) => r.chargeperiodstart >= usageFrom);
+    const tax = focusRow({
+      chargeperiodstart: '2026-02-01',
+      x_servicecode: 'AWSTax',
+      servicename: 'Tax',
+      chargecategory: 'Tax',
+      billedcost: 40,
+    });
+    const result = await detectOver([tax, ...usage], [D]);
+    expect(result.firstCoveredDay).toBe(usageFrom);
+    expect(result.warnings.filter((w) => w.includes('no charge at all'))).toEqual([]);
+  });
+
+  it('refuses an as-of day after today, naming the first covered day and newest charge (not stale)', async () => {
+    // The harness clock says 2026-06-01.
+    await expect(detectOver(rows([]), ['2026-06-05'])).rejects.toThrow(
+      /as-of 2026-06-05 is after today \(2026-06-01\): the export covers 2026-01-20 \(first covered day\) … 2026-03-20 \(newest charge\)/,
+    );
+  });
+
+  it('refuses an as-of day before the export began, naming the first covered day and newest charge', async () => {
+    await expect(detectOver(rows([]), ['2025-10-01'])).rejects.toThrow(
+      /as-of 2025-10-01 is before the export began: the export covers 2026-01-20 \(first covered day\) … 2026-03-20/,
+    );
+    const err = await detectOver(rows([]), ['2025-10-01']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadInputError);
   });
 
   it('renders for Athena with the Trino grammar and prunes to the window’s periods', async () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
+import { recurringLine } from '../../functions/core/detect/contract.js';
 import { ACCOUNT, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { detectOver, detectorRows, testConfig } from './harness.js';
 
@@ -122,6 +123,13 @@ describe('runaway-inference: rules', () => {
     const result = await detectOver(series(monthly), [D], { detectors: ['runaway-inference'] });
     expect(result.findings).toHaveLength(0);
     expect(result.recurringCandidates).toBe(1);
+    // Named (account, as-of, the month-earlier mean), so the summary and run record can list it.
+    expect(result.recurringHeldBack).toEqual([
+      expect.objectContaining({ as_of: D, recent_avg_daily_usd: 200, month_earlier_avg_daily_usd: 200 }),
+    ]);
+    expect(recurringLine(result.recurringHeldBack[0]!)).toMatch(
+      new RegExp(`as-of ${D}: \\$200.00/day, a month earlier \\$200.00/day`),
+    );
   });
 
   it('raises the same pattern when the earlier rise was an incident answered stopped', async () => {

@@ -58,7 +58,8 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
     expect(rendered.html).not.toMatch(/<img[^>]+src=["']?https?:/i);
     expect(rendered.html).not.toMatch(/<link[^>]+stylesheet/i);
     expect(rendered.html).not.toMatch(/url\(\s*['"]?https?:/i);
-    expect(rendered.html).toMatch(/width="600"/);
+    // Fluid up to 600 px: holds at 400 px (mobile) and at 900 px (SPEC §9).
+    expect(rendered.html).toMatch(/width="100%"[^>]*max-width:600px/);
   });
 
   it('draws the daily-spend chart with table cells', () => {
@@ -84,7 +85,11 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
       for (const answer of ['stopped', 'legitimate', 'investigating']) {
         const command = `sentinel ack --case ${section.caseKey} --answer ${answer} --out ./sentinel-out`;
         expect(rendered.text).toContain(command);
-        expect(rendered.html).toContain(command);
+        // HTML: the same command, each flag kept with its value (SPEC §9: never break inside a flag).
+        const visible = rendered.html
+          .replace(/<\/?span[^>]*>/g, '')
+          .replace(/&#x2F;|&#x3D;/g, (e) => (e === '&#x2F;' ? '/' : '='));
+        expect(visible).toContain(command);
       }
     }
     expect(rendered.html).not.toContain('/ack?');
@@ -144,6 +149,73 @@ describe('message wording', () => {
     expect(text).toMatch(/UPDATE: SEVERITY RAISED/);
   });
 
+  it('tells FinOps as the fallback owner why the alert came to them, instead of "which you own"', () => {
+    const data = exampleMessage('owner-alert');
+    const unrouted = { ...data, sections: [{ ...data.sections[0]!, routed: false }] };
+    for (const part of [renderMessage(unrouted).text, renderMessage(unrouted).html]) {
+      expect(part).toContain('no owner is mapped for this account; add it to the owners file');
+      expect(part).not.toContain('which you own');
+    }
+    expect(renderMessage(data).text).toContain('which you own');
+  });
+
+  const withEpisode = (
+    kind: 'owner-alert' | 'reminder',
+    episode: Partial<MessageData['sections'][number]['episode']>,
+  ): MessageData => {
+    const data = exampleMessage(kind);
+    const s = data.sections.find((x) => x.detector === 'runaway-inference')!;
+    return { ...data, sections: [{ ...s, episode: { ...s.episode, ...episode } }] };
+  };
+  const ENDED = {
+    ongoing: false,
+    spikeFrom: '2026-02-27',
+    spikeTo: '2026-03-01',
+    endDay: '2026-03-02',
+    rateSinceUsd: 7.4,
+    excessSoFarUsd: 374.19,
+  };
+
+  it('episode ongoing: the latest rate and the 30-day projection', () => {
+    const { text, html, subject } = renderMessage(withEpisode('owner-alert', {}));
+    for (const part of [text, html]) {
+      expect(part).toMatch(/has run for (<strong>)?3 days/);
+      expect(part).toContain('If it continues, it adds');
+    }
+    expect(subject).toContain('18.0× baseline ($132.05/day)');
+  });
+
+  it('episode ended before the first email: peak with its dates, end day, rate since, excess so far; no projection', () => {
+    const { text, html, subject } = renderMessage(
+      withEpisode('owner-alert', { ...ENDED, endedBeforeFirstEmail: true }),
+    );
+    expect(text).toContain(
+      'ran at $132.05/day, 18.0× its $7.32/day baseline, on 27 Feb – 1 Mar 2026; back to $7.40/day since 2 Mar.',
+    );
+    expect(text).toContain('The spike has ended: it spent $374.19 above the baseline.');
+    expect(html).toContain('The spike has ended: it spent <strong>$374.19</strong> above the baseline.');
+    for (const part of [text, html]) {
+      expect(part).not.toContain('If it continues');
+      expect(part).not.toContain('has run for');
+    }
+    expect(subject).toContain('peaked 18.0× baseline ($132.05/day, 27 Feb – 1 Mar 2026), ended');
+  });
+
+  it('episode ended after the first email: the reminder says it ended since the first alert', () => {
+    const { text, html } = renderMessage(withEpisode('reminder', { ...ENDED, endedBeforeFirstEmail: false }));
+    expect(text).toContain('The spike has ended since the first alert: it spent $374.19 above the baseline.');
+    expect(html).toContain('The spike has ended since the first alert');
+    expect(text).toContain('Excess so far  $374.19');
+    expect(html).toContain('Excess so far');
+  });
+
+  it('keeps each flag of a command line with its value: lines break between flags, never inside one', () => {
+    const { html } = renderMessage(exampleMessage('owner-alert'));
+    expect(html).toContain('<span style="white-space:nowrap;">--answer investigating</span>');
+    expect(html).toMatch(/<span style="white-space:nowrap;">--out [^<]+<\/span>/);
+    expect(html).not.toMatch(/overflow-wrap:anywhere;">sentinel ack --case/);
+  });
+
   it('reminder says when the first alert went out and the new deadline', () => {
     const { text, subject } = renderMessage(exampleMessage('reminder'));
     expect(subject).toMatch(/^Reminder:/);
@@ -166,6 +238,51 @@ describe('message wording', () => {
     expect(text).toContain('former.owner@example.com');
     expect(text).toContain('TooManyRequestsException');
     expect(text).toContain('ESCALATED, STILL UNANSWERED (2)');
+    // Each case with its kind, severity, episode figure and state (SPEC §9).
+    expect(text).toContain('reminded -> escalated: runaway, high, peak $132.05/day, now escalated');
+    expect(text).toContain(
+      'acknowledged -> resolved: cache-regression, high, peak $2,140.50 avoidable, ended, now resolved',
+    );
+  });
+
+  it('does not ask whether caching works again of a model that never cached (cache-absent)', () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const absent = {
+      ...cache,
+      kind: 'cache-absent' as const,
+      finding: { ...cache.finding, kind: 'cache-absent' as const },
+    };
+    const { text, html } = renderMessage({ ...data, sections: [absent] });
+    for (const part of [text, html]) {
+      expect(part).not.toContain('working again');
+      expect(part).toContain('will prompt caching be turned on for this model');
+    }
+  });
+
+  it('cache-miss episode ended: no 30-day projection, says the hit ratio is back and since when', () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const ended = {
+      ...cache,
+      episode: { ...cache.episode, ...ENDED, excessSoFarUsd: 28447.16, endedBeforeFirstEmail: true },
+    };
+    const { text, html } = renderMessage({ ...data, sections: [ended] });
+    for (const part of [text, html]) {
+      expect(part).toContain('The hit ratio is back since 2 Mar: the regression has ended');
+      expect(part).not.toContain('if nothing changes');
+    }
+  });
+
+  it('uses human words: token classes and re-opened cases', () => {
+    const data = exampleMessage('owner-alert');
+    const { text, html } = renderMessage(data);
+    expect(text).toContain('cache reads');
+    expect(text).not.toMatch(/^\s+cache_read\b/m);
+    expect(text).not.toContain('occurrence');
+    const reopened = renderMessage({ ...data, sections: [{ ...data.sections[0]!, epoch: 2 }] });
+    expect(reopened.text).toContain('open again since it was re-opened');
+    expect(html).not.toContain('occurrence');
   });
 
   it('strips CR/LF that reach the subject from data', () => {

@@ -12,7 +12,7 @@ import { MESSAGE_KINDS } from '../../functions/core/notify/render.js';
 const script = join(import.meta.dirname, '..', '..', 'scripts', 'preview-emails.mjs');
 
 describe('email preview in a browser', () => {
-  it('renders every message kind to a non-trivial 900×1400 PNG', async () => {
+  it('renders every message kind to non-trivial 400×1400 and 900×1400 PNGs', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sentinel-shot-'));
     try {
       const result = spawnSync(process.execPath, [script], {
@@ -21,10 +21,10 @@ describe('email preview in a browser', () => {
         env: { ...process.env, PREVIEW_OUT: dir },
       });
       expect(result.status, result.stderr).toBe(0);
-      for (const kind of MESSAGE_KINDS) {
-        const png = await readFile(join(dir, `${kind}.png`));
+      for (const [kind, width] of MESSAGE_KINDS.flatMap((k) => [400, 900].map((w) => [k, w] as const))) {
+        const png = await readFile(join(dir, `${kind}-${width}.png`));
         expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-        expect(png.readUInt32BE(16)).toBe(900); // IHDR width
+        expect(png.readUInt32BE(16)).toBe(width); // IHDR width
         expect(png.readUInt32BE(20)).toBe(1400); // IHDR height
         // A blank page compresses to a few KB; an email with its chart and text is far larger.
         expect(png.length, kind).toBeGreaterThan(50_000);

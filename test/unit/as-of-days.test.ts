@@ -40,6 +40,7 @@ function record(overrides: Partial<RunRecord>): RunRecord {
     statements: 0,
     rows: 0,
     counts: {},
+    recurring_candidates: [],
     unroutable_cases: [],
     warnings: [],
     outcome: 'succeeded',

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { MappedOwnerDirectory } from '../../functions/adapters/owners/file.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import {
   type Applied,
@@ -10,6 +11,8 @@ import {
 import { acknowledge } from '../../functions/core/commands/acknowledge.js';
 import { followUp } from '../../functions/core/commands/follow-up.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
+import { addDays } from '../../functions/core/dates.js';
+import type { Owner } from '../../functions/core/ports.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
 
@@ -35,7 +38,14 @@ const finding = (
   finding: makeFinding(over),
   mayOpen,
   runId,
-  owner: { email: 'owner@example.com', routed: true },
+  owner: {
+    accountId: '111111111111',
+    ownerEmail: 'owner@example.com',
+    accountName: null,
+    team: null,
+    cc: [],
+    routed: true,
+  },
 });
 const answer = (
   a: 'stopped' | 'legitimate' | 'investigating',
@@ -236,10 +246,87 @@ describe('case engine: SPEC §8 transition table', () => {
     expect(step(null, answer('stopped')).refusal).toMatch(/no case with this key/);
   });
 
+  it('reroutes a live case the mapping gives another owner: Case Rerouted, an owner alert, deadline unchanged', () => {
+    const c = opened();
+    const bo: Owner = {
+      accountId: '111111111111',
+      ownerEmail: 'bo@example.com',
+      accountName: 'Payments',
+      team: 'pay',
+      cc: ['lead@example.com'],
+      routed: true,
+    };
+    const r = step(c, { type: 'route', owner: bo }, hoursAfter(30));
+    expect(r.event).toMatchObject({
+      detail_type: 'Case Rerouted',
+      transition: 'rerouted',
+      owner_email: 'bo@example.com',
+    });
+    expect(r.next).toMatchObject({
+      state: 'open',
+      owner_email: 'bo@example.com',
+      owner_cc: ['lead@example.com'],
+      owner_account_name: 'Payments',
+      deadline: c.deadline,
+    });
+    expect(r.next!.due.at(-1)).toMatchObject({
+      kind: 'owner-alert',
+      raised: false,
+      event_id: r.event!.event_id,
+    });
+    // The same owner with a new cc: refreshed, no event, nothing due.
+    const same = step(r.next, { type: 'route', owner: { ...bo, cc: [] } }, hoursAfter(31));
+    expect(same.event).toBeUndefined();
+    expect(same.next!.owner_cc).toEqual([]);
+    expect(same.next!.due).toEqual(r.next!.due);
+    // A closed case takes the mapping silently; no case, nothing.
+    const closed = step(
+      step(c, answer('stopped'), hoursAfter(3)).next,
+      { type: 'route', owner: bo },
+      hoursAfter(4),
+    );
+    expect(closed.event).toBeUndefined();
+    expect(closed.next!.owner_email).toBe('bo@example.com');
+    expect(step(null, { type: 'route', owner: bo }).next).toBeNull();
+  });
+
   it('derives the same event id when a transition is retried', () => {
     const a = step(null, finding({ asOf: '2026-03-01' }));
     const b = step(null, finding({ asOf: '2026-03-01' }), hoursAfter(1));
     expect(a.event!.event_id).toBe(b.event!.event_id);
+  });
+
+  it('counts a repeated transition of an epoch on the case: escalated → investigating → reminded → escalated is a new event', () => {
+    const r1 = step(opened(), { type: 'deadline' }, hoursAfter(48));
+    const e1 = step(r1.next, { type: 'deadline' }, hoursAfter(96));
+    const ack = step(e1.next, answer('investigating'), hoursAfter(100));
+    expect(ack.next!.state).toBe('acknowledged');
+    const r2 = step(ack.next, { type: 'deadline' }, hoursAfter(148));
+    const e2 = step(r2.next, { type: 'deadline' }, hoursAfter(196));
+    expect(e2.next!.state).toBe('escalated');
+    expect([r1.event, r2.event].map((e) => [e!.transition, e!.occurrence])).toEqual([
+      ['reminded', 1],
+      ['reminded', 2],
+    ]);
+    expect([e1.event, e2.event].map((e) => [e!.transition, e!.occurrence])).toEqual([
+      ['escalated', 1],
+      ['escalated', 2],
+    ]);
+    expect(e2.event!.event_id).not.toBe(e1.event!.event_id);
+    expect(r2.event!.event_id).not.toBe(r1.event!.event_id);
+    expect(e2.next!.occurrences).toEqual({ opened: 1, reminded: 2, escalated: 2, acknowledged: 1 });
+    // The second escalation is due as its own item (a new message), not folded into the first.
+    expect(e2.next!.due.at(-1)).toMatchObject({ kind: 'escalation', event_id: e2.event!.event_id });
+    // A retry of the same transition on the same case record gives the same id.
+    expect(step(r2.next, { type: 'deadline' }, hoursAfter(197)).event!.event_id).toBe(e2.event!.event_id);
+  });
+
+  it('starts the occurrence count afresh in a new epoch', () => {
+    const resolved = step(opened(), answer('stopped'), hoursAfter(3)).next!;
+    const reopened = step(resolved, finding({ asOf: '2026-03-10' }), hoursAfter(200));
+    expect(reopened.next!.epoch).toBe(2);
+    expect(reopened.event).toMatchObject({ transition: 'opened', occurrence: 1 });
+    expect(reopened.next!.occurrences).toEqual({ opened: 1 });
   });
 });
 
@@ -319,6 +406,156 @@ describe('case engine through the pipeline', () => {
       'reminder',
       'escalation',
     ]);
+  });
+
+  it('sends the repeated escalation of an epoch as a new message with its own case event', async () => {
+    const f = makeFinding({ asOf: '2026-03-01' });
+    const t = testPorts({ findings: [f], owners, now: '2026-03-03T08:00:00Z' });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await followUp(t.ports, t.config); // reminded
+    t.clock.set('2026-03-07T09:00:00Z');
+    await followUp(t.ports, t.config); // escalated
+    t.clock.set('2026-03-07T12:00:00Z');
+    await acknowledge(t.ports, t.config, { caseKey: f.case_key, answer: 'investigating' });
+    t.clock.set('2026-03-09T13:00:00Z');
+    await followUp(t.ports, t.config); // reminded again
+    t.clock.set('2026-03-11T14:00:00Z');
+    await followUp(t.ports, t.config); // escalated again
+    const escalations = t.mailer.sent.filter((m) => m.kind === 'escalation');
+    expect(escalations).toHaveLength(2);
+    expect(new Set(escalations.map((m) => m.messageId)).size).toBe(2);
+    expect(t.mailer.sent.filter((m) => m.kind === 'reminder')).toHaveLength(2);
+    const ids = t.bus.events
+      .filter((e) => e.detailType.startsWith('Case '))
+      .map((e) => (e.detail as { event_id: string }).event_id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const escalated = t.bus.events
+      .filter((e) => e.detailType === 'Case Escalated')
+      .map((e) => e.detail as { transition: string; occurrence: number });
+    expect(escalated.map((e) => [e.transition, e.occurrence])).toEqual([
+      ['escalated', 1],
+      ['escalated', 2],
+    ]);
+    expect((await t.store.list('case-events/')).length).toBe(ids.length);
+  });
+
+  it('keeps the owner, cc and name stored on the case when a follow-up has no mapping', async () => {
+    const withCc = [{ ...owners[0]!, cc: ['lead@example.com'] }];
+    const t = testPorts({ findings: [makeFinding({ asOf: '2026-03-01' })], owners: withCc });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    const noMapping = new MappedOwnerDirectory([], t.config.notify.finops, false);
+    const result = await followUp({ ...t.ports, owners: noMapping }, t.config);
+    const reminder = t.mailer.sent.find((m) => m.kind === 'reminder')!;
+    expect(reminder.to).toEqual(['ana@example.com']);
+    expect(reminder.cc).toEqual(['finops@example.com', 'lead@example.com']);
+    expect(renderedData(reminder).sections[0]).toMatchObject({ accountName: 'Payments', routed: true });
+    expect(result.run.unroutable_cases).toEqual([]);
+  });
+
+  it('keeps the stored owner when the mapping lacks the account, with a warning naming it', async () => {
+    const t = testPorts({ findings: [makeFinding({ asOf: '2026-03-01' })], owners });
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-03-05T09:00:00Z');
+    const other = new MappedOwnerDirectory(
+      [{ accountId: '999999999999', ownerEmail: 'zed@example.com', accountName: null, team: null, cc: [] }],
+      t.config.notify.finops,
+    );
+    const warnings: string[] = [];
+    const log = { ...t.ports.log, warn: (m: string) => void warnings.push(m) };
+    const result = await followUp({ ...t.ports, owners: other, log }, t.config);
+    expect(t.mailer.sent.find((m) => m.kind === 'reminder')!.to).toEqual(['ana@example.com']);
+    expect(warnings.some((w) => w.includes('owners mapping lacks account 111111111111'))).toBe(true);
+    expect(result.run.warnings.some((w) => w.includes('111111111111'))).toBe(true);
+  });
+
+  it('reroutes to the owner a new mapping names: Case Rerouted on the bus, an alert to them, deadline unchanged', async () => {
+    const f = makeFinding({ asOf: '2026-03-01' });
+    const t = testPorts({ findings: [f] }); // no mapping: FinOps owns it
+    await runPipeline(t.ports, t.config);
+    const before = t.store.json<CaseRecord>(`cases/${f.case_key}.json`);
+    expect(before).toMatchObject({ owner_email: 'finops@example.com', routed: false });
+    t.clock.set('2026-03-04T09:00:00Z');
+    await followUp(
+      { ...t.ports, owners: new MappedOwnerDirectory(owners, t.config.notify.finops) },
+      t.config,
+    );
+    const after = t.store.json<CaseRecord>(`cases/${f.case_key}.json`);
+    expect(after).toMatchObject({ owner_email: 'ana@example.com', routed: true, deadline: before.deadline });
+    expect(t.bus.events.map((e) => e.detailType)).toContain('Case Rerouted');
+    const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
+    expect(alert.to).toEqual(['ana@example.com']);
+    expect(renderedData(alert).sections[0]).toMatchObject({ routed: true, accountName: 'Payments' });
+  });
+
+  it('tells an episode that ended before the first email: peak with dates, end day, rate since, excess so far', async () => {
+    // $12/day, $139/day on 17–19 Feb, back to $12 from 20 Feb; findings fire as-of 17–21 Feb.
+    const cost = (d: string) => (d >= '2026-02-17' && d <= '2026-02-19' ? 139 : 12);
+    const seriesTo = (asOf: string) =>
+      Array.from({ length: 30 }, (_, i) => addDays(asOf, i - 29)).map((date) => ({
+        date,
+        cost_usd: cost(date),
+        hit_ratio: null,
+      }));
+    const recent: Record<string, number> = {
+      '2026-02-17': 54.33,
+      '2026-02-18': 96.67,
+      '2026-02-19': 139,
+      '2026-02-20': 96.67,
+      '2026-02-21': 54.33,
+    };
+    const findings = Object.entries(recent).map(([asOf, r]) => ({
+      ...makeFinding({ asOf, recent: r, baseline: 12 }),
+      series: seriesTo(asOf),
+    }));
+    const t = testPorts({ findings, owners, now: '2026-03-01T08:00:00Z' }); // default as-of 27 Feb
+    const days = Array.from({ length: 11 }, (_, i) => addDays('2026-02-17', i)); // 17 … 27 Feb
+    const result = await runPipeline(t.ports, t.config, { asOfDays: days });
+    const c = t.store.json<CaseRecord>(`cases/${findings[0]!.case_key}.json`);
+    // first counts every finding of the opening run, also 17 Feb (too old to open a case alone).
+    expect(c.first_as_of).toBe('2026-02-17');
+    expect(c.peak.as_of).toBe('2026-02-19');
+    expect(c.peak_metric).toBe('recent_avg_daily_usd');
+    expect(c.episode).toMatchObject({
+      newest_evaluated: '2026-02-27',
+      ongoing: false,
+      end_day: '2026-02-20',
+      rate_since_usd: 12,
+      excess_so_far_usd: 381, // 3 × (139 − 12)
+    });
+    expect(result.cases[0]?.state).toBe('open'); // notified in this run: no auto-resolve
+    const section = renderedData(t.mailer.sent.find((m) => m.kind === 'owner-alert')!).sections[0]!;
+    expect(section.episode).toMatchObject({
+      ongoing: false,
+      spikeFrom: '2026-02-17',
+      spikeTo: '2026-02-19',
+      endDay: '2026-02-20',
+      rateSinceUsd: 12,
+      excessSoFarUsd: 381,
+      endedBeforeFirstEmail: true,
+    });
+    expect(section.peak.recent_avg_daily_usd).toBe(139);
+    const opened = t.bus.events.find((e) => e.detailType === 'Case Opened')!.detail as Record<
+      string,
+      unknown
+    >;
+    expect(opened).toMatchObject({
+      peak_metric: 'recent_avg_daily_usd',
+      ongoing: true, // the event holds the episode as it stood at that transition (opened on 17 Feb)
+      end_day: null,
+    });
+  });
+
+  it('keeps an episode ongoing while the newest evaluated day fires', () => {
+    const c = opened();
+    const next = step(c, { type: 'quiet', days: [], runId: 'run-2' }).next!;
+    expect(next.episode.ongoing).toBe(true);
+    const later = step(c, finding({ asOf: '2026-03-02', recent: 45, baseline: 7 }), hoursAfter(1)).next!;
+    expect(later.episode).toMatchObject({ newest_evaluated: '2026-03-02', ongoing: true, end_day: null });
+    expect(later.peak.as_of).toBe('2026-03-02');
+    const quiet = step(later, { type: 'quiet', days: ['2026-03-03'], runId: 'run-3' }, hoursAfter(2)).next!;
+    expect(quiet.episode.ongoing).toBe(false);
   });
 
   it('moves a case at most one step per follow-up, however late it runs', async () => {

@@ -6,10 +6,15 @@ import {
   emptyBreakdown,
   FINDING_FIELDS,
   findingId,
+  roundBreakdown,
+  roundRunawayNumbers,
+  roundSeries,
+  roundUsd,
   runawayDiagnosis,
   runawayNumbers,
   severityOf,
   startedOn,
+  topTagKey,
 } from '../../functions/core/detect/findings.js';
 
 const config = parseConfig({});
@@ -152,5 +157,77 @@ describe('runaway diagnosis', () => {
       'compute spend stayed flat ($41.00/day vs $40.00/day)',
     );
     expect(diagnose([['output', 110, 2]], [90, 40])).toContain('compute spend also rose');
+  });
+});
+
+describe('deterministic numbers (SPEC §6: rounded once, in core, after the SQL)', () => {
+  it('rounds money to 1e-6 USD and ratios to 6 decimals, so float-sum noise never reaches a finding', () => {
+    // Two summation orders of the same costs differ in the last bits; rounded, they are one value.
+    const costs = [0.1, 0.2, 0.3, 1e-7, 123.456789];
+    const forward = costs.reduce((a, b) => a + b, 0);
+    const backward = [...costs].reverse().reduce((a, b) => a + b, 0);
+    expect(roundUsd(forward)).toBe(roundUsd(backward));
+    expect(roundUsd(124.0567891234)).toBe(124.056789);
+    expect(roundUsd(-0.0000001)).toBe(0);
+    expect(Object.is(roundUsd(-0.0000001), -0)).toBe(false);
+    const n = roundRunawayNumbers(runawayNumbers('runaway', 132.05, 7.32, 0.4));
+    expect(n).toEqual({
+      spike_ratio: 18.039617,
+      sigma: 311.825,
+      excess_daily_usd: 124.73,
+      projected_30d_excess_usd: 3741.9,
+    });
+  });
+
+  it('computes severity from the rounded projection', () => {
+    const projected = roundUsd(999.9999996);
+    expect(projected).toBe(1000);
+    expect(severityOf(projected, config)).toBe('high');
+  });
+
+  it('rounds every breakdown entry and series point', () => {
+    const b = roundBreakdown({
+      ...emptyBreakdown(),
+      tags: [
+        { key: 'team=a', recent_cost_usd: 1.00000049, baseline_cost_usd: 0.1 + 0.2, recent_tokens: 10.6 },
+      ],
+    });
+    expect(b.tags[0]).toEqual({
+      key: 'team=a',
+      recent_cost_usd: 1,
+      baseline_cost_usd: 0.3,
+      recent_tokens: 11,
+    });
+    expect(roundSeries([{ date: '2026-03-01', cost_usd: 0.1 + 0.2, hit_ratio: 1 / 3 }])).toEqual([
+      { date: '2026-03-01', cost_usd: 0.3, hit_ratio: 0.333333 },
+    ]);
+  });
+});
+
+describe('the tag the diagnosis names (SPEC §9)', () => {
+  const tag = (key: string, recent: number, baseline: number) => ({
+    key,
+    recent_cost_usd: recent,
+    baseline_cost_usd: baseline,
+    recent_tokens: 1000,
+  });
+
+  it('prefers a tag value new in the recent window to one that also covered the baseline', () => {
+    const tags = [tag('team=support', 300, 40), tag('agent-run-id=run-f8cc', 250, 0)];
+    expect(topTagKey(tags)).toBe('agent-run-id=run-f8cc');
+    const sentence = runawayDiagnosis({
+      kind: 'runaway',
+      breakdown: { ...emptyBreakdown(), tags },
+      recentDays: 3,
+      baselineDays: 23,
+      computeRecentDaily: 0,
+      computeBaselineDaily: 0,
+    });
+    expect(sentence).toContain('agent-run-id=run-f8cc');
+    expect(sentence).not.toContain('team=support');
+  });
+
+  it('falls back to the top tag when every value also covered the baseline', () => {
+    expect(topTagKey([tag('team=support', 300, 40), tag('team=search', 100, 20)])).toBe('team=support');
   });
 });

@@ -80,10 +80,10 @@ describe('recipients (SPEC §9)', () => {
     });
   });
 
-  it('escalation: To the escalation list, Cc the owner and FinOps (no account cc)', () => {
+  it('escalation: To the escalation list, Cc the owner, FinOps and the account cc', () => {
     expect(recipientsFor('escalation', o, c, notify)).toEqual({
       to: ['finops@example.com', 'oncall@example.com'],
-      cc: ['ana@example.com'],
+      cc: ['ana@example.com', 'lead@example.com'],
     });
   });
 
@@ -120,6 +120,28 @@ describe('grouping one run’s due emails', () => {
     );
     expect(plans.map((p) => p.cc)).toEqual(
       expect.arrayContaining([['lead@example.com'], ['other@example.com']]),
+    );
+    expect(plans).toHaveLength(2);
+  });
+
+  it('groups escalations by owner and cc like alerts: two accounts with different cc are two messages', () => {
+    const escalate = (d: ReturnType<typeof due>) => ({
+      ...d,
+      items: [{ ...d.items[0]!, kind: 'escalation' as const }],
+    });
+    const plans = groupDue(
+      [
+        escalate(due('111111111111', ['lead@example.com'])),
+        escalate(due('222222222222', ['lead@example.com'])),
+        escalate(due('333333333333', ['other@example.com'])),
+      ],
+      notify,
+    );
+    expect(plans.map((p) => [p.kind, p.cc, p.sections.length])).toEqual(
+      expect.arrayContaining([
+        ['escalation', ['ana@example.com', 'lead@example.com'], 2],
+        ['escalation', ['ana@example.com', 'other@example.com'], 1],
+      ]),
     );
     expect(plans).toHaveLength(2);
   });

@@ -175,6 +175,9 @@ describe('outbox mailer', () => {
     expect(index).toContain('finops-digest');
     expect(index).toContain('R&#38;D');
     expect(index).not.toContain('<script>');
+    // Fits 900 px: a fixed-layout table whose long case keys and addresses wrap.
+    expect(index).toContain('table-layout:fixed');
+    expect(index).toMatch(/code\{[^}]*word-break:break-all/);
   });
 });
 

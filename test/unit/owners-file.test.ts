@@ -52,6 +52,30 @@ describe('owners mapping (SPEC §9)', () => {
     expect(none.lookup('111111111111')).toMatchObject({ ownerEmail: 'finops@example.com', routed: false });
   });
 
+  it('rejects an account id that is not exactly 12 digits, naming the row (a spreadsheet ate the zeros)', () => {
+    for (const id of ['12345678901', '8.78932665451E+11', '1234567890123', '12345678901a']) {
+      expect(() => parseOwnersCsv(`account_id,owner_email\n${id},ana@example.com\n`, 'owners.csv')).toThrow(
+        new RegExp(
+          `owners file owners.csv row 2: account_id '${id.replace(/[.+]/g, '\\$&')}' is not a 12-digit`,
+        ),
+      );
+    }
+    expect(() =>
+      parseOwnersYaml('- account_id: 12345678901\n  owner_email: a@example.com\n', 'o.yaml'),
+    ).toThrow(/owners file o.yaml entry 1: account_id '12345678901'/);
+    expect(
+      parseOwnersYaml('- account_id: 123456789012\n  owner_email: a@example.com\n', 'o.yaml')[0],
+    ).toMatchObject({ accountId: '123456789012' });
+  });
+
+  it('says whether a mapping was given: none configured, or a file (even one lacking the account)', async () => {
+    expect((await loadOwnerDirectory(null, 'finops@example.com')).configured).toBe(false);
+    const dir = await mkdtemp(join(tmpdir(), 'owners-'));
+    const path = join(dir, 'owners.csv');
+    await writeFile(path, 'account_id,owner_email\n');
+    expect((await loadOwnerDirectory(path, 'finops@example.com')).configured).toBe(true);
+  });
+
   it('rejects a configured file that does not exist as bad input (exit 2)', async () => {
     await expect(loadOwnerDirectory('/nonexistent/owners.csv', 'finops@example.com')).rejects.toBeInstanceOf(
       BadInputError,

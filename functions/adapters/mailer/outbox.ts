@@ -117,10 +117,10 @@ export class OutboxMailer implements Mailer {
       )
       .join('\n');
     const html = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ai-spend-sentinel outbox</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#1f2933}table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #d9e2ec;padding:6px 8px;text-align:left;vertical-align:top;font-size:14px}
-th{background:#f0f4f8}code{font-size:12px}</style></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>ai-spend-sentinel outbox</title>
+<style>body{font-family:system-ui,sans-serif;margin:24px;color:#1f2933}table{border-collapse:collapse;width:100%;table-layout:fixed}
+th,td{border-bottom:1px solid #d9e2ec;padding:6px 8px;text-align:left;vertical-align:top;font-size:14px;overflow-wrap:anywhere}
+th{background:#f0f4f8}code{font-size:12px;word-break:break-all}</style></head>
 <body><h1>Outbox</h1><p>${entries.length} message${entries.length === 1 ? '' : 's'}, newest first.</p>
 <table><thead><tr><th>Date</th><th>Kind</th><th>To</th><th>Cc</th><th>Subject</th><th>Cases</th><th>Files</th></tr></thead>
 <tbody>

@@ -16,15 +16,18 @@ export interface OwnerEntry {
   cc: string[];
 }
 
+const ACCOUNT_ID_RE = /^\d{12}$/;
 const EMAIL_RE = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 const COLUMNS = ['account_id', 'owner_email', 'account_name', 'team', 'cc'] as const;
 
 export class MappedOwnerDirectory implements OwnerDirectory {
   private readonly byAccount: Map<string, OwnerEntry>;
 
+  /** `configured`: a mapping was given (default: any entries); false: cases keep their stored owner. */
   constructor(
     entries: OwnerEntry[],
     private readonly finops: string,
+    readonly configured: boolean = entries.length > 0,
   ) {
     this.byAccount = new Map(entries.map((e) => [e.accountId, e]));
   }
@@ -48,7 +51,7 @@ export class MappedOwnerDirectory implements OwnerDirectory {
  * mapping is read by `loadS3OwnerDirectory` (owners/s3.ts), which the AWS wiring uses.
  */
 export async function loadOwnerDirectory(path: string | null, finops: string): Promise<MappedOwnerDirectory> {
-  if (path === null) return new MappedOwnerDirectory([], finops);
+  if (path === null) return new MappedOwnerDirectory([], finops, false);
   if (/^s3:\/\//i.test(path)) {
     throw new BadInputError(`owners ${path}: reading the mapping from S3 needs the S3 store adapter`, {
       hint: 'pass a local CSV or YAML file with --owners',
@@ -77,7 +80,7 @@ export function parseOwnerMapping(text: string, sourceName: string, finops: stri
   const entries = /\.ya?ml$/i.test(sourceName)
     ? parseOwnersYaml(text, sourceName)
     : parseOwnersCsv(text, sourceName);
-  return new MappedOwnerDirectory(entries, finops);
+  return new MappedOwnerDirectory(entries, finops, true);
 }
 
 function entryFrom(raw: Record<string, unknown>, where: string): OwnerEntry {
@@ -87,11 +90,17 @@ function entryFrom(raw: Record<string, unknown>, where: string): OwnerEntry {
     const s = String(v).trim();
     return s === '' ? null : s;
   };
-  // YAML reads an unquoted 12-digit id as a number; keep its digits (ids never have a leading sign).
-  const accountId =
-    typeof raw.account_id === 'number' ? String(raw.account_id).padStart(12, '0') : str('account_id');
+  // YAML reads an unquoted id as a number: its digits must still be the 12 of the id.
+  const accountId = typeof raw.account_id === 'number' ? String(raw.account_id) : str('account_id');
   if (!accountId)
     throw new BadInputError(`${where}: account_id is empty`, { hint: 'every row needs an account_id' });
+  if (!ACCOUNT_ID_RE.test(accountId)) {
+    throw new BadInputError(`${where}: account_id '${accountId}' is not a 12-digit AWS account id`, {
+      hint:
+        'write the id as 12 digits, leading zeros included (a spreadsheet turns 012345678901 into ' +
+        '12345678901 or 1.23456789E+11: format the column as text, or quote it in YAML)',
+    });
+  }
   const ownerEmail = str('owner_email');
   if (!ownerEmail || !EMAIL_RE.test(ownerEmail)) {
     throw new BadInputError(`${where}: owner_email '${ownerEmail ?? ''}' is not an email address`, {

@@ -4,9 +4,10 @@
  */
 import type { SentinelConfig } from '../config.js';
 import { daysBetween } from '../dates.js';
+import type { Logger } from '../log.js';
 import type { BlobStore, Clock, OwnerDirectory } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
-import { accountNameFor, type CaseRecord, isLive } from './model.js';
+import { accountNameFor, type CaseRecord, caseOwner, isLive } from './model.js';
 import { updateCase } from './store.js';
 import { applyCaseInputs, type CaseInput, type CaseRules } from './transitions.js';
 
@@ -43,10 +44,14 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   autoResolveDays: config.cases.auto_resolve_days,
   suppressDays: config.cases.suppress_days,
   resuppressGrowth: config.cases.resuppress_growth,
+  band: {
+    k: config.detectors['runaway-inference'].k,
+    minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
+  },
 });
 
-export function summarize(c: CaseRecord, owners: OwnerDirectory, transitions: string[]): CaseSummary {
-  const owner = owners.lookup(c.account_id);
+export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {
+  const owner = caseOwner(c, finops);
   return {
     caseKey: c.case_key,
     accountId: c.account_id,
@@ -69,18 +74,19 @@ export function summarize(c: CaseRecord, owners: OwnerDirectory, transitions: st
 }
 
 export async function applyTransitions(
-  ports: { store: BlobStore; clock: Clock; owners: OwnerDirectory },
+  ports: { store: BlobStore; clock: Clock; owners: OwnerDirectory; log?: Logger },
   config: SentinelConfig,
   inputsFor: (c: CaseRecord | null, caseKey: string) => CaseInput[],
   caseKeys: string[],
 ): Promise<TransitionOutcome> {
+  const kept = new Set<string>();
   const ctx = { now: ports.clock.now(), rules: rulesOf(config) };
   const counts: Record<string, number> = {};
   const summaries: CaseSummary[] = [];
   const cases: CaseRecord[] = [];
   for (const key of caseKeys) {
     const { record, result } = await updateCase(ports.store, key, (current) => {
-      const inputs = inputsFor(current, key);
+      const inputs = [...routeInputs(current, ports.owners), ...inputsFor(current, key)];
       const { next, applied } = applyCaseInputs(current, inputs, ctx);
       const events = applied.flatMap((a) => (a.event ? [a.event.detail_type] : []));
       const changed = applied.some((a) => a.changed);
@@ -91,10 +97,28 @@ export async function applyTransitions(
     });
     for (const e of result.events) counts[e] = (counts[e] ?? 0) + 1;
     if (record) cases.push(record);
+    if (record && keepsOwnerDespiteMapping(record, ports.owners)) kept.add(record.account_id);
     if (record && (result.events.length > 0 || result.touched))
-      summaries.push(summarize(record, ports.owners, result.events));
+      summaries.push(summarize(record, config.notify.finops, result.events));
+  }
+  for (const account of [...kept].sort()) {
+    ports.log?.warn(
+      `owners mapping lacks account ${account}: its cases keep the owner they were opened with; add the account to the owners file`,
+    );
   }
   return { summaries, counts, cases };
+}
+
+/** With a mapping that has the account, the mapping's owner is applied to the case first (SPEC §9). */
+function routeInputs(c: CaseRecord | null, owners: OwnerDirectory): CaseInput[] {
+  if (c === null || !owners.configured) return [];
+  const owner = owners.lookup(c.account_id);
+  return owner.routed ? [{ type: 'route', owner }] : [];
+}
+
+/** A live case kept on its mapped owner although the given mapping lacks the account (warned). */
+function keepsOwnerDespiteMapping(c: CaseRecord, owners: OwnerDirectory): boolean {
+  return owners.configured && isLive(c.state) && c.routed === true && !owners.lookup(c.account_id).routed;
 }
 
 /** Each finding of the run as a case input, in as-of order, grouped by case. */
@@ -109,23 +133,28 @@ export function findingInputs(
     (a, b) => a.as_of.localeCompare(b.as_of) || a.finding_id.localeCompare(b.finding_id),
   );
   for (const f of sorted) {
-    const owner = owners.lookup(f.account_id);
     const list = byCase.get(f.case_key) ?? [];
     list.push({
       type: 'finding',
       finding: f,
       mayOpen: mayOpen(f.as_of),
       runId,
-      owner: { email: owner.ownerEmail, routed: owner.routed },
+      owner: owners.lookup(f.account_id),
     });
     byCase.set(f.case_key, list);
+  }
+  // SPEC §9: the run that opens a case counts every finding of it, also days too old to open one alone.
+  for (const list of byCase.values()) {
+    if (list.some((i) => i.type === 'finding' && i.mayOpen)) {
+      for (const i of list) if (i.type === 'finding') i.mayOpen = true;
+    }
   }
   return byCase;
 }
 
-/** Live cases whose account the owners mapping lacks (FinOps stands in). */
-export function unroutableCases(cases: CaseRecord[], owners: OwnerDirectory): string[] {
-  return cases.filter((c) => isLive(c.state) && !owners.lookup(c.account_id).routed).map((c) => c.case_key);
+/** Live cases FinOps owns because no owner is mapped for their account (SPEC §9). */
+export function unroutableCases(cases: CaseRecord[]): string[] {
+  return cases.filter((c) => isLive(c.state) && c.routed !== true).map((c) => c.case_key);
 }
 
 /** SPEC §8 row 1: a catch-up day, or within notify_max_age_days of the default as-of day. */

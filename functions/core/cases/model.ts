@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
 import type { DetectorId, Finding, FindingKind, IsoDate, Severity } from '../types.js';
+import type { CaseEpisode, PeakMetric } from './episode.js';
 
 export const LIVE_STATES = ['open', 'reminded', 'escalated', 'acknowledged'] as const;
 export const CLOSED_STATES = ['resolved', 'suppressed'] as const;
@@ -26,6 +27,19 @@ export const accountNameFor = (
   c: Pick<CaseRecord, 'account_name' | 'account_id'>,
   owner: Owner | null,
 ): string => owner?.accountName || c.account_name || c.account_id;
+
+/**
+ * The owner a case writes to: the one stored on it (SPEC §9). The mapping changes it only through
+ * the `route` transition; without a mapping, or when it lacks the account, the stored one stays.
+ */
+export const caseOwner = (c: CaseRecord, finops: string): Owner => ({
+  accountId: c.account_id,
+  ownerEmail: c.owner_email ?? finops,
+  accountName: c.owner_account_name,
+  team: c.owner_team,
+  cc: [...c.owner_cc],
+  routed: c.routed ?? false,
+});
 
 /** Emails a transition can make due; the digest is not per case. */
 export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
@@ -80,7 +94,10 @@ export interface CaseEvent {
   event_id: string;
   case_key: string;
   epoch: number;
+  /** The plain transition name (`reminded`); `occurrence` says which time within the epoch. */
   transition: string;
+  /** 1 for the first such transition of the epoch, 2 for the next (SPEC §7). */
+  occurrence: number;
   detail_type: EventDetailType;
   from_state: CaseState | null;
   to_state: CaseState;
@@ -94,6 +111,12 @@ export interface CaseEvent {
   severity: Severity;
   peak_severity: Severity;
   peak_value: number;
+  /** What `peak_value` measures: `recent_avg_daily_usd` (runaway) or `avoidable_cost_usd` (cache-miss). */
+  peak_metric: PeakMetric;
+  /** The episode as the case holds it at this transition (SPEC §9). */
+  ongoing: boolean;
+  end_day: IsoDate | null;
+  excess_so_far_usd: number;
   as_of: IsoDate;
   deadline: string | null;
   resolved_on: IsoDate | null;
@@ -112,8 +135,12 @@ export interface CaseRecord {
   account_id: string;
   account_name: string;
   model: string | null;
+  /** The owner, cc, team and mapped account name the case writes to (SPEC §9: kept without a mapping). */
   owner_email: string | null;
   routed: boolean | null;
+  owner_cc: string[];
+  owner_team: string | null;
+  owner_account_name: string | null;
   opened_at: string;
   first_as_of: IsoDate;
   last_as_of: IsoDate;
@@ -121,10 +148,21 @@ export interface CaseRecord {
   peak_severity: Severity;
   /** Peak `recent_avg_daily_usd` (runaway-inference) or `avoidable_cost_usd` (cache-miss) of the epoch. */
   peak_value: number;
+  /** What `peak_value` measures. */
+  peak_metric: PeakMetric;
+  /** The finding with the highest peak value of the epoch: the headline numbers and their dates. */
+  peak: Finding;
+  /** The episode of the epoch (SPEC §9): recorded by every detection run that evaluates the detector. */
+  episode: CaseEpisode;
   notified_at: string | null;
   notified_run_id: string | null;
   deadline: string | null;
   reminders: number;
+  /**
+   * Per-transition counter of the epoch (`{ reminded: 2 }`), written in the same conditional write
+   * as the transition it counts, never recounted from history (SPEC §7).
+   */
+  occurrences: Record<string, number>;
   /** Evaluated as-of days after `last_as_of` without a finding (auto-resolve). */
   quiet_days: IsoDate[];
   suppressed_at: string | null;
@@ -168,9 +206,12 @@ export const peakValueOf = (finding: Finding): number =>
 export const hashId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 
-/** Deterministic (case key, epoch, transition): a retried transition rewrites the same event. */
-export const caseEventId = (caseKey: string, epoch: number, transition: string): string =>
-  hashId('case-event', caseKey, String(epoch), transition);
+/**
+ * Deterministic (case key, epoch, transition, occurrence): a retried transition rewrites the same
+ * event, while one that truly happens again in the epoch is a new event.
+ */
+export const caseEventId = (caseKey: string, epoch: number, transition: string, occurrence: number): string =>
+  hashId('case-event', caseKey, String(epoch), transition, String(occurrence));
 
 export const caseBlobKey = (caseKey: string): string => `cases/${caseKey}.json`;
 export const caseEventBlobKey = (event: CaseEvent): string =>

@@ -3,8 +3,9 @@
  * conditional write (create-only, or if-match on the version read) retried on conflict by
  * re-reading and re-applying the same change, so concurrent processes never lose an update.
  */
-import { ConflictError } from '../errors.js';
+import { BadInputError, ConflictError } from '../errors.js';
 import type { BlobStore } from '../ports.js';
+import { emptyEpisode, peakMetricOf } from './episode.js';
 import { type CaseRecord, caseBlobKey } from './model.js';
 
 export const MAX_CASE_WRITE_ATTEMPTS = 20;
@@ -18,7 +19,19 @@ export interface StoredCase {
 export async function readCase(store: BlobStore, caseKey: string): Promise<StoredCase | undefined> {
   const blob = await store.get(caseBlobKey(caseKey));
   if (!blob) return undefined;
-  return { record: JSON.parse(blob.body) as CaseRecord, token: blob.version };
+  return { record: withDefaults(JSON.parse(blob.body) as CaseRecord), token: blob.version };
+}
+
+/** Case files written before a field existed read as if it had its initial value. */
+function withDefaults(record: CaseRecord): CaseRecord {
+  record.occurrences ??= {};
+  record.owner_cc ??= [];
+  record.owner_team ??= null;
+  record.owner_account_name ??= null;
+  record.peak ??= record.latest;
+  record.peak_metric ??= peakMetricOf(record);
+  record.episode ??= emptyEpisode();
+  return record;
 }
 
 export async function listCaseKeys(store: BlobStore): Promise<string[]> {
@@ -66,4 +79,18 @@ export async function updateCase<T>(
       // Another process wrote the case since we read it: re-read and re-apply.
     }
   }
+}
+
+/**
+ * `follow-up` and `ack` on a store that holds no case store (no `cases/`, no `runs/`) stop with
+ * bad input naming it, before anything is written there: a typo in a cron line must be loud (SPEC §11).
+ */
+export async function requireCaseStore(store: BlobStore, where: string): Promise<void> {
+  if ((await store.list('cases/')).length > 0 || (await store.list('runs/')).length > 0) return;
+  throw new BadInputError(
+    `--out ${where} holds no case store (no cases/ or runs/ there); nothing was written`,
+    {
+      hint: "check the path (a typo in a cron line?), or run 'sentinel run' there first",
+    },
+  );
 }

@@ -5,7 +5,16 @@
  */
 import { addDays, utcDay } from '../dates.js';
 import type { EventDetailType } from '../events.js';
+import type { Owner } from '../ports.js';
 import type { Finding, IsoDate } from '../types.js';
+import {
+  computeEpisode,
+  DEFAULT_BAND,
+  type EpisodeBand,
+  emptyEpisode,
+  peakMetricOf,
+  recordSeries,
+} from './episode.js';
 import type { Answer } from './model.js';
 import {
   type CaseEvent,
@@ -24,6 +33,8 @@ export interface CaseRules {
   autoResolveDays: number;
   suppressDays: number;
   resuppressGrowth: number;
+  /** The detectors' bands, for the episode's end day (default k 2, hit-ratio drop 0.2). */
+  band?: EpisodeBand;
 }
 
 export interface TransitionContext {
@@ -38,8 +49,11 @@ export type CaseInput =
       /** A catch-up day or within `notify_max_age_days` of the default as-of day (SPEC §8 row 1). */
       mayOpen: boolean;
       runId: string;
-      owner: { email: string; routed: boolean } | null;
+      /** The directory's owner (FinOps when unmapped): stored when the case has none, or when mapped. */
+      owner: Owner | null;
     }
+  /** The owners mapping names this owner for the account (SPEC §9: the current mapping wins). */
+  | { type: 'route'; owner: Owner }
   | {
       type: 'answer';
       answer: Answer;
@@ -74,6 +88,7 @@ type Effect =
   | 'resolved-on-quiet-day'
   | 'resolved-on-expiry'
   | 'suppress-at-peak'
+  | 'set-route'
   | 'close';
 
 interface Subject {
@@ -110,6 +125,13 @@ const oldEpoch = (s: Subject): boolean =>
   s.input.type === 'answer' && s.input.epoch !== null && s.c !== null && s.input.epoch !== s.c.epoch;
 const investigatedThisEpoch = (c: CaseRecord | null): boolean =>
   c?.answers.some((a) => a.epoch === c.epoch && a.answer === 'investigating') ?? false;
+
+const sameAddress = (a: string | null, b: string): boolean =>
+  a?.trim().toLowerCase() === b.trim().toLowerCase();
+
+function routeChangesOwner(c: CaseRecord, owner: Owner): boolean {
+  return !sameAddress(c.owner_email, owner.ownerEmail) || c.routed !== owner.routed;
+}
 
 function quietDaysAfter(c: CaseRecord, input: CaseInput): IsoDate[] {
   const added = input.type === 'quiet' ? input.days.filter((d) => d > c.last_as_of) : [];
@@ -194,6 +216,25 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     event: 'Case Opened',
   },
   { from: ['suppressed'], on: 'finding', when: 'any other finding', to: 'same', effects: [] },
+
+  // ── routing (run and follow-up, with a mapping that has the account) ─────────────────────
+  {
+    from: LIVE,
+    on: 'route',
+    when: 'the mapping names another owner: the new owner gets an owner alert, deadline unchanged',
+    guard: (s) => s.input.type === 'route' && s.c !== null && routeChangesOwner(s.c, s.input.owner),
+    to: 'same',
+    effects: ['set-route', 'alert-due'],
+    event: 'Case Rerouted',
+  },
+  {
+    from: ALL,
+    on: 'route',
+    when: 'the same owner (cc, team or name refreshed), or a closed case',
+    to: 'same',
+    effects: ['set-route'],
+  },
+  { from: ['none'], on: 'route', when: 'no case: nothing', to: 'none', effects: [] },
 
   // ── deadlines (follow-up and run) ────────────────────────────────────────────────────────
   {
@@ -360,6 +401,8 @@ export function applyCaseInput(
   const next = current ? structuredClone(current) : seedCase(input);
   if (row.to !== 'same') next.state = row.to;
   for (const effect of row.effects) applyEffect(next, effect, { ...subject, c: next });
+  if ((input.type === 'finding' || input.type === 'quiet') && isLive(next.state))
+    recordEpisode(next, input, ctx);
   let event: CaseEvent | undefined;
   if (row.event) {
     event = caseEvent(next, row.event, current?.state ?? null, input, ctx);
@@ -375,6 +418,22 @@ export function applyCaseInput(
   const changed = JSON.stringify(next) !== before;
   if (changed) next.updated_at = ctx.now.toISOString();
   return event ? { row, next, changed, event } : { row, next, changed };
+}
+
+/**
+ * Records what a detection run saw on a live case (SPEC §9 "The episode"): a finding's daily series
+ * and as-of day, or the evaluated days without one, then recomputes the episode.
+ */
+function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext): void {
+  const evaluated =
+    input.type === 'finding' ? [input.finding.as_of] : input.type === 'quiet' ? input.days : [];
+  let newest = c.episode.newest_evaluated;
+  for (const d of evaluated) if (newest === null || d > newest) newest = d;
+  const days = input.type === 'finding' ? recordSeries(c.episode.days, input.finding) : c.episode.days;
+  c.episode = computeEpisode(
+    { peak: c.peak, lastFiring: c.last_as_of, newestEvaluated: newest, days },
+    ctx.rules.band ?? DEFAULT_BAND,
+  );
 }
 
 /** Dues are added before the event id is known; the row's event replaces this marker. */
@@ -398,7 +457,11 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.latest = f;
       c.peak_severity = f.severity;
       c.peak_value = peakValueOf(f);
+      c.peak_metric = peakMetricOf(f);
+      c.peak = f;
+      c.episode = emptyEpisode();
       c.reminders = 0;
+      c.occurrences = {};
       c.quiet_days = [];
       c.suppressed_at = null;
       c.suppressed_peak = null;
@@ -407,7 +470,9 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.closed_at = null;
       // Dues of an earlier epoch are moot: the new alert carries the latest numbers.
       c.due = [];
-      setOwner(c, input);
+      // The stored owner stays unless the mapping names one (SPEC §9).
+      if (input.type === 'finding' && input.owner && (c.owner_email === null || input.owner.routed))
+        storeOwner(c, input.owner);
       return;
     }
     case 'record-finding': {
@@ -420,8 +485,10 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
         c.quiet_days = c.quiet_days.filter((d) => d > f.as_of);
       }
       if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = f.severity;
-      c.peak_value = Math.max(c.peak_value, peakValueOf(f));
-      setOwner(c, input);
+      if (peakValueOf(f) > c.peak_value) {
+        c.peak_value = peakValueOf(f);
+        c.peak = f;
+      }
       return;
     }
     case 'alert-due':
@@ -471,6 +538,9 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.suppressed_peak = c.peak_value;
       c.suppressed_kind = c.kind;
       return;
+    case 'set-route':
+      if (input.type === 'route') storeOwner(c, input.owner);
+      return;
     case 'close':
       c.closed_at = now;
       // Nothing is sent for a closed case: what was due is moot (SPEC §7 retries only live cases).
@@ -479,11 +549,12 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
   }
 }
 
-function setOwner(c: CaseRecord, input: CaseInput): void {
-  if (input.type === 'finding' && input.owner) {
-    c.owner_email = input.owner.email;
-    c.routed = input.owner.routed;
-  }
+function storeOwner(c: CaseRecord, owner: Owner): void {
+  c.owner_email = owner.ownerEmail;
+  c.routed = owner.routed;
+  c.owner_cc = [...owner.cc];
+  c.owner_team = owner.team;
+  c.owner_account_name = owner.accountName;
 }
 
 function seedCase(input: CaseInput): CaseRecord {
@@ -501,16 +572,23 @@ function seedCase(input: CaseInput): CaseRecord {
     model: f.model,
     owner_email: null,
     routed: null,
+    owner_cc: [],
+    owner_team: null,
+    owner_account_name: null,
     opened_at: '',
     first_as_of: f.as_of,
     last_as_of: f.as_of,
     latest: f,
     peak_severity: f.severity,
     peak_value: peakValueOf(f),
+    peak_metric: peakMetricOf(f),
+    peak: f,
+    episode: emptyEpisode(),
     notified_at: null,
     notified_run_id: null,
     deadline: null,
     reminders: 0,
+    occurrences: {},
     quiet_days: [],
     suppressed_at: null,
     suppressed_peak: null,
@@ -527,17 +605,9 @@ function seedCase(input: CaseInput): CaseRecord {
   };
 }
 
-/** Event ids name the transition within the epoch, so a retried transition yields the same id. */
-function transitionName(c: CaseRecord, detailType: EventDetailType): string {
-  switch (detailType) {
-    case 'Case Updated':
-      return `updated:${c.peak_severity}`;
-    case 'Case Reminded':
-      return `reminded:${c.reminders}`;
-    default:
-      return detailType.replace('Case ', '').toLowerCase();
-  }
-}
+/** The plain transition name of a case event: `Case Reminded` → `reminded`. */
+export const transitionName = (detailType: EventDetailType): string =>
+  detailType.replace('Case ', '').toLowerCase();
 
 function caseEvent(
   c: CaseRecord,
@@ -546,12 +616,16 @@ function caseEvent(
   input: CaseInput,
   ctx: TransitionContext,
 ): CaseEvent {
-  const transition = transitionName(c, detailType);
+  const transition = transitionName(detailType);
+  // Counted on the case in the same write as the transition: a retry re-reads the same count.
+  const occurrence = (c.occurrences[transition] ?? 0) + 1;
+  c.occurrences = { ...c.occurrences, [transition]: occurrence };
   return {
-    event_id: caseEventId(c.case_key, c.epoch, transition),
+    event_id: caseEventId(c.case_key, c.epoch, transition, occurrence),
     case_key: c.case_key,
     epoch: c.epoch,
     transition,
+    occurrence,
     detail_type: detailType,
     from_state: from,
     to_state: c.state,
@@ -565,6 +639,10 @@ function caseEvent(
     severity: c.latest.severity,
     peak_severity: c.peak_severity,
     peak_value: c.peak_value,
+    peak_metric: c.peak_metric,
+    ongoing: c.episode.ongoing,
+    end_day: c.episode.end_day,
+    excess_so_far_usd: c.episode.excess_so_far_usd,
     as_of: c.last_as_of,
     deadline: c.deadline,
     resolved_on: c.resolved_on,

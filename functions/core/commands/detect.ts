@@ -89,9 +89,10 @@ export async function detect(
         data_through: detection.dataThrough,
         first_covered_day: detection.firstCoveredDay,
         ...queryFields(detection.stats),
+        recurring_candidates: detection.recurringHeldBack,
         counts: {
           findings: detection.findings.length,
-          recurring_candidates: detection.recurringCandidates,
+          recurring_candidates: detection.recurringHeldBack.length,
           unpriced_candidates: detection.unpricedCandidates,
         },
         outcome: detection.staleDays.length > 0 ? 'stale' : 'succeeded',

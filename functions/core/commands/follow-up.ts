@@ -51,7 +51,7 @@ export async function followUp(
       {
         ...record,
         counts: { ...transitions.counts, ...deliveryCounts(delivery) },
-        unroutable_cases: unroutableCases(delivery.cases ?? transitions.cases, ports.owners),
+        unroutable_cases: unroutableCases(delivery.cases ?? transitions.cases),
       },
       ports.clock,
       log.warnings,

@@ -12,7 +12,7 @@
  * The cases are read once, after the lease is taken (a snapshot read before it could still show
  * items another sender has just cleared); every write of this step refreshes its own copy.
  */
-import { type CaseRecord, isLive, type NotificationEntry } from '../cases/model.js';
+import { type CaseRecord, caseOwner, isLive, type NotificationEntry } from '../cases/model.js';
 import { readAllCases, updateCase } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { ConflictError, describeError, PermanentRejectionError } from '../errors.js';
@@ -51,8 +51,20 @@ export interface DeliverOptions {
   digestAsOf: IsoDate | null;
 }
 
-/** The run record's message counts. */
-export function deliveryCounts(delivery: DeliveryReport): Record<string, number> {
+/** The run record's message counts. A dry run sends nothing: what it rendered counts as `messages_would_send`. */
+export function deliveryCounts(
+  delivery: DeliveryReport,
+  options: { dryRun?: boolean } = {},
+): Record<string, number> {
+  if (options.dryRun) {
+    return {
+      messages_sent: 0,
+      messages_failed: 0,
+      messages_rejected: 0,
+      messages_would_send: delivery.messages.length,
+      case_events_written: 0,
+    };
+  }
   const counts: Record<string, number> = { messages_sent: 0, messages_failed: 0, messages_rejected: 0 };
   for (const m of delivery.messages) {
     const key =
@@ -226,12 +238,11 @@ class Delivery {
 
   /** Phase 2: group what is due and unclaimed into messages, and send each by the protocol. */
   async sendNew(): Promise<void> {
-    const { owners } = this.ports;
     const due = this.snapshot()
       .filter((c) => isLive(c.state))
       .map((record) => ({
         record,
-        owner: owners.lookup(record.account_id),
+        owner: caseOwner(record, this.config.notify.finops),
         items: record.due.filter((d) => d.message_id === null),
       }))
       .filter((d) => d.items.length > 0);
@@ -317,7 +328,6 @@ class Delivery {
         escalation: this.config.notify.escalation,
         followUpHours: this.config.notify.follow_up_hours,
       },
-      owners: this.ports.owners,
       answerActions: this.ports.answerActions,
     });
     if (!planned) return;

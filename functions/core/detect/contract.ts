@@ -2,6 +2,7 @@
  * What a detection run takes and returns. `detect`, `run` and the scheduled Lambda all call
  * runDetection (functions/core/detect/run-detection.ts) with this request.
  */
+import { money } from '../format.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, EngineName, EventBus, QueryEngine, QueryStats } from '../ports.js';
 import type { DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
@@ -24,6 +25,16 @@ export interface SkippedDay {
   reason: string;
 }
 
+/** A runaway candidate held back as a recurring monthly pattern (SPEC §4), named in summary and record. */
+export interface RecurringCandidate {
+  account_id: string;
+  account_name: string;
+  as_of: IsoDate;
+  recent_avg_daily_usd: number;
+  /** The highest recent-window mean ending about a month earlier (D−34 … D−27). */
+  month_earlier_avg_daily_usd: number;
+}
+
 export interface DetectResult {
   findings: Finding[];
   /** As-of days whose findings were computed (findings files written, possibly empty). */
@@ -34,8 +45,9 @@ export interface DetectResult {
   /** Newest charge day in the periods read (null: nothing read). */
   dataThrough: IsoDate | null;
   firstCoveredDay: IsoDate | null;
-  /** Candidates held back by the recurring-pattern rule, per detector kind. */
+  /** Candidates held back by the recurring-pattern rule: `recurringHeldBack.length`. */
   recurringCandidates: number;
+  recurringHeldBack: RecurringCandidate[];
   /** Cache-miss candidates not raised because no input price could be derived. */
   unpricedCandidates: number;
   warnings: string[];
@@ -51,6 +63,7 @@ export function emptyDetectResult(): DetectResult {
     dataThrough: null,
     firstCoveredDay: null,
     recurringCandidates: 0,
+    recurringHeldBack: [],
     unpricedCandidates: 0,
     warnings: [],
   };
@@ -94,4 +107,12 @@ export function fixedDetection(findings: Finding[]): DetectFn {
     evaluatedDays: [...request.asOfDays],
     dataThrough: request.asOfDays.at(-1) ?? null,
   });
+}
+
+/** `111111111111 Payments, as-of 2026-03-01: $120.00/day, a month earlier $118.00/day`. */
+export function recurringLine(r: RecurringCandidate): string {
+  return (
+    `${r.account_id} ${r.account_name}, as-of ${r.as_of}: ${money(r.recent_avg_daily_usd)}/day, ` +
+    `a month earlier ${money(r.month_earlier_avg_daily_usd)}/day`
+  );
 }

@@ -6,12 +6,13 @@
  */
 import type { SentinelConfig } from '../config.js';
 import { daysBetween, earlierDay, laterDay } from '../dates.js';
+import { BadInputError } from '../errors.js';
 import type { QueryEngine } from '../ports.js';
 import type { IsoDate } from '../types.js';
 import type { DataWindow } from './plan.js';
 import { num, str } from './row-values.js';
 import { coverageStatement, type PlannedStatement } from './statement-plan.js';
-import { type FocusTable, missingDaysSql } from './statements.js';
+import { exportBoundsSql, type FocusTable, missingDaysSql } from './statements.js';
 
 export interface Coverage {
   firstChargeDay: IsoDate | null;
@@ -38,6 +39,46 @@ export async function readCoverage(
     nullCostRows: num(row?.null_cost_rows),
     windowDaysWithCharges: num(row?.window_days_with_charges),
   };
+}
+
+/** The export's first covered day and newest charge over every period it holds. */
+export async function readExportBounds(
+  engine: QueryEngine,
+  focus: FocusTable,
+  config: SentinelConfig,
+): Promise<{ firstChargeDay: IsoDate | null; lastChargeDay: IsoDate | null }> {
+  const [row] = await engine.query(exportBoundsSql(focus, config), { label: 'export bounds' });
+  return { firstChargeDay: str(row?.first_charge_day), lastChargeDay: str(row?.last_charge_day) };
+}
+
+/**
+ * As-of days after today, or before the export's first covered day, are bad input (exit 2), not
+ * stale data: the message names the export's first covered day and newest charge (SPEC §11).
+ */
+export async function checkAsOfDaysInExport(
+  ports: { engine: QueryEngine; focus: FocusTable },
+  config: SentinelConfig,
+  input: { asOfDays: IsoDate[]; today: IsoDate; coverage: Coverage },
+): Promise<void> {
+  const { asOfDays, today, coverage } = input;
+  const first = asOfDays[0];
+  if (first === undefined) return;
+  const future = asOfDays.filter((d) => d > today);
+  const mayPrecede = coverage.firstChargeDay === null || first < coverage.firstChargeDay;
+  if (future.length === 0 && !mayPrecede) return;
+  const bounds = await readExportBounds(ports.engine, ports.focus, config);
+  if (bounds.firstChargeDay === null) return; // no usage at all: reported as stale, as before
+  const early = asOfDays.filter((d) => d < bounds.firstChargeDay!);
+  if (future.length === 0 && early.length === 0) return;
+  const covers = `the export covers ${bounds.firstChargeDay} (first covered day) … ${bounds.lastChargeDay} (newest charge)`;
+  const named = (days: IsoDate[]) => (days.length === 1 ? days[0] : `${days[0]} … ${days.at(-1)}`);
+  const problem =
+    future.length > 0
+      ? `as-of ${named(future)} is after today (${today})`
+      : `as-of ${named(early)} is before the export began`;
+  throw new BadInputError(`${problem}: ${covers}`, {
+    hint: `pick as-of days from ${bounds.firstChargeDay} to ${bounds.lastChargeDay} (--as-of, or --from/--to)`,
+  });
 }
 
 /**

@@ -141,9 +141,15 @@ function topKey(entries: BreakdownEntry[]): string | null {
   return first && first.recent_cost_usd > 0 ? first.key : null;
 }
 
+/** The tag to name: one new in the recent window (no baseline cost) before one that also covered the baseline. */
+export function topTagKey(tags: BreakdownEntry[]): string | null {
+  const fresh = tags.find((e) => e.baseline_cost_usd === 0 && e.recent_cost_usd > 0);
+  return fresh ? fresh.key : topKey(tags);
+}
+
 function driverNotes(breakdown: Breakdown): string[] {
   const notes: string[] = [];
-  const tag = topKey(breakdown.tags);
+  const tag = topTagKey(breakdown.tags);
   if (tag) notes.push(`most of it carries ${tag}`);
   const resource = topKey(breakdown.resources);
   if (resource && resource !== '(no resource id)') notes.push(`top resource ${resource}`);
@@ -233,6 +239,50 @@ export function cacheDiagnosis(input: {
     return `Prompt-cache hit ratio fell from ${percent(input.baselineHitRatio ?? 0)} to ${percent(input.hitRatio)}: prompts are billed as uncached input — check that cache markers still reach Bedrock (a proxy or SDK change) and that the prompt prefix is stable${where}.`;
   }
   return `Large uncached input on a model that supports prompt caching, with a hit ratio of ${percent(input.hitRatio)}: caching a stable prompt prefix would bill most of it at the cache-read price${where}.`;
+}
+
+/**
+ * SPEC §6: numbers are rounded once, in core, right after the SQL — money to 1e-6 USD, ratios to
+ * 6 decimals, tokens to integers — and everything derived (severity, diagnosis, started_on) is
+ * computed from the rounded values, so the last digits of a float sum never reach a finding.
+ */
+export const roundUsd = (v: number): number => Math.round(v * 1e6) / 1e6 + 0;
+export const roundRatio = roundUsd;
+export const roundTokens = (v: number): number => Math.round(v) + 0;
+const roundOrNull = (v: number | null): number | null => (v === null ? null : roundRatio(v));
+
+export function roundBreakdown(b: Breakdown): Breakdown {
+  const entries = (list: BreakdownEntry[]) =>
+    list.map((e) => ({
+      key: e.key,
+      recent_cost_usd: roundUsd(e.recent_cost_usd),
+      baseline_cost_usd: roundUsd(e.baseline_cost_usd),
+      recent_tokens: roundTokens(e.recent_tokens),
+    }));
+  return {
+    token_classes: entries(b.token_classes),
+    usage_types: entries(b.usage_types),
+    resources: entries(b.resources),
+    regions: entries(b.regions),
+    tags: entries(b.tags),
+  };
+}
+
+export function roundSeries(series: SeriesPoint[]): SeriesPoint[] {
+  return series.map((p) => ({
+    date: p.date,
+    cost_usd: roundUsd(p.cost_usd),
+    hit_ratio: roundOrNull(p.hit_ratio),
+  }));
+}
+
+export function roundRunawayNumbers(n: RunawayNumbers): RunawayNumbers {
+  return {
+    spike_ratio: roundOrNull(n.spike_ratio),
+    sigma: roundOrNull(n.sigma),
+    excess_daily_usd: roundUsd(n.excess_daily_usd),
+    projected_30d_excess_usd: roundUsd(n.projected_30d_excess_usd),
+  };
 }
 
 export function emptyBreakdown(): Breakdown {

@@ -5,19 +5,32 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SentinelConfig } from '../config.js';
+import { utcDay } from '../dates.js';
 import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
 import { type Candidate, emptyContext, type FindingContext, readContext, recentDaysOf } from './context.js';
-import { type DetectRequest, type DetectResult, emptyDetectResult, type SkippedDay } from './contract.js';
-import { readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
+import {
+  type DetectRequest,
+  type DetectResult,
+  emptyDetectResult,
+  recurringLine,
+  type SkippedDay,
+} from './contract.js';
+import { checkAsOfDaysInExport, readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
 import {
   cacheDiagnosis,
   caseKey,
   denseSeries,
   findingId,
   findingLine,
+  roundBreakdown,
+  roundRatio,
+  roundRunawayNumbers,
+  roundSeries,
+  roundTokens,
+  roundUsd,
   runawayDiagnosis,
   runawayNumbers,
   severityOf,
@@ -151,6 +164,11 @@ export async function runDetection(
     warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
   }
 
+  await checkAsOfDaysInExport({ engine, focus }, config, {
+    asOfDays,
+    today: utcDay(ports.clock.now()),
+    coverage,
+  });
   await warnMissingDays({ engine, focus }, config, window, coverage, warn);
 
   const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
@@ -204,7 +222,14 @@ export async function runDetection(
       );
       for (const row of rows) {
         if (row.recurring === true) {
-          result.recurringCandidates += 1;
+          result.recurringHeldBack.push({
+            account_id: String(row.account_id),
+            account_name: str(row.account_name) ?? String(row.account_id),
+            as_of: String(row.as_of),
+            recent_avg_daily_usd: roundUsd(num(row.recent_avg)),
+            month_earlier_avg_daily_usd: roundUsd(num(row.last_month_peak_avg)),
+          });
+          result.recurringCandidates = result.recurringHeldBack.length;
           continue;
         }
         if (row.unpriced === true) {
@@ -214,8 +239,11 @@ export async function runDetection(
         candidates.push({ detector, row });
       }
     }
-    if (result.recurringCandidates > 0) {
-      log.info(`${result.recurringCandidates} runaway candidates held back as recurring monthly patterns`);
+    if (result.recurringHeldBack.length > 0) {
+      log.info(
+        `${result.recurringHeldBack.length} runaway candidate(s) held back as recurring monthly patterns: ` +
+          result.recurringHeldBack.map(recurringLine).join('; '),
+      );
     }
     if (result.unpricedCandidates > 0) {
       warn(
@@ -294,15 +322,14 @@ function buildFinding(
   const model = c.detector === 'cache-miss' ? String(row.model) : null;
   const kind = String(row.kind) as Finding['kind'];
   const baselineDays = Math.max(1, num(row.baseline_days_covered));
-  const series = denseSeries(
-    w.as_of,
-    SERIES_DAYS,
-    run.firstCoveredDay,
-    context.series,
-    c.detector === 'cache-miss',
+  // Rounded once, here, right after the SQL (SPEC §6); everything below derives from these.
+  const usd = (v: unknown) => roundUsd(num(v));
+  const breakdown = roundBreakdown(context.breakdown);
+  const series = roundSeries(
+    denseSeries(w.as_of, SERIES_DAYS, run.firstCoveredDay, context.series, c.detector === 'cache-miss'),
   );
-  const computeRecentDaily = context.computeRecent / recentDays;
-  const computeBaselineDaily = context.computeBaseline / baselineDays;
+  const computeRecentDaily = roundUsd(context.computeRecent / recentDays);
+  const computeBaselineDaily = roundUsd(context.computeBaseline / baselineDays);
   const common = {
     finding_id: findingId(c.detector, accountId, model, w.as_of),
     case_key: caseKey(c.detector, accountId, model),
@@ -312,20 +339,20 @@ function buildFinding(
     account_id: accountId,
     account_name: str(row.account_name) ?? accountId,
     model,
-    ...tokenSums(context.breakdown),
+    ...tokenSums(breakdown),
     compute_recent_avg_daily_usd: computeRecentDaily,
     compute_baseline_avg_daily_usd: computeBaselineDaily,
     series,
-    breakdown: context.breakdown,
+    breakdown,
     data_through: run.dataThrough,
     run_id: run.runId,
   };
 
   if (c.detector === 'runaway-inference') {
-    const recentAvg = num(row.recent_avg);
-    const baselineAvg = num(row.baseline_avg);
-    const stddev = num(row.baseline_stddev);
-    const numbers = runawayNumbers(kind, recentAvg, baselineAvg, stddev);
+    const recentAvg = usd(row.recent_avg);
+    const baselineAvg = usd(row.baseline_avg);
+    const stddev = usd(row.baseline_stddev);
+    const numbers = roundRunawayNumbers(runawayNumbers(kind, recentAvg, baselineAvg, stddev));
     const k = config.detectors['runaway-inference'].k;
     return {
       ...common,
@@ -338,7 +365,7 @@ function buildFinding(
         startedOn(series, w.recent_start, { baselineAvg, baselineStddev: stddev, k }) ?? w.recent_start,
       diagnosis: runawayDiagnosis({
         kind,
-        breakdown: context.breakdown,
+        breakdown,
         recentDays,
         baselineDays,
         computeRecentDaily,
@@ -351,34 +378,35 @@ function buildFinding(
     };
   }
 
-  const avoidable = num(row.avoidable_cost);
-  const projected = (avoidable * 30) / recentDays;
-  const hitRatio = num(row.cache_hit_ratio);
-  const baselineHit = row.baseline_cache_hit_ratio === null ? null : num(row.baseline_cache_hit_ratio);
+  const avoidable = usd(row.avoidable_cost);
+  const projected = roundUsd((avoidable * 30) / recentDays);
+  const hitRatio = roundRatio(num(row.cache_hit_ratio));
+  const baselineHit =
+    row.baseline_cache_hit_ratio === null ? null : roundRatio(num(row.baseline_cache_hit_ratio));
   return {
     ...common,
     severity: severityOf(projected, config),
-    recent_avg_daily_usd: num(row.recent_prompt_cost) / recentDays,
-    baseline_avg_daily_usd: num(row.baseline_prompt_cost) / baselineDays,
+    recent_avg_daily_usd: roundUsd(num(row.recent_prompt_cost) / recentDays),
+    baseline_avg_daily_usd: roundUsd(num(row.baseline_prompt_cost) / baselineDays),
     baseline_stddev_usd: null,
     spike_ratio: null,
     sigma: null,
-    excess_daily_usd: avoidable / recentDays,
+    excess_daily_usd: roundUsd(avoidable / recentDays),
     projected_30d_excess_usd: projected,
     started_on: null,
     diagnosis: cacheDiagnosis({
       kind,
       hitRatio,
       baselineHitRatio: baselineHit,
-      breakdown: context.breakdown,
+      breakdown,
     }),
     cache_hit_ratio: hitRatio,
     baseline_cache_hit_ratio: baselineHit,
-    uncached_input_cost_usd: num(row.recent_input_cost),
+    uncached_input_cost_usd: usd(row.recent_input_cost),
     avoidable_cost_usd: avoidable,
-    input_tokens: num(row.recent_input_tokens),
-    cache_read_tokens: num(row.recent_cache_read_tokens),
-    cache_write_tokens: num(row.recent_cache_write_tokens),
-    output_tokens: num(row.recent_output_tokens),
+    input_tokens: roundTokens(num(row.recent_input_tokens)),
+    cache_read_tokens: roundTokens(num(row.recent_cache_read_tokens)),
+    cache_write_tokens: roundTokens(num(row.recent_cache_write_tokens)),
+    output_tokens: roundTokens(num(row.recent_output_tokens)),
   };
 }

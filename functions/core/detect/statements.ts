@@ -72,6 +72,11 @@ export function coverageSql(focus: FocusTable, config: SentinelConfig, window: D
   });
 }
 
+/** The export's first covered day (Usage rows) and newest charge over every period (SPEC §11 errors). */
+export function exportBoundsSql(focus: FocusTable, config: SentinelConfig): string {
+  return renderSql('export-bounds', focus.dialect, base(focus, config));
+}
+
 export function stagingSql(
   focus: FocusTable,
   config: SentinelConfig,

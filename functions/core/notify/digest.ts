@@ -6,11 +6,11 @@
 import {
   accountNameFor,
   type CaseRecord,
+  caseOwner,
   isLive,
   type MessageKind,
   type NotificationEntry,
 } from '../cases/model.js';
-import type { OwnerDirectory } from '../ports.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
 import type { MessageData } from './message-model.js';
@@ -30,7 +30,6 @@ export interface DigestInput {
   defaultAsOf: IsoDate;
   now: string;
   notify: { finops: string; escalation: string[]; followUpHours: number };
-  owners: OwnerDirectory;
   answerActions: AnswerActionsFor;
 }
 
@@ -42,7 +41,7 @@ export interface PlannedDigest {
 
 /** The digest to send, or null when nothing changed and no escalated case is new to this day. */
 export function planDigest(input: DigestInput): PlannedDigest | null {
-  const { cases, failed, last, defaultAsOf, owners } = input;
+  const { cases, failed, last, defaultAsOf } = input;
   const { finops } = input.notify;
   const live = cases.filter((c) => isLive(c.state));
   const escalated = live.filter((c) => c.state === 'escalated');
@@ -59,7 +58,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
 
   const stateCounts: Record<string, number> = {};
   for (const c of cases) stateCounts[c.state] = (stateCounts[c.state] ?? 0) + 1;
-  const ownerOf = (c: CaseRecord) => owners.lookup(c.account_id);
+  const ownerOf = (c: CaseRecord) => caseOwner(c, finops);
   const data: MessageData = {
     kind: 'finops-digest',
     generatedAt: input.now,
@@ -78,6 +77,12 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
           from: u.from_state,
           to: u.to_state,
           at: u.at,
+          kind: c.kind,
+          severity: c.peak_severity,
+          peakValue: c.peak_value,
+          peakMetric: c.peak_metric,
+          ongoing: c.episode.ongoing,
+          state: c.state,
         })),
       ),
       unroutable: live

@@ -32,7 +32,8 @@ export function refusedAddresses(c: CaseRecord): Set<string> {
 
 /**
  * owner-alert: To owner, Cc the account's cc. reminder: To owner, Cc FinOps and the account's cc.
- * escalation: To the escalation list, Cc owner and FinOps. A refused owner address is replaced by
+ * escalation: To the escalation list, Cc owner, FinOps and the account's cc (so escalations group by
+ * owner and cc like the rest). A refused owner address is replaced by
  * FinOps for the rest of the epoch; refused cc addresses are left out.
  */
 export function recipientsFor(
@@ -52,7 +53,11 @@ export function recipientsFor(
       return normalizeRecipients([ownerTo], [notify.finops, ...accountCc]);
     case 'escalation': {
       const list = notify.escalation.filter(ok);
-      return normalizeRecipients(list.length > 0 ? list : [notify.finops], [ownerTo, notify.finops]);
+      return normalizeRecipients(list.length > 0 ? list : [notify.finops], [
+        ownerTo,
+        notify.finops,
+        ...accountCc,
+      ]);
     }
   }
 }

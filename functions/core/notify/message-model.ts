@@ -17,6 +17,23 @@ export interface AnswerAction {
   command: string | null;
 }
 
+/** The episode figures a message prints; templates format them, never compute them. */
+export interface EpisodeView {
+  ongoing: boolean;
+  /** The days the spike ran: the peak's `started_on` (or recent window start) to its recent end, or to the day before the end day. */
+  spikeFrom: IsoDate;
+  spikeTo: IsoDate;
+  endDay: IsoDate | null;
+  /** Mean daily figure from the end day through the newest evaluated day (null: none recorded). */
+  rateSinceUsd: number | null;
+  excessSoFarUsd: number;
+  newestEvaluated: IsoDate | null;
+  /** The peak is not the latest finding: the latest rate is shown beside it. */
+  peakIsLatest: boolean;
+  /** Ended before the first alert went out (a catch-up that finds a spike already over). */
+  endedBeforeFirstEmail: boolean;
+}
+
 export interface CaseSection {
   caseKey: string;
   epoch: number;
@@ -29,8 +46,12 @@ export interface CaseSection {
   routed: boolean;
   detector: Finding['detector'];
   kind: Finding['kind'];
-  /** The latest finding of the case (numbers shown). */
+  /** The latest finding of the case (breakdown, chart, latest rate and projection). */
   finding: Finding;
+  /** The peak finding of the epoch: the headline numbers and their dates (SPEC §9). */
+  peak: Finding;
+  /** The episode as the case holds it, computed once in core (SPEC §9 "The episode"). */
+  episode: EpisodeView;
   firstAsOf: IsoDate;
   /** Days the spend has run above the band (started_on .. as_of), runaway only. */
   daysAbove: number | null;
@@ -64,6 +85,14 @@ export interface MessageData {
       from: string | null;
       to: string;
       at: string;
+      /** What the case is, as every digest line says it (SPEC §9): kind, severity, episode figure. */
+      kind: Finding['kind'];
+      severity: Finding['severity'];
+      /** The peak's figure: $/day (runaway) or avoidable $ (cache-miss), and whether the episode ended. */
+      peakValue: number;
+      peakMetric: 'recent_avg_daily_usd' | 'avoidable_cost_usd';
+      ongoing: boolean;
+      state: string;
     }[];
     unroutable: { accountId: string; accountName: string; caseKey: string }[];
     refusedAddresses: { address: string; caseKey: string; error: string }[];

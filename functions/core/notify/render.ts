@@ -55,6 +55,17 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
   plural: (n, one, many) => `${count(n)} ${n === 1 ? String(one) : String(many)}`,
   join: (list, separator) =>
     Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : '',
+  /**
+   * A command line in chunks that may wrap between them, never inside a flag:
+   * `sentinel ack --case K --out D` → [{flag: null, value: 'sentinel ack'}, {flag: '--case', value: 'K'}, …].
+   */
+  commandChunks: (v) =>
+    String(v ?? '')
+      .split(/ (?=--)/)
+      .map((chunk) => {
+        const m = /^(--\S+)(?: (.*))?$/.exec(chunk);
+        return m ? { flag: m[1], value: m[2] ?? '' } : { flag: null, value: chunk };
+      }),
   /** Pads on the right to a width (text tables). */
   pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
 };

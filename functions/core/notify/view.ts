@@ -9,6 +9,15 @@ import type { BreakdownEntry, Finding, Severity } from '../types.js';
 import type { CaseSection, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
+
+const TOKEN_CLASS_WORDS: Record<string, string> = {
+  input: 'input',
+  output: 'output',
+  cache_read: 'cache reads',
+  cache_write: 'cache writes',
+  cache_write_1h: 'cache writes (1 h)',
+  other: 'other',
+};
 const TEXT_CHART_DAYS = 10;
 const TEXT_CHART_WIDTH = 30;
 
@@ -98,6 +107,8 @@ export interface MessageView {
   deadline: string | null;
   /** `Acme (111111111111)` for one account, `3 accounts` for more. */
   accountsLabel: string;
+  /** FinOps stands in as owner of every case: no owner is mapped for their accounts (SPEC §9). */
+  fallbackOwner: boolean;
   finops: string;
   escalation: string[];
   usesCommands: boolean;
@@ -220,11 +231,16 @@ export function sectionView(section: CaseSection): SectionView {
     runningDays: section.daysAbove ?? recentDays,
     runningSince: f.started_on ?? f.recent_start,
     chart: chartOf(f),
-    topTag: tags[0] ?? null,
+    // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
+    topTag: tags.find((t) => t.baselinePerDay === 0 && t.recentCostUsd > 0) ?? tags[0] ?? null,
     topResource: resources[0] ?? null,
     topUsageType: usageTypes[0] ?? null,
     topRegion: regions[0] ?? null,
-    tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays),
+    // Human words, not column names (SPEC §9): `cache_read` → `cache reads`.
+    tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays).map((e) => ({
+      ...e,
+      key: TOKEN_CLASS_WORDS[e.key] ?? e.key,
+    })),
     outputPerInput: f.input_tokens > 0 ? f.output_tokens / f.input_tokens : null,
     compute: {
       recentPerDay: f.compute_recent_avg_daily_usd,
@@ -274,6 +290,7 @@ export function messageView(data: MessageData): MessageView {
     firstNotifiedAt: earliest(cases.map((s) => s.notifiedAt)),
     deadline: earliest(cases.map((s) => s.deadline)),
     accountsLabel: accounts.size === 1 ? `${onlyName || onlyId} (${onlyId})` : `${accounts.size} accounts`,
+    fallbackOwner: cases.length > 0 && cases.every((s) => !s.routed),
     finops: data.contacts?.finops ?? 'FinOps',
     escalation: data.contacts?.escalation ?? [],
     usesCommands: cases.some((s) => s.actions.some((a) => a.url === null)),
