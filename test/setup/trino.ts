@@ -284,6 +284,29 @@ function tail(file: string, lines = 40): string {
   }
 }
 
+/** True once a `SELECT 1` runs to the end without an error. */
+async function answersQueries(url: string): Promise<boolean> {
+  try {
+    let response = await fetch(`${url}/v1/statement`, {
+      method: 'POST',
+      body: 'SELECT 1',
+      headers: { 'X-Trino-User': 'setup' },
+      signal: AbortSignal.timeout(5_000),
+    });
+    for (;;) {
+      const page = (await response.json()) as { nextUri?: string; error?: unknown };
+      if (page.error) return false;
+      if (!page.nextUri) return true;
+      response = await fetch(page.nextUri, {
+        headers: { 'X-Trino-User': 'setup' },
+        signal: AbortSignal.timeout(5_000),
+      });
+    }
+  } catch {
+    return false;
+  }
+}
+
 async function waitUntilStarted(url: string, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -296,7 +319,9 @@ async function waitUntilStarted(url: string, child: ChildProcess, logFile: strin
       const response = await fetch(`${url}/v1/info`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) {
         const info = (await response.json()) as { starting?: boolean };
-        if (info.starting === false) return;
+        // Started is not yet ready: the coordinator registers itself as the worker a moment
+        // later, and a query before that fails with NO_NODES_AVAILABLE.
+        if (info.starting === false && (await answersQueries(url))) return;
       }
     } catch {
       // not listening yet
