@@ -284,19 +284,21 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-/** True once a `SELECT 1` runs to the end without an error. */
+/** True once a query runs to the end and the node list shows an active worker. */
 async function answersQueries(url: string): Promise<boolean> {
   try {
+    let active = 0;
     let response = await fetch(`${url}/v1/statement`, {
       method: 'POST',
-      body: 'SELECT 1',
+      body: "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'",
       headers: { 'X-Trino-User': 'setup' },
       signal: AbortSignal.timeout(5_000),
     });
     for (;;) {
-      const page = (await response.json()) as { nextUri?: string; error?: unknown };
+      const page = (await response.json()) as { nextUri?: string; error?: unknown; data?: unknown[][] };
       if (page.error) return false;
-      if (!page.nextUri) return true;
+      if (page.data?.[0]) active = Number(page.data[0][0]);
+      if (!page.nextUri) return active > 0;
       response = await fetch(page.nextUri, {
         headers: { 'X-Trino-User': 'setup' },
         signal: AbortSignal.timeout(5_000),

@@ -3,7 +3,6 @@
  * both detectors over every as-of day in one pass, context for what fired, finding records, and
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
-import { randomBytes } from 'node:crypto';
 import type { SentinelConfig } from '../config.js';
 import { utcDay } from '../dates.js';
 import { RunAbortedError } from '../errors.js';
@@ -39,15 +38,8 @@ import {
 } from './findings.js';
 import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './plan.js';
 import { num, str } from './row-values.js';
-import {
-  detectorStatement,
-  dropStatements,
-  STALE_STAGING_MS,
-  stagingStatements,
-  stagingTablesFor,
-  stagingTablesListSql,
-  stagingTableTime,
-} from './statement-plan.js';
+import { dropStaleStaging, withRunStaging } from './staging.js';
+import { detectorStatement, dropStatements, stagingStatements } from './statement-plan.js';
 import { type FocusTable, SERIES_DAYS } from './statements.js';
 
 export interface DetectPorts {
@@ -62,41 +54,6 @@ export interface DetectPorts {
   progress?: (step: string) => void;
   /** Aborts the run between and during statements (the Lambda's remaining time). */
   signal?: AbortSignal;
-}
-
-/** On Athena and Trino, this run's own CTAS staging tables (named by time, so a later run can tell). */
-function withRunStaging(focus: FocusTable, clock: Clock): FocusTable {
-  if (!focus.stagingSchema) return focus;
-  return {
-    ...focus,
-    staging: 'tables',
-    stagingTables: stagingTablesFor(focus.stagingSchema, clock.now(), randomBytes(4).toString('hex')),
-  };
-}
-
-/** A crashed run's staging tables (older than twice the detect timeout) are dropped; a younger one may be a concurrent run's. */
-async function dropStaleStaging(
-  engine: QueryEngine,
-  focus: FocusTable,
-  clock: Clock,
-  warn: (m: string) => void,
-) {
-  const tables = focus.stagingTables;
-  if (!tables) return;
-  const rows = await engine.query(stagingTablesListSql(tables.schema), { label: 'staging tables' });
-  const now = clock.now().getTime();
-  for (const row of rows) {
-    const name = String(row.table_name);
-    const created = stagingTableTime(name);
-    if (!created || now - created.getTime() < STALE_STAGING_MS) continue;
-    await engine
-      .execute(`DROP TABLE IF EXISTS "${tables.schema}"."${name}"`, { label: 'drop stale staging' })
-      .catch((error: unknown) =>
-        warn(
-          `could not drop a crashed run's staging table ${name}: ${String((error as Error).message ?? error)}`,
-        ),
-      );
-  }
 }
 
 /** Every statement of the run carries the run's signal; an aborted run sends nothing more. */
