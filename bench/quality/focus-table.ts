@@ -5,7 +5,7 @@
  */
 import { DuckDBTimestampValue } from '@duckdb/node-api';
 import type { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
-import type { FocusTable } from '../../functions/core/detect/statements.js';
+import type { FocusTable } from '../../functions/core/detect/statement-sql.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
 
 export const BENCH_FOCUS: FocusTable = {

@@ -13,7 +13,7 @@ import {
   type UsageTypeSource,
   usageTypeExpression,
 } from '../core/detect/statement-plan.js';
-import type { FocusTable, StagingTables } from '../core/detect/statements.js';
+import type { FocusTable, StagingTables } from '../core/detect/statement-sql.js';
 import { BadInputError } from '../core/errors.js';
 import type { Dialect } from '../core/sql/dialect.js';
 import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';

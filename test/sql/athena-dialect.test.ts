@@ -15,7 +15,7 @@ import { addDays, dayRange } from '../../functions/core/dates.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import { athenaFocusTable, printedPlan } from '../../functions/core/detect/statement-plan.js';
-import { type FocusTable, originalQuerySql } from '../../functions/core/detect/statements.js';
+import { type FocusTable, originalQuerySql } from '../../functions/core/detect/statement-sql.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock } from '../../functions/core/ports.js';
 import { MACROS } from '../../functions/core/sql/dialect.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
-import { originalQuerySql } from '../../functions/core/detect/statements.js';
+import { originalQuerySql } from '../../functions/core/detect/statement-sql.js';
 import type { Row } from '../../functions/core/ports.js';
 import { ACCOUNT, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, detectOver, withFocus } from './harness.js';

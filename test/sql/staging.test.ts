@@ -1,7 +1,7 @@
 /** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of SPEC §3. */
 import { describe, expect, it } from 'vitest';
-import { dataWindow } from '../../functions/core/detect/plan.js';
-import { computeSql, coverageSql, stagingSql } from '../../functions/core/detect/statements.js';
+import { computeSql, coverageSql, stagingSql } from '../../functions/core/detect/statement-sql.js';
+import { dataWindow } from '../../functions/core/detect/windows.js';
 import { type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, testConfig, withFocus } from './harness.js';
 

@@ -7,7 +7,7 @@
 
 import type { SentinelConfig } from '../../core/config.js';
 import { type ColumnKind, checkFocusColumns, requiredColumns } from '../../core/detect/focus-columns.js';
-import type { FocusTable } from '../../core/detect/statements.js';
+import type { FocusTable } from '../../core/detect/statement-sql.js';
 import { BadInputError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { type ResolvedExport, resolveExport } from '../focus-export/resolve-files.js';

@@ -7,10 +7,10 @@ import type { SentinelConfig } from '../config.js';
 import type { QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, IsoDate } from '../types.js';
 import { emptyBreakdown } from './findings.js';
-import type { DataWindow } from './plan.js';
 import { num } from './row-values.js';
 import { contextRequest, contextStatement } from './statement-plan.js';
-import type { ContextRequest, FocusTable } from './statements.js';
+import type { ContextRequest, FocusTable } from './statement-sql.js';
+import type { DataWindow } from './windows.js';
 
 /** A detector row that fired, before it becomes a finding. */
 export interface Candidate {

@@ -6,7 +6,7 @@ import { money } from '../format.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, EngineName, EventBus, QueryEngine, QueryStats } from '../ports.js';
 import type { DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
-import type { FocusTable } from './statements.js';
+import type { FocusTable } from './statement-sql.js';
 
 export interface DetectRequest {
   /** The as-of days to evaluate, ascending, already chosen by the caller (explicit range or catch-up). */

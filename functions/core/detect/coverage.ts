@@ -9,10 +9,10 @@ import { daysBetween, earlierDay, laterDay } from '../dates.js';
 import { BadInputError } from '../errors.js';
 import type { QueryEngine } from '../ports.js';
 import type { IsoDate } from '../types.js';
-import type { DataWindow } from './plan.js';
 import { num, str } from './row-values.js';
 import { coverageStatement, type PlannedStatement } from './statement-plan.js';
-import { exportBoundsSql, type FocusTable, missingDaysSql } from './statements.js';
+import { exportBoundsSql, type FocusTable, missingDaysSql } from './statement-sql.js';
+import type { DataWindow } from './windows.js';
 
 export interface Coverage {
   firstChargeDay: IsoDate | null;

@@ -36,11 +36,11 @@ import {
   startedOn,
   tokenSums,
 } from './findings.js';
-import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './plan.js';
 import { num, str } from './row-values.js';
 import { dropStaleStaging, withRunStaging } from './staging.js';
 import { detectorStatement, dropStatements, stagingStatements } from './statement-plan.js';
-import { type FocusTable, SERIES_DAYS } from './statements.js';
+import { type FocusTable, SERIES_DAYS } from './statement-sql.js';
+import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './windows.js';
 
 export interface DetectPorts {
   engine: QueryEngine;

@@ -11,7 +11,7 @@ import {
   stagingTablesListSql,
   stagingTableTime,
 } from './statement-plan.js';
-import type { FocusTable } from './statements.js';
+import type { FocusTable } from './statement-sql.js';
 
 /** On Athena and Trino, this run's own CTAS staging tables (named by time, so a later run can tell). */
 export function withRunStaging(focus: FocusTable, clock: Clock): FocusTable {

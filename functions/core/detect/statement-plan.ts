@@ -1,13 +1,12 @@
 /**
- * The ordered list of statements a detection run sends (SPEC §3–§5, §11): coverage, staging
- * (DuckDB: materialized tables; Athena: the first CTE of each statement), one statement per
- * detector, and the context of what fired. `runDetection` sends these; `sentinel sql` prints them,
+ * The ordered list of statements a detection run sends (SPEC §2–§5, §11): coverage, staging
+ * (DuckDB: temp tables; Athena and Trino: the run's CTAS tables, dropped at its end), one statement
+ * per detector, and the context of what fired. `runDetection` sends these; `sentinel sql` prints them,
  * so the printed text is the text an engine receives.
  */
 import type { SentinelConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { DetectorId, IsoDate } from '../types.js';
-import { asOfWindows, type DataWindow, dataWindow, windowsOf } from './plan.js';
 import {
   COMPUTE_TABLE,
   type ContextRequest,
@@ -22,7 +21,8 @@ import {
   seriesStart,
   stagingMode,
   stagingSql,
-} from './statements.js';
+} from './statement-sql.js';
+import { asOfWindows, type DataWindow, dataWindow, windowsOf } from './windows.js';
 
 export type StatementStep =
   | 'coverage'

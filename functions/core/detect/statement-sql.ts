@@ -1,14 +1,21 @@
 /**
- * The statements a detection run sends, rendered from sql/ for one dialect. DuckDB materializes
- * the staging rows once per run (tables `staged_inference`, `compute_daily`); on Athena the staging
- * query is the first CTE of every statement, pruned to that statement's own data window.
+ * The SQL text of each statement a detection run sends, rendered from sql/ for one dialect (the
+ * order and the CTAS/DROP around them are in statement-plan.ts; the days and windows in
+ * windows.ts). Staging is read from the run's tables — DuckDB's temp tables, or the CTAS tables of
+ * an Athena or Trino run — or, with `sentinel sql --inline`, is the first CTE of each statement.
  */
 import type { SentinelConfig } from '../config.js';
 import { addDays } from '../dates.js';
 import type { Dialect } from '../sql/dialect.js';
 import { renderSql } from '../sql/render.js';
 import type { DetectorId, IsoDate } from '../types.js';
-import { type DataWindow, dataWindow, RECURRING_FAR_DAYS, RECURRING_NEAR_DAYS, windowsOf } from './plan.js';
+import {
+  type DataWindow,
+  dataWindow,
+  RECURRING_FAR_DAYS,
+  RECURRING_NEAR_DAYS,
+  windowsOf,
+} from './windows.js';
 
 /** Where and how to read the FOCUS table. */
 export interface FocusTable {
