@@ -27,15 +27,9 @@ class_daily AS (
   GROUP BY account_id, model, day
 ),
 
-account_names AS (
-  SELECT account_id, max(account_name) AS account_name
-  FROM {{staged}}
-  GROUP BY account_id
-),
+{{> account_names}}
 
-date_spine AS (
-  {{date_spine spine_start spine_end}}
-),
+{{> date_spine}}
 
 dense_daily AS (
   SELECT

@@ -9,8 +9,7 @@ FROM {{focus_table}}
 WHERE billing_period IN ({{string_list periods}})
   AND CAST(chargeperiodstart AS DATE) BETWEEN {{date window_start}} AND {{date window_end}}
   AND x_servicecode IN ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker')
-  AND chargecategory = 'Usage'
-  AND (chargeclass IS NULL OR chargeclass <> 'Correction')
+  AND {{> charges}}
   AND subaccountid IS NOT NULL
   AND {{cost_column}} IS NOT NULL
   AND NOT {{is_nan cost_column}}

@@ -12,16 +12,9 @@ daily_cost AS (
   GROUP BY account_id, day
 ),
 
-account_names AS (
-  SELECT account_id, max(account_name) AS account_name
-  FROM {{staged}}
-  GROUP BY account_id
-),
+{{> account_names}}
 
-date_spine AS (
-  -- Every covered day of the data window: days before the export's first charge are unknown, not zero.
-  {{date_spine spine_start spine_end}}
-),
+{{> date_spine}}
 
 dense_daily AS (
   -- A zero-spend day is a real day of the baseline.

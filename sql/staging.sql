@@ -35,8 +35,7 @@ WITH export_rows AS (
     )
     AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore'
     -- Charges: usage, not corrections (FOCUS ChargeClass is NULL or 'Correction', never 'Regular').
-    AND chargecategory = 'Usage'
-    AND (chargeclass IS NULL OR chargeclass <> 'Correction')
+    AND {{> charges}}
     -- Rows without an account or a cost are counted by the coverage query and skipped here.
     AND subaccountid IS NOT NULL
     AND {{cost_column}} IS NOT NULL

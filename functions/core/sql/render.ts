@@ -4,7 +4,7 @@
  * printed by `sentinel sql` is byte for byte what an engine receives.
  */
 import Handlebars from 'handlebars';
-import { readAsset } from '../assets.js';
+import { listAssets, readAsset } from '../assets.js';
 import { type Dialect, dateLiteral, integerLiteral, MACROS, numberLiteral, quoteString } from './dialect.js';
 
 export type SqlParams = Record<string, unknown>;
@@ -38,6 +38,11 @@ function environment(dialect: Dialect): typeof Handlebars {
     if (!Array.isArray(values) || values.length === 0) return 'TRUE';
     return `${expr} NOT IN (${values.map((v) => quoteString(String(v))).join(', ')})`;
   });
+  // Shared fragments (sql/partials/<name>.sql), one text for every query that uses them: `{{> name}}`.
+  for (const file of listAssets('sql/partials')) {
+    const match = /^(.+)\.sql$/.exec(file);
+    if (match) env.registerPartial(match[1]!, readAsset(`sql/partials/${file}`));
+  }
   environments.set(dialect, env);
   return env;
 }

@@ -1,0 +1,2 @@
+chargecategory = 'Usage'
+    AND (chargeclass IS NULL OR chargeclass <> 'Correction')
