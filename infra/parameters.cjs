@@ -201,4 +201,9 @@ async function sentinelConfig(context) {
   return sentinelConfigOf(await load(context));
 }
 
-module.exports = { names, sentinelConfig, load, derive, sentinelConfigOf, ParameterError };
+/** The bus a handler reports `Run Failed` to when SENTINEL_CONFIG itself cannot be read. */
+async function eventBusName(context) {
+  return (await load(context)).eventBus;
+}
+
+module.exports = { names, sentinelConfig, eventBusName, load, derive, sentinelConfigOf, ParameterError };

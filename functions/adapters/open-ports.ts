@@ -42,6 +42,8 @@ const isS3 = (uri: string) => /^s3:\/\//i.test(uri);
 export interface LambdaEnvironment {
   raw: NodeJS.ProcessEnv;
   config: string | undefined;
+  /** The bus `Run Failed` goes to when the config itself is refused (the deployment sets it). */
+  eventBus: string | undefined;
   signingSecretArn: string | undefined;
   logLevel: string | undefined;
 }
@@ -49,6 +51,7 @@ export interface LambdaEnvironment {
 export const lambdaEnvironment = (raw: NodeJS.ProcessEnv): LambdaEnvironment => ({
   raw,
   config: raw.SENTINEL_CONFIG,
+  eventBus: raw.SENTINEL_EVENT_BUS,
   signingSecretArn: raw.SENTINEL_SIGNING_SECRET_ARN,
   logLevel: raw.SENTINEL_LOG_LEVEL,
 });
@@ -116,6 +119,27 @@ const secretsClient = () =>
     'secrets',
     async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ ...base() }),
   );
+
+/**
+ * A refused SENTINEL_CONFIG has no bus to name: `Run Failed` goes to SENTINEL_EVENT_BUS (set by
+ * the deployment), else the default bus, with the function and the error (never the config text).
+ */
+export async function publishConfigFailure(env: LambdaEnvironment, functionName: string, error: string) {
+  const { EventBridgeBus } = await import('./event-bus/eventbridge.js');
+  const bus = new EventBridgeBus(await eventBridgeClient(), {
+    busName: env.eventBus ?? 'default',
+    retry: { attempts: 2 },
+  });
+  const time = new Date().toISOString();
+  await bus.publish([
+    {
+      id: `config-${functionName}-${time}`,
+      detailType: 'Run Failed',
+      time,
+      detail: { outcome: 'failed', command: functionName, error, started_at: time, finished_at: time },
+    },
+  ]);
+}
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
 export async function loadLambdaConfig(env: LambdaEnvironment) {

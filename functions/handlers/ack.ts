@@ -21,7 +21,7 @@ import {
   resultPage,
 } from '../core/notify/ack-page.js';
 import { systemClock } from '../core/ports.js';
-import { env, lambdaConfig, log } from './runtime.js';
+import { configOrFail, env, log } from './runtime.js';
 
 export const MAX_BODY_BYTES = 16 * 1024;
 
@@ -53,7 +53,7 @@ async function ack(event: AckEvent, context: Context): Promise<APIGatewayProxySt
   const method = event.requestContext.http.method.toUpperCase();
   if (method !== 'GET' && method !== 'POST')
     return page(errorPage(405, 'only GET and POST are answered here'));
-  const config = await lambdaConfig();
+  const config = await configOrFail('ack');
   const ports = await openAckPorts(config, { clock: systemClock, log, env: env.raw });
   const key = await (await openSigningKey(config, env.raw)).load();
 

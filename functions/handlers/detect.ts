@@ -8,14 +8,14 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { openRunPorts } from '../adapters/open-ports.js';
 import { runPipeline } from '../core/commands/run.js';
 import { systemClock } from '../core/ports.js';
-import { env, lambdaConfig, log } from './runtime.js';
+import { configOrFail, env, log } from './runtime.js';
 
 /** Time kept back for recording the failure when the run is stopped. */
 export const STOP_EARLY_MS = 30_000;
 
 async function detect(_event: ScheduledEvent, context: Context, { signal }: { signal: AbortSignal }) {
   log.addContext(context);
-  const config = await lambdaConfig();
+  const config = await configOrFail('detect');
   const ports = await openRunPorts(config, { clock: systemClock, log, env: env.raw });
   const result = await runPipeline(ports, config, { command: 'scheduled-detect', signal });
   const run = result.run;

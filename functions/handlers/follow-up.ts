@@ -4,11 +4,11 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { openNotifyPorts } from '../adapters/open-ports.js';
 import { followUp } from '../core/commands/follow-up.js';
 import { systemClock } from '../core/ports.js';
-import { env, lambdaConfig, log } from './runtime.js';
+import { configOrFail, env, log } from './runtime.js';
 
 async function followUpHandler(_event: ScheduledEvent, context: Context) {
   log.addContext(context);
-  const config = await lambdaConfig();
+  const config = await configOrFail('followUp');
   const ports = await openNotifyPorts(config, { clock: systemClock, log, env: env.raw });
   const result = await followUp(ports, config);
   log.info('follow-up finished', {

@@ -5,8 +5,9 @@
  */
 
 import { lambdaLogger } from '../adapters/logger/lambda.js';
-import { lambdaEnvironment, loadLambdaConfig } from '../adapters/open-ports.js';
+import { lambdaEnvironment, loadLambdaConfig, publishConfigFailure } from '../adapters/open-ports.js';
 import type { SentinelConfig } from '../core/config.js';
+import { ConfigError, describeError } from '../core/errors.js';
 
 export const env = lambdaEnvironment(process.env);
 export const log = lambdaLogger(env.logLevel ? { logLevel: env.logLevel } : {});
@@ -22,4 +23,31 @@ export function lambdaConfig(): Promise<SentinelConfig> {
     });
   config = loading;
   return loading;
+}
+
+/** The error a refused config fails the invocation with: its message, no stack trace. */
+export class RefusedConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+    this.stack = `${this.name}: ${message}`;
+  }
+}
+
+/**
+ * The validated config, or — for a config that fails validation — a logged error naming the key, a
+ * `Run Failed` event, and an invocation error that carries the message only (never a stack trace).
+ */
+export async function configOrFail(functionName: string): Promise<SentinelConfig> {
+  try {
+    return await lambdaConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const message = describeError(error);
+    log.error('configuration refused', { function: functionName, error: message });
+    await publishConfigFailure(env, functionName, message).catch((e: unknown) =>
+      log.error('could not publish Run Failed', { error: describeError(e) }),
+    );
+    throw new RefusedConfigError(message);
+  }
 }
