@@ -3,14 +3,34 @@
 import type { CaseSummary } from '../core/cases/apply.js';
 import type { CaseRecord } from '../core/cases/model.js';
 import type { DeliveryReport } from '../core/deliver/deliver.js';
+import { money } from '../core/format.js';
 import { describeFinding } from './summary.js';
 
-/** One line per case: state, severity, kind, account, first firing day, latest numbers. */
+/**
+ * The case's episode as its emails tell it (SPEC §9): an ongoing one by its latest numbers, an
+ * ended one by its peak, its end day and what it cost above the baseline so far.
+ */
+export function describeEpisode(record: CaseRecord): string {
+  const episode = record.episode;
+  if (!episode || episode.ongoing || !episode.end_day) return describeFinding(record.latest);
+  const peak = record.peak ?? record.latest;
+  const ratio =
+    peak.spike_ratio === null
+      ? 'no baseline'
+      : `${peak.spike_ratio.toFixed(2)}× ${money(peak.baseline_avg_daily_usd)}/day`;
+  const since = episode.rate_since_usd === null ? '' : `, ${money(episode.rate_since_usd)}/day since`;
+  if (record.detector === 'cache-miss') {
+    return `ended ${episode.end_day} (hit ratio back); peak avoidable ${money(peak.avoidable_cost_usd ?? 0)} as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} avoidable so far`;
+  }
+  return `ended ${episode.end_day}${since}; peak ${money(peak.recent_avg_daily_usd)}/day (${ratio}) as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} above baseline so far`;
+}
+
+/** One line per case: state, severity, kind, account, first firing day, the episode's numbers. */
 export function caseSummaryLines(cases: CaseSummary[], records: Map<string, CaseRecord>): string[] {
   return cases.map((c) => {
     const record = records.get(c.caseKey);
     const who = `${c.accountId} ${c.accountName}${c.model ? ` · ${c.model}` : ''}`;
-    const numbers = record ? describeFinding(record.latest) : '';
+    const numbers = record ? describeEpisode(record) : '';
     const owner = c.routed === false ? 'FinOps (unroutable)' : (c.ownerEmail ?? '');
     return `${c.state.toUpperCase().padEnd(12)} ${c.severity.padEnd(8)} ${c.kind.padEnd(16)} ${who} — first ${c.firstAsOf}, latest ${c.lastAsOf}: ${numbers} → ${owner}`;
   });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { MappedOwnerDirectory } from '../../functions/adapters/owners/file.js';
+import { describeEpisode } from '../../functions/cli/case-summary.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import {
   type Applied,
@@ -525,6 +526,10 @@ describe('case engine through the pipeline', () => {
       excess_so_far_usd: 381, // 3 × (139 − 12)
     });
     expect(result.cases[0]?.state).toBe('open'); // notified in this run: no auto-resolve
+    // The terminal line tells the same episode as the email.
+    expect(describeEpisode(c)).toBe(
+      'ended 2026-02-20, $12.00/day since; peak $139.00/day (11.58× $12.00/day) as-of 2026-02-19; $381.00 above baseline so far',
+    );
     const section = renderedData(t.mailer.sent.find((m) => m.kind === 'owner-alert')!).sections[0]!;
     expect(section.episode).toMatchObject({
       ongoing: false,
