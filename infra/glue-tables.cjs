@@ -35,23 +35,6 @@ async function ddlModule() {
   return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
 }
 
-/** Splits on commas outside <…> and (…). */
-function topLevel(text) {
-  const parts = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of text) {
-    if (ch === '<' || ch === '(') depth++;
-    if (ch === '>' || ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  if (current.trim()) parts.push(current.trim());
-  return parts;
-}
-
 /** The text inside the parenthesis that opens at `open`. */
 function enclosed(text, open) {
   let depth = 0;
@@ -63,7 +46,7 @@ function enclosed(text, open) {
 }
 
 /** `name type` pairs; Glue spells types without backticks or spaces (`array<struct<date:string>>`). */
-function columnsOf(list) {
+function columnsOf(list, topLevel) {
   return topLevel(list).map((part) => {
     const m = /^`([^`]+)`\s+([\s\S]+)$/.exec(part.replace(/\s+/g, ' ').trim());
     if (!m) throw new Error(`cannot read DDL column: ${part}`);
@@ -78,14 +61,14 @@ function quoted(pattern, text, what) {
 }
 
 /** Reads a rendered `CREATE EXTERNAL TABLE` (the shape of sql/ddl/*.sql) into a Glue TableInput. */
-function tableInputOf(ddl) {
+function tableInputOf(ddl, topLevel) {
   const sql = ddl.replace(/^\s*--.*$/gm, '');
   const head = /CREATE EXTERNAL TABLE (?:IF NOT EXISTS )?`([^`]+)`\.`([^`]+)`\s*\(/.exec(sql);
   if (!head) throw new Error('DDL is not a CREATE EXTERNAL TABLE `db`.`table` (…)');
-  const columns = columnsOf(enclosed(sql, head.index + head[0].length - 1));
+  const columns = columnsOf(enclosed(sql, head.index + head[0].length - 1), topLevel);
   const partitioned = /PARTITIONED BY\s*\(/.exec(sql);
   const partitionKeys = partitioned
-    ? columnsOf(enclosed(sql, partitioned.index + partitioned[0].length - 1))
+    ? columnsOf(enclosed(sql, partitioned.index + partitioned[0].length - 1), topLevel)
     : [];
   const serde = quoted(/ROW FORMAT SERDE '([^']+)'/, sql, 'ROW FORMAT SERDE');
   const location = quoted(/LOCATION '([^']+)'/, sql, 'LOCATION');
@@ -233,12 +216,13 @@ function focusTableResource(p) {
 
 /** The Resources fragment: one `AWS::Glue::Table` per DDL file, and the FOCUS table when created. */
 async function glueTables(parameters) {
-  const { ATHENA_TABLES, tableDdl } = await ddlModule();
+  const { ATHENA_TABLES, tableDdl, topLevel } = await ddlModule();
   const location = `s3://${PLACEHOLDER_BUCKET}/${parameters.statePrefix}`;
   const resources = {};
   for (const table of ATHENA_TABLES) {
     const { database, TableInput } = tableInputOf(
       tableDdl(table, { database: parameters.database, location }),
+      topLevel,
     );
     const logicalId = LOGICAL_IDS[table];
     if (!logicalId) throw new Error(`no logical id for the DDL table ${table} (infra/glue-tables.cjs)`);

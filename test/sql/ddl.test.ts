@@ -15,7 +15,7 @@ import { FINDING_FIELDS } from '../../functions/core/detect/findings.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock } from '../../functions/core/ports.js';
-import { ATHENA_TABLES, type AthenaTable, tableDdl } from '../../functions/core/sql/ddl.js';
+import { ATHENA_TABLES, type AthenaTable, tableDdl, topLevel } from '../../functions/core/sql/ddl.js';
 import { testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
 import { focusRow, tokenRow } from '../fixtures/focus-rows.js';
@@ -28,23 +28,6 @@ const ddl = (table: AthenaTable) =>
 interface Column {
   name: string;
   type: string;
-}
-
-/** Splits on commas outside <…> and (…). */
-function topLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const ch of text) {
-    if (ch === '<' || ch === '(') depth++;
-    if (ch === '>' || ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(current.trim());
-      current = '';
-    } else current += ch;
-  }
-  if (current.trim()) parts.push(current.trim());
-  return parts;
 }
 
 function columnsOf(list: string): Column[] {

@@ -26,8 +26,8 @@ const TRINO_FORMAT_OF_SERDE: Record<string, string> = {
   'org.apache.hive.hcatalog.data.JsonSerDe': 'JSON',
 };
 
-/** Splits on commas outside <…> and (…). */
-function topLevel(text: string): string[] {
+/** Splits on commas outside <…> and (…): the columns of a DDL list, the fields of a type. */
+export function topLevel(text: string): string[] {
   const parts: string[] = [];
   let depth = 0;
   let current = '';
