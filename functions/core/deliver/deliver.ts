@@ -92,10 +92,6 @@ class Delivery {
     return [...this.cases.values()].sort((a, b) => a.case_key.localeCompare(b.case_key));
   }
 
-  remember(cases: CaseRecord[]): void {
-    for (const c of cases) this.cases.set(c.case_key, c);
-  }
-
   private now(): string {
     return this.ports.clock.now().toISOString();
   }
