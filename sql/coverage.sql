@@ -1,17 +1,20 @@
--- Coverage of the export over the periods a run's data window touches (never every period, SPEC §4):
--- the newest charge tells staleness; the earliest usage charge is the export's first covered day when
--- it falls inside the window (Usage rows only: monthly Tax/Credit rows dated the 1st are not usage
--- data); rows without an account or a cost are counted for one warning each; a day of the window
--- with no usage charge at all (any service) is a missing delivery, not a day of zero spend.
--- Parameters: focus_table, cost_column, periods, window_start..window_end.
+-- Coverage of the export over the periods a run's data window touches (never every period, SPEC §4),
+-- from staging (staging.sql keeps every row of those periods, grouped by day): the newest charge
+-- tells staleness; the earliest usage charge is the export's first covered day when it falls inside
+-- the window (Usage rows only: monthly Tax/Credit rows dated the 1st are not usage data); rows
+-- without an account or a cost are counted for one warning each; a day of the window with no usage
+-- charge at all (any service) is a missing delivery, not a day of zero spend; a period read from
+-- more than one delivery folder is summed more than once (SPEC §3); token rows with an unknown unit
+-- are named by the unit check.
+-- Parameters: staging, window_start..window_end.
 SELECT
-  CAST(min(CASE WHEN chargecategory = 'Usage' THEN chargeperiodstart END) AS DATE) AS first_charge_day,
-  CAST(max(chargeperiodstart) AS DATE) AS last_charge_day,
-  count(DISTINCT CASE WHEN chargecategory = 'Usage'
-    AND CAST(chargeperiodstart AS DATE) BETWEEN {{date window_start}} AND {{date window_end}}
-    THEN CAST(chargeperiodstart AS DATE) END) AS window_days_with_charges,
-  count(*) AS row_count,
-  count_if(subaccountid IS NULL) AS null_account_rows,
-  count_if({{cost_column}} IS NULL OR {{is_nan cost_column}}) AS null_cost_rows
-FROM {{focus_table}}
-WHERE billing_period IN ({{string_list periods}})
+  min(CASE WHEN usage_day THEN day END) AS first_charge_day,
+  max(day) AS last_charge_day,
+  count(DISTINCT CASE WHEN usage_day
+    AND day BETWEEN {{date window_start}} AND {{date window_end}} THEN day END) AS window_days_with_charges,
+  coalesce(sum(row_count), 0) AS row_count,
+  coalesce(sum(CASE WHEN account_missing THEN row_count ELSE 0 END), 0) AS null_account_rows,
+  coalesce(sum(CASE WHEN cost_missing THEN row_count ELSE 0 END), 0) AS null_cost_rows,
+  count(DISTINCT billing_period || '/' || coalesce(delivery, '')) - count(DISTINCT billing_period) AS extra_deliveries,
+  count(DISTINCT CASE WHEN kind = 'inference' THEN unknown_unit END) AS unknown_units
+FROM {{staging}}

@@ -1,17 +1,16 @@
 -- The days between the export's first and newest charge in the data window on which it has no
 -- usage charge at all, for any service: a delivery is missing, and those days would otherwise count as
 -- zero spend. Run only when the coverage statement counts fewer days than the span holds.
--- Parameters: focus_table, periods, span_start..span_end.
+-- Parameters: staging, span_start..span_end.
 WITH date_spine AS (
   {{date_spine span_start span_end}}
 ),
 
 charge_days AS (
-  SELECT DISTINCT CAST(chargeperiodstart AS DATE) AS day
-  FROM {{focus_table}}
-  WHERE billing_period IN ({{string_list periods}})
-    AND chargecategory = 'Usage'
-    AND CAST(chargeperiodstart AS DATE) BETWEEN {{date span_start}} AND {{date span_end}}
+  SELECT DISTINCT day
+  FROM {{staging}}
+  WHERE usage_day
+    AND day BETWEEN {{date span_start}} AND {{date span_end}}
 )
 
 SELECT date_spine.day

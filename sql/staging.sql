@@ -1,21 +1,38 @@
--- Staging: Bedrock model-inference charges -> cost and tokens per account, model, token class and day
--- (SPEC §3). Both detectors start here: DuckDB materializes it once per run, Athena and Trino
--- create it once per run as a CTAS; `sentinel sql --inline` makes it the first CTE of a statement.
+-- Staging, the run's one read of the export (SPEC §2 "one scan per run", §3): every row of the billing
+-- periods the data window touches, classified once and grouped:
+--   kind 'inference': Bedrock model-inference charges in the data window -> cost and tokens per account,
+--     model, token class and day (both detectors start here, through staged-inference.sql),
+--   kind 'compute': EC2, Lambda, ECS and SageMaker charges in the data window, per account and day
+--     (the findings' context, through compute-daily.sql),
+--   kind 'other': every other row, per day, kept for coverage.sql only (staleness, the export's first
+--     covered day, rows without an account or a cost, missing days, delivery folders).
+-- DuckDB materializes it once per run, Athena and Trino create it once per run as a CTAS, and
+-- `sentinel sql --inline` makes it the first CTE of a statement.
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
 -- exist), periods (billing_period pruning), window_start..window_end (the data window), tag_keys.
 -- detail adds usage type, resource, region and tag columns for the context queries.
 WITH export_rows AS (
   SELECT
+    billing_period,
+    -- The delivery folder below the period's folder (Athena, Trino: from "$path"; NULL when the
+    -- export overwrites, and always on DuckDB, whose file reader picks the newest delivery itself).
+    {{delivery_folder}} AS delivery,
     subaccountid AS account_id,
     subaccountname AS account_name,
     CAST(chargeperiodstart AS DATE) AS day,
+    coalesce(chargecategory = 'Usage', FALSE) AS usage_day,
+    subaccountid IS NULL AS account_missing,
+    ({{cost_column}} IS NULL OR {{is_nan cost_column}}) AS cost_missing,
     {{cost_column}} AS cost,
     consumedquantity AS quantity,
     lower(coalesce(consumedunit, pricingunit)) AS unit,
     {{usage_type}} AS usage_type,
     lower({{usage_type}}) AS usage_type_lc,
     servicename,
-    x_operation
+    x_servicecode,
+    x_operation,
+    chargecategory,
+    chargeclass
     {{#if detail}},
     resourceid AS resource_id,
     regionid AS region_id
@@ -23,45 +40,72 @@ WITH export_rows AS (
     coalesce({{map_get "tags" this}}, {{map_get "tags" (concat "user:" this)}}) AS tag_{{@index}}
     {{/each}}
     {{/if}}
-  FROM {{focus_table}}
-  WHERE billing_period IN ({{string_list periods}})
-    AND CAST(chargeperiodstart AS DATE) BETWEEN {{date window_start}} AND {{date window_end}}
+    ,
     -- Bedrock: first-party codes, Marketplace "(Amazon Bedrock Edition)" models, Bedrock ARNs; not AgentCore.
-    AND (
+    (
       x_servicecode IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
       OR servicename LIKE '%(Amazon Bedrock Edition)%'
       OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service')
       OR resourceid LIKE 'arn:aws:bedrock:%'
     )
-    AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore'
-    -- Charges: usage, not corrections (FOCUS ChargeClass is NULL or 'Correction', never 'Regular').
-    AND {{> charges}}
-    -- Rows without an account or a cost are counted by the coverage query and skipped here.
-    AND subaccountid IS NOT NULL
-    AND {{cost_column}} IS NOT NULL
-    AND NOT {{is_nan cost_column}}
+    AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore' AS bedrock
+  FROM {{focus_table}}
+  WHERE billing_period IN ({{string_list periods}})
 ),
 
-inference_rows AS (
-  -- Model inference: token usage types, or InvokeModel* operations (x_operation, since 2026-01).
-  SELECT *
+window_charges AS (
+  -- Charges in the window: usage, not corrections (FOCUS ChargeClass is NULL or 'Correction', never
+  -- 'Regular'); rows without an account or a cost are counted by coverage and skipped here.
+  SELECT
+    *,
+    coalesce(
+      day BETWEEN {{date window_start}} AND {{date window_end}}
+      AND {{> charges}}
+      AND NOT account_missing AND NOT cost_missing,
+      FALSE
+    ) AS window_charge
   FROM export_rows
-  WHERE strpos(usage_type_lc, 'token') > 0 OR x_operation LIKE 'InvokeModel%'
+),
+
+kinds AS (
+  SELECT
+    *,
+    CASE
+      -- Model inference: token usage types, or InvokeModel* operations (x_operation, since 2026-01).
+      WHEN window_charge AND bedrock
+        AND (strpos(usage_type_lc, 'token') > 0 OR x_operation LIKE 'InvokeModel%') THEN 'inference'
+      WHEN window_charge
+        AND x_servicecode IN ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker') THEN 'compute'
+      ELSE 'other'
+    END AS kind
+  FROM window_charges
 ),
 
 classified AS (
   SELECT
-    *,
-    CASE
-      WHEN strpos(usage_type_lc, 'cacheread') > 0 OR strpos(usage_type_lc, 'cache-read') > 0
-        OR strpos(usage_type_lc, 'cache_read') > 0 THEN 'cache_read'
-      WHEN (strpos(usage_type_lc, 'cachewrite') > 0 OR strpos(usage_type_lc, 'cache-write') > 0
-        OR strpos(usage_type_lc, 'cache_write') > 0) AND strpos(usage_type_lc, '1h') > 0 THEN 'cache_write_1h'
-      WHEN strpos(usage_type_lc, 'cachewrite') > 0 OR strpos(usage_type_lc, 'cache-write') > 0
-        OR strpos(usage_type_lc, 'cache_write') > 0 THEN 'cache_write'
-      WHEN strpos(usage_type_lc, 'input') > 0 THEN 'input'
-      WHEN strpos(usage_type_lc, 'output') > 0 THEN 'output'
-      ELSE 'other'
+    kind,
+    billing_period,
+    delivery,
+    day,
+    usage_day,
+    account_missing,
+    cost_missing,
+    CASE WHEN kind <> 'other' THEN account_id END AS account_id,
+    CASE WHEN kind <> 'other' THEN account_name END AS account_name,
+    CASE WHEN kind <> 'other' THEN cost END AS cost,
+    CASE WHEN kind = 'inference' THEN quantity END AS quantity,
+    CASE WHEN kind = 'inference' THEN
+      CASE
+        WHEN strpos(usage_type_lc, 'cacheread') > 0 OR strpos(usage_type_lc, 'cache-read') > 0
+          OR strpos(usage_type_lc, 'cache_read') > 0 THEN 'cache_read'
+        WHEN (strpos(usage_type_lc, 'cachewrite') > 0 OR strpos(usage_type_lc, 'cache-write') > 0
+          OR strpos(usage_type_lc, 'cache_write') > 0) AND strpos(usage_type_lc, '1h') > 0 THEN 'cache_write_1h'
+        WHEN strpos(usage_type_lc, 'cachewrite') > 0 OR strpos(usage_type_lc, 'cache-write') > 0
+          OR strpos(usage_type_lc, 'cache_write') > 0 THEN 'cache_write'
+        WHEN strpos(usage_type_lc, 'input') > 0 THEN 'input'
+        WHEN strpos(usage_type_lc, 'output') > 0 THEN 'output'
+        ELSE 'other'
+      END
     END AS token_class,
     CASE
       WHEN unit = '1k tokens' THEN 1000.0
@@ -70,11 +114,12 @@ classified AS (
     END AS unit_scale,
     -- A token row with a unit we do not know is counted x1 and reported (never dropped).
     CASE
-      WHEN strpos(usage_type_lc, 'token') > 0
+      WHEN kind = 'inference' AND strpos(usage_type_lc, 'token') > 0
         AND coalesce(unit, '') NOT IN ('1k tokens', '1m tokens', 'million tokens', 'units', 'tokens')
         THEN coalesce(unit, '(none)')
     END AS unknown_unit,
     CASE
+      WHEN kind <> 'inference' THEN NULL
       WHEN servicename LIKE '%(Amazon Bedrock Edition)%'
         THEN trim(replace(servicename, '(Amazon Bedrock Edition)', ''))
       ELSE
@@ -85,15 +130,29 @@ classified AS (
             "(?i)-(input|output|cache|tokens?).*$" "")
           "(?i)(-cross-region-global|-cross-region|-global|_global|-batch|_batch|-flex|-priority)+$" ""}}
     END AS model
-  FROM inference_rows
+    {{#if detail}},
+    CASE WHEN kind = 'inference' THEN usage_type END AS usage_type,
+    CASE WHEN kind = 'inference' THEN resource_id END AS resource_id,
+    CASE WHEN kind = 'inference' THEN region_id END AS region_id
+    {{#each tag_keys}},
+    CASE WHEN kind = 'inference' THEN tag_{{@index}} END AS tag_{{@index}}
+    {{/each}}
+    {{/if}}
+  FROM kinds
 )
 
 SELECT
+  kind,
+  billing_period,
+  delivery,
   account_id,
   max(account_name) AS account_name,
   model,
   token_class,
   day,
+  usage_day,
+  account_missing,
+  cost_missing,
   {{#if detail}}
   usage_type,
   resource_id,
@@ -104,10 +163,12 @@ SELECT
   {{/if}}
   unknown_unit,
   sum(cost) AS cost,
-  sum(coalesce(quantity, 0) * unit_scale) AS tokens
+  sum(coalesce(quantity, 0) * unit_scale) AS tokens,
+  count(*) AS row_count
 FROM classified
 GROUP BY
-  account_id, model, token_class, day,
+  kind, billing_period, delivery, account_id, model, token_class, day,
+  usage_day, account_missing, cost_missing,
   {{#if detail}}
   usage_type, resource_id, region_id,
   {{#each tag_keys}}

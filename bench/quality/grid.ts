@@ -6,7 +6,7 @@
  */
 import type { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { parseConfig, type SentinelConfig } from '../../functions/core/config.js';
-import { detectorSql, STAGED_TABLE, stagingSql } from '../../functions/core/detect/statement-sql.js';
+import { detectorSql, STAGING_TABLE, stagingSql } from '../../functions/core/detect/statement-sql.js';
 import { dataWindow } from '../../functions/core/detect/windows.js';
 import type { DetectorId, IsoDate } from '../../functions/core/types.js';
 import { BENCH_FOCUS } from './focus-table.js';
@@ -87,7 +87,7 @@ export async function stageForGrid(
 ): Promise<void> {
   const window = dataWindow(['runaway-inference', 'cache-miss'], config, [range.from, range.to]);
   await engine.execute(
-    `CREATE OR REPLACE TEMP TABLE ${STAGED_TABLE} AS\n${stagingSql(BENCH_FOCUS, config, window, false)}`,
+    `CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} AS\n${stagingSql(BENCH_FOCUS, config, window, false)}`,
     { label: 'grid staging' },
   );
 }

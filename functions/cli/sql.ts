@@ -86,10 +86,9 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** The run's table names as a placeholder (a run names them by its start time and 8 random hex). */
+/** The run's table name as a placeholder (a run names it by its start time and 8 random hex). */
 function placeholderStagingTables(schema: string): StagingTables {
-  const name = 'sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX';
-  return { schema, staged: `"${schema}"."${name}"`, compute: `"${schema}"."${name}_compute"` };
+  return { schema, staging: `"${schema}"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX"` };
 }
 
 function requiredDetector(flags: FlagValues): DetectorId {

@@ -288,8 +288,12 @@ describe.each(['runaway-inference', 'cache-miss'] as const)('Athena statements o
     it('sends coverage, the detector statement (staging as its first CTE) and the context', async () => {
       const { athena } = await runsFor(detector, days);
       expect(athena.sent.map((s) => s.label)).toEqual(['coverage', detector, 'context']);
-      expect(athena.sent[1]!.sql).toMatch(/^WITH staged AS \(/m);
-      expect(athena.sent[2]!.sql).toMatch(/^WITH staged AS \(/m);
+      // --inline: every statement holds the staging query itself (coverage as a sub-query).
+      expect(athena.sent[0]!.sql).toMatch(/^\) AS staging$/m);
+      for (const statement of athena.sent.slice(1)) {
+        expect(statement.sql).toMatch(/^WITH staging AS \(/m);
+        expect(statement.sql).toMatch(/^staged AS \(/m);
+      }
     });
 
     it('parses every statement with the Trino grammar', async () => {
@@ -316,9 +320,7 @@ describe.each(['runaway-inference', 'cache-miss'] as const)('Athena statements o
         for (const periods of filters) expect(periods, statement.label).toEqual(months);
       }
       // The staging rows are cut to the data window's days too, not just its months.
-      expect(athena.sent[1]!.sql).toContain(
-        `CAST(chargeperiodstart AS DATE) BETWEEN DATE '${windowStart}' AND DATE '${last}'`,
-      );
+      expect(athena.sent[1]!.sql).toContain(`day BETWEEN DATE '${windowStart}' AND DATE '${last}'`);
     });
 
     it('differs from the DuckDB rendering only in the dialect seam macros', async () => {
@@ -494,25 +496,22 @@ describe('sentinel sql', () => {
       '2026-04-02',
     ]);
     expect(code).toBe(0);
-    // One scan per run (SPEC §2): the CTAS of staging and compute, read by the detector and context, then dropped.
-    expect(out.match(/^-- \d+\. [\w ]+?:/gm)).toEqual([
-      '-- 1. coverage:',
-      '-- 2. staging:',
-      '-- 3. compute staging:',
-      '-- 4. unit check:',
+    // One scan per run (SPEC §2): the CTAS of staging, read by coverage, the detector and context, then dropped.
+    expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
+      "-- 1. staging, the run's one read of the export:",
+      '-- 2. coverage:',
     ]);
     expect(out.match(/^-- \d+\. (detector|context|drop)/gm)).toEqual([
-      '-- 5. detector',
-      '-- 6. context',
-      '-- 7. drop',
-      '-- 8. drop',
+      '-- 3. detector',
+      '-- 4. context',
+      '-- 5. drop',
     ]);
     expect(out).toContain(
       `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
     );
-    expect(out).toContain(
-      'DROP TABLE IF EXISTS "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX_compute"',
-    );
+    expect(out).toContain('DROP TABLE IF EXISTS "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX"');
+    // Only staging names the FOCUS table: every later statement reads the run's table.
+    expect(out.split('FROM "cur"."focus_export"').length - 1).toBe(1);
     expect(out).toContain("WHERE billing_period IN ('2026-02', '2026-03', '2026-04')");
     expect(out).toContain('usage type skumeter (FOCUS 1.2');
     expect(out).toContain('as if the export covers the whole data window');
@@ -540,14 +539,12 @@ describe('sentinel sql', () => {
     const { code, out } = await sql(['--detector', 'runaway-inference', '--now', '2026-03-20T08:00:00Z']);
     expect(code).toBe(0);
     expect(out).toContain('as-of 2026-03-18');
-    expect(out.match(/^-- \d+\. [\w ]+?:/gm)).toEqual([
-      '-- 1. coverage:',
-      '-- 2. staging:',
-      '-- 3. compute staging:',
-      '-- 4. unit check:',
+    expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
+      "-- 1. staging, the run's one read of the export:",
+      '-- 2. coverage:',
     ]);
-    expect(out).toContain('CREATE OR REPLACE TEMP TABLE staged_inference AS');
-    expect(out.match(/^-- \d+\. /gm)).toHaveLength(6);
+    expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
+    expect(out.match(/^-- \d+\. /gm)).toHaveLength(4);
   });
 
   it.each([

@@ -5,6 +5,7 @@
  */
 import type { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import type { QueryEngine, QueryStats, Row } from '../../functions/core/ports.js';
+import { MACROS } from '../../functions/core/sql/dialect.js';
 
 type Mode = 'normal' | 'single' | 'double' | 'line' | 'block';
 
@@ -165,6 +166,7 @@ function closingParen(sql: string, open: number): number {
 export function athenaToDuckDb(sql: string, athenaTable: string, duckdbTable: string): string {
   let out = sql.split(athenaTable).join(duckdbTable);
   out = out.replace(/\belement_at\(/g, 'map_extract_value(').replace(/\bis_nan\(/g, 'isnan(');
+  out = out.split(MACROS.athena.delivery_folder()).join(MACROS.duckdb.delivery_folder());
   out = out.replace(
     /SELECT day FROM UNNEST\(sequence\((DATE '[0-9-]+'), (DATE '[0-9-]+'), INTERVAL '1' DAY\)\) AS spine\(day\)/g,
     'SELECT CAST(unnest(generate_series($1, $2, INTERVAL 1 DAY)) AS DATE) AS day',

@@ -11,11 +11,9 @@ import { parseConfig, type SentinelConfig } from '../../functions/core/config.js
 import type { DetectResult } from '../../functions/core/detect/contract.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import {
-  COMPUTE_TABLE,
-  computeSql,
   detectorSql,
   type FocusTable,
-  STAGED_TABLE,
+  STAGING_TABLE,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
 import { dataWindow } from '../../functions/core/detect/windows.js';
@@ -58,9 +56,8 @@ export async function withStagedFocus<T>(
   return withFocus(rows, async (engine) => {
     const window = dataWindow(options.detectors ?? ['runaway-inference', 'cache-miss'], config, asOfDays);
     await engine.execute(
-      `CREATE TEMP TABLE ${STAGED_TABLE} AS ${stagingSql(DUCKDB_FOCUS, config, window, true)}`,
+      `CREATE TEMP TABLE ${STAGING_TABLE} AS ${stagingSql(DUCKDB_FOCUS, config, window, true)}`,
     );
-    await engine.execute(`CREATE TEMP TABLE ${COMPUTE_TABLE} AS ${computeSql(DUCKDB_FOCUS, config, window)}`);
     return body(engine, config);
   });
 }

@@ -1,6 +1,12 @@
 /** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of SPEC §3. */
 import { describe, expect, it } from 'vitest';
-import { computeSql, coverageSql, stagingSql } from '../../functions/core/detect/statement-sql.js';
+import {
+  computeSql,
+  coverageSql,
+  type FocusTable,
+  stagedInferenceSql,
+  stagingSql,
+} from '../../functions/core/detect/statement-sql.js';
 import { dataWindow } from '../../functions/core/detect/windows.js';
 import { type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, testConfig, withFocus } from './harness.js';
@@ -9,8 +15,13 @@ const D = '2026-03-20';
 const config = testConfig();
 const window = dataWindow(['runaway-inference', 'cache-miss'], config, [D]);
 
+/** Each statement over staging, self-contained: staging.sql as its sub-query. */
+const SELF_CONTAINED: FocusTable = { ...DUCKDB_FOCUS, staging: 'ctes' };
+
 async function staged(rows: FixtureRow[], detail = false) {
-  return withFocus(rows, (engine) => engine.query(stagingSql(DUCKDB_FOCUS, config, window, detail)));
+  return withFocus(rows, (engine) =>
+    engine.query(stagedInferenceSql(SELF_CONTAINED, config, window, detail)),
+  );
 }
 
 const day = '2026-03-18';
@@ -209,7 +220,9 @@ describe('coverage and compute statements', () => {
       focusRow({ chargeperiodstart: '2026-03-19', billedcost: Number.NaN }),
       focusRow({ chargeperiodstart: '2025-11-01' }), // a period the window does not touch
     ];
-    const [row] = await withFocus(rows, (engine) => engine.query(coverageSql(DUCKDB_FOCUS, config, window)));
+    const [row] = await withFocus(rows, (engine) =>
+      engine.query(coverageSql(SELF_CONTAINED, config, window)),
+    );
     expect(row).toMatchObject({
       first_charge_day: '2026-02-20',
       last_charge_day: '2026-03-19',
@@ -220,34 +233,109 @@ describe('coverage and compute statements', () => {
   });
 
   it('sums compute spend (EC2, Lambda, ECS, SageMaker) per account and day, nothing else', async () => {
+    // Each row is of one kind: a compute charge has its own usage type and resource, not a Bedrock one.
+    const notBedrock = (service: string) => ({
+      skumeter: `USE1-${service}-Usage`,
+      x_operation: 'RunInstances',
+      resourceid: `arn:aws:${service.toLowerCase()}:us-east-1:111111111111:thing/x`,
+    });
     const rows = [
       focusRow({
         chargeperiodstart: day,
         x_servicecode: 'AmazonEC2',
         servicename: 'Amazon Elastic Compute Cloud',
+        ...notBedrock('EC2'),
         billedcost: 4,
       }),
       focusRow({
         chargeperiodstart: day,
         x_servicecode: 'AWSLambda',
         servicename: 'AWS Lambda',
+        ...notBedrock('Lambda'),
         billedcost: 1,
       }),
       focusRow({
         chargeperiodstart: day,
         x_servicecode: 'AmazonSageMaker',
         servicename: 'Amazon SageMaker',
+        ...notBedrock('SageMaker'),
         billedcost: 2,
       }),
       focusRow({
         chargeperiodstart: day,
         x_servicecode: 'AmazonS3',
         servicename: 'Amazon S3',
+        ...notBedrock('S3'),
         billedcost: 9,
       }),
       focusRow({ chargeperiodstart: day, billedcost: 9 }), // Bedrock
     ];
-    const result = await withFocus(rows, (engine) => engine.query(computeSql(DUCKDB_FOCUS, config, window)));
+    const result = await withFocus(rows, (engine) =>
+      engine.query(computeSql(SELF_CONTAINED, config, window)),
+    );
     expect(result).toEqual([{ account_id: '111111111111', day, cost: 7 }]);
+  });
+});
+
+describe('staging: the run’s one read of the export (SPEC §2 "one scan per run")', () => {
+  const rows = [
+    focusRow({ chargeperiodstart: day, billedcost: 5 }), // Bedrock inference
+    focusRow({
+      chargeperiodstart: day,
+      x_servicecode: 'AmazonEC2',
+      servicename: 'Amazon Elastic Compute Cloud',
+      skumeter: 'USE1-BoxUsage:m5.large',
+      x_operation: 'RunInstances',
+      resourceid: 'i-0123',
+      billedcost: 3,
+    }),
+    focusRow({
+      chargeperiodstart: day,
+      x_servicecode: 'AmazonS3',
+      servicename: 'Amazon S3',
+      skumeter: 'USE1-TimedStorage',
+      x_operation: 'PutObject',
+      resourceid: 'bucket',
+      billedcost: 2,
+    }),
+    focusRow({ chargeperiodstart: day, subaccountid: null }),
+    focusRow({ chargeperiodstart: '2026-03-01', chargecategory: 'Tax', billedcost: 7 }),
+    focusRow({ chargeperiodstart: '2026-02-02' }), // a touched period, before the data window
+    focusRow({ chargeperiodstart: '2025-11-01' }), // a period the window does not touch: never read
+  ];
+
+  it('classifies every row of the touched periods as one kind, and counts them all', async () => {
+    const result = await withFocus(rows, (engine) =>
+      engine.query(stagingSql(DUCKDB_FOCUS, config, window, true)),
+    );
+    const byKind = (kind: string) => result.filter((r) => r.kind === kind);
+    expect(byKind('inference').map((r) => [r.account_id, r.cost])).toEqual([['111111111111', 5]]);
+    expect(byKind('compute').map((r) => [r.account_id, r.model, r.cost])).toEqual([
+      ['111111111111', null, 3],
+    ]);
+    // Everything else keeps only what coverage needs: no account, model or cost of its own.
+    expect(byKind('other').every((r) => r.account_id === null && r.model === null && r.cost === null)).toBe(
+      true,
+    );
+    expect(result.reduce((n, r) => n + Number(r.row_count), 0)).toBe(6);
+    expect(result.filter((r) => r.day === '2025-11-01')).toEqual([]);
+  });
+
+  it('gives coverage its delivery folders and unknown token units', async () => {
+    const withUnknownUnit = [
+      ...rows,
+      focusRow({ chargeperiodstart: day, consumedunit: 'Furlongs', pricingunit: null }),
+    ];
+    const [row] = await withFocus(withUnknownUnit, (engine) =>
+      engine.query(coverageSql(SELF_CONTAINED, config, window)),
+    );
+    expect(row).toMatchObject({
+      first_charge_day: '2026-02-02',
+      last_charge_day: day,
+      row_count: 7,
+      null_account_rows: 1,
+      extra_deliveries: 0, // DuckDB's file reader reads one delivery per period itself
+      unknown_units: 1,
+    });
   });
 });

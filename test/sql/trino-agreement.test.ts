@@ -26,10 +26,12 @@ import {
   computeSql,
   contextSql,
   coverageSql,
+  deliveriesSql,
   detectorSql,
   type FocusTable,
   missingDaysSql,
   originalQuerySql,
+  stagedInferenceSql,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
 import { dataWindow } from '../../functions/core/detect/windows.js';
@@ -158,14 +160,16 @@ async function statementsOf(
   const ctes = (focus: FocusTable): FocusTable => ({ ...focus, staging: 'ctes' });
   const detectorInput = { ...asOf, firstCoveredDay, recurringExemptAccounts: [] };
   const statements: Statement[] = [
-    { label: 'coverage', sql: (f) => coverageSql(f, config, window) },
+    { label: 'coverage', sql: (f) => coverageSql(ctes(f), config, window) },
     {
       label: 'missing days',
-      sql: (f) => missingDaysSql(f, config, window, { start: window.start, end: window.end }),
+      sql: (f) => missingDaysSql(ctes(f), config, window, { start: window.start, end: window.end }),
     },
+    { label: 'deliveries', sql: (f) => deliveriesSql(ctes(f), config, window) },
     { label: 'staging', sql: (f) => stagingSql(f, config, window, true) },
     { label: 'staging (no detail)', sql: (f) => stagingSql(f, config, window, false) },
-    { label: 'compute', sql: (f) => computeSql(f, config, window) },
+    { label: 'staged inference', sql: (f) => stagedInferenceSql(ctes(f), config, window, true) },
+    { label: 'compute', sql: (f) => computeSql(ctes(f), config, window) },
     ...DETECTORS.map((d) => ({
       label: d,
       sql: (f: FocusTable) => detectorSql(d, ctes(f), config, detectorInput),

@@ -11,7 +11,7 @@ import type { QueryEngine } from '../ports.js';
 import type { IsoDate } from '../types.js';
 import { num, str } from './row-values.js';
 import { coverageStatement, type PlannedStatement } from './statement-plan.js';
-import { exportBoundsSql, type FocusTable, missingDaysSql } from './statement-sql.js';
+import { deliveriesSql, exportBoundsSql, type FocusTable, missingDaysSql } from './statement-sql.js';
 import type { DataWindow } from './windows.js';
 
 export interface Coverage {
@@ -21,6 +21,10 @@ export interface Coverage {
   nullAccountRows: number;
   nullCostRows: number;
   windowDaysWithCharges: number;
+  /** Delivery folders beyond one per billing period (an export set to create new files). */
+  extraDeliveries: number;
+  /** Distinct unknown token units among the inference rows (named by the unit check). */
+  unknownUnits: number;
 }
 
 export async function readCoverage(
@@ -38,6 +42,8 @@ export async function readCoverage(
     nullAccountRows: num(row?.null_account_rows),
     nullCostRows: num(row?.null_cost_rows),
     windowDaysWithCharges: num(row?.window_days_with_charges),
+    extraDeliveries: num(row?.extra_deliveries),
+    unknownUnits: num(row?.unknown_units),
   };
 }
 
@@ -108,11 +114,43 @@ export async function warnMissingDays(
   );
 }
 
+/**
+ * A billing period read from more than one delivery folder (the export is set to create new files
+ * instead of overwriting): Athena reads every file below the period, so its rows are summed more
+ * than once. Never silent (SPEC §3): name the folders and the fix.
+ */
+export async function warnExtraDeliveries(
+  ports: { engine: QueryEngine; focus: FocusTable },
+  config: SentinelConfig,
+  window: DataWindow,
+  coverage: Coverage,
+  warn: (m: string) => void,
+): Promise<void> {
+  if (coverage.extraDeliveries <= 0) return;
+  const rows = await ports.engine.query(deliveriesSql(ports.focus, config, window), { label: 'deliveries' });
+  const byPeriod = new Map<string, string[]>();
+  for (const row of rows) {
+    const period = String(row.billing_period);
+    byPeriod.set(period, [
+      ...(byPeriod.get(period) ?? []),
+      `${String(row.delivery)} (${num(row.row_count)} rows)`,
+    ]);
+  }
+  for (const [period, folders] of byPeriod) {
+    if (folders.length < 2) continue;
+    warn(
+      `billing period ${period} is read from ${folders.length} delivery folders: ${folders.join(', ')}; their rows are summed more than once — set the export to overwrite (DEPLOY.md) and delete the older deliveries`,
+    );
+  }
+}
+
 export async function warnUnknownUnits(
   engine: QueryEngine,
   statement: PlannedStatement,
+  coverage: Coverage,
   warn: (m: string) => void,
 ): Promise<void> {
+  if (coverage.unknownUnits <= 0) return;
   const rows = await engine.query(statement.sql, { label: statement.label });
   for (const row of rows) {
     warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);

@@ -17,7 +17,14 @@ import {
   recurringLine,
   type SkippedDay,
 } from './contract.js';
-import { checkAsOfDaysInExport, readCoverage, warnMissingDays, warnUnknownUnits } from './coverage.js';
+import {
+  type Coverage,
+  checkAsOfDaysInExport,
+  readCoverage,
+  warnExtraDeliveries,
+  warnMissingDays,
+  warnUnknownUnits,
+} from './coverage.js';
 import {
   cacheDiagnosis,
   caseKey,
@@ -38,8 +45,13 @@ import {
 } from './findings.js';
 import { num, str } from './row-values.js';
 import { dropStaleStaging, withRunStaging } from './staging.js';
-import { detectorStatement, dropStatements, stagingStatements } from './statement-plan.js';
-import { type FocusTable, SERIES_DAYS } from './statement-sql.js';
+import {
+  detectorStatement,
+  dropStatements,
+  stagingStatements,
+  unitCheckStatement,
+} from './statement-plan.js';
+import { type FocusTable, SERIES_DAYS, stagingMode } from './statement-sql.js';
 import { asOfWindows, coveredBaselineDays, dataWindow, windowsOf } from './windows.js';
 
 export interface DetectPorts {
@@ -109,61 +121,64 @@ export async function runDetection(
 
   const window = dataWindow(request.detectors, config, asOfDays);
   const progress = ports.progress ?? (() => {});
-  progress(`checking coverage of billing periods ${window.periods.join(', ')}`);
-  const coverage = await readCoverage(engine, focus, config, window);
-  result.dataThrough = coverage.lastChargeDay;
-  result.firstCoveredDay =
-    coverage.firstChargeDay && coverage.firstChargeDay > window.start ? coverage.firstChargeDay : null;
-  if (coverage.nullAccountRows > 0) {
-    warn(`${coverage.nullAccountRows} rows with a NULL subaccountid were skipped`);
-  }
-  if (coverage.nullCostRows > 0) {
-    warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
-  }
-
-  await checkAsOfDaysInExport({ engine, focus }, config, {
-    asOfDays,
-    today: utcDay(ports.clock.now()),
-    coverage,
-  });
-  await warnMissingDays({ engine, focus }, config, window, coverage, warn);
-
-  const evaluated = asOfDays.filter((d) => coverage.lastChargeDay !== null && d <= coverage.lastChargeDay);
-  result.staleDays = asOfDays.filter((d) => !evaluated.includes(d));
-  result.evaluatedDays = evaluated;
-  if (evaluated.length === 0) return result;
-
-  // Days whose runaway baseline the export does not cover well enough are skipped, not guessed.
-  const detectorDays = new Map<DetectorId, IsoDate[]>();
-  for (const detector of request.detectors) {
-    let days = evaluated;
-    if (detector === 'runaway-inference' && result.firstCoveredDay) {
-      const minDays = config.detectors['runaway-inference'].min_baseline_days;
-      const windows = windowsOf(detector, config);
-      const skipped: SkippedDay[] = days
-        .filter((d) => coveredBaselineDays(windows, d, result.firstCoveredDay!) < minDays)
-        .map((d) => ({
-          detector,
-          as_of: d,
-          reason: `the export starts ${result.firstCoveredDay}: fewer than ${minDays} baseline days covered`,
-        }));
-      result.skippedDays.push(...skipped);
-      days = days.filter((d) => !skipped.some((s) => s.as_of === d));
-    }
-    detectorDays.set(detector, days);
-  }
-
-  const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
-  progress(`staging Bedrock inference rows ${evaluatedWindow.start} … ${evaluatedWindow.end}`);
   const candidates: Candidate[] = [];
   let contexts = new Map<string, FindingContext>();
+  let coverage: Coverage | undefined;
+  const detectorDays = new Map<DetectorId, IsoDate[]>();
   await dropStaleStaging(engine, focus, ports.clock, warn);
   try {
-    for (const statement of stagingStatements(focus, config, evaluatedWindow)) {
-      if (statement.step === 'unit-check') await warnUnknownUnits(engine, statement, warn);
-      else await engine.execute(statement.sql, { label: statement.label });
+    // The run's one read of the export (SPEC §2): every statement after it reads staging.
+    progress(`staging billing periods ${window.periods.join(', ')} (${window.start} … ${window.end})`);
+    for (const statement of stagingStatements(focus, config, window)) {
+      await engine.execute(statement.sql, { label: statement.label });
+    }
+    coverage = await readCoverage(engine, focus, config, window);
+    result.dataThrough = coverage.lastChargeDay;
+    result.firstCoveredDay =
+      coverage.firstChargeDay && coverage.firstChargeDay > window.start ? coverage.firstChargeDay : null;
+    if (coverage.nullAccountRows > 0) {
+      warn(`${coverage.nullAccountRows} rows with a NULL subaccountid were skipped`);
+    }
+    if (coverage.nullCostRows > 0) {
+      warn(`${coverage.nullCostRows} rows with a NULL or NaN ${config.cost_column} were skipped`);
     }
 
+    await checkAsOfDaysInExport({ engine, focus }, config, {
+      asOfDays,
+      today: utcDay(ports.clock.now()),
+      coverage,
+    });
+    await warnMissingDays({ engine, focus }, config, window, coverage, warn);
+    await warnExtraDeliveries({ engine, focus }, config, window, coverage, warn);
+
+    const lastChargeDay = coverage.lastChargeDay;
+    const evaluated = asOfDays.filter((d) => lastChargeDay !== null && d <= lastChargeDay);
+    result.staleDays = asOfDays.filter((d) => !evaluated.includes(d));
+    result.evaluatedDays = evaluated;
+    if (evaluated.length === 0) return result;
+    if (stagingMode(focus) === 'tables')
+      await warnUnknownUnits(engine, unitCheckStatement(focus), coverage, warn);
+
+    // Days whose runaway baseline the export does not cover well enough are skipped, not guessed.
+    for (const detector of request.detectors) {
+      let days = evaluated;
+      if (detector === 'runaway-inference' && result.firstCoveredDay) {
+        const minDays = config.detectors['runaway-inference'].min_baseline_days;
+        const windows = windowsOf(detector, config);
+        const skipped: SkippedDay[] = days
+          .filter((d) => coveredBaselineDays(windows, d, result.firstCoveredDay!) < minDays)
+          .map((d) => ({
+            detector,
+            as_of: d,
+            reason: `the export starts ${result.firstCoveredDay}: fewer than ${minDays} baseline days covered`,
+          }));
+        result.skippedDays.push(...skipped);
+        days = days.filter((d) => !skipped.some((s) => s.as_of === d));
+      }
+      detectorDays.set(detector, days);
+    }
+
+    const evaluatedWindow = dataWindow(request.detectors, config, evaluated);
     for (const detector of request.detectors) {
       const days = detectorDays.get(detector) ?? [];
       if (days.length === 0) continue;
@@ -226,7 +241,7 @@ export async function runDetection(
   }
   result.findings = candidates.map((c, i) =>
     buildFinding(c, contexts.get(String(i)) ?? emptyContext(), config, {
-      dataThrough: coverage.lastChargeDay!,
+      dataThrough: coverage?.lastChargeDay ?? '',
       firstCoveredDay: result.firstCoveredDay,
       runId: request.runId,
     }),

@@ -8,30 +8,21 @@ import type { SentinelConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { DetectorId, IsoDate } from '../types.js';
 import {
-  COMPUTE_TABLE,
   type ContextRequest,
-  computeSql,
   contextSql,
   coverageSql,
   type DetectorStatementInput,
   detectorSql,
   type FocusTable,
-  STAGED_TABLE,
   type StagingTables,
   seriesStart,
   stagingMode,
   stagingSql,
+  stagingTable,
 } from './statement-sql.js';
 import { asOfWindows, type DataWindow, dataWindow, windowsOf } from './windows.js';
 
-export type StatementStep =
-  | 'coverage'
-  | 'staging'
-  | 'compute-staging'
-  | 'unit-check'
-  | 'detector'
-  | 'context'
-  | 'drop';
+export type StatementStep = 'coverage' | 'staging' | 'unit-check' | 'detector' | 'context' | 'drop';
 
 export interface PlannedStatement {
   step: StatementStep;
@@ -44,24 +35,11 @@ export interface PlannedStatement {
   returnsRows: boolean;
 }
 
-export function coverageStatement(
-  focus: FocusTable,
-  config: SentinelConfig,
-  window: DataWindow,
-): PlannedStatement {
-  return {
-    step: 'coverage',
-    label: 'coverage',
-    description: `coverage: first and newest charge day in billing periods ${window.periods.join(', ')} (staleness, the export's first covered day) and rows without an account or a cost`,
-    sql: coverageSql(focus, config, window),
-    returnsRows: true,
-  };
-}
-
 /**
- * Materialized staging (DuckDB): inference rows with detail columns and compute spend per day,
- * each read once per run for the data window of every detector, then the unknown-unit check.
- * Empty where staging is a CTE of each statement (Athena).
+ * Staging, the run's one read of the export (SPEC §2 "one scan per run"): every row of the billing
+ * periods the data window touches, classified (inference, compute, other) and grouped, created once
+ * per run — a CTAS into the run's own table on Athena and Trino, a temp table on DuckDB — and read by
+ * every statement after it. Empty where staging is a CTE of each statement (`--inline`).
  */
 export function stagingStatements(
   focus: FocusTable,
@@ -71,13 +49,9 @@ export function stagingStatements(
   if (stagingMode(focus) !== 'tables') return [];
   const span = `${window.start} … ${window.end}, billing periods ${window.periods.join(', ')}`;
   const tables = focus.stagingTables;
-  const staged = tables?.staged ?? STAGED_TABLE;
-  const compute = tables?.compute ?? COMPUTE_TABLE;
-  // Athena and Trino: a CTAS into the run's own Parquet tables; DuckDB: temp tables of the session.
-  const create = (table: string) =>
-    tables
-      ? `CREATE TABLE ${table} WITH (format = 'PARQUET') AS`
-      : `CREATE OR REPLACE TEMP TABLE ${table} AS`;
+  const create = tables
+    ? `CREATE TABLE ${tables.staging} WITH (format = 'PARQUET') AS`
+    : `CREATE OR REPLACE TEMP TABLE ${stagingTable(focus)} AS`;
   const once = tables
     ? 'created once per run (CTAS), read by every statement after it'
     : 'materialized once per run';
@@ -85,39 +59,52 @@ export function stagingStatements(
     {
       step: 'staging',
       label: 'staging',
-      description: `staging: Bedrock inference rows -> cost and tokens per account, model, token class and day (${span}), ${once}`,
-      sql: `${create(staged)}\n${stagingSql(focus, config, window, true)}`,
+      description: `staging, the run's one read of the export: Bedrock inference cost and tokens per account, model, token class and day, compute spend per account and day (${span}), and every other row per day for coverage; ${once}`,
+      sql: `${create}\n${stagingSql(focus, config, window, true)}`,
       returnsRows: false,
-    },
-    {
-      step: 'compute-staging',
-      label: 'compute staging',
-      description: `compute staging: EC2, Lambda, ECS, SageMaker spend per account and day (${span}), for the findings' context`,
-      sql: `${create(compute)}\n${computeSql(focus, config, window)}`,
-      returnsRows: false,
-    },
-    {
-      step: 'unit-check',
-      label: 'unit check',
-      description:
-        'unit check: token rows whose unit is unknown (counted as single tokens, one warning each)',
-      sql: `SELECT unknown_unit, count(*) AS row_count FROM ${staged} WHERE unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
-      returnsRows: true,
     },
   ];
 }
 
-/** The run's last statements on Athena and Trino: its staging tables dropped (none on DuckDB). */
+export function coverageStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): PlannedStatement {
+  const from = stagingMode(focus) === 'tables' ? 'read from staging' : 'staging as its sub-query';
+  return {
+    step: 'coverage',
+    label: 'coverage',
+    description: `coverage: first and newest charge day in billing periods ${window.periods.join(', ')} (staleness, the export's first covered day), rows without an account or a cost, delivery folders, unknown token units; ${from}`,
+    sql: coverageSql(focus, config, window),
+    returnsRows: true,
+  };
+}
+
+/** Token rows whose unit is unknown, run only when coverage counts some (counted as single tokens). */
+export function unitCheckStatement(focus: FocusTable): PlannedStatement {
+  return {
+    step: 'unit-check',
+    label: 'unit check',
+    description: 'unit check: token rows whose unit is unknown (counted as single tokens, one warning each)',
+    sql: `SELECT unknown_unit, sum(row_count) AS row_count FROM ${stagingTable(focus)} WHERE kind = 'inference' AND unknown_unit IS NOT NULL GROUP BY unknown_unit ORDER BY unknown_unit`,
+    returnsRows: true,
+  };
+}
+
+/** The run's last statement on Athena and Trino: its staging table dropped (none on DuckDB). */
 export function dropStatements(focus: FocusTable): PlannedStatement[] {
   const tables = focus.stagingTables;
   if (!tables || stagingMode(focus) !== 'tables') return [];
-  return [tables.staged, tables.compute].map((table) => ({
-    step: 'drop' as const,
-    label: 'drop staging',
-    description: `drop ${table} (its data expires by the result location's lifecycle rule)`,
-    sql: `DROP TABLE IF EXISTS ${table}`,
-    returnsRows: false,
-  }));
+  return [
+    {
+      step: 'drop' as const,
+      label: 'drop staging',
+      description: `drop ${tables.staging} (its data expires by the result location's lifecycle rule)`,
+      sql: `DROP TABLE IF EXISTS ${tables.staging}`,
+      returnsRows: false,
+    },
+  ];
 }
 
 /** A CTAS staging table's name holds its creation time, so a later run can tell a crashed run's. */
@@ -128,11 +115,10 @@ export const STALE_STAGING_MS = 2 * 900_000;
 export function stagingTablesFor(schema: string, at: Date, suffix: string): StagingTables {
   const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const name = `${STAGING_PREFIX}${stamp}_${suffix}`;
-  const q = (n: string) => `"${schema}"."${n}"`;
-  return { schema, staged: q(name), compute: q(`${name}_compute`) };
+  return { schema, staging: `"${schema}"."${name}"` };
 }
 
-/** The creation time in a staging table's name (null: not one of ours). */
+/** The creation time in a staging table's name (null: not one of ours; `_compute`: an earlier version's second table). */
 export function stagingTableTime(table: string): Date | null {
   const match = /^sentinel_staging_(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})_[0-9a-f]{8}(_compute)?$/.exec(
     table,
@@ -305,8 +291,8 @@ export function printedPlan(
   const asOfStart = input.asOfDays[0]!;
   const asOfEnd = input.asOfDays[input.asOfDays.length - 1]!;
   return [
-    coverageStatement(focus, config, window),
     ...stagingStatements(focus, config, window),
+    coverageStatement(focus, config, window),
     detectorStatement(input.detector, focus, config, {
       asOfStart,
       asOfEnd,

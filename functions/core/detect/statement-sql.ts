@@ -44,19 +44,18 @@ export interface FocusTable {
 
 export type StagingMode = 'tables' | 'ctes';
 
-/** Fully qualified names of one run's CTAS staging tables (`"sentinel"."sentinel_staging_…"`). */
+/** The fully qualified name of one run's CTAS staging table (`"sentinel"."sentinel_staging_…"`). */
 export interface StagingTables {
-  /** The database (Athena) or schema (Trino) they live in, unquoted. */
+  /** The database (Athena) or schema (Trino) it lives in, unquoted. */
   schema: string;
-  staged: string;
-  compute: string;
+  staging: string;
 }
 
 export const stagingMode = (focus: FocusTable): StagingMode =>
   focus.staging ?? (focus.dialect === 'duckdb' ? 'tables' : 'ctes');
 
-export const STAGED_TABLE = 'staged_inference';
-export const COMPUTE_TABLE = 'compute_daily';
+/** DuckDB's temp table of a run's staging (Athena and Trino: the run's CTAS table). */
+export const STAGING_TABLE = 'run_staging';
 
 export const SERIES_DAYS = 30;
 export const BREAKDOWN_TOP_N = 10;
@@ -70,13 +69,33 @@ function base(focus: FocusTable, config: SentinelConfig) {
   };
 }
 
+/** The run's staging relation in tables mode: its CTAS table (Athena, Trino) or DuckDB's temp table. */
+export const stagingTable = (focus: FocusTable): string => focus.stagingTables?.staging ?? STAGING_TABLE;
+
+/**
+ * How a statement over staging reaches it: the run's staging table, or (no table yet, `--inline`,
+ * or a statement run on its own) the staging query itself as a sub-query.
+ */
+function stagingRelation(focus: FocusTable, config: SentinelConfig, window: DataWindow, detail: boolean) {
+  if (stagingMode(focus) === 'tables') return stagingTable(focus);
+  return `(\n${indent(stagingSql(focus, config, window, detail))}\n) AS staging`;
+}
+
+/**
+ * Coverage of the data window from staging (staleness, the export's first covered day, rows without
+ * an account or a cost, delivery folders): no read of the export of its own.
+ */
 export function coverageSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
   return renderSql('coverage', focus.dialect, {
-    ...base(focus, config),
-    periods: window.periods,
+    staging: stagingRelation(focus, config, window, false),
     window_start: window.start,
     window_end: window.end,
   });
+}
+
+/** The delivery folders of each period staging read (run only when coverage counts more than one). */
+export function deliveriesSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('deliveries', focus.dialect, { staging: stagingRelation(focus, config, window, false) });
 }
 
 /** The export's first covered day (Usage rows) and newest charge over every period (SPEC §11 errors). */
@@ -84,6 +103,7 @@ export function exportBoundsSql(focus: FocusTable, config: SentinelConfig): stri
   return renderSql('export-bounds', focus.dialect, base(focus, config));
 }
 
+/** The one read of the export per run: every row of the touched periods, classified (staging.sql). */
 export function stagingSql(
   focus: FocusTable,
   config: SentinelConfig,
@@ -99,6 +119,20 @@ export function stagingSql(
   });
 }
 
+/** Staging's inference rows (staged-inference.sql), over the run's staging table or the staging query. */
+export function stagedInferenceSql(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  detail: boolean,
+): string {
+  return renderSql('staged-inference', focus.dialect, {
+    staging: stagingRelation(focus, config, window, detail),
+    tag_keys: config.tag_keys,
+    detail,
+  });
+}
+
 /** The days of the data window on which the export has no charge at all (run only when some are missing). */
 export function missingDaysSql(
   focus: FocusTable,
@@ -107,19 +141,16 @@ export function missingDaysSql(
   span: { start: IsoDate; end: IsoDate },
 ): string {
   return renderSql('missing-days', focus.dialect, {
-    ...base(focus, config),
-    periods: window.periods,
+    staging: stagingRelation(focus, config, window, false),
     span_start: span.start,
     span_end: span.end,
   });
 }
 
+/** Staging's compute rows per account and day (compute-daily.sql). */
 export function computeSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
   return renderSql('compute-daily', focus.dialect, {
-    ...base(focus, config),
-    periods: window.periods,
-    window_start: window.start,
-    window_end: window.end,
+    staging: stagingRelation(focus, config, window, false),
   });
 }
 
@@ -130,7 +161,10 @@ const indent = (sql: string) =>
     .map((l) => (l ? `  ${l}` : l))
     .join('\n');
 
-/** How a statement reaches the staged rows: a materialized table, or its own CTEs (Athena). */
+/**
+ * How a detector or the context statement reaches staging's inference and compute rows: sub-queries
+ * over the run's staging table, or (`--inline`) CTEs whose first is the staging query itself.
+ */
 function stagingRefs(
   focus: FocusTable,
   config: SentinelConfig,
@@ -138,17 +172,23 @@ function stagingRefs(
   needs: { detail: boolean; compute: boolean },
 ) {
   if (stagingMode(focus) === 'tables') {
-    const tables = focus.stagingTables;
+    const sub = (sql: string) => `(\n${indent(sql)}\n)`;
     return {
       staging_cte: '',
       compute_cte: '',
-      staged: tables?.staged ?? STAGED_TABLE,
-      compute: tables?.compute ?? COMPUTE_TABLE,
+      staged: sub(stagedInferenceSql(focus, config, window, needs.detail)),
+      compute: sub(computeSql(focus, config, window)),
     };
   }
-  const staged = `staged AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
-  const compute = needs.compute ? `compute AS (\n${indent(computeSql(focus, config, window))}\n),\n` : '';
-  return { staging_cte: staged, compute_cte: compute, staged: 'staged', compute: 'compute' };
+  const inline: FocusTable = {
+    ...focus,
+    staging: 'tables',
+    stagingTables: { schema: '', staging: 'staging' },
+  };
+  const staging = `staging AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
+  const staged = `staged AS (\n${indent(stagedInferenceSql(inline, config, window, needs.detail))}\n),\n`;
+  const compute = needs.compute ? `compute AS (\n${indent(computeSql(inline, config, window))}\n),\n` : '';
+  return { staging_cte: staging + staged, compute_cte: compute, staged: 'staged', compute: 'compute' };
 }
 
 export interface DetectorStatementInput {

@@ -36,6 +36,12 @@ export interface DialectMacros {
   regexp_replace_all(expr: string, pattern: string, replacement: string): string;
   /** A one-column (`day`) table of every date from start to end, both included. */
   date_spine(start: string, end: string): string;
+  /**
+   * The delivery folder of a row's file below its `BILLING_PERIOD=` folder (an export set to create
+   * new files keeps each delivery in one), NULL when the file lies in the period folder itself.
+   * DuckDB: always NULL, its file reader reads the newest delivery only (SPEC §3).
+   */
+  delivery_folder(): string;
 }
 
 export const MACROS: Record<Dialect, DialectMacros> = {
@@ -46,6 +52,7 @@ export const MACROS: Record<Dialect, DialectMacros> = {
       `regexp_replace(${expr}, ${quoteString(pattern)}, ${quoteString(replacement)}, 'g')`,
     date_spine: (start, end) =>
       `SELECT CAST(unnest(generate_series(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL 1 DAY)) AS DATE) AS day`,
+    delivery_folder: () => 'CAST(NULL AS VARCHAR)',
   },
   athena: {
     map_get: (map, key) => `element_at(${map}, ${quoteString(key)})`,
@@ -54,5 +61,6 @@ export const MACROS: Record<Dialect, DialectMacros> = {
       `regexp_replace(${expr}, ${quoteString(pattern)}, ${quoteString(replacement)})`,
     date_spine: (start, end) =>
       `SELECT day FROM UNNEST(sequence(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL '1' DAY)) AS spine(day)`,
+    delivery_folder: () => `regexp_extract("$path", '(?i)/BILLING_PERIOD=[^/]+/(.+)/[^/]+$', 1)`,
   },
 };

@@ -23,6 +23,7 @@ function environment(dialect: Dialect): typeof Handlebars {
   env.registerHelper('regexp_replace_all', (expr: string, pattern: string, replacement: string) =>
     macros.regexp_replace_all(expr, pattern, replacement),
   );
+  env.registerHelper('delivery_folder', () => macros.delivery_folder());
   env.registerHelper('date_spine', (start: string, end: string) => macros.date_spine(start, end));
   env.registerHelper('date', (value: unknown) => dateLiteral(value));
   env.registerHelper('num', (value: unknown) => numberLiteral(value));
