@@ -177,11 +177,13 @@ export function prunedPeriods(sql: string): string[] | null {
 }
 
 /**
- * The weekly run as built on Athena (SPEC §2 "one scan per run"): the exact statements
- * `runDetection` sends for as-of days D−6 … D with both detectors, from the same statement plan.
- * A statement that names the FOCUS table reads the columns it references in the periods its
- * `billing_period` predicate names; the others (unit check, detectors, context) read the run's
- * small staging tables and are billed Athena's 10 MB minimum; DROP TABLE is DDL (not billed).
+ * The weekly run as built on Athena (SPEC §2 "one scan per run"): the statements `runDetection`
+ * sends for as-of days D−6 … D with both detectors, taken from the same statement plan. A statement
+ * that names the FOCUS table reads the columns it references in the periods its `billing_period`
+ * predicate names; the others read the run's small staging table and are billed Athena's 10 MB
+ * minimum: the staging-table listing (information_schema), coverage, each detector, the context.
+ * DROP TABLE is DDL (not billed); the missing-days, deliveries and unit-check statements run only
+ * when coverage finds something to name.
  */
 export function builtRunStatements(
   focus: FocusTable,
@@ -191,25 +193,26 @@ export function builtRunStatements(
 ): StatementBytes[] {
   const days = dayRange(addDays(asOf, -6), asOf);
   const window = dataWindow(DETECTORS, config, days);
-  const staged: FocusTable = {
+  const run: FocusTable = {
     ...focus,
     stagingSchema: 'sentinel',
     staging: 'tables',
     stagingTables: stagingTablesFor('sentinel', new Date(`${asOf}T06:00:00Z`), '00000000'),
   };
   const plan: PlannedStatement[] = [
-    coverageStatement(staged, config, window),
-    ...stagingStatements(staged, config, window),
+    ...stagingStatements(run, config, window),
+    coverageStatement(run, config, window),
   ];
-  const read = plan.map((s) =>
+  const sent = plan.map((s) =>
     s.sql.includes(focus.name)
       ? statementBytes(s.label, [{ sql: s.sql, periods: prunedPeriods(s.sql) }], layout)
       : smallStatement(s.label, 'the staging table'),
   );
   return [
-    ...read,
+    smallStatement('staging tables', 'information_schema'),
+    ...sent,
     ...DETECTORS.map((d) => smallStatement(d, 'the staging table')),
-    smallStatement('context', 'the staging tables'),
+    smallStatement('context', 'the staging table'),
   ];
 }
 
@@ -217,31 +220,6 @@ export function builtRunStatements(
 export function originalStatement(focus: FocusTable, asOf: IsoDate, layout: ExportLayout): StatementBytes {
   const sql = originalQuerySql(focus, { asOfStart: asOf, asOfEnd: asOf, asIntended: false });
   return statementBytes('original (QB15 as written)', [{ sql, periods: null }], layout);
-}
-
-/**
- * A single-scan design: staging (detail), compute and coverage read once per run into a small
- * table (CTAS/UNLOAD), detectors and context read that table (billed at Athena's 10 MB minimum).
- */
-export function singleScanRun(
-  focus: FocusTable,
-  config: SentinelConfig,
-  asOf: IsoDate,
-  layout: ExportLayout,
-): StatementBytes[] {
-  const days = dayRange(addDays(asOf, -6), asOf);
-  const window = dataWindow(DETECTORS, config, days);
-  const scan = statementBytes(
-    'one scan: staging + compute + coverage',
-    [
-      {
-        sql: `${stagingSql(focus, config, window, true)}\n${computeSql(focus, config, window)}\n${coverageSql(focus, config, window)}`,
-        periods: window.periods,
-      },
-    ],
-    layout,
-  );
-  return [scan, ...['runaway-inference', 'cache-miss', 'context'].map((name) => smallStatement(name))];
 }
 
 /**

@@ -15,12 +15,12 @@ import { addDays, dayRange } from '../functions/core/dates.js';
 import { athenaFocusTable } from '../functions/core/detect/statement-plan.js';
 import {
   billedAtRows,
+  builtRunStatements,
   type ExportLayout,
   exportLayout,
   incrementalRun,
   originalStatement,
   type StatementBytes,
-  singleScanRun,
   sumBilled,
   usdOf,
   weeklyRunStatements,
@@ -147,9 +147,11 @@ async function catchUp(
 
 interface BytesDay {
   asOf: string;
+  /** As built: one scan per run (the staging CTAS), every other statement over the run's staging table. */
   ours: StatementBytes[];
+  /** Before: staging as the first CTE of each statement (today's `sentinel sql --inline`). */
+  ctes: StatementBytes[];
   original: StatementBytes;
-  singleScan: StatementBytes[];
   incremental: StatementBytes[];
   incrementalWithoutResourceId: StatementBytes[];
 }
@@ -160,9 +162,9 @@ function bytesForDay(layout: ExportLayout, asOf: string): BytesDay {
   const focus = athenaFocusTable(config, usageType);
   return {
     asOf,
-    ours: weeklyRunStatements(focus, config, asOf, layout),
+    ours: builtRunStatements(focus, config, asOf, layout),
+    ctes: weeklyRunStatements(focus, config, asOf, layout),
     original: originalStatement(focus, asOf, layout),
-    singleScan: singleScanRun(focus, config, asOf, layout),
     incremental: incrementalRun(focus, config, asOf, layout),
     incrementalWithoutResourceId: incrementalRun(focus, config, asOf, layout, 14, ['resourceid']),
   };
@@ -347,10 +349,13 @@ function renderReport(r: ReportInput): string {
   out();
   out(
     'From Parquet metadata (`parquet_metadata()`): the compressed column chunks of the columns each statement references, ' +
-      "in the billing periods it touches; each statement billed at least 10 MB (Athena's minimum). A weekly run evaluates " +
-      'as-of days D−6 … D with both detectors: coverage, runaway-inference (staging as its first CTE), cache-miss ' +
-      '(staging as its first CTE), context (staging with detail columns, compute spend). The original is QB15 as written ' +
-      '(every period; its columns that exist in a FOCUS 1.2 export — it also names `x_usagetype`, which a 1.2 table lacks).',
+      "in the billing periods its `billing_period` predicate names; each statement billed at least 10 MB (Athena's minimum). " +
+      'A weekly run evaluates as-of days D−6 … D with both detectors. As built (SPEC §2 "one scan per run"), the statements ' +
+      'are the ones `runDetection` sends, from the same statement plan: the staging-table listing (information_schema), ' +
+      "the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss and context over the run's " +
+      'staging table, then DROP TABLE (DDL, not billed). Missing days, delivery folders and unknown units are read only when ' +
+      'coverage finds some. The original is QB15 as written (every period; its columns that exist in a FOCUS 1.2 export — ' +
+      'it also names `x_usagetype`, which a 1.2 table lacks).',
   );
   out();
   const pick = (d: string) => r.month.find((m) => m.asOf === d)!;
@@ -370,47 +375,60 @@ function renderReport(r: ReportInput): string {
       );
     }
     out(
-      `| **weekly run** | | | | **${mb(sumBilled(m.ours))}** = ${fmt(sumBilled(m.ours) / m.original.billedBytes)} × the original |`,
+      `| **weekly run** | | | **${mb(sumBytesOf(m.ours))}** = ${fmt(sumBytesOf(m.ours) / m.original.bytes)} × the original | **${mb(sumBilled(m.ours))}** = ${fmt(sumBilled(m.ours) / m.original.billedBytes)} × the original |`,
     );
     out();
   }
   out('### Every as-of day of March 2026');
   out();
   out(
-    'Ratio = original bytes ÷ design bytes (above 1: the design reads less; target ≥ 3). Unbilled bytes, so the 10 MB minimum does not hide the difference.',
+    'Ratio = design bytes ÷ original bytes (below 1: the design reads less; targets ≤ 1.5 on every day, ≤ 1.0 on most). ' +
+      'Scanned bytes, so the 10 MB minimum per statement does not hide the difference; the billed ratio (minimums included) is beside it.',
   );
   out();
   const ratios = r.month.map((m) => ({
     asOf: m.asOf,
-    ours: m.original.bytes / sumBytesOf(m.ours),
-    single: m.original.bytes / sumBytesOf(m.singleScan),
-    incremental: m.original.bytes / sumBytesOf(m.incremental),
-    lean: m.original.bytes / sumBytesOf(m.incrementalWithoutResourceId),
+    ours: sumBytesOf(m.ours) / m.original.bytes,
+    oursBilled: sumBilled(m.ours) / m.original.billedBytes,
+    ctes: sumBytesOf(m.ctes) / m.original.bytes,
+    incremental: sumBytesOf(m.incremental) / m.original.bytes,
+    lean: sumBytesOf(m.incrementalWithoutResourceId) / m.original.bytes,
   }));
-  out('| design | min ratio | max ratio | as-of day of the min |');
-  out('|---|---:|---:|---|');
-  for (const key of ['ours', 'single', 'incremental', 'lean'] as const) {
+  out('| design | min ratio | max ratio | as-of day of the max | days ≤ 1.0 | days ≤ 1.5 |');
+  out('|---|---:|---:|---|---:|---:|');
+  for (const key of ['ours', 'oursBilled', 'ctes', 'incremental', 'lean'] as const) {
     const sorted = [...ratios].sort((a, b) => a[key] - b[key]);
     const name = {
-      ours: 'as built: staging as first CTE of each statement',
-      single: 'one scan per run (staging + compute + coverage into a small table)',
-      incremental: 'incremental: new and restated days (D−20 … D) into daily aggregates',
-      lean: 'incremental, and Bedrock rows found without reading resourceid (a SPEC §3 change)',
+      ours: '**as built: one scan per run** (staging CTAS; coverage, detectors, context over it)',
+      oursBilled: 'as built, billed (10 MB minimum per statement)',
+      ctes: 'before: staging as the first CTE of each statement (`sentinel sql --inline`)',
+      incremental: 'what-if: incremental, new and restated days (D−20 … D) into daily aggregates',
+      lean: 'what-if: incremental, and Bedrock rows found without reading resourceid (a SPEC §3 change)',
     }[key];
+    const within = (limit: number) => ratios.filter((x) => x[key] <= limit).length;
     out(
-      `| ${name} | ${fmt(sorted[0]![key])} | ${fmt(sorted[sorted.length - 1]![key])} | ${sorted[0]!.asOf} |`,
+      `| ${name} | ${fmt(sorted[0]![key])} | ${fmt(sorted[sorted.length - 1]![key])} | ${sorted[sorted.length - 1]!.asOf} | ${within(1)} of ${ratios.length} | ${within(1.5)} of ${ratios.length} |`,
     );
   }
+  out();
+  out(
+    "Why the 1st–14th read more: the run's data window (D−42 … D: the runaway baseline and recurring look-back behind the " +
+      'earliest as-of day) touches three billing periods until D−42 falls in the previous month; the original reads all ' +
+      'thirteen periods, but six narrow columns of them.',
+  );
   out();
   out('### Cost of a weekly run at $5/TB (10^12 bytes), billed bytes extrapolated per export row');
   out();
   const late = pick(AS_OF);
-  out('| export rows | as built | one scan | incremental | incremental without resourceid | original |');
-  out('|---:|---:|---:|---:|---:|---:|');
+  const early = pick('2026-03-03');
+  out(
+    '| export rows | as built, early in the month | as built, late in the month | before (CTE per statement), late | incremental | incremental without resourceid | original |',
+  );
+  out('|---:|---:|---:|---:|---:|---:|---:|');
   for (const rows of [10e6, 100e6, 1e9]) {
     const cost = (s: StatementBytes[]) => `$${fmt(usdOf(billedAtRows(s, L.rows, rows)), 4)}`;
     out(
-      `| ${rows.toLocaleString('en-US')} | ${cost(late.ours)} | ${cost(late.singleScan)} | ${cost(late.incremental)} | ${cost(late.incrementalWithoutResourceId)} | ${cost([late.original])} |`,
+      `| ${rows.toLocaleString('en-US')} | ${cost(early.ours)} | ${cost(late.ours)} | ${cost(late.ctes)} | ${cost(late.incremental)} | ${cost(late.incrementalWithoutResourceId)} | ${cost([late.original])} |`,
     );
   }
   out();
@@ -442,7 +460,8 @@ function renderReport(r: ReportInput): string {
   // ---- Targets
   const big = r.speed[r.speed.length - 1]!;
   const detectRatio = big.medians.get('detect both')! / big.medians.get('bare scan')!;
-  const minOurs = Math.min(...ratios.map((x) => x.ours));
+  const maxOurs = Math.max(...ratios.map((x) => x.ours));
+  const daysWithin1 = ratios.filter((x) => x.ours <= 1).length;
   out('## Targets');
   out();
   out('| target | measured | status |');
@@ -456,13 +475,19 @@ function renderReport(r: ReportInput): string {
   out(`| 7-day catch-up ≤ 1.5× one day | ${fmt(c7)}× | ${met(c7 <= 1.5)} |`);
   out(`| 90-day backfill ≤ 4× one day | ${fmt(c90)}× | ${met(c90 <= 4)} |`);
   out(
-    `| ≥ 3× fewer Athena bytes than the original, every as-of day | original ÷ ours ≥ ${fmt(minOurs)}: ours reads up to ${fmt(1 / minOurs, 1)}× the original's bytes | ${met(minOurs >= 3)} |`,
+    `| Athena bytes per weekly run ≤ 1.5× the original, every as-of day | at most ${fmt(maxOurs)}× | ${met(maxOurs <= 1.5)} |`,
+  );
+  out(
+    `| … and ≤ 1.0× on most as-of days | ${daysWithin1} of ${ratios.length} days | ${met(daysWithin1 > ratios.length / 2)} |`,
+  );
+  out(
+    `| ≥ 3× fewer Athena bytes than the original, every as-of day (the earlier scale target) | ours reads ${fmt(Math.min(...ratios.map((x) => x.ours)))}–${fmt(maxOurs)}× the original's bytes | ${met(maxOurs <= 1 / 3)} |`,
   );
   out(
     `| 1,000 emails < 10 s | ${n.messages} emails in ${fmt(n.totalSeconds)} s | ${n.messages >= 1000 ? met(n.totalSeconds < 10) : 'not checked (quick run)'} |`,
   );
   out();
-  missedTargets(out, r, { detectRatio, minOurs, ratios });
+  missedTargets(out, r, { detectRatio, maxOurs, ratios });
   return `${lines.join('\n')}\n`;
 }
 
@@ -474,8 +499,8 @@ function missedTargets(
   r: ReportInput,
   m: {
     detectRatio: number;
-    minOurs: number;
-    ratios: { ours: number; single: number; incremental: number; lean: number }[];
+    maxOurs: number;
+    ratios: { ours: number; incremental: number; lean: number }[];
   },
 ): void {
   const big = r.speed[r.speed.length - 1]!;
@@ -486,8 +511,8 @@ function missedTargets(
   const floor = r.profile.get('floor: read the staging columns, same periods');
   const floorLean = r.profile.get('floor: the same without resourceid');
   const whole = r.profile.get('whole runDetection');
-  const best = (key: 'single' | 'incremental' | 'lean') => Math.min(...m.ratios.map((x) => x[key]));
-  if (m.detectRatio <= 2 && m.minOurs >= 3) return;
+  const worst = (key: 'incremental' | 'lean') => Math.max(...m.ratios.map((x) => x[key]));
+  if (m.detectRatio <= 2 && m.maxOurs <= 1 / 3) return;
   out('## Targets missed: the gap, what bounds it, what would close it');
   out();
   if (m.detectRatio > 2 && floor !== undefined && whole !== undefined) {
@@ -517,21 +542,19 @@ function missedTargets(
     );
     out();
   }
-  if (m.minOurs < 3) {
+  if (m.maxOurs > 1 / 3) {
     out(
-      `**≥ 3× fewer Athena bytes than the original.** Measured: the original reads ${fmt(m.minOurs)}–${fmt(Math.max(...m.ratios.map((x) => x.ours)))}× our weekly run's bytes ` +
-        `(ours reads more). The original scans all 13 periods but only 6 narrow columns; ours prunes to 2–3 periods but its ` +
-        'three export-reading statements (runaway, cache-miss, context) each repeat the staging CTE over ~14 columns, ' +
-        'including `resourceid` (the widest column of the export, see the per-column sizes above), because SPEC §3 puts ' +
-        'staging in the first CTE of each statement and counts a Bedrock ARN in `resourceid` as Bedrock.',
+      `**≥ 3× fewer Athena bytes than the original** (the earlier scale target; the AWS-service targets above are ≤ 1.5× ` +
+        `every day and ≤ 1.0× on most). Measured: ours reads ${fmt(Math.min(...m.ratios.map((x) => x.ours)))}–${fmt(m.maxOurs)}× ` +
+        "the original's bytes. One scan per run reads the export once, but over ~16 columns, including `resourceid` (the " +
+        'widest column of the export, see the per-column sizes above), because SPEC §3 counts a Bedrock ARN in ' +
+        '`resourceid` as Bedrock, and over the 2–3 periods of a 6-week data window; the original reads 6 narrow columns.',
     );
     out(
-      `- What would close it, measured above: one scan per run into a small table (CTAS in the sentinel database) reaches ` +
-        `${fmt(best('single'))}×; adding an incremental design (only new and restated days) ${fmt(best('incremental'))}×; and ` +
-        `finding Bedrock rows without \`resourceid\` ${fmt(best('lean'))}× on the worst day of the month (the 1st, whose ` +
-        `look-back touches three periods); the last reaches 3× on ${m.ratios.filter((x) => x.lean >= 3).length} of ` +
-        `${m.ratios.length} as-of days of the month, and it needs SPEC §3 changed. The as-built cost stays small in ` +
-        'money: see the $/week table.',
+      `- What would close it, measured above: an incremental design (only new and restated days) reads at most ` +
+        `${fmt(worst('incremental'))}× the original; finding Bedrock rows without \`resourceid\` as well, ${fmt(worst('lean'))}×, ` +
+        `and 3× fewer on ${m.ratios.filter((x) => x.lean <= 1 / 3).length} of ${m.ratios.length} as-of days; both change ` +
+        'SPEC §3–§4 and are left for a decision. In money a weekly run costs cents even at 1 B rows: see the $/week table.',
     );
     out();
   }

@@ -247,6 +247,9 @@ function writeServerConfig(home: string, runDir: string, port: number, localRoot
       'local.location': localRoot,
       // Staging tables (CTAS) and writes into tables over files the tests laid out.
       'hive.non-managed-table-writes-enabled': true,
+      // Files in sub-folders of a partition are read, as Athena reads them (an export set to create
+      // new files keeps each delivery in a sub-folder of its period).
+      'hive.recursive-directories': true,
       'hive.parquet.time-zone': 'UTC',
       'hive.rcfile.time-zone': 'UTC',
     }),
