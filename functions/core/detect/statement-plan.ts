@@ -156,7 +156,7 @@ export function contextStatement(
   window: DataWindow,
   findings: ContextRequest[],
 ): PlannedStatement {
-  const staging = stagingMode(focus) === 'ctes' ? ' (staging and compute spend as its first CTEs)' : '';
+  const staging = stagingMode(focus) === 'ctes' ? ' (staging as its first CTE)' : '';
   return {
     step: 'context',
     label: 'context',
