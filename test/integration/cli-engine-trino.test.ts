@@ -90,6 +90,36 @@ describe('sentinel detect --engine trino', () => {
     expect(left).toEqual([]);
   });
 
+  it("drops a crashed run's staging table (older than twice the detect timeout), never a younger one", async () => {
+    const trino = trinoEngine('cli');
+    // Named as the runs name them: the creation time (UTC) is in the name; NOW is 08:00:00.
+    const crashed = 'sentinel_staging_20260303070000_0badc0de';
+    const concurrent = 'sentinel_staging_20260303074500_c0ffee00';
+    for (const name of [crashed, concurrent])
+      await trino.execute(`CREATE TABLE "cli_sentinel"."${name}" AS SELECT 1 AS x`);
+    try {
+      const result = sentinel(
+        'detect',
+        '--config',
+        configFile,
+        '--out',
+        join(work, 'out-stale'),
+        '--as-of',
+        '2026-03-01',
+        '--now',
+        NOW,
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const left = await trino.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'cli_sentinel'`,
+      );
+      expect(left.map((r) => r.table_name)).toEqual([concurrent]);
+    } finally {
+      for (const name of [crashed, concurrent])
+        await trino.execute(`DROP TABLE IF EXISTS "cli_sentinel"."${name}"`);
+    }
+  });
+
   it('a FOCUS table that does not exist is exit 2 naming it', () => {
     const result = sentinel(
       'detect',
