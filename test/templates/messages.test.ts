@@ -248,11 +248,8 @@ describe('message wording', () => {
   it('does not ask whether caching works again of a model that never cached (cache-absent)', () => {
     const data = exampleMessage('owner-alert');
     const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
-    const absent = {
-      ...cache,
-      kind: 'cache-absent' as const,
-      finding: { ...cache.finding, kind: 'cache-absent' as const },
-    };
+    const finding = { ...cache.finding, kind: 'cache-absent' as const };
+    const absent = { ...cache, kind: 'cache-absent' as const, finding, peak: finding };
     const { text, html } = renderMessage({ ...data, sections: [absent] });
     for (const part of [text, html]) {
       expect(part).not.toContain('working again');
