@@ -145,6 +145,21 @@ describe('cache-miss excess so far is the sum of daily avoidable cost', () => {
     expect(episode.excess_so_far_usd).not.toBeCloseTo(peak.avoidable_cost_usd!, 2);
   });
 
+  it("completes the days an earlier finding's series recorded with the run's daily avoidable cost", () => {
+    // The run that opens the case: its first finding records the series (no tokens), its last the figures.
+    const first = {
+      ...peak,
+      finding_id: 'first',
+      as_of: '2026-03-06',
+      series: window.map((d) => ({ ...d })),
+    };
+    const opened = applyCaseInput(null, findingInput(first), { now: at(0), rules }).next!;
+    expect(opened.episode.days.every((d) => d.avoidable_usd === null)).toBe(true);
+    const c = applyCaseInput(opened, findingInput(peak, window), { now: at(0), rules }).next!;
+    expect(c.episode.days.every((d) => d.avoidable_usd !== null)).toBe(true);
+    expect(c.episode.excess_so_far_usd).toBeCloseTo(21.8295, 5);
+  });
+
   it('loads a case file written before the daily avoidable cost was recorded', async () => {
     const store = new MemoryBlobStore();
     const c = applyCaseInput(null, findingInput(peak, window), { now: at(0), rules }).next!;

@@ -71,9 +71,16 @@ export function emptyEpisode(): CaseEpisode {
 
 const byDate = (a: EpisodeDay, b: EpisodeDay) => a.date.localeCompare(b.date);
 
+/**
+ * Days already recorded keep their figure; only a cache-miss day recorded from a finding's series
+ * (no token counts, so no avoidable cost) is completed by a run's daily figures for it.
+ */
 function withDays(days: EpisodeDay[], added: EpisodeDay[]): EpisodeDay[] {
   const known = new Map(days.map((d) => [d.date, d]));
-  for (const d of added) if (!known.has(d.date)) known.set(d.date, d);
+  for (const d of added) {
+    const recorded = known.get(d.date);
+    if (!recorded || (recorded.avoidable_usd === null && d.avoidable_usd !== null)) known.set(d.date, d);
+  }
   return [...known.values()].sort(byDate).slice(-MAX_DAYS);
 }
 
