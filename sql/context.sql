@@ -2,17 +2,20 @@
 -- One statement for every finding of a run: per finding, the top keys of each breakdown dimension
 -- (token classes, usage types, resources, regions, configured tags) with recent and baseline cost,
 -- the daily series of its last days, and the account's compute spend recent vs baseline.
+-- The same statement carries the daily series of the run's live cases (SPEC §9 "The episode").
 -- Runaway breakdowns rank by recent increase in $/day; cache-miss ones by recent uncached input tokens.
+-- A request of kind 'series' is a live case without a finding on the newest evaluated day: only its
+-- daily series rows (the quiet days a run records on the case), no breakdowns, no compute spend.
 -- Parameters: staged (detail rows), compute (compute spend per account and day), findings (one row
--- per finding: ref, account, model or NULL, windows, days covered, ranking), tag_keys, top_n.
+-- per request: ref, account, model or NULL, windows, days covered, ranking, kind), tag_keys, top_n.
 WITH {{staging_cte}}{{compute_cte}}
 flagged (finding_ref, account_id, model, recent_start, recent_end, baseline_start, baseline_end,
-         series_start, recent_days, baseline_days, rank_by) AS (
+         series_start, recent_days, baseline_days, rank_by, request_kind) AS (
   VALUES
   {{#each findings}}
     ({{str ref}}, {{str account_id}}, {{#if model}}{{str model}}{{else}}CAST(NULL AS VARCHAR){{/if}},
      {{date recent_start}}, {{date recent_end}}, {{date baseline_start}}, {{date baseline_end}},
-     {{date series_start}}, {{num recent_days}}, {{num baseline_days}}, {{str rank_by}}){{#unless @last}},{{/unless}}
+     {{date series_start}}, {{num recent_days}}, {{num baseline_days}}, {{str rank_by}}, {{str kind}}){{#unless @last}},{{/unless}}
   {{/each}}
 ),
 
@@ -20,6 +23,7 @@ scoped AS (
   -- The finding's account (and model, for cache-miss) over its baseline start .. as-of day.
   SELECT
     flagged.finding_ref,
+    flagged.request_kind,
     flagged.rank_by,
     flagged.recent_days,
     flagged.baseline_days,
@@ -34,27 +38,32 @@ scoped AS (
   WHERE staged.day BETWEEN least(flagged.baseline_start, flagged.series_start) AND flagged.recent_end
 ),
 
+breakdown_scoped AS (
+  -- Breakdowns are computed for flagged findings only.
+  SELECT * FROM scoped WHERE request_kind = 'finding'
+),
+
 dimension_rows AS (
   SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
     'token_classes' AS dimension, token_class AS dimension_key
-  FROM scoped
+  FROM breakdown_scoped
   UNION ALL
   SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
     'usage_types', usage_type
-  FROM scoped
+  FROM breakdown_scoped
   UNION ALL
   SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
     'resources', coalesce(resource_id, '(no resource id)')
-  FROM scoped
+  FROM breakdown_scoped
   UNION ALL
   SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
     'regions', coalesce(region_id, '(no region)')
-  FROM scoped
+  FROM breakdown_scoped
   {{#each tag_keys}}
   UNION ALL
   SELECT finding_ref, rank_by, recent_days, baseline_days, in_recent, in_baseline, cost, tokens, token_class,
     'tags', {{str (concat this "=")}} || tag_{{@index}}
-  FROM scoped
+  FROM breakdown_scoped
   WHERE tag_{{@index}} IS NOT NULL
   {{/each}}
 ),
@@ -119,7 +128,8 @@ compute_spend AS (
     0.0 AS recent_cache_read_tokens
   FROM flagged
   JOIN {{compute}} AS compute ON compute.account_id = flagged.account_id
-  WHERE compute.day BETWEEN flagged.baseline_start AND flagged.recent_end
+  WHERE flagged.request_kind = 'finding'
+    AND compute.day BETWEEN flagged.baseline_start AND flagged.recent_end
   GROUP BY flagged.finding_ref
 )
 

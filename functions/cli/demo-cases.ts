@@ -14,7 +14,7 @@ import type { SentinelConfig } from '../core/config.js';
 import { fixedDetection } from '../core/detect/contract.js';
 import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock } from '../core/ports.js';
-import type { Finding, IsoDate } from '../core/types.js';
+import type { CaseDays, Finding, IsoDate } from '../core/types.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
 
 export async function demoCases(input: {
@@ -22,11 +22,13 @@ export async function demoCases(input: {
   out: string;
   asOfDays: IsoDate[];
   findings: Finding[];
+  /** The daily figures detection read for the findings' cases (the quiet days after a spike). */
+  caseDays: CaseDays[];
   clock: Clock;
   log: Logger;
   say: (line?: string) => void;
 }): Promise<void> {
-  const { asOfDays, findings, log, say } = input;
+  const { asOfDays, findings, caseDays, log, say } = input;
   // The demo's 14 days stand for one catch-up: every day of it may open a case.
   const config: SentinelConfig = {
     ...input.config,
@@ -49,7 +51,7 @@ export async function demoCases(input: {
     {
       ...ports,
       // Detection already ran above: hand its findings to the case step as this run's result.
-      detect: fixedDetection(findings),
+      detect: fixedDetection(findings, caseDays),
     },
     config,
     { asOfDays },

@@ -29,6 +29,34 @@ export interface SeriesPoint {
   hit_ratio: number | null;
 }
 
+/** What a case is about: the key a detection run records a live case's days under (SPEC §9). */
+export interface CaseSubject {
+  case_key: string;
+  detector: DetectorId;
+  account_id: string;
+  /** cache-miss only; null on runaway. */
+  model: string | null;
+}
+
+/**
+ * One evaluated day of a case's subject as the context statement read it (SPEC §9 "The episode"):
+ * the account's Bedrock cost (cache-miss: the account × model's prompt-token cost), its hit ratio and
+ * the prompt and cache-read tokens the day's avoidable cost is computed from.
+ */
+export interface DailyFigures {
+  date: IsoDate;
+  cost_usd: number;
+  hit_ratio: number | null;
+  prompt_tokens: number;
+  cache_read_tokens: number;
+}
+
+/** The daily figures a run read for one case, through its detector's newest evaluated as-of day. */
+export interface CaseDays {
+  case_key: string;
+  days: DailyFigures[];
+}
+
 /** One (detector, account, model, as-of day) that fired. SPEC §6. */
 export interface Finding {
   finding_id: string;

@@ -1,7 +1,8 @@
 /** sql/context.sql through a detection run: breakdowns, series, compute fingerprint, diagnosis. */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
-import { type FixtureRow, focusRow, tokenRow } from '../fixtures/focus-rows.js';
+import { caseKey } from '../../functions/core/detect/findings.js';
+import { ACCOUNT, type FixtureRow, focusRow, tokenRow } from '../fixtures/focus-rows.js';
 import { detectOver } from './harness.js';
 
 const D = '2026-03-20';
@@ -113,5 +114,85 @@ describe('finding context', () => {
     expect(f.series[0]!.cost_usd).toBeCloseTo(15 * 5.5 + 90 * 0.55, 9);
     expect(f.series[0]!.hit_ratio).toBe(0.857143); // 90 / 105 to 6 decimals (SPEC §6)
     expect(f.diagnosis).toMatch(/hit ratio fell from 86% to 0%/);
+  });
+});
+
+describe('daily series of live cases (SPEC §9 "The episode")', () => {
+  const runawayCase = {
+    case_key: caseKey('runaway-inference', ACCOUNT, null),
+    detector: 'runaway-inference' as const,
+    account_id: ACCOUNT,
+    model: null,
+  };
+
+  it('reads the quiet days of a live runaway case that no longer fires: the account’s cost per day', async () => {
+    // $10/day, $200/day on D−9 … D−7, back to $10/day: nothing fires as-of D.
+    const rows = days(-59, 0).map((day) =>
+      focusRow({ chargeperiodstart: day, billedcost: day >= at(-9) && day <= at(-7) ? 200 : 10 }),
+    );
+    const { findings, caseDays } = await detectOver(rows, [D], {
+      detectors: ['runaway-inference'],
+      episodeCases: [runawayCase],
+    });
+    expect(findings).toEqual([]);
+    expect(caseDays).toHaveLength(1);
+    const read = caseDays[0]!;
+    expect(read.case_key).toBe(runawayCase.case_key);
+    expect(read.days.map((d) => d.date)).toEqual(days(-29, 0));
+    expect(read.days.find((d) => d.date === at(-8))!.cost_usd).toBe(200);
+    expect(read.days.filter((d) => d.date >= at(-6)).map((d) => d.cost_usd)).toEqual(Array(7).fill(10));
+    expect(read.days.every((d) => d.hit_ratio === null)).toBe(true);
+  });
+
+  it('reads no daily series for a manual detect (no live cases given)', async () => {
+    const rows = days(-59, 0).map((day) => focusRow({ chargeperiodstart: day, billedcost: 10 }));
+    const { caseDays } = await detectOver(rows, [D], { detectors: ['runaway-inference'] });
+    expect(caseDays).toEqual([]);
+  });
+
+  it('takes a key that fired on the newest day from its finding’s context', async () => {
+    const { findings, caseDays } = await detectOver(agentLoop(), [D], {
+      detectors: ['runaway-inference'],
+      episodeCases: [],
+    });
+    const f = findings[0]!;
+    expect(caseDays.map((c) => c.case_key)).toEqual([f.case_key]);
+    expect(caseDays[0]!.days.map((d) => [d.date, d.cost_usd])).toEqual(
+      f.series.map((p) => [p.date, p.cost_usd]),
+    );
+  });
+
+  it('reads a healed cache-miss case’s prompt-token cost, hit ratio and tokens per day', async () => {
+    // The cache stopped hitting on D−20 … D−14, then hits again.
+    const rows: FixtureRow[] = [];
+    for (const day of days(-50, 0)) {
+      const broken = day >= at(-20) && day <= at(-14);
+      rows.push(tokenRow(day, 'cache-read', broken ? 0 : 90e6, 0.55));
+      rows.push(tokenRow(day, 'input', broken ? 105e6 : 15e6, 5.5));
+      rows.push(tokenRow(day, 'output', 1e6, 27.5));
+    }
+    const fired = await detectOver(rows, [at(-14)], { detectors: ['cache-miss'] });
+    const f = fired.findings[0]!;
+    const subject = { case_key: f.case_key, detector: f.detector, account_id: f.account_id, model: f.model };
+    const { findings, caseDays } = await detectOver(rows, [D], {
+      detectors: ['cache-miss'],
+      episodeCases: [subject],
+    });
+    expect(findings).toEqual([]);
+    const byDate = new Map(caseDays[0]!.days.map((d) => [d.date, d]));
+    expect(byDate.get(at(-16))).toEqual({
+      date: at(-16),
+      cost_usd: 105 * 5.5,
+      hit_ratio: 0,
+      prompt_tokens: 105e6,
+      cache_read_tokens: 0,
+    });
+    expect(byDate.get(D)).toEqual({
+      date: D,
+      cost_usd: 15 * 5.5 + 90 * 0.55,
+      hit_ratio: 0.857143,
+      prompt_tokens: 105e6,
+      cache_read_tokens: 90e6,
+    });
   });
 });

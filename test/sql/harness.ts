@@ -19,7 +19,7 @@ import {
 import { dataWindow } from '../../functions/core/detect/windows.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock, type Row } from '../../functions/core/ports.js';
-import type { DetectorId, IsoDate } from '../../functions/core/types.js';
+import type { CaseSubject, DetectorId, IsoDate } from '../../functions/core/types.js';
 import { type FixtureRow, loadFocusTable } from '../fixtures/focus-rows.js';
 
 export const DUCKDB_FOCUS: FocusTable = {
@@ -91,7 +91,13 @@ export async function detectorRows(
 export async function detectOver(
   rows: FixtureRow[],
   asOfDays: IsoDate[],
-  options: { config?: SentinelConfig; detectors?: DetectorId[]; recurringExempt?: string[] } = {},
+  options: {
+    config?: SentinelConfig;
+    detectors?: DetectorId[];
+    recurringExempt?: string[];
+    /** A run that records on these live cases (SPEC §9 "The episode"); absent: a manual detect. */
+    episodeCases?: CaseSubject[];
+  } = {},
 ): Promise<DetectResult> {
   const config = options.config ?? testConfig();
   return withFocus(rows, async (engine) => {
@@ -106,6 +112,7 @@ export async function detectOver(
         command: 'detect',
         dryRun: false,
         recurringExemptionOff: options.recurringExempt ?? [],
+        ...(options.episodeCases ? { episodeCases: options.episodeCases } : {}),
       },
     );
   });

@@ -20,7 +20,11 @@ import type { SentinelConfig } from '../../functions/core/config.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
-import { athenaFocusTable, contextRequest } from '../../functions/core/detect/statement-plan.js';
+import {
+  athenaFocusTable,
+  contextRequest,
+  seriesRequest,
+} from '../../functions/core/detect/statement-plan.js';
 import {
   type ContextRequest,
   computeSql,
@@ -198,6 +202,14 @@ async function statementsOf(
           String(requests.length),
         ),
       );
+    }
+  }
+  // A live case's series-only request rides in the same statement (SPEC §9 "The episode").
+  for (const detector of DETECTORS) {
+    const flagged = requests.find((r) => (r.rank_by === 'uncached_input') === (detector === 'cache-miss'));
+    if (flagged) {
+      const subject = { detector, account_id: flagged.account_id, model: flagged.model };
+      requests.push(seriesRequest(subject, asOf.asOfEnd, `series-${requests.length}`));
     }
   }
   if (requests.length > 0) {

@@ -209,6 +209,61 @@ describe('message wording', () => {
     expect(html).toContain('Excess so far');
   });
 
+  it("episode ended: the breakdown beside the peak's numbers is the peak's, not the latest finding's", () => {
+    const data = withEpisode('reminder', { ...ENDED, peakIsLatest: false });
+    const s = data.sections[0]!;
+    // The latest finding fired two days after the peak, on the tail of the spike, another tag on top.
+    const latest = {
+      ...s.peak,
+      finding_id: 'latest',
+      as_of: '2026-03-03',
+      recent_avg_daily_usd: 48.9,
+      output_tokens: 1_234_567,
+      diagnosis: 'input and output rose together: more calls of the same shape.',
+      breakdown: {
+        ...s.peak.breakdown,
+        tags: [{ key: 'team=support', recent_cost_usd: 90, baseline_cost_usd: 0, recent_tokens: 1 }],
+      },
+    };
+    const { text, html } = renderMessage({ ...data, sections: [{ ...s, finding: latest }] });
+    const peakTag = s.peak.breakdown.tags.find((t) => t.baseline_cost_usd === 0) ?? s.peak.breakdown.tags[0]!;
+    for (const part of [text, html]) {
+      expect(part).toContain('$132.05/day'); // the peak's headline
+      expect(part).toContain(peakTag.key.split('=')[1]!);
+      expect(part).not.toContain('team = support');
+      expect(part).not.toContain('1.23 M');
+      expect(part).not.toContain('more calls of the same shape');
+    }
+  });
+
+  it("cache-miss episode ended: the peak's hit ratio and avoidable cost, and the avoidable cost so far", () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const latest = {
+      ...cache.finding,
+      finding_id: 'latest',
+      cache_hit_ratio: 0.61,
+      avoidable_cost_usd: 512.5,
+    };
+    const ended = {
+      ...cache,
+      finding: latest,
+      episode: { ...cache.episode, ...ENDED, excessSoFarUsd: 30123.45, peakIsLatest: false },
+    };
+    const { text, html, subject } = renderMessage({ ...data, sections: [ended] });
+    for (const part of [text, html, subject]) {
+      expect(part).toContain('20.3%'); // the peak's hit ratio
+      expect(part).toContain('$28,447.16'); // the peak's avoidable cost
+      expect(part).not.toContain('61%');
+      expect(part).not.toContain('$512.50');
+    }
+    for (const part of [text, html]) {
+      expect(part).toContain('Avoidable so far');
+      expect(part).toContain('$30,123.45');
+      expect(part).not.toContain('30-day excess');
+    }
+  });
+
   it('keeps each flag of a command line with its value: lines break between flags, never inside one', () => {
     const { html } = renderMessage(exampleMessage('owner-alert'));
     expect(html).toContain('<span style="white-space:nowrap;">--answer investigating</span>');
@@ -248,11 +303,8 @@ describe('message wording', () => {
   it('does not ask whether caching works again of a model that never cached (cache-absent)', () => {
     const data = exampleMessage('owner-alert');
     const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
-    const absent = {
-      ...cache,
-      kind: 'cache-absent' as const,
-      finding: { ...cache.finding, kind: 'cache-absent' as const },
-    };
+    const finding = { ...cache.finding, kind: 'cache-absent' as const };
+    const absent = { ...cache, kind: 'cache-absent' as const, finding, peak: finding };
     const { text, html } = renderMessage({ ...data, sections: [absent] });
     for (const part of [text, html]) {
       expect(part).not.toContain('working again');

@@ -607,6 +607,90 @@ describe('case engine through the pipeline', () => {
   });
 });
 
+describe('time travel: a runaway spike that stops (SPEC §9 "The episode")', () => {
+  it('records the quiet days of the daily runs: ended, end day, rate since and excess so far; the +49 h reminder says the same', async () => {
+    // $12/day, $139/day on 1–3 Mar; then $12.50 on 4–5 Mar and $11 from 6 Mar. The 3-day window
+    // fires as-of 1–5 Mar, the last two on the spike's tail.
+    const cost = (d: string) =>
+      d < '2026-03-01' ? 12 : d <= '2026-03-03' ? 139 : d <= '2026-03-05' ? 12.5 : 11;
+    const recent = (asOf: string) => (cost(addDays(asOf, -2)) + cost(addDays(asOf, -1)) + cost(asOf)) / 3;
+    const findings = ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05'].map((asOf) =>
+      makeFinding({ asOf, recent: Math.round(recent(asOf) * 100) / 100, baseline: 12 }),
+    );
+    const t = testPorts({ findings, dailyCost: cost, now: '2026-03-06T08:00:00Z' });
+    const key = findings[0]!.case_key;
+    const read = () => t.store.json<CaseRecord>(`cases/${key}.json`);
+
+    // 6 Mar 08:00: a catch-up over 1–4 Mar opens the case while the spike still fires.
+    await runPipeline(t.ports, t.config, {
+      asOfDays: ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'],
+    });
+    expect(read()).toMatchObject({ state: 'open', episode: { ongoing: true } });
+    expect(read().peak.as_of).toBe('2026-03-03');
+
+    // Daily runs: 7 Mar (as-of 5 Mar, fires on the tail), 8 Mar (as-of 6 Mar, quiet).
+    t.clock.set('2026-03-07T07:00:00Z');
+    await runPipeline(t.ports, t.config);
+    expect(read().episode.ongoing).toBe(true);
+    t.clock.set('2026-03-08T07:00:00Z');
+    await runPipeline(t.ports, t.config);
+    // The detector last fired as-of 5 Mar; the run evaluating 6 Mar recorded 6 Mar though it did not fire.
+    expect(t.detection.requests.at(-1)!.episodeCases).toEqual([
+      { case_key: key, detector: 'runaway-inference', account_id: '111111111111', model: null },
+    ]);
+    const ended = read();
+    expect(ended.episode.days.filter((d) => d.date >= '2026-03-04').map((d) => [d.date, d.cost_usd])).toEqual(
+      [
+        ['2026-03-04', 12.5],
+        ['2026-03-05', 12.5],
+        ['2026-03-06', 11],
+      ],
+    );
+    const figures = {
+      ongoing: false,
+      end_day: '2026-03-04',
+      rate_since_usd: 12, // (12.50 + 12.50 + 11) / 3: the quiet day counts
+      excess_so_far_usd: 381, // 3 × (139 − 12)
+    };
+    expect(ended.episode).toMatchObject({ newest_evaluated: '2026-03-06', ...figures });
+
+    // +49 h: the reminder tells the ended episode with the same numbers, and so does its event.
+    t.clock.set('2026-03-08T09:00:00Z');
+    await followUp(t.ports, t.config);
+    const reminder = t.mailer.sent.find((m) => m.kind === 'reminder')!;
+    const section = renderedData(reminder).sections[0]!;
+    expect(section.peak.recent_avg_daily_usd).toBe(139);
+    expect(section.episode).toMatchObject({
+      ongoing: false,
+      spikeFrom: '2026-03-01',
+      spikeTo: '2026-03-03',
+      endDay: '2026-03-04',
+      rateSinceUsd: 12,
+      excessSoFarUsd: 381,
+    });
+    const event = t.bus.events.find((e) => e.detailType === 'Case Reminded')!.detail as Record<
+      string,
+      unknown
+    >;
+    expect(event).toMatchObject({
+      ...figures,
+      peak_value: 139,
+      peak_metric: 'recent_avg_daily_usd',
+      spike_from: '2026-03-01',
+      spike_to: '2026-03-03',
+    });
+
+    // 9 Mar: another quiet day moves the rate since, not the end day or the excess.
+    t.clock.set('2026-03-09T07:00:00Z');
+    await runPipeline(t.ports, t.config);
+    expect(read().episode).toMatchObject({
+      end_day: '2026-03-04',
+      rate_since_usd: 11.75,
+      excess_so_far_usd: 381,
+    });
+  });
+});
+
 afterAll(() => {
   const missed = TRANSITIONS.filter((row) => !walked.has(row)).map(
     (r) => `${r.from.join('|')} × ${r.on}: ${r.when}`,

@@ -47,6 +47,7 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   band: {
     k: config.detectors['runaway-inference'].k,
     minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
+    cacheAbsentExpectedHitRatio: config.detectors['cache-miss'].cache_absent_expected_hit_ratio,
   },
 });
 

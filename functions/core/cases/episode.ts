@@ -3,18 +3,20 @@
  * record, the case events and the digest say about it, computed once here from what detection runs
  * recorded on the case. Pure.
  *
+ * - every run that evaluates the case's detector records the daily figure of each evaluated day not
+ *   yet recorded, whether or not it fired (the quiet days after a spike are what "since" rests on);
  * - ongoing when the newest evaluated as-of day fired, else ended;
  * - the end day is the first day after the last day above the peak's band (runaway: the peak's
  *   baseline + k·σ, or + $1.00 where σ is 0; cache-miss: hit ratio below the peak's baseline hit
  *   ratio − min_hit_ratio_drop); the rate since is the mean daily figure from the end day through
  *   the newest evaluated day;
- * - excess so far: Σ from `started_on` to the day before the end day (or the newest day) of daily
- *   cost − the peak's baseline (runaway); cache-miss: the peak's avoidable cost (the daily avoidable
- *   cost is not recorded per day).
+ * - excess so far: Σ from `started_on` (cache-miss: the peak's recent window start) to the day
+ *   before the end day (or the newest day) of daily cost − the peak's baseline (runaway), or of the
+ *   daily avoidable cost (cache-miss).
  */
 import { addDays } from '../dates.js';
 import { roundUsd } from '../detect/findings.js';
-import type { Finding, IsoDate } from '../types.js';
+import type { DailyFigures, Finding, IsoDate, Severity } from '../types.js';
 
 export type PeakMetric = 'recent_avg_daily_usd' | 'avoidable_cost_usd';
 
@@ -23,6 +25,11 @@ export interface EpisodeDay {
   date: IsoDate;
   cost_usd: number;
   hit_ratio: number | null;
+  /**
+   * Cache-miss: the day's avoidable cost against the peak's expected hit ratio and prices. Null on
+   * runaway, and on days recorded without token counts (case files from before it was recorded).
+   */
+  avoidable_usd: number | null;
 }
 
 export interface CaseEpisode {
@@ -41,9 +48,11 @@ export interface EpisodeBand {
   k: number;
   /** Cache-miss: back above baseline hit ratio − this drop. */
   minHitRatioDrop: number;
+  /** Cache-absent: the hit ratio a cached prompt would reach, the detector's expected ratio (SPEC §5). */
+  cacheAbsentExpectedHitRatio: number;
 }
 
-export const DEFAULT_BAND: EpisodeBand = { k: 2, minHitRatioDrop: 0.2 };
+export const DEFAULT_BAND: EpisodeBand = { k: 2, minHitRatioDrop: 0.2, cacheAbsentExpectedHitRatio: 0.5 };
 const MAX_DAYS = 90;
 
 export const peakMetricOf = (f: Pick<Finding, 'detector'>): PeakMetric =>
@@ -60,14 +69,70 @@ export function emptyEpisode(): CaseEpisode {
   };
 }
 
-/** Adds a finding's daily series to the recorded days (days already recorded keep their figure). */
-export function recordSeries(days: EpisodeDay[], finding: Finding): EpisodeDay[] {
-  const byDate = new Map(days.map((d) => [d.date, d]));
-  for (const p of finding.series) {
-    if (!byDate.has(p.date))
-      byDate.set(p.date, { date: p.date, cost_usd: p.cost_usd, hit_ratio: p.hit_ratio });
+const byDate = (a: EpisodeDay, b: EpisodeDay) => a.date.localeCompare(b.date);
+
+/**
+ * Days already recorded keep their figure; only a cache-miss day recorded from a finding's series
+ * (no token counts, so no avoidable cost) is completed by a run's daily figures for it.
+ */
+function withDays(days: EpisodeDay[], added: EpisodeDay[]): EpisodeDay[] {
+  const known = new Map(days.map((d) => [d.date, d]));
+  for (const d of added) {
+    const recorded = known.get(d.date);
+    if (!recorded || (recorded.avoidable_usd === null && d.avoidable_usd !== null)) known.set(d.date, d);
   }
-  return [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date)).slice(-MAX_DAYS);
+  return [...known.values()].sort(byDate).slice(-MAX_DAYS);
+}
+
+/**
+ * The day's avoidable cost by the detector's formula, (expected hit ratio − hit ratio) · prompt
+ * tokens · (input − cache-read unit price), with the peak's expected ratio and prices. The price
+ * difference is the one the peak's avoidable cost was computed with — avoidable / (expected · prompt
+ * tokens − cache-read tokens) over its window — so the days of the peak's window sum to its
+ * `avoidable_cost_usd`. A day above the expected ratio counts negative, as in the detector's window sum.
+ */
+export function avoidableOf(peak: Finding, band: EpisodeBand): (d: DailyFigures) => number | null {
+  if (peak.detector !== 'cache-miss') return () => null;
+  const expected =
+    peak.kind === 'cache-absent' || peak.baseline_cache_hit_ratio === null
+      ? band.cacheAbsentExpectedHitRatio
+      : peak.baseline_cache_hit_ratio;
+  const prompt = peak.input_tokens + peak.cache_read_tokens + peak.cache_write_tokens;
+  const shortfall = expected * prompt - peak.cache_read_tokens;
+  const saving = shortfall > 0 ? (peak.avoidable_cost_usd ?? 0) / shortfall : 0;
+  return (d) => roundUsd((expected * d.prompt_tokens - d.cache_read_tokens) * saving);
+}
+
+/** Adds the daily figures a run read to the recorded days (days already recorded keep their figure). */
+export function recordDays(
+  days: EpisodeDay[],
+  figures: DailyFigures[],
+  peak: Finding,
+  band: EpisodeBand = DEFAULT_BAND,
+): EpisodeDay[] {
+  const avoidable = avoidableOf(peak, band);
+  return withDays(
+    days,
+    figures.map((f) => ({
+      date: f.date,
+      cost_usd: f.cost_usd,
+      hit_ratio: f.hit_ratio,
+      avoidable_usd: avoidable(f),
+    })),
+  );
+}
+
+/** Adds a finding's daily series to the recorded days (no token counts there: no avoidable cost). */
+export function recordSeries(days: EpisodeDay[], finding: Finding): EpisodeDay[] {
+  return withDays(
+    days,
+    finding.series.map((p) => ({
+      date: p.date,
+      cost_usd: p.cost_usd,
+      hit_ratio: p.hit_ratio,
+      avoidable_usd: null,
+    })),
+  );
 }
 
 function aboveBand(peak: Finding, band: EpisodeBand): (d: EpisodeDay) => boolean {
@@ -95,15 +160,19 @@ export function computeEpisode(
   const since = endDay ? known.filter((d) => d.date >= endDay) : [];
   const rateSince =
     since.length > 0 ? roundUsd(since.reduce((s, d) => s + d.cost_usd, 0) / since.length) : null;
+  const from = peak.started_on ?? peak.recent_start;
+  const through = endDay ? addDays(endDay, -1) : newest;
+  const episodeDays = known.filter((d) => d.date >= from && d.date <= through);
   let excess: number;
   if (peak.detector === 'cache-miss') {
-    excess = peak.avoidable_cost_usd ?? 0;
+    const priced = episodeDays.filter((d) => d.avoidable_usd !== null);
+    // Days recorded before the daily avoidable cost was: the peak's own avoidable cost, as then.
+    excess =
+      priced.length > 0
+        ? priced.reduce((s, d) => s + (d.avoidable_usd ?? 0), 0)
+        : (peak.avoidable_cost_usd ?? 0);
   } else {
-    const from = peak.started_on ?? peak.recent_start;
-    const through = endDay ? addDays(endDay, -1) : newest;
-    excess = known
-      .filter((d) => d.date >= from && d.date <= through)
-      .reduce((s, d) => s + (d.cost_usd - peak.baseline_avg_daily_usd), 0);
+    excess = episodeDays.reduce((s, d) => s + (d.cost_usd - peak.baseline_avg_daily_usd), 0);
   }
   return {
     newest_evaluated: input.newestEvaluated,
@@ -112,5 +181,50 @@ export function computeEpisode(
     rate_since_usd: rateSince,
     excess_so_far_usd: roundUsd(excess),
     days,
+  };
+}
+
+/**
+ * The episode's figures as every message, the case events and the digest state them (SPEC §9):
+ * one function, so an email and the event of the same transition cannot disagree.
+ */
+export interface EpisodeFigures {
+  /** The peak's `recent_avg_daily_usd` (runaway) or `avoidable_cost_usd` (cache-miss). */
+  peak_value: number;
+  peak_metric: PeakMetric;
+  /** The as-of day of the peak finding: its numbers, dates, severity and breakdown are the headline. */
+  peak_as_of: IsoDate;
+  /** The peak's severity, the one shown. */
+  severity: Severity;
+  /** The days the spike ran: the peak's `started_on` (or recent start) to its recent end, or to the day before the end day. */
+  spike_from: IsoDate;
+  spike_to: IsoDate;
+  ongoing: boolean;
+  end_day: IsoDate | null;
+  rate_since_usd: number | null;
+  excess_so_far_usd: number;
+}
+
+export function episodeFigures(c: {
+  peak: Finding;
+  peak_value: number;
+  peak_metric: PeakMetric;
+  episode: CaseEpisode;
+}): EpisodeFigures {
+  const { peak, episode: e } = c;
+  const ended = !e.ongoing && e.end_day !== null;
+  const spikeTo = ended ? addDays(e.end_day!, -1) : peak.recent_end;
+  const spikeFrom = peak.started_on ?? peak.recent_start;
+  return {
+    peak_value: c.peak_value,
+    peak_metric: c.peak_metric,
+    peak_as_of: peak.as_of,
+    severity: peak.severity,
+    spike_from: [spikeFrom, spikeTo].sort()[0]!,
+    spike_to: spikeTo,
+    ongoing: e.ongoing,
+    end_day: e.ongoing ? null : e.end_day,
+    rate_since_usd: e.ongoing ? null : e.rate_since_usd,
+    excess_so_far_usd: e.excess_so_far_usd,
   };
 }

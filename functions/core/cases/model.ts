@@ -108,14 +108,23 @@ export interface CaseEvent {
   account_name: string;
   model: string | null;
   owner_email: string | null;
+  /** The severity the emails show: the peak's (SPEC §9). */
   severity: Severity;
+  /** The highest severity of the epoch (an update alert goes out when it rises). */
   peak_severity: Severity;
+  /**
+   * The episode as the case holds it at this transition, the figures its emails print (SPEC §9,
+   * `episodeFigures`): the peak's value and what it measures, its as-of day and the days the spike
+   * ran, ongoing or ended, the end day, the rate since and the excess so far.
+   */
   peak_value: number;
-  /** What `peak_value` measures: `recent_avg_daily_usd` (runaway) or `avoidable_cost_usd` (cache-miss). */
   peak_metric: PeakMetric;
-  /** The episode as the case holds it at this transition (SPEC §9). */
+  peak_as_of: IsoDate;
+  spike_from: IsoDate;
+  spike_to: IsoDate;
   ongoing: boolean;
   end_day: IsoDate | null;
+  rate_since_usd: number | null;
   excess_so_far_usd: number;
   as_of: IsoDate;
   deadline: string | null;

@@ -31,6 +31,7 @@ function withDefaults(record: CaseRecord): CaseRecord {
   record.peak ??= record.latest;
   record.peak_metric ??= peakMetricOf(record);
   record.episode ??= emptyEpisode();
+  for (const day of record.episode.days) day.avoidable_usd ??= null;
   return record;
 }
 

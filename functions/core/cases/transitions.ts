@@ -6,13 +6,15 @@
 import { addDays, utcDay } from '../dates.js';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
-import type { Finding, IsoDate } from '../types.js';
+import type { DailyFigures, Finding, IsoDate } from '../types.js';
 import {
   computeEpisode,
   DEFAULT_BAND,
   type EpisodeBand,
   emptyEpisode,
+  episodeFigures,
   peakMetricOf,
+  recordDays,
   recordSeries,
 } from './episode.js';
 import type { Answer } from './model.js';
@@ -51,6 +53,8 @@ export type CaseInput =
       runId: string;
       /** The directory's owner (FinOps when unmapped): stored when the case has none, or when mapped. */
       owner: Owner | null;
+      /** The daily figures the run read for the case (SPEC §9 "The episode"), on its last input of the run. */
+      days?: DailyFigures[];
     }
   /** The owners mapping names this owner for the account (SPEC §9: the current mapping wins). */
   | { type: 'route'; owner: Owner }
@@ -65,7 +69,13 @@ export type CaseInput =
     }
   | { type: 'deadline' }
   /** Evaluated as-of days of this run without a finding for the case (auto-resolve). */
-  | { type: 'quiet'; days: IsoDate[]; runId: string }
+  | {
+      type: 'quiet';
+      days: IsoDate[];
+      runId: string;
+      /** The daily figures the run read for the case, quiet days included (SPEC §9 "The episode"). */
+      figures?: DailyFigures[];
+    }
   | { type: 'expiry' };
 
 export type CaseInputType = CaseInput['type'];
@@ -401,8 +411,9 @@ export function applyCaseInput(
   const next = current ? structuredClone(current) : seedCase(input);
   if (row.to !== 'same') next.state = row.to;
   for (const effect of row.effects) applyEffect(next, effect, { ...subject, c: next });
-  if ((input.type === 'finding' || input.type === 'quiet') && isLive(next.state))
-    recordEpisode(next, input, ctx);
+  // A run records what it evaluated on a case that was live, also in the transition that closes it.
+  const evaluatedLive = isLive(next.state) || (current !== null && isLive(current.state));
+  if ((input.type === 'finding' || input.type === 'quiet') && evaluatedLive) recordEpisode(next, input, ctx);
   let event: CaseEvent | undefined;
   if (row.event) {
     event = caseEvent(next, row.event, current?.state ?? null, input, ctx);
@@ -421,19 +432,20 @@ export function applyCaseInput(
 }
 
 /**
- * Records what a detection run saw on a live case (SPEC §9 "The episode"): a finding's daily series
- * and as-of day, or the evaluated days without one, then recomputes the episode.
+ * Records what a detection run saw on a live case (SPEC §9 "The episode"): the daily figures it read
+ * (quiet days included, each day's avoidable cost against the peak as it stands), a finding's daily
+ * series and as-of day, or the evaluated days without one, then recomputes the episode.
  */
 function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext): void {
+  const band = ctx.rules.band ?? DEFAULT_BAND;
   const evaluated =
     input.type === 'finding' ? [input.finding.as_of] : input.type === 'quiet' ? input.days : [];
   let newest = c.episode.newest_evaluated;
   for (const d of evaluated) if (newest === null || d > newest) newest = d;
-  const days = input.type === 'finding' ? recordSeries(c.episode.days, input.finding) : c.episode.days;
-  c.episode = computeEpisode(
-    { peak: c.peak, lastFiring: c.last_as_of, newestEvaluated: newest, days },
-    ctx.rules.band ?? DEFAULT_BAND,
-  );
+  const figures = input.type === 'finding' ? input.days : input.type === 'quiet' ? input.figures : undefined;
+  let days = figures ? recordDays(c.episode.days, figures, c.peak, band) : c.episode.days;
+  if (input.type === 'finding') days = recordSeries(days, input.finding);
+  c.episode = computeEpisode({ peak: c.peak, lastFiring: c.last_as_of, newestEvaluated: newest, days }, band);
 }
 
 /** Dues are added before the event id is known; the row's event replaces this marker. */
@@ -620,6 +632,7 @@ function caseEvent(
   // Counted on the case in the same write as the transition: a retry re-reads the same count.
   const occurrence = (c.occurrences[transition] ?? 0) + 1;
   c.occurrences = { ...c.occurrences, [transition]: occurrence };
+  const figures = episodeFigures(c);
   return {
     event_id: caseEventId(c.case_key, c.epoch, transition, occurrence),
     case_key: c.case_key,
@@ -636,13 +649,17 @@ function caseEvent(
     account_name: c.account_name,
     model: c.model,
     owner_email: c.owner_email,
-    severity: c.latest.severity,
+    severity: figures.severity,
     peak_severity: c.peak_severity,
-    peak_value: c.peak_value,
-    peak_metric: c.peak_metric,
-    ongoing: c.episode.ongoing,
-    end_day: c.episode.end_day,
-    excess_so_far_usd: c.episode.excess_so_far_usd,
+    peak_value: figures.peak_value,
+    peak_metric: figures.peak_metric,
+    peak_as_of: figures.peak_as_of,
+    spike_from: figures.spike_from,
+    spike_to: figures.spike_to,
+    ongoing: figures.ongoing,
+    end_day: figures.end_day,
+    rate_since_usd: figures.rate_since_usd,
+    excess_so_far_usd: figures.excess_so_far_usd,
     as_of: c.last_as_of,
     deadline: c.deadline,
     resolved_on: c.resolved_on,

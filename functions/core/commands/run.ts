@@ -11,6 +11,7 @@ import {
   recentlyStoppedAccounts,
   unroutableCases,
 } from '../cases/apply.js';
+import { type CaseRecord, isLive } from '../cases/model.js';
 import { readAllCases } from '../cases/store.js';
 import type { CaseInput } from '../cases/transitions.js';
 import type { SentinelConfig } from '../config.js';
@@ -32,7 +33,15 @@ import {
   type RunRecord,
   writeRunRecord,
 } from '../runs.js';
-import { DETECTORS, type DetectorId, type Finding, type IsoDate, type RunCommand } from '../types.js';
+import {
+  type CaseSubject,
+  type DailyFigures,
+  DETECTORS,
+  type DetectorId,
+  type Finding,
+  type IsoDate,
+  type RunCommand,
+} from '../types.js';
 import { runLog } from '../warnings.js';
 
 export interface RunPorts extends NotifyPorts {
@@ -60,6 +69,25 @@ export interface RunResult {
   delivery: DeliveryReport;
   /** Dry runs: the messages that would have been sent. */
   wouldSend: OutgoingMessage[];
+}
+
+/** The live cases of the detectors a run evaluates: the run records their days (SPEC §9 "The episode"). */
+function liveSubjects(cases: CaseRecord[], detectors: DetectorId[]): CaseSubject[] {
+  return cases
+    .filter((c) => isLive(c.state) && detectors.includes(c.detector))
+    .map((c) => ({ case_key: c.case_key, detector: c.detector, account_id: c.account_id, model: c.model }));
+}
+
+/**
+ * The daily figures the run read for a case go on its last finding or quiet input of the run, so
+ * each day's avoidable cost is priced against the peak after every finding of the run.
+ */
+function withCaseDays(inputs: CaseInput[], days: DailyFigures[] | undefined): void {
+  if (!days) return;
+  const last = inputs.length - 1;
+  const input = inputs[last];
+  if (input?.type === 'quiet') inputs[last] = { ...input, figures: days };
+  else if (input?.type === 'finding') inputs[last] = { ...input, days };
 }
 
 export async function runPipeline(
@@ -103,6 +131,7 @@ export async function runPipeline(
               command,
               dryRun,
               recurringExemptionOff: recentlyStoppedAccounts(existing, clock.now()),
+              episodeCases: liveSubjects(existing, detectors),
             },
             {
               store,
@@ -124,6 +153,7 @@ export async function runPipeline(
             (d) => !detected.skippedDays.some((s) => s.detector === detector && s.as_of === d),
           )
         : [];
+    const daysOf = new Map(detected.caseDays.map((d) => [d.case_key, d.days]));
     const keys = [...new Set([...existing.map((c) => c.case_key), ...byCase.keys()])].sort();
     const transitions = await applyTransitions(
       ports,
@@ -136,6 +166,7 @@ export async function runPipeline(
           const withFinding = new Set(findings.map((i) => (i as { finding: Finding }).finding.as_of));
           const quiet = evaluatedFor(detector).filter((d) => !withFinding.has(d));
           if (quiet.length > 0) inputs.push({ type: 'quiet', days: quiet, runId });
+          withCaseDays(inputs, daysOf.get(key));
           inputs.push({ type: 'expiry' }, { type: 'deadline' });
         }
         return inputs;

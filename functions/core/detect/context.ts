@@ -1,14 +1,15 @@
 /**
  * The context of what fired (SPEC §4, §5): one statement for every flagged finding of the run —
  * breakdowns by token class, usage type, resource, region and tag, the daily series, and compute
- * spend — read back into one context per finding, each list in the SQL's ranking order.
+ * spend — read back into one context per finding, each list in the SQL's ranking order; and the
+ * daily series of the run's live cases that did not fire on the newest evaluated day (SPEC §9).
  */
 import type { SentinelConfig } from '../config.js';
 import type { QueryEngine, Row } from '../ports.js';
 import type { Breakdown, BreakdownEntry, DetectorId, IsoDate } from '../types.js';
 import { emptyBreakdown } from './findings.js';
 import { num } from './row-values.js';
-import { contextRequest, contextStatement } from './statement-plan.js';
+import { contextRequest, contextStatement, seriesRequest } from './statement-plan.js';
 import type { ContextRequest, FocusTable } from './statement-sql.js';
 import type { DataWindow } from './windows.js';
 
@@ -47,13 +48,29 @@ function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): Co
   );
 }
 
+/** A live case whose daily series the run reads as of its detector's newest evaluated day (SPEC §9). */
+export interface SeriesSubject {
+  detector: DetectorId;
+  account_id: string;
+  model: string | null;
+  as_of: IsoDate;
+}
+
+/**
+ * The run's one context statement: each candidate's context under ref `i` (its index), and each
+ * series subject's daily series under ref `candidates.length + j`.
+ */
 export async function readContext(
   ports: { engine: QueryEngine; focus: FocusTable },
   config: SentinelConfig,
   window: DataWindow,
   candidates: Candidate[],
+  series: SeriesSubject[] = [],
 ): Promise<Map<string, FindingContext>> {
-  const requests = candidates.map((c, i) => contextRequestOf(c, String(i), config));
+  const requests = [
+    ...candidates.map((c, i) => contextRequestOf(c, String(i), config)),
+    ...series.map((s, j) => seriesRequest(s, s.as_of, String(candidates.length + j))),
+  ];
   const statement = contextStatement(ports.focus, config, window, requests);
   const rows = await ports.engine.query(statement.sql, { label: statement.label });
   const contexts = new Map<string, FindingContext>();

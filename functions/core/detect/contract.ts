@@ -5,7 +5,7 @@
 import { money } from '../format.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, EngineName, EventBus, QueryEngine, QueryStats } from '../ports.js';
-import type { DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
+import type { CaseDays, CaseSubject, DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
 import type { FocusTable } from './statement-sql.js';
 
 export interface DetectRequest {
@@ -17,6 +17,12 @@ export interface DetectRequest {
   dryRun: boolean;
   /** Accounts with a runaway case answered `stopped` in the last 45 days: no recurring exemption (SPEC §4). */
   recurringExemptionOff: string[];
+  /**
+   * A run that records on cases (`run`, scheduled detect; SPEC §9 "The episode"): its live cases.
+   * The result then carries the daily figures of these and of every case key that fired, through the
+   * detector's newest evaluated day. Absent (a manual `detect`): no daily figures are read.
+   */
+  episodeCases?: CaseSubject[];
 }
 
 export interface SkippedDay {
@@ -50,6 +56,8 @@ export interface DetectResult {
   recurringHeldBack: RecurringCandidate[];
   /** Cache-miss candidates not raised because no input price could be derived. */
   unpricedCandidates: number;
+  /** The daily figures of the request's `episodeCases` and of the keys that fired (empty without them). */
+  caseDays: CaseDays[];
   warnings: string[];
 }
 
@@ -65,6 +73,7 @@ export function emptyDetectResult(): DetectResult {
     recurringCandidates: 0,
     recurringHeldBack: [],
     unpricedCandidates: 0,
+    caseDays: [],
     warnings: [],
   };
 }
@@ -97,13 +106,15 @@ export interface DetectStepPorts {
 export type DetectFn = (request: DetectRequest, ports: DetectStepPorts) => Promise<DetectOutcome>;
 
 /**
- * Detection by findings already computed: each requested day evaluated, its findings returned.
- * The demo hands its detect step's findings to the case step this way; tests inject findings.
+ * Detection by findings already computed: each requested day evaluated, its findings returned, and
+ * the daily figures given for the cases the request records on. The demo hands its detect step's
+ * findings and figures to the case step this way; tests inject findings.
  */
-export function fixedDetection(findings: Finding[]): DetectFn {
+export function fixedDetection(findings: Finding[], caseDays: CaseDays[] = []): DetectFn {
   return async (request) => ({
     ...emptyDetectResult(),
     findings: findings.filter((f) => request.asOfDays.includes(f.as_of)),
+    caseDays: request.episodeCases ? caseDays : [],
     evaluatedDays: [...request.asOfDays],
     dataThrough: request.asOfDays.at(-1) ?? null,
   });

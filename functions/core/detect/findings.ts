@@ -9,6 +9,7 @@ import { money } from '../format.js';
 import type {
   Breakdown,
   BreakdownEntry,
+  DailyFigures,
   DetectorId,
   Finding,
   FindingKind,
@@ -107,6 +108,26 @@ export function denseSeries(
       hit_ratio: withHitRatio && p && p.promptTokens > 0 ? p.cacheReadTokens / p.promptTokens : null,
     };
   });
+}
+
+/**
+ * A case's daily figures over the same days as `denseSeries`, with the prompt and cache-read
+ * tokens the case step prices each day's avoidable cost from (SPEC §9 "The episode"); rounded here.
+ */
+export function dailyFigures(
+  asOf: IsoDate,
+  days: number,
+  firstCoveredDay: IsoDate | null,
+  points: Map<IsoDate, { cost: number; promptTokens: number; cacheReadTokens: number }>,
+  withHitRatio: boolean,
+): DailyFigures[] {
+  return denseSeries(asOf, days, firstCoveredDay, points, withHitRatio).map((p) => ({
+    date: p.date,
+    cost_usd: roundUsd(p.cost_usd),
+    hit_ratio: p.hit_ratio === null ? null : roundRatio(p.hit_ratio),
+    prompt_tokens: roundTokens(points.get(p.date)?.promptTokens ?? 0),
+    cache_read_tokens: roundTokens(points.get(p.date)?.cacheReadTokens ?? 0),
+  }));
 }
 
 const times = (ratio: number): string => `${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(1)}×`;

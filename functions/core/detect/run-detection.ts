@@ -8,8 +8,15 @@ import { utcDay } from '../dates.js';
 import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
-import type { DetectorId, Finding, IsoDate } from '../types.js';
-import { type Candidate, emptyContext, type FindingContext, readContext, recentDaysOf } from './context.js';
+import type { CaseSubject, DetectorId, Finding, IsoDate } from '../types.js';
+import {
+  type Candidate,
+  emptyContext,
+  type FindingContext,
+  readContext,
+  recentDaysOf,
+  type SeriesSubject,
+} from './context.js';
 import {
   type DetectRequest,
   type DetectResult,
@@ -28,6 +35,7 @@ import {
 import {
   cacheDiagnosis,
   caseKey,
+  dailyFigures,
   denseSeries,
   findingId,
   findingLine,
@@ -125,6 +133,7 @@ export async function runDetection(
   let contexts = new Map<string, FindingContext>();
   let coverage: Coverage | undefined;
   const detectorDays = new Map<DetectorId, IsoDate[]>();
+  let plan: CaseDayRead[] = [];
   await dropStaleStaging(engine, focus, ports.clock, warn);
   try {
     // The run's one read of the export (SPEC §2): every statement after it reads staging.
@@ -223,9 +232,13 @@ export async function runDetection(
       );
     }
 
-    if (candidates.length > 0) {
-      progress(`context for ${candidates.length} finding(s)`);
-      contexts = await readContext({ engine, focus }, config, evaluatedWindow, candidates);
+    plan = request.episodeCases ? caseDayPlan(request.episodeCases, candidates, detectorDays) : [];
+    const series = plan.flatMap((p) => (p.candidate === null ? [p.series] : []));
+    if (candidates.length > 0 || series.length > 0) {
+      progress(
+        `context for ${candidates.length} finding(s)${series.length > 0 ? `, daily series of ${series.length} case(s)` : ''}`,
+      );
+      contexts = await readContext({ engine, focus }, config, evaluatedWindow, candidates, series);
     }
   } finally {
     // Also after a failure or an abort (without the run's signal: the time kept back is for this).
@@ -246,6 +259,21 @@ export async function runDetection(
       runId: request.runId,
     }),
   );
+  let seriesRef = candidates.length;
+  result.caseDays = plan.map((p) => {
+    const ref = String(p.candidate ?? seriesRef++);
+    const points = contexts.get(ref)?.series ?? new Map();
+    return {
+      case_key: p.case_key,
+      days: dailyFigures(
+        p.series.as_of,
+        SERIES_DAYS,
+        result.firstCoveredDay,
+        points,
+        p.series.detector === 'cache-miss',
+      ),
+    };
+  });
   result.findings.sort(
     (a, b) =>
       a.detector.localeCompare(b.detector) ||
@@ -278,6 +306,54 @@ export async function runDetection(
     }
   }
   return result;
+}
+
+/** How a run reads one case's daily figures: from a finding's context, or a series-only request. */
+interface CaseDayRead {
+  case_key: string;
+  series: SeriesSubject;
+  /** The candidate that fired on the newest evaluated day (its context holds the series), else null. */
+  candidate: number | null;
+}
+
+/**
+ * The cases whose days this run records (SPEC §9 "The episode"): the live cases given and every key
+ * that fired, each through its detector's newest evaluated day — whether or not it fired, so the
+ * quiet days after a spike are recorded. A key that fired on that day has the series in its
+ * finding's context; the others get a series-only request in the same context statement.
+ */
+function caseDayPlan(
+  cases: CaseSubject[],
+  candidates: Candidate[],
+  detectorDays: Map<DetectorId, IsoDate[]>,
+): CaseDayRead[] {
+  const subjectOf = (c: Candidate): CaseSubject => {
+    const model = c.detector === 'cache-miss' ? String(c.row.model) : null;
+    const account = String(c.row.account_id);
+    return {
+      case_key: caseKey(c.detector, account, model),
+      detector: c.detector,
+      account_id: account,
+      model,
+    };
+  };
+  const subjects = new Map<string, CaseSubject>();
+  for (const s of [...cases, ...candidates.map(subjectOf)])
+    if (!subjects.has(s.case_key)) subjects.set(s.case_key, s);
+  const reads: CaseDayRead[] = [];
+  for (const s of [...subjects.values()].sort((a, b) => a.case_key.localeCompare(b.case_key))) {
+    const asOf = detectorDays.get(s.detector)?.at(-1);
+    if (asOf === undefined) continue;
+    const fired = candidates.findIndex(
+      (c) => String(c.row.as_of) === asOf && subjectOf(c).case_key === s.case_key,
+    );
+    reads.push({
+      case_key: s.case_key,
+      series: { detector: s.detector, account_id: s.account_id, model: s.model, as_of: asOf },
+      candidate: fired >= 0 ? fired : null,
+    });
+  }
+  return reads;
 }
 
 function buildFinding(

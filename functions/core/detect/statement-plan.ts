@@ -160,10 +160,17 @@ export function contextStatement(
   return {
     step: 'context',
     label: 'context',
-    description: `context of ${findings.length} flagged finding(s)${staging}: breakdowns, daily series, compute spend`,
+    description: contextDescription(findings, staging),
     sql: contextSql(focus, config, window, findings),
     returnsRows: true,
   };
+}
+
+function contextDescription(requests: ContextRequest[], staging: string): string {
+  const flagged = requests.filter((r) => r.kind === 'finding').length;
+  const series = requests.length - flagged;
+  const cases = series > 0 ? `, and the daily series of ${series} live case(s) without one` : '';
+  return `context of ${flagged} flagged finding(s)${staging}: breakdowns, daily series, compute spend${cases}`;
 }
 
 /** The detector row fields a context request needs. */
@@ -188,6 +195,7 @@ export function contextRequest(
   const w = asOfWindows(windows, row.as_of, row.recent_days);
   return {
     ref,
+    kind: 'finding',
     account_id: row.account_id,
     model: detector === 'cache-miss' ? row.model : null,
     ...w,
@@ -195,6 +203,33 @@ export function contextRequest(
     recent_days: row.recent_days ?? windows.recentDays,
     baseline_days: Math.max(1, row.baseline_days_covered),
     rank_by: detector === 'cache-miss' ? 'uncached_input' : 'increase',
+  };
+}
+
+/**
+ * A live case's daily series through an evaluated as-of day, without breakdowns or compute spend
+ * (SPEC §9 "The episode"): runaway, the account's Bedrock cost per day; cache-miss, the account ×
+ * model's prompt-token cost and tokens per day. Its windows are the series days alone.
+ */
+export function seriesRequest(
+  subject: { detector: DetectorId; account_id: string; model: string | null },
+  asOf: IsoDate,
+  ref: string,
+): ContextRequest {
+  const start = seriesStart(asOf);
+  return {
+    ref,
+    kind: 'series',
+    account_id: subject.account_id,
+    model: subject.detector === 'cache-miss' ? subject.model : null,
+    recent_start: asOf,
+    recent_end: asOf,
+    baseline_start: start,
+    baseline_end: start,
+    series_start: start,
+    recent_days: 1,
+    baseline_days: 1,
+    rank_by: subject.detector === 'cache-miss' ? 'uncached_input' : 'increase',
   };
 }
 

@@ -268,9 +268,17 @@ export function detectorSql(
   });
 }
 
-/** One finding whose context the context statement computes. */
+/**
+ * What the context statement computes for one request: a flagged finding's whole context
+ * (`finding`: breakdowns, daily series, compute spend), or a live case's daily series only
+ * (`series`: the days a run records on a case whose key did not fire on the newest day, SPEC §9).
+ */
+export type ContextRequestKind = 'finding' | 'series';
+
+/** One finding (or case) whose context the context statement computes. */
 export interface ContextRequest {
   ref: string;
+  kind: ContextRequestKind;
   account_id: string;
   model: string | null;
   recent_start: IsoDate;

@@ -1,27 +1,25 @@
 /** Case records → template input (MessageData, SPEC §9). Pure. */
 
+import { episodeFigures } from '../cases/episode.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
-import { addDays, daysBetween } from '../dates.js';
+import { daysBetween } from '../dates.js';
 import type { Owner } from '../ports.js';
 import type { AnswerAction, CaseSection, EpisodeView } from './message-model.js';
 
-/** The episode view of a case, from what the case holds (SPEC §9). */
+/** The episode view of a case, from what the case holds (SPEC §9): the figures its events carry too. */
 export function episodeView(c: CaseRecord): EpisodeView {
-  const e = c.episode;
-  const peak = c.peak;
-  const spikeFrom = peak.started_on ?? peak.recent_start;
-  const spikeTo = !e.ongoing && e.end_day ? addDays(e.end_day, -1) : peak.recent_end;
+  const figures = episodeFigures(c);
   return {
-    ongoing: e.ongoing,
-    spikeFrom: [spikeFrom, spikeTo].sort()[0]!,
-    spikeTo,
-    endDay: e.ongoing ? null : e.end_day,
-    rateSinceUsd: e.ongoing ? null : e.rate_since_usd,
-    excessSoFarUsd: e.excess_so_far_usd,
-    newestEvaluated: e.newest_evaluated,
-    peakIsLatest: peak.finding_id === c.latest.finding_id,
+    ongoing: figures.ongoing,
+    spikeFrom: figures.spike_from,
+    spikeTo: figures.spike_to,
+    endDay: figures.end_day,
+    rateSinceUsd: figures.rate_since_usd,
+    excessSoFarUsd: figures.excess_so_far_usd,
+    newestEvaluated: c.episode.newest_evaluated,
+    peakIsLatest: c.peak.finding_id === c.latest.finding_id,
     endedBeforeFirstEmail:
-      !e.ongoing && e.end_day !== null && c.notified_at !== null && e.end_day <= c.notified_at.slice(0, 10),
+      figures.end_day !== null && c.notified_at !== null && figures.end_day <= c.notified_at.slice(0, 10),
   };
 }
 

@@ -206,7 +206,10 @@ export function diagnosisLead(diagnosis: string): string {
 }
 
 export function sectionView(section: CaseSection): SectionView {
-  const f = section.finding;
+  // The headline numbers are the peak's (SPEC §9): so are the severity, the diagnosis and the
+  // breakdown beside them. The chart and the days running are the latest finding's (the newest days).
+  const latest = section.finding;
+  const f = section.peak;
   const recentDays = daysInclusive(f.recent_start, f.recent_end);
   const baselineDays = daysInclusive(f.baseline_start, f.baseline_end);
   const severity = f.severity;
@@ -228,9 +231,9 @@ export function sectionView(section: CaseSection): SectionView {
     isCacheAbsent: f.kind === 'cache-absent',
     recentDays,
     baselineDays,
-    runningDays: section.daysAbove ?? recentDays,
-    runningSince: f.started_on ?? f.recent_start,
-    chart: chartOf(f),
+    runningDays: section.daysAbove ?? daysInclusive(latest.recent_start, latest.recent_end),
+    runningSince: latest.started_on ?? latest.recent_start,
+    chart: chartOf(latest),
     // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
     topTag: tags.find((t) => t.baselinePerDay === 0 && t.recentCostUsd > 0) ?? tags[0] ?? null,
     topResource: resources[0] ?? null,
