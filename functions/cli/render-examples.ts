@@ -286,6 +286,7 @@ function section(finding: Finding, overrides: Partial<CaseSection> = {}): CaseSe
       newestEvaluated: finding.as_of,
       peakIsLatest: true,
       endedBeforeFirstEmail: false,
+      laterDays: [],
     },
     firstAsOf: finding.as_of,
     daysAbove: finding.started_on ? 3 : null,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { exampleMessage } from '../../functions/cli/render-examples.js';
+import { dateRange } from '../../functions/core/format.js';
 import { buildAnswerActions, verifyAnswerLink } from '../../functions/core/notify/answer-links.js';
 import type { MessageData } from '../../functions/core/notify/message-model.js';
 import { MESSAGE_KINDS, renderMessage } from '../../functions/core/notify/render.js';
+import { sectionView } from '../../functions/core/notify/view.js';
 
 const HOSTILE_NAME = 'R&D <script>alert("x")</script> Lab';
 
@@ -262,6 +264,53 @@ describe('message wording', () => {
       expect(part).toContain('$30,123.45');
       expect(part).not.toContain('30-day excess');
     }
+  });
+
+  it('episode ongoing past its peak: the subject gives the peak with its dates and the latest rate', () => {
+    const data = withEpisode('owner-alert', { peakIsLatest: false });
+    const s = data.sections[0]!;
+    const latest = { ...s.peak, finding_id: 'latest', recent_avg_daily_usd: 61.5, spike_ratio: 8.4 };
+    const { subject } = renderMessage({ ...data, sections: [{ ...s, finding: latest }] });
+    expect(subject).toContain(
+      `peaked 18.0× baseline ($132.05/day, ${dateRange(s.episode.spikeFrom, s.episode.spikeTo)}), now $61.50/day, on`,
+    );
+    expect(subject).not.toContain('8.4×');
+  });
+
+  it('episode ended: the cache-miss and new-spender subjects say so', () => {
+    const data = exampleMessage('owner-alert');
+    const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
+    const endedCache = { ...cache, episode: { ...cache.episode, ...ENDED } };
+    expect(renderMessage({ ...data, sections: [endedCache] }).subject).toMatch(/\(was 90\.0%\), ended, on /);
+    const runaway = withEpisode('owner-alert', ENDED).sections[0]!;
+    const newSpender = { ...runaway, kind: 'new-spender' as const };
+    expect(renderMessage({ ...data, sections: [newSpender] }).subject).toContain(
+      'new Bedrock spend peaked at $132.05/day (27 Feb – 1 Mar 2026), ended, on',
+    );
+  });
+
+  it('episode ended: the chart goes on through the quiet days the case recorded, and their spend is no excess', () => {
+    const data = withEpisode('reminder', {
+      ...ENDED,
+      newestEvaluated: '2026-03-04',
+      laterDays: [
+        { date: '2026-03-02', cost_usd: 10.4, hit_ratio: null },
+        { date: '2026-03-03', cost_usd: 7.1, hit_ratio: null },
+        { date: '2026-03-04', cost_usd: 10.7, hit_ratio: null },
+      ],
+    });
+    const s = data.sections[0]!;
+    const view = sectionView(s);
+    const bars = view.chart.bars;
+    // Above the baseline average, under the band: an ended spike's quiet days draw no excess.
+    expect(bars.at(-1)).toMatchObject({ date: '2026-03-04', costUsd: 10.7, excessPx: 0 });
+    expect(bars.find((b) => b.date === '2026-03-02')?.excessPx).toBe(0); // the end day
+    expect(bars.find((b) => b.date === '2026-03-01')!.excessPx).toBeGreaterThan(0); // the spike's last day
+    expect(view.asOf).toBe('2026-03-04');
+    const { text, html } = renderMessage(data);
+    expect(text).toMatch(/4 Mar +\$10\.70/);
+    expect(text).toContain('as of Wed 4 Mar 2026');
+    expect(html).toContain('as of Wed 4 Mar 2026');
   });
 
   it('keeps each flag of a command line with its value: lines break between flags, never inside one', () => {

@@ -5,6 +5,8 @@ import type { CaseRecord } from '../../functions/core/cases/model.js';
 import { readCase } from '../../functions/core/cases/store.js';
 import { applyCaseInput, type CaseInput } from '../../functions/core/cases/transitions.js';
 import { dayRange } from '../../functions/core/dates.js';
+import { confirmationPage, renderAckPage } from '../../functions/core/notify/ack-page.js';
+import { caseHeadline } from '../../functions/core/notify/render.js';
 import { caseSection, episodeView } from '../../functions/core/notify/sections.js';
 import { sectionView } from '../../functions/core/notify/view.js';
 import type { DailyFigures, Finding } from '../../functions/core/types.js';
@@ -248,5 +250,34 @@ describe('the email and the case events tell one episode', () => {
       excess_so_far_usd: view.excessSoFarUsd,
     });
     expect(c).toMatchObject({ peak_value: reminded.peak_value, peak_metric: reminded.peak_metric });
+  });
+});
+
+describe('the answer page tells the episode as the email subject does', () => {
+  const peak = makeFinding({ asOf: '2026-03-03', recent: 139, baseline: 12 });
+  const ended = (): CaseRecord => {
+    const open = applyCaseInput(null, findingInput(peak, costs('2026-02-02', '2026-03-03', spend)), {
+      now: at(0),
+      rules,
+    }).next!;
+    return applyCaseInput(
+      open,
+      quiet(['2026-03-04', '2026-03-05', '2026-03-06'], costs('2026-02-05', '2026-03-06', spend)),
+      { now: at(24), rules },
+    ).next!;
+  };
+
+  it("states an ended spike by its peak and says it ended, in the subject's words", () => {
+    const c = ended();
+    const review = {
+      status: 'valid',
+      case: c,
+      claims: { case: c.case_key, epoch: c.epoch, answer: 'stopped', exp: 0 },
+    } as unknown as Parameters<typeof confirmationPage>[0];
+    const page = confirmationPage(review, {});
+    const headline = caseHeadline(caseSection(c, owner, () => []));
+    expect(headline).toMatch(/^Bedrock spend peaked .* \(\$139\.00\/day, .*\), ended, on /);
+    expect(page.facts[0]!.toLowerCase()).toBe(headline.toLowerCase());
+    expect(renderAckPage(page)).toContain('$139.00/day');
   });
 });

@@ -5,9 +5,11 @@
  */
 import Handlebars from 'handlebars';
 import { readAsset } from '../assets.js';
-import { accountNameFor, type CaseRecord } from '../cases/model.js';
-import { dateTime, money } from '../format.js';
+import { type CaseRecord, caseOwner } from '../cases/model.js';
+import { dateTime } from '../format.js';
 import { ANSWER_LABELS, type LinkReview } from './answer-links.js';
+import { caseHeadline } from './render.js';
+import { caseSection } from './sections.js';
 
 export interface AckPage {
   status: number;
@@ -35,17 +37,10 @@ const STATUS: Record<Exclude<LinkReview, { status: 'valid' }>['problem'], number
   closed: 409,
 };
 
+/** The case as its emails' subjects tell it (the episode's figures, SPEC §9), then its key and state. */
 function caseFacts(c: NonNullable<LinkReview['case']>): string[] {
-  const f = c.latest;
-  const figure =
-    c.detector === 'cache-miss'
-      ? `avoidable ${money(f.avoidable_cost_usd)} over ${f.recent_start} … ${f.recent_end}`
-      : `${money(f.recent_avg_daily_usd)}/day against a ${money(f.baseline_avg_daily_usd)}/day baseline`;
-  return [
-    `Account ${c.account_id} (${accountNameFor(c, null)})`,
-    `${c.detector === 'cache-miss' ? `Prompt-cache misses on ${c.model}` : 'Runaway inference spend'}: ${figure}`,
-    `Case ${c.case_key}, now ${c.state}`,
-  ];
+  const headline = caseHeadline(caseSection(c, caseOwner(c, c.owner_email ?? ''), () => []));
+  return [`${headline.charAt(0).toUpperCase()}${headline.slice(1)}`, `Case ${c.case_key}, now ${c.state}`];
 }
 
 export function confirmationPage(

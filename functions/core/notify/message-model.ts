@@ -4,7 +4,7 @@
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
 import type { Answer, MessageKind } from '../cases/model.js';
-import type { Finding, IsoDate } from '../types.js';
+import type { Finding, IsoDate, SeriesPoint } from '../types.js';
 
 export type { Answer, MessageKind };
 
@@ -32,6 +32,11 @@ export interface EpisodeView {
   peakIsLatest: boolean;
   /** Ended before the first alert went out (a catch-up that finds a spike already over). */
   endedBeforeFirstEmail: boolean;
+  /**
+   * Days the case recorded after the latest finding's series, through the newest evaluated day
+   * (quiet days once a spike ended): the chart shows them after the finding's own days.
+   */
+  laterDays: SeriesPoint[];
 }
 
 export interface CaseSection {

@@ -78,6 +78,8 @@ interface CompiledMessage {
 
 export interface Renderer {
   render(data: MessageData): RenderedMessage;
+  /** A case's one-line summary, as the subjects give it (the `case-headline` partial). */
+  headline(section: CaseSection): string;
 }
 
 /** Builds a renderer over a templates folder (default: the package's own). */
@@ -116,7 +118,13 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
     return found;
   };
 
+  let headline: Handlebars.TemplateDelegate | undefined;
+
   return {
+    headline(section: CaseSection): string {
+      headline ??= textEnv.compile('{{> case-headline}}', textOptions);
+      return headerSafe(headline(withView(section)));
+    },
     render(data: MessageData): RenderedMessage {
       if (!isMessageKind(data.kind)) {
         throw new Error(
@@ -168,4 +176,10 @@ let defaultRenderer: Renderer | undefined;
 export function renderMessage(data: MessageData): RenderedMessage {
   defaultRenderer ??= createRenderer();
   return defaultRenderer.render(data);
+}
+
+/** A case's one-line summary with the package's templates: the words of its email's subject. */
+export function caseHeadline(section: CaseSection): string {
+  defaultRenderer ??= createRenderer();
+  return defaultRenderer.headline(section);
 }

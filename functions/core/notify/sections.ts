@@ -9,6 +9,8 @@ import type { AnswerAction, CaseSection, EpisodeView } from './message-model.js'
 /** The episode view of a case, from what the case holds (SPEC §9): the figures its events carry too. */
 export function episodeView(c: CaseRecord): EpisodeView {
   const figures = episodeFigures(c);
+  const seriesEnd = c.latest.series[c.latest.series.length - 1]?.date ?? c.latest.as_of;
+  const newest = c.episode.newest_evaluated ?? seriesEnd;
   return {
     ongoing: figures.ongoing,
     spikeFrom: figures.spike_from,
@@ -20,6 +22,9 @@ export function episodeView(c: CaseRecord): EpisodeView {
     peakIsLatest: c.peak.finding_id === c.latest.finding_id,
     endedBeforeFirstEmail:
       figures.end_day !== null && c.notified_at !== null && figures.end_day <= c.notified_at.slice(0, 10),
+    laterDays: c.episode.days
+      .filter((d) => d.date > seriesEnd && d.date <= newest)
+      .map((d) => ({ date: d.date, cost_usd: d.cost_usd, hit_ratio: d.hit_ratio })),
   };
 }
 

@@ -6,7 +6,7 @@
 
 import { daysInclusive, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
-import type { CaseSection, MessageData } from './message-model.js';
+import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
 
@@ -79,6 +79,8 @@ export interface SectionView {
   /** First day above the band: `started_on`, else the recent window's start. */
   runningSince: string;
   chart: ChartView;
+  /** The as-of day the section speaks of: the newest day evaluated for the case. */
+  asOf: string;
   topTag: RateEntry | null;
   topResource: RateEntry | null;
   topUsageType: RateEntry | null;
@@ -136,8 +138,11 @@ function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: numb
   }));
 }
 
-function chartOf(finding: Finding): ChartView {
-  const series = finding.series.slice(-30);
+/** The latest finding's days, then the days the case recorded after them (quiet days), the last 30. */
+function chartOf(finding: Finding, episode: EpisodeView): ChartView {
+  const series = [...finding.series, ...episode.laterDays].slice(-30);
+  // An ended spike's excess stops the day before its end day.
+  const endDay = episode.ongoing ? null : episode.endDay;
   const maxUsd = Math.max(0, ...series.map((p) => p.cost_usd));
   const scale = maxUsd > 0 ? CHART_HEIGHT_PX / maxUsd : 0;
   const isRunaway = finding.detector === 'runaway-inference';
@@ -147,7 +152,7 @@ function chartOf(finding: Finding): ChartView {
     const inRecent = p.date >= finding.recent_start && p.date <= finding.recent_end;
     const heightPx = p.cost_usd > 0 ? Math.max(2, Math.round(p.cost_usd * scale)) : 0;
     const elevated = isRunaway
-      ? finding.started_on !== null && p.date >= finding.started_on
+      ? finding.started_on !== null && p.date >= finding.started_on && (endDay === null || p.date < endDay)
       : p.hit_ratio !== null &&
         finding.baseline_cache_hit_ratio !== null &&
         p.hit_ratio < finding.baseline_cache_hit_ratio - 0.1;
@@ -233,7 +238,9 @@ export function sectionView(section: CaseSection): SectionView {
     baselineDays,
     runningDays: section.daysAbove ?? daysInclusive(latest.recent_start, latest.recent_end),
     runningSince: latest.started_on ?? latest.recent_start,
-    chart: chartOf(latest),
+    chart: chartOf(latest, section.episode),
+    // The newest as-of day evaluated for the case (quiet days included), else the latest finding's.
+    asOf: section.episode.newestEvaluated ?? latest.as_of,
     // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
     topTag: tags.find((t) => t.baselinePerDay === 0 && t.recentCostUsd > 0) ?? tags[0] ?? null,
     topResource: resources[0] ?? null,
