@@ -235,7 +235,13 @@ describe('message wording', () => {
       expect(part).not.toContain('team = support');
       expect(part).not.toContain('1.23 M');
       expect(part).not.toContain('more calls of the same shape');
+      // The breakdown is the peak's window, said so: not "now", not "the last 3 days".
+      expect(part).toContain(`/day at the peak, `);
+      expect(part).toContain(`Tokens on ${dateRange(s.peak.recent_start, s.peak.recent_end)}:`);
+      expect(part).not.toMatch(/\/day now|Tokens in the last/);
     }
+    expect(text).toContain('Peak/day');
+    expect(html).toContain('At the peak, per day');
   });
 
   it("cache-miss episode ended: the peak's hit ratio and avoidable cost, and the avoidable cost so far", () => {

@@ -4,7 +4,7 @@
  * so the HTML and text parts cannot disagree on a number.
  */
 
-import { daysInclusive, money, shortDate } from '../format.js';
+import { dateRange, daysInclusive, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
 import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
 
@@ -41,6 +41,8 @@ export interface ChartBar {
 
 export interface ChartView {
   bars: ChartBar[];
+  /** The baseline the bars are split at, the one the figures beside the chart name. */
+  baselineUsd: number;
   heightPx: number;
   maxUsd: number;
   firstDate: string;
@@ -73,6 +75,11 @@ export interface SectionView {
   isCacheMiss: boolean;
   isCacheAbsent: boolean;
   recentDays: number;
+  /**
+   * When the breakdown's figures are from (the peak's window): "now" and "in the last 3 days" while
+   * the peak is the latest finding of an ongoing episode, else "at the peak" and its dates.
+   */
+  breakdownWhen: { rate: string; tokens: string; column: string; columnShort: string };
   baselineDays: number;
   /** Days the spend has run above the band: `daysAbove`, else the recent window. */
   runningDays: number;
@@ -139,14 +146,13 @@ function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: numb
 }
 
 /** The latest finding's days, then the days the case recorded after them (quiet days), the last 30. */
-function chartOf(finding: Finding, episode: EpisodeView): ChartView {
+function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartView {
   const series = [...finding.series, ...episode.laterDays].slice(-30);
   // An ended spike's excess stops the day before its end day.
   const endDay = episode.ongoing ? null : episode.endDay;
   const maxUsd = Math.max(0, ...series.map((p) => p.cost_usd));
   const scale = maxUsd > 0 ? CHART_HEIGHT_PX / maxUsd : 0;
   const isRunaway = finding.detector === 'runaway-inference';
-  const band = finding.baseline_avg_daily_usd;
   let elevatedSince: string | null = null;
   const bars = series.map((p): ChartBar => {
     const inRecent = p.date >= finding.recent_start && p.date <= finding.recent_end;
@@ -194,6 +200,7 @@ function chartOf(finding: Finding, episode: EpisodeView): ChartView {
   });
   return {
     bars,
+    baselineUsd: band,
     heightPx: CHART_HEIGHT_PX,
     maxUsd,
     firstDate: series[0]?.date ?? finding.as_of,
@@ -238,7 +245,26 @@ export function sectionView(section: CaseSection): SectionView {
     baselineDays,
     runningDays: section.daysAbove ?? daysInclusive(latest.recent_start, latest.recent_end),
     runningSince: latest.started_on ?? latest.recent_start,
-    chart: chartOf(latest, section.episode),
+    // Split at the baseline the figures beside the chart name: the latest's while ongoing, the peak's once ended.
+    chart: chartOf(
+      latest,
+      section.episode,
+      section.episode.ongoing ? latest.baseline_avg_daily_usd : f.baseline_avg_daily_usd,
+    ),
+    breakdownWhen:
+      section.episode.ongoing && section.episode.peakIsLatest
+        ? {
+            rate: 'now',
+            tokens: `in the last ${recentDays === 1 ? '1 day' : `${recentDays} days`}`,
+            column: 'Now, per day',
+            columnShort: 'Now/day',
+          }
+        : {
+            rate: 'at the peak',
+            tokens: `on ${dateRange(f.recent_start, f.recent_end)}`,
+            column: 'At the peak, per day',
+            columnShort: 'Peak/day',
+          },
     // The newest as-of day evaluated for the case (quiet days included), else the latest finding's.
     asOf: section.episode.newestEvaluated ?? latest.as_of,
     // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
