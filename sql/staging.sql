@@ -135,8 +135,7 @@ classified AS (
     CASE WHEN kind = 'inference' THEN resource_id END AS resource_id,
     CASE WHEN kind = 'inference' THEN region_id END AS region_id
     {{#each tag_keys}},
-    -- Looked up here, on inference rows only: a map lookup on every row of the export costs more
-    -- than the rest of the classification.
+    -- Looked up here, on inference rows only, not on every row of the export.
     CASE WHEN kind = 'inference' THEN
       coalesce({{map_get "tags" this}}, {{map_get "tags" (concat "user:" this)}})
     END AS tag_{{@index}}

@@ -50,16 +50,15 @@ function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): Co
 
 /** A live case whose daily series the run reads as of its detector's newest evaluated day (SPEC §9). */
 export interface SeriesSubject {
+  /** Its ref in the context statement's result (after the candidates' refs `0 … n−1`). */
+  ref: string;
   detector: DetectorId;
   account_id: string;
   model: string | null;
   as_of: IsoDate;
 }
 
-/**
- * The run's one context statement: each candidate's context under ref `i` (its index), and each
- * series subject's daily series under ref `candidates.length + j`.
- */
+/** The run's one context statement: each candidate's context under ref `i` (its index), each series subject's under its ref. */
 export async function readContext(
   ports: { engine: QueryEngine; focus: FocusTable },
   config: SentinelConfig,
@@ -69,7 +68,7 @@ export async function readContext(
 ): Promise<Map<string, FindingContext>> {
   const requests = [
     ...candidates.map((c, i) => contextRequestOf(c, String(i), config)),
-    ...series.map((s, j) => seriesRequest(s, s.as_of, String(candidates.length + j))),
+    ...series.map((s) => seriesRequest(s, s.as_of, s.ref)),
   ];
   const statement = contextStatement(ports.focus, config, window, requests);
   const rows = await ports.engine.query(statement.sql, { label: statement.label });

@@ -233,7 +233,7 @@ export async function runDetection(
     }
 
     plan = request.episodeCases ? caseDayPlan(request.episodeCases, candidates, detectorDays) : [];
-    const series = plan.flatMap((p) => (p.candidate === null ? [p.series] : []));
+    const series = plan.flatMap((p) => (p.fired ? [] : [p.series]));
     if (candidates.length > 0 || series.length > 0) {
       progress(
         `context for ${candidates.length} finding(s)${series.length > 0 ? `, daily series of ${series.length} case(s)` : ''}`,
@@ -259,10 +259,8 @@ export async function runDetection(
       runId: request.runId,
     }),
   );
-  let seriesRef = candidates.length;
   result.caseDays = plan.map((p) => {
-    const ref = String(p.candidate ?? seriesRef++);
-    const points = contexts.get(ref)?.series ?? new Map();
+    const points = contexts.get(p.ref)?.series ?? new Map();
     return {
       case_key: p.case_key,
       days: dailyFigures(
@@ -312,8 +310,10 @@ export async function runDetection(
 interface CaseDayRead {
   case_key: string;
   series: SeriesSubject;
-  /** The candidate that fired on the newest evaluated day (its context holds the series), else null. */
-  candidate: number | null;
+  /** Fired on the newest evaluated day: the series is in that candidate's context (ref = its index). */
+  fired: boolean;
+  /** Where the context statement's result holds the series. */
+  ref: string;
 }
 
 /**
@@ -341,16 +341,19 @@ function caseDayPlan(
   for (const s of [...cases, ...candidates.map(subjectOf)])
     if (!subjects.has(s.case_key)) subjects.set(s.case_key, s);
   const reads: CaseDayRead[] = [];
+  let seriesRef = candidates.length;
   for (const s of [...subjects.values()].sort((a, b) => a.case_key.localeCompare(b.case_key))) {
     const asOf = detectorDays.get(s.detector)?.at(-1);
     if (asOf === undefined) continue;
-    const fired = candidates.findIndex(
+    const candidate = candidates.findIndex(
       (c) => String(c.row.as_of) === asOf && subjectOf(c).case_key === s.case_key,
     );
+    const ref = String(candidate >= 0 ? candidate : seriesRef++);
     reads.push({
       case_key: s.case_key,
-      series: { detector: s.detector, account_id: s.account_id, model: s.model, as_of: asOf },
-      candidate: fired >= 0 ? fired : null,
+      series: { ref, detector: s.detector, account_id: s.account_id, model: s.model, as_of: asOf },
+      fired: candidate >= 0,
+      ref,
     });
   }
   return reads;
