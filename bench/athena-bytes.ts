@@ -177,7 +177,7 @@ export function prunedPeriods(sql: string): string[] | null {
 }
 
 /**
- * The weekly run as built on Athena (SPEC §2 "one scan per run"): the statements `runDetection`
+ * The weekly run as built on Athena (docs/architecture.md "one scan per run"): the statements `runDetection`
  * sends for as-of days D−6 … D with both detectors, taken from the same statement plan. A statement
  * that names the FOCUS table reads the columns it references in the periods its `billing_period`
  * predicate names; the others read the run's small staging table and are billed Athena's 10 MB

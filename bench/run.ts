@@ -350,7 +350,7 @@ function renderReport(r: ReportInput): string {
   out(
     'From Parquet metadata (`parquet_metadata()`): the compressed column chunks of the columns each statement references, ' +
       "in the billing periods its `billing_period` predicate names; each statement billed at least 10 MB (Athena's minimum). " +
-      'A weekly run evaluates as-of days D−6 … D with both detectors. As built (SPEC §2 "one scan per run"), the statements ' +
+      'A weekly run evaluates as-of days D−6 … D with both detectors. As built (docs/architecture.md "one scan per run"), the statements ' +
       'are the ones `runDetection` sends, from the same statement plan: the staging-table listing (information_schema), ' +
       "the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss and context over the run's " +
       'staging table, then DROP TABLE (DDL, not billed). Missing days, delivery folders and unknown units are read only when ' +
@@ -403,7 +403,7 @@ function renderReport(r: ReportInput): string {
       oursBilled: 'as built, billed (10 MB minimum per statement)',
       ctes: 'before: staging as the first CTE of each statement (`sentinel sql --inline`)',
       incremental: 'what-if: incremental, new and restated days (D−20 … D) into daily aggregates',
-      lean: 'what-if: incremental, and Bedrock rows found without reading resourceid (a SPEC §3 change)',
+      lean: 'what-if: incremental, and Bedrock rows found without reading resourceid (a docs/detection.md "Input" change)',
     }[key];
     const within = (limit: number) => ratios.filter((x) => x[key] <= limit).length;
     out(
@@ -523,7 +523,7 @@ function missedTargets(
     out(
       `- What bounds it: both processes pay the same start-up (${fmt(startup)} s: node and the DuckDB binding). ` +
         `The bare scan then reads one DOUBLE column (${fmt(bare, 0)} ms in-process). Detection must apply the population rules ` +
-        `of SPEC §3, whose OR across \`x_servicecode\`, \`servicename\` and \`resourceid\` cannot be pushed into the Parquet ` +
+        `of docs/detection.md "Input", whose OR across \`x_servicecode\`, \`servicename\` and \`resourceid\` cannot be pushed into the Parquet ` +
         `reader, so every row of the touched periods is decoded for ~14 columns, \`resourceid\` (the widest) and \`tags\` ` +
         `(a map) among them: reading those columns and doing nothing else costs ${fmt(floor, 0)} ms ` +
         `(${fmt(floor / bare, 1)}× the bare scan${floorLean !== undefined ? `; ${fmt(floorLean, 0)} ms without resourceid` : ''}). ` +
@@ -548,7 +548,7 @@ function missedTargets(
       '- What would close it: not reading every row of two or three months per run. An incremental store of daily ' +
         'aggregates (account × model × token class × day, plus the breakdown keys) updated from the export days not yet ' +
         'seen and the ~2 weeks AWS may restate, so a weekly run decodes about 3 weeks of rows instead of 5–9; or an ' +
-        'export limited to Bedrock and compute rows. Both change SPEC §3–§4 (one staging query over the export) and are ' +
+        'export limited to Bedrock and compute rows. Both change docs/detection.md "Input" and "Runaway inference" (one staging query over the export) and are ' +
         'left for a decision.',
     );
     out();
@@ -558,14 +558,14 @@ function missedTargets(
       `**≥ 3× fewer Athena bytes than the original** (the earlier scale target; the AWS-service targets above are ≤ 1.5× ` +
         `every day and ≤ 1.0× on most). Measured: ours reads ${fmt(Math.min(...m.ratios.map((x) => x.ours)))}–${fmt(m.maxOurs)}× ` +
         "the original's bytes. One scan per run reads the export once, but over ~16 columns, including `resourceid` (the " +
-        'widest column of the export, see the per-column sizes above), because SPEC §3 counts a Bedrock ARN in ' +
+        'widest column of the export, see the per-column sizes above), because docs/detection.md "Input" counts a Bedrock ARN in ' +
         '`resourceid` as Bedrock, and over the 2–3 periods of a 6-week data window; the original reads 6 narrow columns.',
     );
     out(
       `- What would close it, measured above: an incremental design (only new and restated days) reads at most ` +
         `${fmt(worst('incremental'))}× the original; finding Bedrock rows without \`resourceid\` as well, ${fmt(worst('lean'))}×, ` +
         `and 3× fewer on ${m.ratios.filter((x) => x.lean <= 1 / 3).length} of ${m.ratios.length} as-of days; both change ` +
-        'SPEC §3–§4 and are left for a decision. In money a weekly run costs cents even at 1 B rows: see the $/week table.',
+        'docs/detection.md "Input" and "Runaway inference" and are left for a decision. In money a weekly run costs cents even at 1 B rows: see the $/week table.',
     );
     out();
   }

@@ -1,6 +1,6 @@
 'use strict';
 /**
- * One least-privilege role per function (SPEC §13): no wildcard actions; resources scoped to the
+ * One least-privilege role per function (DEPLOY.md): no wildcard actions; resources scoped to the
  * state bucket prefixes, the workgroup, the Glue database and tables, the secret, the SES identity,
  * the event bus, the export prefix (and its KMS key when given) and the owners file.
  */
@@ -116,7 +116,7 @@ function detectStatements(p) {
       ],
     },
     {
-      // Finding a crashed run's staging tables to drop them (SPEC §2).
+      // Finding a crashed run's staging tables to drop them (docs/architecture.md).
       Sid: 'ListSentinelTables',
       Effect: 'Allow',
       Action: ['glue:GetDatabase', 'glue:GetTables'],

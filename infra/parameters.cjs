@@ -9,7 +9,7 @@
 const SERVICE = 'ai-spend-sentinel';
 /** Prefix of the case store in the state bucket (findings/, runs/, cases/, case-events/, …). */
 const STATE_PREFIX = 'state';
-/** The workgroup's enforced result location; CTAS staging data lands below it (SPEC §2). */
+/** The workgroup's enforced result location; CTAS staging data lands below it (docs/architecture.md). */
 const RESULTS_PREFIX = 'athena-results';
 const STAGING_PREFIX = 'athena-staging';
 const STAGING_TABLES = 'sentinel_staging_*';
@@ -143,7 +143,7 @@ function derive(raw, stage) {
   };
 }
 
-/** SENTINEL_CONFIG (SPEC §12) as JSON text; `${…}` are CloudFormation values filled in at deploy. */
+/** SENTINEL_CONFIG (docs/configuration.md) as JSON text; `${…}` are CloudFormation values filled in at deploy. */
 function sentinelConfigOf(p) {
   const config = {
     engine: 'athena',

@@ -1,4 +1,4 @@
--- Detector cache-miss (SPEC §5): prompt spend rising because prompt caching stopped hitting
+-- Detector cache-miss (docs/detection.md "Cache miss"): prompt spend rising because prompt caching stopped hitting
 -- (cache-regression) or was never used on a model that supports it (cache-absent).
 -- A regression is judged over two recent windows against the same baseline: the 7 days (its hit
 -- ratio fell by min_hit_ratio_drop), and the last short_days days (each of them fell by

@@ -1,8 +1,8 @@
--- Context of the findings a run raised (SPEC §4, §6): what the email needs to be actionable.
+-- Context of the findings a run raised (docs/detection.md "Runaway inference", docs/findings.md): what the email needs to be actionable.
 -- One statement for every finding of a run: per finding, the top keys of each breakdown dimension
 -- (token classes, usage types, resources, regions, configured tags) with recent and baseline cost,
 -- the daily series of its last days, and the account's compute spend recent vs baseline.
--- The same statement carries the daily series of the run's live cases (SPEC §9 "The episode").
+-- The same statement carries the daily series of the run's live cases (docs/emails.md "The episode").
 -- Runaway breakdowns rank by recent increase in $/day; cache-miss ones by recent uncached input tokens.
 -- A request of kind 'series' is a live case without a finding on the newest evaluated day: only its
 -- daily series rows (the quiet days a run records on the case), no breakdowns, no compute spend.

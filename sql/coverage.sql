@@ -1,10 +1,10 @@
--- Coverage of the export over the periods a run's data window touches (never every period, SPEC §4),
+-- Coverage of the export over the periods a run's data window touches (never every period, docs/detection.md "Runaway inference"),
 -- from staging (staging.sql keeps every row of those periods, grouped by day): the newest charge
 -- tells staleness; the earliest usage charge is the export's first covered day when it falls inside
 -- the window (Usage rows only: monthly Tax/Credit rows dated the 1st are not usage data); rows
 -- without an account or a cost are counted for one warning each; a day of the window with no usage
 -- charge at all (any service) is a missing delivery, not a day of zero spend; a period read from
--- more than one delivery folder is summed more than once (SPEC §3); token rows with an unknown unit
+-- more than one delivery folder is summed more than once (docs/detection.md "Input"); token rows with an unknown unit
 -- are named by the unit check.
 -- Parameters: staging, window_start..window_end.
 SELECT

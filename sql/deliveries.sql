@@ -1,6 +1,6 @@
 -- The delivery folders of each billing period staging read, with their rows: run only when coverage
 -- counts more folders than periods (an export set to create new files instead of overwriting; every
--- delivery is read, so its rows are summed more than once — SPEC §3).
+-- delivery is read, so its rows are summed more than once — docs/detection.md "Input").
 -- Parameters: staging.
 SELECT
   billing_period,

@@ -1,4 +1,4 @@
--- FOR COMPARISON ONLY (benchmarks and tests, SPEC §4.1): the original "QB15" spike query as its
+-- FOR COMPARISON ONLY (benchmarks and tests, docs/detection.md "The original query"): the original "QB15" spike query as its
 -- article wrote it, defects included, evaluated for every as-of day of a range (its LIMIT 25
 -- applies per as-of day). With as_intended, its two filters that match nothing on a 2026 export
 -- (ChargeClass 'Regular', InvokeModel in the usage type) are replaced by ours; all else is kept:

@@ -1,4 +1,4 @@
--- Detector runaway-inference (SPEC §4): an account's daily Bedrock inference spend far above its own
+-- Detector runaway-inference (docs/detection.md "Runaway inference"): an account's daily Bedrock inference spend far above its own
 -- recent baseline, or a new spender with no baseline at all.
 -- Parameters: staged (the staging query's rows), spine_start..spine_end (covered days of the data
 -- window), as_of_start..as_of_end (the as-of days), recent_days, guard_days, baseline_days, k,

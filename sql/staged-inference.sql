@@ -1,5 +1,5 @@
 -- The inference rows of staging (staging.sql, kind 'inference'): cost and tokens per account, model,
--- token class and day, the relation both detectors and the context read (SPEC §3 "one staging
+-- token class and day, the relation both detectors and the context read (docs/detection.md "Input" "one staging
 -- source"). Re-grouped without staging's coverage keys (billing period, delivery folder).
 -- Parameters: staging (the run's staging table, or staging.sql as a sub-query), tag_keys, detail.
 SELECT

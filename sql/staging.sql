@@ -1,4 +1,4 @@
--- Staging, the run's one read of the export (SPEC §2 "one scan per run", §3): every row of the billing
+-- Staging, the run's one read of the export (docs/architecture.md "one scan per run", docs/detection.md): every row of the billing
 -- periods the data window touches, classified once and grouped:
 --   kind 'inference': Bedrock model-inference charges in the data window -> cost and tokens per account,
 --     model, token class and day (both detectors start here, through staged-inference.sql),

@@ -1,5 +1,5 @@
 /**
- * The Lambda configuration (SPEC §12, §13): `SENTINEL_CONFIG` holds YAML or JSON text, or an
+ * The Lambda configuration (docs/configuration.md, DEPLOY.md): `SENTINEL_CONFIG` holds YAML or JSON text, or an
  * `s3://bucket/key` URI of such a file read through the injected S3 client. Either way it is
  * validated by the one schema (`parseConfig`), so a bad key fails the cold start with its path
  * named (ConfigError), never a stack trace.

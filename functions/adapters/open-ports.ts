@@ -1,6 +1,6 @@
 /**
- * The composition root (SPEC §2 "Doors"): the only place that builds adapters from config. Each
- * port's adapter is named by config, never guessed from another (SPEC §11): `out` (local dir |
+ * The composition root (docs/architecture.md "Doors"): the only place that builds adapters from config. Each
+ * port's adapter is named by config, never guessed from another (docs/cli.md): `out` (local dir |
  * s3://), `notify.transport` (outbox | ses), `events.transport` (jsonl | eventbridge), `engine`
  * (duckdb | athena | trino). Backends are loaded by dynamic import, so a Lambda bundle carries no
  * DuckDB binding and no local-only adapter. CLI commands and Lambda handlers call these openers,
@@ -38,7 +38,7 @@ export interface OpenOptions {
 
 const isS3 = (uri: string) => /^s3:\/\//i.test(uri);
 
-/** What a Lambda reads from its environment (SPEC §12): the config source, the secret, the log level. */
+/** What a Lambda reads from its environment (docs/configuration.md): the config source, the secret, the log level. */
 export interface LambdaEnvironment {
   raw: NodeJS.ProcessEnv;
   config: string | undefined;
@@ -203,7 +203,7 @@ async function openOwners(config: SentinelConfig): Promise<OwnerDirectory> {
 const signingKeys = new Map<string, SigningKey>();
 
 /**
- * The answer-link key (SPEC §12): the Secrets Manager secret named by SENTINEL_SIGNING_SECRET_ARN
+ * The answer-link key (docs/configuration.md): the Secrets Manager secret named by SENTINEL_SIGNING_SECRET_ARN
  * (Lambda), else SENTINEL_SIGNING_KEY or the local key file; loaded once per process.
  */
 export async function openSigningKey(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<SigningKey> {
@@ -256,7 +256,7 @@ async function trinoEngine(config: SentinelConfig, env: NodeJS.ProcessEnv): Prom
 
 /**
  * The FOCUS table on Athena or Trino, after its columns are checked against what the detectors
- * read (SPEC §3): a missing column stops the run naming it, before any scan is paid for.
+ * read (docs/detection.md "Input"): a missing column stops the run naming it, before any scan is paid for.
  */
 async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
   const { database, table } = focusTableName(config);
@@ -275,7 +275,7 @@ async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
     config.cost_column,
     `focus ${database}.${table}`,
   );
-  // One scan per run (SPEC §2): the run's CTAS staging tables live beside the findings tables.
+  // One scan per run (docs/architecture.md): the run's CTAS staging tables live beside the findings tables.
   const stagingSchema =
     config.engine === 'trino' ? config.trino.sentinel_schema : config.athena.sentinel_database;
   return { ...athenaFocusTable(config, usage), stagingSchema };

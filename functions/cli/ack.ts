@@ -1,6 +1,6 @@
 /**
  * `sentinel ack --case KEY --answer stopped|legitimate|investigating [--note TEXT]`: records an
- * owner's answer, as the signed link's POST does (SPEC §8). A refused answer exits 2 and says why.
+ * owner's answer, as the signed link's POST does (docs/cases.md). A refused answer exits 2 and says why.
  */
 
 import { openAckPorts } from '../adapters/open-ports.js';

@@ -7,7 +7,7 @@ import { money } from '../core/format.js';
 import { describeFinding } from './summary.js';
 
 /**
- * The case's episode as its emails tell it (SPEC §9): an ongoing one by its latest numbers, an
+ * The case's episode as its emails tell it (docs/emails.md): an ongoing one by its latest numbers, an
  * ended one by its peak, its end day and what it cost above the baseline so far.
  */
 export function describeEpisode(record: CaseRecord): string {

@@ -30,7 +30,7 @@ export const COMMON_FLAG_HELP: readonly (readonly [string, string])[] = [
 
 /**
  * A command's `--help`: its usage line, every flag with what it does, and the detector names
- * (SPEC §11).
+ * (docs/cli.md).
  */
 export function helpText(
   usage: string,

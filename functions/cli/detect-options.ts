@@ -1,4 +1,4 @@
-/** Flags shared by `detect` and `run` (SPEC §11), and the as-of days and detectors they select. */
+/** Flags shared by `detect` and `run` (docs/cli.md), and the as-of days and detectors they select. */
 import { ENGINES, type SentinelConfig } from '../core/config.js';
 import { dayRange } from '../core/dates.js';
 import { BadInputError } from '../core/errors.js';

@@ -1,5 +1,5 @@
 /**
- * `sentinel detect`: run the detectors over the export and write findings (SPEC §11). A manual
+ * `sentinel detect`: run the detectors over the export and write findings (docs/cli.md). A manual
  * detect never opens cases, sends email or moves the scheduled catch-up.
  */
 import { openDetectPorts } from '../adapters/open-ports.js';

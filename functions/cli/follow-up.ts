@@ -1,5 +1,5 @@
 /**
- * `sentinel follow-up`: the hourly step (SPEC §8): deadlines (reminder, escalation), suppression
+ * `sentinel follow-up`: the hourly step (docs/cases.md): deadlines (reminder, escalation), suppression
  * expiry, and resending what is due or failed. Never a digest.
  */
 import { join } from 'node:path';

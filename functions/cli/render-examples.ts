@@ -1,6 +1,6 @@
 /**
  * Built-in example data for every message kind (`sentinel render` without --input, the email
- * preview and the template tests). The numbers are SPEC §14's reference cases.
+ * preview and the template tests). The numbers are docs/detection.md "Reference numbers"'s reference cases.
  */
 
 import { addDays } from '../core/dates.js';
@@ -31,7 +31,7 @@ const populationStddev = (xs: number[]): number => {
   return Math.sqrt(meanOf(xs.map((x) => (x - m) ** 2)));
 };
 
-/** SPEC §14 runaway: $7.32/day for 23 days, then three days averaging $132.05/day. */
+/** docs/detection.md "Reference numbers" runaway: $7.32/day for 23 days, then three days averaging $132.05/day. */
 export function exampleRunawayFinding(): Finding {
   const recentStart = addDays(AS_OF, -2);
   const baselineStart = addDays(AS_OF, -29);
@@ -136,7 +136,7 @@ export function exampleRunawayFinding(): Finding {
 }
 
 /**
- * SPEC §14 cache incident, regional Claude Opus 4.6: 6.47 B uncached input, 1.67 B cache read,
+ * docs/detection.md "Reference numbers" cache incident, regional Claude Opus 4.6: 6.47 B uncached input, 1.67 B cache read,
  * 101 M cache write, 25 M output tokens in the 7-day window against a 0.90 baseline hit ratio.
  */
 export function exampleCacheMissFinding(): Finding {

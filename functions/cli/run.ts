@@ -1,5 +1,5 @@
 /**
- * `sentinel run`: detection, then cases, owner emails and the FinOps digest (SPEC §11). Same
+ * `sentinel run`: detection, then cases, owner emails and the FinOps digest (docs/cli.md). Same
  * options as `detect`, plus `--owners FILE` and `--dry-run` (render and report; send nothing,
  * change no state).
  */

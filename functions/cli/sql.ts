@@ -1,6 +1,6 @@
 /**
  * `sentinel sql`: print every statement a run of one detector sends, in order, with parameter
- * values inlined, ready to paste into the Athena console (SPEC §11). The list comes from
+ * values inlined, ready to paste into the Athena console (docs/cli.md). The list comes from
  * core/detect/statement-plan.ts, the same code the run uses.
  */
 import type { SentinelConfig } from '../core/config.js';
@@ -108,7 +108,7 @@ function requiredDetector(flags: FlagValues): DetectorId {
 
 function dialectOf(flags: FlagValues, config: SentinelConfig): Dialect {
   const name = flags.dialect;
-  // Trino speaks the Athena dialect (SPEC §11).
+  // Trino speaks the Athena dialect (docs/cli.md).
   if (name === undefined) return config.engine === 'duckdb' ? 'duckdb' : 'athena';
   if (!DIALECTS.includes(name as Dialect)) {
     throw new BadInputError(`--dialect '${String(name)}' is not a dialect`, {

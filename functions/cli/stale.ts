@@ -1,4 +1,4 @@
-/** Stale data (SPEC §4, §11): the message naming the days the export does not reach (exit 3). */
+/** Stale data (docs/detection.md "Runaway inference", docs/cli.md): the message naming the days the export does not reach (exit 3). */
 import type { IsoDate } from '../core/types.js';
 
 export function staleMessage(staleDays: IsoDate[], dataThrough: IsoDate | null): string {

@@ -1,5 +1,5 @@
 /**
- * One configuration schema (SPEC §12) for the config file, CLI flags and Lambda environment.
+ * One configuration schema (docs/configuration.md) for the config file, CLI flags and Lambda environment.
  * Unknown keys and bad values are rejected with the path of the offending key.
  */
 import { z } from 'zod';
@@ -141,7 +141,7 @@ export function parseConfig(input: unknown, source = 'configuration'): SentinelC
     });
     throw new ConfigError(`${source} is not valid:\n${problems.join('\n')}`, {
       cause: result.error,
-      hint: 'correct the keys named above (SPEC §12 lists every key and its range)',
+      hint: 'correct the keys named above (docs/configuration.md lists every key and its range)',
     });
   }
   const config = result.data;

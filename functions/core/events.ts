@@ -1,4 +1,4 @@
-/** EventBridge vocabulary (SPEC §10): every bus adapter publishes with this source and these types. */
+/** EventBridge vocabulary (docs/events.md): every bus adapter publishes with this source and these types. */
 
 export const EVENT_SOURCE = 'ai-spend-sentinel';
 

@@ -14,7 +14,7 @@ export interface QueryStats {
   rows: number;
 }
 
-/** The engines `engine` names (SPEC §11); Trino speaks the Athena dialect. */
+/** The engines `engine` names (docs/cli.md); Trino speaks the Athena dialect. */
 export type EngineName = 'duckdb' | 'athena' | 'trino';
 
 export interface QueryEngine {

@@ -1,5 +1,5 @@
 /**
- * Run records (`runs/<run_id>.json`, SPEC §7) and the choice of as-of days (SPEC §4): the default
+ * Run records (`runs/<run_id>.json`, docs/storage.md) and the choice of as-of days (docs/detection.md "Runaway inference"): the default
  * as-of day, and the catch-up since the last successful detection run.
  */
 import { randomBytes } from 'node:crypto';
@@ -104,7 +104,7 @@ export function finishRecord(record: RunRecord, clock: Clock, warnings: readonly
 }
 
 /**
- * The run events of SPEC §10, one shape each (detail = the run record): `Run Failed`, or
+ * The run events of docs/events.md, one shape each (detail = the run record): `Run Failed`, or
  * `Detection Run Completed` (detection runs) and `Data Stale` when days were stale.
  */
 export function runEvents(record: RunRecord, options: { completed: boolean }): BusEvent[] {

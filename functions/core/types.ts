@@ -1,4 +1,4 @@
-/** Domain types shared by every layer. Field names follow SPEC §6 (snake_case on the wire). */
+/** Domain types shared by every layer. Field names follow docs/findings.md (snake_case on the wire). */
 
 export type IsoDate = string; // YYYY-MM-DD (UTC calendar day)
 
@@ -29,7 +29,7 @@ export interface SeriesPoint {
   hit_ratio: number | null;
 }
 
-/** What a case is about: the key a detection run records a live case's days under (SPEC §9). */
+/** What a case is about: the key a detection run records a live case's days under (docs/emails.md). */
 export interface CaseSubject {
   case_key: string;
   detector: DetectorId;
@@ -39,7 +39,7 @@ export interface CaseSubject {
 }
 
 /**
- * One evaluated day of a case's subject as the context statement read it (SPEC §9 "The episode"):
+ * One evaluated day of a case's subject as the context statement read it (docs/emails.md "The episode"):
  * the account's Bedrock cost (cache-miss: the account × model's prompt-token cost), its hit ratio and
  * the prompt and cache-read tokens the day's avoidable cost is computed from.
  */
@@ -57,7 +57,7 @@ export interface CaseDays {
   days: DailyFigures[];
 }
 
-/** One (detector, account, model, as-of day) that fired. SPEC §6. */
+/** One (detector, account, model, as-of day) that fired. docs/findings.md. */
 export interface Finding {
   finding_id: string;
   case_key: string;

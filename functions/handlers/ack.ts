@@ -1,5 +1,5 @@
 /**
- * The /ack endpoint (SPEC §8, §13), HTTP API v2. GET shows a confirmation page for a signed answer
+ * The /ack endpoint (docs/cases.md, DEPLOY.md), HTTP API v2. GET shows a confirmation page for a signed answer
  * link with a note field and changes nothing (mail scanners follow links); POST records the answer.
  * A bad, expired, tampered, wrong-case or old-epoch link gets a 4xx page and changes nothing.
  * Every response carries the security headers; bodies over 16 KB are refused.

@@ -1,5 +1,5 @@
 /**
- * The scheduled detection (SPEC §13): the whole `run` with catch-up since the last successful run.
+ * The scheduled detection (DEPLOY.md): the whole `run` with catch-up since the last successful run.
  * An AbortSignal fires 30 s before the Lambda timeout; the run then stops its queries, records
  * itself as failed and publishes `Run Failed`, so the next scheduled run repeats the days.
  */

@@ -1,4 +1,4 @@
-/** The hourly follow-up (SPEC §8, §13): deadlines, suppression expiry, resends. No digest. */
+/** The hourly follow-up (docs/cases.md, DEPLOY.md): deadlines, suppression expiry, resends. No digest. */
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { openNotifyPorts } from '../adapters/open-ports.js';

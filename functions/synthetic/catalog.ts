@@ -27,7 +27,7 @@ export const REGIONS = {
 export type RegionId = keyof typeof REGIONS;
 
 export interface BedrockModel {
-  /** SPEC §3 model key: first-party usage-type model part, or the Marketplace service name without its suffix. */
+  /** docs/detection.md "Input" model key: first-party usage-type model part, or the Marketplace service name without its suffix. */
   key: string;
   channel: 'first-party' | 'marketplace';
   displayName: string;

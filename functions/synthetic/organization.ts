@@ -1,7 +1,7 @@
 /**
  * A synthetic AWS organization: dozens of accounts with everyday services and Bedrock workloads,
  * benign patterns that must stay quiet (seasonality, month-end batches, growth, zero-spend days,
- * AgentCore, credits, corrections, tax) and labelled incidents that must fire (SPEC §4, §5).
+ * AgentCore, credits, corrections, tax) and labelled incidents that must fire (docs/detection.md).
  * Pure and deterministic: the same options give the same rows.
  */
 import type { DetectorId, FindingKind, IsoDate } from '../core/types.js';
@@ -53,7 +53,7 @@ export interface IncidentLabel {
   account_id: string;
   detector: DetectorId;
   kind: FindingKind;
-  /** null for runaway-inference; the SPEC §3 model key for cache-miss. */
+  /** null for runaway-inference; the model key of docs/detection.md "Input" for cache-miss. */
   model: string | null;
   start: IsoDate;
   /** Last abnormal day; null while it is still going on at `end`. */
@@ -88,7 +88,7 @@ export interface AccountProfile {
   description: string;
 }
 
-/** A row of owners.csv (SPEC §9). `cc` is '' when the account has none. */
+/** A row of owners.csv (docs/emails.md). `cc` is '' when the account has none. */
 export interface OwnerRecord {
   account_id: string;
   owner_email: string;
@@ -183,7 +183,7 @@ const LAST_NAMES = [
   'singh',
 ];
 
-/** The cc shared by a few accounts, so owner alerts for them group into one message (SPEC §9). */
+/** The cc shared by a few accounts, so owner alerts for them group into one message (docs/emails.md). */
 export const SHARED_CC = 'platform-leads@example.com';
 const UNMAPPED_ACCOUNTS = 3;
 const SHARED_CC_ACCOUNTS = 4;
@@ -997,7 +997,7 @@ function ownersFor(accounts: AccountProfile[], random: Random): OwnerRecord[] {
   return owners;
 }
 
-/** owners.csv text (SPEC §9 columns). */
+/** owners.csv text (docs/emails.md columns). */
 export function ownersCsv(owners: OwnerRecord[]): string {
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
   const lines = ['account_id,owner_email,account_name,team,cc'];

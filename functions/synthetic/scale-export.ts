@@ -442,7 +442,7 @@ function everydayFillerSql(plan: FillerPlan, period: string): string {
 /**
  * Steady cached Bedrock spend of every fifth filler account: 4 rows a day (input, cache read,
  * cache write, output), ±8% day-to-day noise, a quieter weekend, a fixed hit ratio. Nothing in
- * it can reach SPEC §4/§5 thresholds.
+ * it can reach docs/detection.md "Runaway inference" and "Cache miss" thresholds.
  */
 function bedrockFillerSql(plan: FillerPlan, period: string): string {
   const [firstDay, lastDay] = periodDayIndices(plan, period);

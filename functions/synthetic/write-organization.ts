@@ -2,7 +2,7 @@
  * Writes a whole synthetic organization to a directory, as `sentinel generate` and the demo need it:
  *   <out>/export/…        the FOCUS export (AWS layout, manifests)
  *   <out>/labels.json     the injected incidents (what a detector should report)
- *   <out>/owners.csv      the owners mapping (SPEC §9), a few accounts left out on purpose
+ *   <out>/owners.csv      the owners mapping (docs/emails.md), a few accounts left out on purpose
  *   <out>/accounts.json   every account's pattern, for reading benchmark results
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
--- Athena table over the append-only case history (SPEC §7, §8): one JSON object per file under
+-- Athena table over the append-only case history (docs/storage.md, docs/cases.md): one JSON object per file under
 -- case-events/event_date=<date>/<event_id>.json. Partition projection on the event date.
 -- Parameters: database, location (s3://bucket/prefix, no trailing slash).
 CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`case_events` (

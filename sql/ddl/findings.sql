@@ -1,4 +1,4 @@
--- Athena table over the findings the service writes (SPEC §6, §7): one JSON object per line under
+-- Athena table over the findings the service writes (docs/findings.md, docs/storage.md): one JSON object per line under
 -- findings/detector=<id>/as_of=<date>/findings.jsonl. Partition projection: no crawler, no MSCK.
 -- `detector` and `as_of` are partition keys, so they appear only under PARTITIONED BY.
 -- Parameters: database, location (s3://bucket/prefix, no trailing slash).

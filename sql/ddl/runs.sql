@@ -1,4 +1,4 @@
--- Athena table over the run records (SPEC §7): one JSON object per file, runs/<run_id>.json.
+-- Athena table over the run records (docs/storage.md): one JSON object per file, runs/<run_id>.json.
 -- Parameters: database, location (s3://bucket/prefix, no trailing slash).
 CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`runs` (
   `run_id` string,

@@ -1,5 +1,5 @@
 /**
- * The outbox protocol of SPEC §7 across real processes: reruns, crashes (SIGKILL at each protocol
+ * The outbox protocol of docs/storage.md across real processes: reruns, crashes (SIGKILL at each protocol
  * point) and two concurrent runs on one local store. Detection is replaced by fixed findings; the
  * rest is the built CLI wiring (local store, outbox mailer, events file, owners file).
  */

@@ -1,5 +1,5 @@
 /**
- * Reading a local export (SPEC §3), through the CLI as a user runs it: every odd-but-valid shape of
+ * Reading a local export (docs/detection.md "Input"), through the CLI as a user runs it: every odd-but-valid shape of
  * the same data gives the same findings, and every bad input stops with exit 2 naming the problem.
  */
 import { spawnSync } from 'node:child_process';
@@ -55,9 +55,9 @@ function detectJson(focus: string, env: Record<string, string> = {}, extra: stri
 }
 
 /**
- * Paths where two finding lists differ. Numbers are rounded to 1e-6 (SPEC §6) and compare within
+ * Paths where two finding lists differ. Numbers are rounded to 1e-6 (docs/findings.md) and compare within
  * one step of it: DuckDB sums in parallel, so a sum that lands on a rounding boundary may round
- * either way depending on the order the files are read (SPEC §6: engines agree within 1e-6 USD).
+ * either way depending on the order the files are read (docs/findings.md: engines agree within 1e-6 USD).
  */
 function differences(a: unknown, b: unknown, path = ''): string[] {
   if (typeof a === 'number' && typeof b === 'number') {

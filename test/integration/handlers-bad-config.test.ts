@@ -1,5 +1,5 @@
 /**
- * A deployment whose SENTINEL_CONFIG fails validation (SPEC §13): the first invocation fails with
+ * A deployment whose SENTINEL_CONFIG fails validation (DEPLOY.md): the first invocation fails with
  * the key named and no stack trace, and a `Run Failed` event reaches the deployment's bus (on moto,
  * read back through a rule into an SQS queue).
  */

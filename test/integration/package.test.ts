@@ -1,5 +1,5 @@
 /**
- * `npm run package` (osls + serverless-esbuild, offline) and the template check of SPEC §13: the
+ * `npm run package` (osls + serverless-esbuild, offline) and the template check of DEPLOY.md: the
  * generated CloudFormation against the resource specification, the schedules, the /ack routes, the
  * policies, the zips; the same check fails on a broken template. The Glue tables are the DDL of
  * sql/ddl/, and each bundle imports in a fresh Node process.

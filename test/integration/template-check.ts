@@ -1,5 +1,5 @@
 /**
- * Checks the generated CloudFormation template (SPEC §13): every resource type and property exists
+ * Checks the generated CloudFormation template (DEPLOY.md): every resource type and property exists
  * in the resource specification (`@aws-cdk/aws-service-spec`) and required properties are set;
  * every Ref and GetAtt points at something that exists; the two schedules and the two /ack routes
  * reach their functions; no Allow statement of any policy has a wildcard action or resource; each

@@ -40,7 +40,7 @@ const DUCKDB_TABLES: FocusTable = { dialect: 'duckdb', name: 'focus', usageType:
 const DUCKDB_CTES: FocusTable = { ...DUCKDB_TABLES, staging: 'ctes' };
 const toDuckDb = (sql: string) => athenaToDuckDb(sql, ATHENA_TABLE, 'focus');
 
-/** Data window of each detector, in days before the as-of day (SPEC §3). */
+/** Data window of each detector, in days before the as-of day (docs/detection.md "Input"). */
 const LOOKBACK: Record<DetectorId, number> = { 'runaway-inference': 36, 'cache-miss': 34 };
 
 const AS_OF_CASES: { name: string; days: IsoDate[] }[] = [
@@ -93,7 +93,7 @@ function sideRows(day: IsoDate, account: string): FixtureRow[] {
 }
 
 /**
- * SPEC §14 runaway on E: baseline $7.32/day (23 noisy days), recent 3 days averaging $132.05; a
+ * docs/detection.md "Reference numbers" runaway on E: baseline $7.32/day (23 noisy days), recent 3 days averaging $132.05; a
  * steady account at $20/day; a new spender at $80/day over the last 3 days only.
  */
 function runawayOrganization(end: IsoDate): FixtureRow[] {
@@ -129,7 +129,7 @@ function runawayOrganization(end: IsoDate): FixtureRow[] {
 
 const PRICE = { input: 5.5, 'cache-read': 0.55, 'cache-write': 6.875, output: 27.5 } as const;
 
-/** SPEC §14 cache incident in the 7 days ending E (baseline hit ratio 0.90); a steady cached account. */
+/** docs/detection.md "Reference numbers" cache incident in the 7 days ending E (baseline hit ratio 0.90); a steady cached account. */
 function cacheOrganization(end: IsoDate): FixtureRow[] {
   const rows: FixtureRow[] = [];
   const tokens = (day: IsoDate, account: string, mix: Partial<Record<keyof typeof PRICE, number>>) => {
@@ -270,7 +270,7 @@ function expectReferenceFindings(detector: DetectorId, findings: Finding[], last
       [SPIKY, 'Claude4.6Opus', 'cache-regression'],
     ]);
     const incident = onLastDay[0]!;
-    expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (SPEC §6)
+    expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (docs/findings.md)
     expect(incident.baseline_cache_hit_ratio).toBeCloseTo(0.9, 12);
     expect(incident.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
     expect(Math.abs(incident.avoidable_cost_usd! - 28447.155)).toBeLessThan(0.01);
@@ -331,7 +331,7 @@ describe.each(['runaway-inference', 'cache-miss'] as const)('Athena statements o
       });
     });
 
-    it('finds on the Athena text, run on DuckDB, what the DuckDB run finds (SPEC §14 numbers)', async () => {
+    it('finds on the Athena text, run on DuckDB, what the DuckDB run finds (docs/detection.md "Reference numbers" numbers)', async () => {
       const { athena, duckdb, duckdbCtes } = await runsFor(detector, days);
       expectReferenceFindings(detector, duckdb.result.findings, last);
       expectSameValues(athena.result, duckdb.result);
@@ -443,7 +443,7 @@ describe('mapping the Athena seam output back to DuckDB', () => {
   });
 });
 
-describe('athena focus table (SPEC §12)', () => {
+describe('athena focus table (docs/configuration.md)', () => {
   it('quotes database.table, and puts a bare table in athena.database', () => {
     expect(athenaFocusTable(testConfig({ focus: 'cur.focus_export' })).name).toBe('"cur"."focus_export"');
     expect(
@@ -496,7 +496,7 @@ describe('sentinel sql', () => {
       '2026-04-02',
     ]);
     expect(code).toBe(0);
-    // One scan per run (SPEC §2): the CTAS of staging, read by coverage, the detector and context, then dropped.
+    // One scan per run (docs/architecture.md): the CTAS of staging, read by coverage, the detector and context, then dropped.
     expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
       "-- 1. staging, the run's one read of the export:",
       '-- 2. coverage:',

@@ -32,7 +32,7 @@ function usage(
   return rows;
 }
 
-/** SPEC §14 cache incident: baseline hit ratio 0.90; the recent 7 days as the reference says. */
+/** docs/detection.md "Reference numbers" cache incident: baseline hit ratio 0.90; the recent 7 days as the reference says. */
 function referenceIncident(): FixtureRow[] {
   const baseline = usage(-40, -7, () => ({
     input: 90e6,
@@ -49,7 +49,7 @@ function referenceIncident(): FixtureRow[] {
   return [...baseline, ...recent];
 }
 
-describe('cache-miss: SPEC §14 reference numbers', () => {
+describe('cache-miss: docs/detection.md "Reference numbers" reference numbers', () => {
   it('values the incident: hit ratio 0.20265, uncached $35,585.00, avoidable $28,447.155, critical', async () => {
     const result = await detectOver(referenceIncident(), [D], { detectors: ['cache-miss'] });
     expect(result.findings).toHaveLength(1);
@@ -63,7 +63,7 @@ describe('cache-miss: SPEC §14 reference numbers', () => {
     expect(f.cache_write_tokens).toBeCloseTo(101e6, 0);
     expect(f.output_tokens).toBeCloseTo(25e6, 0);
     expect(f.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
-    expect(f.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (SPEC §6)
+    expect(f.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (docs/findings.md)
     expect(decimal(f.cache_hit_ratio)).toBe('0.20265'); // as the email prints it
     expect(f.baseline_cache_hit_ratio).toBeCloseTo(0.9, 12);
     expect(Math.abs(f.avoidable_cost_usd! - 28447.155)).toBeLessThan(0.01);
@@ -220,7 +220,7 @@ describe('cache-miss: the short window (a sustained drop seen within days)', () 
     expect(Number(row!.recent_prompt_cost)).toBeCloseTo(25, 2);
   });
 
-  it('prefers the 7-day window where both fire (the SPEC §14 incident keeps its numbers)', async () => {
+  it('prefers the 7-day window where both fire (the docs/detection.md "Reference numbers" incident keeps its numbers)', async () => {
     const [row] = await detectorRows('cache-miss', referenceIncident(), { from: D, to: D });
     expect(row!.recent_days).toBe(7);
     expect(Math.abs(Number(row!.avoidable_cost) - 28447.155)).toBeLessThan(0.01);

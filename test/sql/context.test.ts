@@ -112,12 +112,12 @@ describe('finding context', () => {
     // The series is the model's prompt-token cost per day: input + cache read (+ cache write).
     expect(f.series.at(-1)!.cost_usd).toBeCloseTo(105 * 5.5, 9);
     expect(f.series[0]!.cost_usd).toBeCloseTo(15 * 5.5 + 90 * 0.55, 9);
-    expect(f.series[0]!.hit_ratio).toBe(0.857143); // 90 / 105 to 6 decimals (SPEC §6)
+    expect(f.series[0]!.hit_ratio).toBe(0.857143); // 90 / 105 to 6 decimals (docs/findings.md)
     expect(f.diagnosis).toMatch(/hit ratio fell from 86% to 0%/);
   });
 });
 
-describe('daily series of live cases (SPEC §9 "The episode")', () => {
+describe('daily series of live cases (docs/emails.md "The episode")', () => {
   const runawayCase = {
     case_key: caseKey('runaway-inference', ACCOUNT, null),
     detector: 'runaway-inference' as const,

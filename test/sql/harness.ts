@@ -95,7 +95,7 @@ export async function detectOver(
     config?: SentinelConfig;
     detectors?: DetectorId[];
     recurringExempt?: string[];
-    /** A run that records on these live cases (SPEC §9 "The episode"); absent: a manual detect. */
+    /** A run that records on these live cases (docs/emails.md "The episode"); absent: a manual detect. */
     episodeCases?: CaseSubject[];
   } = {},
 ): Promise<DetectResult> {

@@ -1,5 +1,5 @@
 /**
- * The original QB15 query (SPEC §4.1) against ours on the same rows: each of its defects, and each
+ * The original QB15 query (docs/detection.md "The original query") against ours on the same rows: each of its defects, and each
  * rule we added, shown by a case where the two disagree.
  */
 import { describe, expect, it } from 'vitest';

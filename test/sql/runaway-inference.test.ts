@@ -30,7 +30,7 @@ function series(
   });
 }
 
-/** SPEC §14: 23 baseline days averaging $7.32 with small noise, 3 recent days averaging $132.05. */
+/** docs/detection.md "Reference numbers": 23 baseline days averaging $7.32 with small noise, 3 recent days averaging $132.05. */
 function referenceRunaway(): FixtureRow[] {
   const noise = [0.21, -0.21, 0.13, -0.13, 0.05, -0.05, 0.17, -0.17, 0.09, -0.09, 0.11];
   return series((o) => {
@@ -41,7 +41,7 @@ function referenceRunaway(): FixtureRow[] {
   });
 }
 
-describe('runaway-inference: SPEC §14 reference numbers', () => {
+describe('runaway-inference: docs/detection.md "Reference numbers" reference numbers', () => {
   it('fires runaway with spike 18.04, excess $124.73/day, projected $3,741.90, severity high', async () => {
     const result = await detectOver(referenceRunaway(), [D], { detectors: ['runaway-inference'] });
     expect(result.findings).toHaveLength(1);

@@ -1,4 +1,4 @@
-/** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of SPEC §3. */
+/** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of docs/detection.md "Input". */
 import { describe, expect, it } from 'vitest';
 import {
   computeSql,
@@ -277,7 +277,7 @@ describe('coverage and compute statements', () => {
   });
 });
 
-describe('staging: the run’s one read of the export (SPEC §2 "one scan per run")', () => {
+describe('staging: the run’s one read of the export (docs/architecture.md "one scan per run")', () => {
   const rows = [
     focusRow({ chargeperiodstart: day, billedcost: 5 }), // Bedrock inference
     focusRow({

@@ -4,7 +4,7 @@
  * field (money to 1e-6 USD, ratios to 1e-6), and every statement a run sends (coverage, missing
  * days, staging, compute, both detectors, context, and the original QB15 query) returns the same
  * rows. The Trino side receives the Athena rendering of the statements, byte for byte what Athena
- * would. Data: small fixture organizations with the SPEC §14 incidents, ending on as-of days early,
+ * would. Data: small fixture organizations with the docs/detection.md "Reference numbers" incidents, ending on as-of days early,
  * mid and late in a month and across a year boundary, and a generated 40-account organization over
  * 120 days with its injected incidents, in AWS's export layout.
  */
@@ -56,8 +56,8 @@ const DETECTORS: DetectorId[] = ['runaway-inference', 'cache-miss'];
 // ---- Comparing results --------------------------------------------------------------------------
 
 /** Money and ratios to 1e-6 absolute (one rounding step); token counts (billions) to 1e-12 relative. */
-// Both engines' figures are rounded to 1e-6 USD (SPEC §6): sums that differ in the ninth digit can
-// round one step apart, so one step (plus float noise) is the agreement SPEC §6 asks for.
+// Both engines' figures are rounded to 1e-6 USD (docs/findings.md): sums that differ in the ninth digit can
+// round one step apart, so one step (plus float noise) is the agreement docs/findings.md asks for.
 const closeEnough = (a: number, b: number) =>
   Math.abs(a - b) <= 1e-6 + 1e-12 * Math.max(1, Math.abs(b)) || (Number.isNaN(a) && Number.isNaN(b));
 
@@ -204,7 +204,7 @@ async function statementsOf(
       );
     }
   }
-  // A live case's series-only request rides in the same statement (SPEC §9 "The episode").
+  // A live case's series-only request rides in the same statement (docs/emails.md "The episode").
   for (const detector of DETECTORS) {
     const flagged = requests.find((r) => (r.rank_by === 'uncached_input') === (detector === 'cache-miss'));
     if (flagged) {
@@ -245,8 +245,8 @@ const NOISE = [0.21, -0.21, 0.13, -0.13, 0.05, -0.05, 0.17, -0.17, 0.09, -0.09, 
 const PRICE = { input: 5.5, 'cache-read': 0.55, 'cache-write': 6.875, output: 27.5 } as const;
 
 /**
- * 60 days ending E: the SPEC §14 runaway (baseline $7.32/day, recent $132.05/day), a steady account,
- * a new spender, the SPEC §14 cache incident, compute and storage side traffic, and the rows the
+ * 60 days ending E: the docs/detection.md "Reference numbers" runaway (baseline $7.32/day, recent $132.05/day), a steady account,
+ * a new spender, the docs/detection.md "Reference numbers" cache incident, compute and storage side traffic, and the rows the
  * population rules must drop or keep (a correction, AgentCore, a NULL account, a NaN cost, a
  * Marketplace model, a 1K-token unit, tags). `missingDay` drops every charge of one day.
  */
@@ -402,7 +402,7 @@ function expectReferenceNumbers(result: DetectResult, lastDay: IsoDate): void {
     [SPIKY, 'Claude4.6Opus', 'cache-absent'],
   ]);
   const incident = cache[0]!;
-  expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (SPEC §6)
+  expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (docs/findings.md)
   expect(incident.baseline_cache_hit_ratio).toBeCloseTo(0.9, 6);
   expect(incident.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
   expect(Math.abs(incident.avoidable_cost_usd! - 28447.155)).toBeLessThan(0.01);
@@ -427,7 +427,7 @@ describe.each(FIXTURE_CASES)('DuckDB and Trino agree on the fixture organization
     await sides?.duckdb.close();
   });
 
-  it('finds the same findings field by field, with the SPEC §14 numbers on Trino', async () => {
+  it('finds the same findings field by field, with the docs/detection.md "Reference numbers" numbers on Trino', async () => {
     const { duckdb, trino } = await bothDetect(sides, c.days);
     expectAgree(trino, duckdb);
     expectReferenceNumbers(trino, last);

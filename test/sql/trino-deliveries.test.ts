@@ -1,7 +1,7 @@
 /**
  * A billing period delivered twice (an export set to create new files instead of overwriting keeps
  * each delivery in a sub-folder of its period): on Trino, as on Athena, every file below the period
- * is read, so the run names the period and its folders in a warning (SPEC §3), from `"$path"`.
+ * is read, so the run names the period and its folders in a warning (docs/detection.md "Input"), from `"$path"`.
  */
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@ import { sectionView } from '../../functions/core/notify/view.js';
 
 const HOSTILE_NAME = 'R&D <script>alert("x")</script> Lab';
 
-/** Each example holds both SPEC §14 reference cases (runaway and cache incident). */
+/** Each example holds both docs/detection.md "Reference numbers" reference cases (runaway and cache incident). */
 const REFERENCE_NUMBERS = [
   '18.0×', // spike 132.05 / 7.32
   '$132.05',
@@ -60,7 +60,7 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
     expect(rendered.html).not.toMatch(/<img[^>]+src=["']?https?:/i);
     expect(rendered.html).not.toMatch(/<link[^>]+stylesheet/i);
     expect(rendered.html).not.toMatch(/url\(\s*['"]?https?:/i);
-    // Fluid up to 600 px: holds at 400 px (mobile) and at 900 px (SPEC §9).
+    // Fluid up to 600 px: holds at 400 px (mobile) and at 900 px (docs/emails.md).
     expect(rendered.html).toMatch(/width="100%"[^>]*max-width:600px/);
   });
 
@@ -87,7 +87,7 @@ describe.each(MESSAGE_KINDS)('%s message', (kind) => {
       for (const answer of ['stopped', 'legitimate', 'investigating']) {
         const command = `sentinel ack --case ${section.caseKey} --answer ${answer} --out ./sentinel-out`;
         expect(rendered.text).toContain(command);
-        // HTML: the same command, each flag kept with its value (SPEC §9: never break inside a flag).
+        // HTML: the same command, each flag kept with its value (docs/emails.md: never break inside a flag).
         const visible = rendered.html
           .replace(/<\/?span[^>]*>/g, '')
           .replace(/&#x2F;|&#x3D;/g, (e) => (e === '&#x2F;' ? '/' : '='));
@@ -348,7 +348,7 @@ describe('message wording', () => {
     expect(text).toContain('former.owner@example.com');
     expect(text).toContain('TooManyRequestsException');
     expect(text).toContain('ESCALATED, STILL UNANSWERED (2)');
-    // Each case with its kind, severity, episode figure and state (SPEC §9).
+    // Each case with its kind, severity, episode figure and state (docs/emails.md).
     expect(text).toContain('reminded -> escalated: runaway, high, peak $132.05/day, now escalated');
     expect(text).toContain(
       'acknowledged -> resolved: cache-regression, high, peak $2,140.50 avoidable, ended, now resolved',

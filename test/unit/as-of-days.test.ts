@@ -1,4 +1,4 @@
-/** Choosing as-of days and data windows (SPEC §3–§4): default as-of, catch-up, coverage, periods. */
+/** Choosing as-of days and data windows (docs/detection.md "Input" and "Runaway inference"): default as-of, catch-up, coverage, periods. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

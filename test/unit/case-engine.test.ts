@@ -66,7 +66,7 @@ function opened(): CaseRecord {
   return step(null, finding({ asOf: '2026-03-01', recent: 40, baseline: 7 })).next!;
 }
 
-describe('case engine: SPEC §8 transition table', () => {
+describe('case engine: docs/cases.md transition table', () => {
   it('opens a case on a finding of a catch-up or recent day: epoch 1, alert due, deadline now + 48 h', () => {
     const a = step(null, finding({ asOf: '2026-03-01' }));
     const c = a.next!;
@@ -607,7 +607,7 @@ describe('case engine through the pipeline', () => {
   });
 });
 
-describe('time travel: a runaway spike that stops (SPEC §9 "The episode")', () => {
+describe('time travel: a runaway spike that stops (docs/emails.md "The episode")', () => {
   it('records the quiet days of the daily runs: ended, end day, rate since and excess so far; the +49 h reminder says the same', async () => {
     // $12/day, $139/day on 1–3 Mar; then $12.50 on 4–5 Mar and $11 from 6 Mar. The 3-day window
     // fires as-of 1–5 Mar, the last two on the spike's tail.

@@ -1,4 +1,4 @@
-/** SPEC §9 "The episode": quiet days, cache-miss excess as a sum, and events that say what the email says. */
+/** docs/emails.md "The episode": quiet days, cache-miss excess as a sum, and events that say what the email says. */
 import { describe, expect, it } from 'vitest';
 import { avoidableOf, computeEpisode, DEFAULT_BAND, recordDays } from '../../functions/core/cases/episode.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
@@ -59,7 +59,7 @@ const costs = (from: string, to: string, cost: (d: string) => number): DailyFigu
 const spend = (d: string) =>
   d >= '2026-03-01' && d <= '2026-03-03' ? 139 : d < '2026-03-01' ? 12 : d <= '2026-03-05' ? 12.5 : 11;
 
-describe('quiet days are recorded (SPEC §9 "The episode")', () => {
+describe('quiet days are recorded (docs/emails.md "The episode")', () => {
   const peak = makeFinding({ asOf: '2026-03-03', recent: 139, baseline: 12 }); // started_on 1 Mar
 
   it('ends the episode on the quiet days a run records: end day, rate since from them, excess so far', () => {

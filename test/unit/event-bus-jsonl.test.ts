@@ -7,7 +7,7 @@ import { BadInputError } from '../../functions/core/errors.js';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/core/events.js';
 import type { BusEvent } from '../../functions/core/ports.js';
 
-// Typed loosely on purpose: the bus must refuse a detail-type outside SPEC §10 at run time too.
+// Typed loosely on purpose: the bus must refuse a detail-type outside docs/events.md at run time too.
 const event = (id: string, detailType: string): BusEvent =>
   ({
     id,
@@ -17,7 +17,7 @@ const event = (id: string, detailType: string): BusEvent =>
   }) as BusEvent;
 
 describe('JSON-lines event bus', () => {
-  it('lists the detail-types of SPEC §10', () => {
+  it('lists the detail-types of docs/events.md', () => {
     expect(EVENT_DETAIL_TYPES).toHaveLength(12);
     expect(EVENT_DETAIL_TYPES).toContain('Case Opened');
     expect(EVENT_DETAIL_TYPES).toContain('Detection Run Completed');

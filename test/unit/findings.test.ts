@@ -20,7 +20,7 @@ import {
 const config = parseConfig({});
 
 describe('finding numbers', () => {
-  it('derives SPEC §14 runaway numbers', () => {
+  it('derives docs/detection.md "Reference numbers" runaway numbers', () => {
     const n = runawayNumbers('runaway', 132.05, 7.32, 0.5);
     expect(Number(n.spike_ratio!.toFixed(2))).toBe(18.04);
     expect(n.excess_daily_usd).toBeCloseTo(124.73, 10);
@@ -55,7 +55,7 @@ describe('finding numbers', () => {
     expect(caseKey('runaway-inference', '1', null)).toMatch(/^[0-9a-f]{24}$/);
   });
 
-  it('lists every finding field once, in SPEC §6 order', () => {
+  it('lists every finding field once, in docs/findings.md order', () => {
     expect(new Set(FINDING_FIELDS).size).toBe(FINDING_FIELDS.length);
     expect(FINDING_FIELDS[0]).toBe('finding_id');
     expect(FINDING_FIELDS.at(-1)).toBe('run_id');
@@ -160,7 +160,7 @@ describe('runaway diagnosis', () => {
   });
 });
 
-describe('deterministic numbers (SPEC §6: rounded once, in core, after the SQL)', () => {
+describe('deterministic numbers (docs/findings.md: rounded once, in core, after the SQL)', () => {
   it('rounds money to 1e-6 USD and ratios to 6 decimals, so float-sum noise never reaches a finding', () => {
     // Two summation orders of the same costs differ in the last bits; rounded, they are one value.
     const costs = [0.1, 0.2, 0.3, 1e-7, 123.456789];
@@ -204,7 +204,7 @@ describe('deterministic numbers (SPEC §6: rounded once, in core, after the SQL)
   });
 });
 
-describe('the tag the diagnosis names (SPEC §9)', () => {
+describe('the tag the diagnosis names (docs/emails.md)', () => {
   const tag = (key: string, recent: number, baseline: number) => ({
     key,
     recent_cost_usd: recent,

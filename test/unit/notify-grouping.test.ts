@@ -62,7 +62,7 @@ const OWNERS = [
   { accountId: '555555555555', ownerEmail: 'bo@example.com', accountName: 'Data', team: null, cc: [] },
 ];
 
-describe('recipients (SPEC §9)', () => {
+describe('recipients (docs/emails.md)', () => {
   const c = openCase('111111111111');
   const o = owner('111111111111', 'ana@example.com', ['lead@example.com', 'Ana@Example.com']);
 

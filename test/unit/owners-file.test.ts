@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOwnerDirectory, parseOwnersCsv, parseOwnersYaml } from '../../functions/adapters/owners/file.js';
 import { BadInputError } from '../../functions/core/errors.js';
 
-describe('owners mapping (SPEC §9)', () => {
+describe('owners mapping (docs/emails.md)', () => {
   it('reads CSV with several cc addresses separated by ;', () => {
     const entries = parseOwnersCsv(
       'account_id,owner_email,account_name,team,cc\n111111111111,ana@example.com,"Payments, EU",pay,a@example.com; b@example.com\n',

@@ -15,7 +15,7 @@ const org = generateOrganization({ seed: 42, accounts: 40, days: 120, end: END }
 const dayOf = (row: FocusRow) => row.chargeperiodstart.toISOString().slice(0, 10);
 const usageType = (row: FocusRow) => row.skumeter ?? row.x_usagetype ?? '';
 
-/** SPEC §3 population: Bedrock inference usage, no AgentCore, no corrections. */
+/** docs/detection.md "Input" population: Bedrock inference usage, no AgentCore, no corrections. */
 function isBedrockInference(row: FocusRow): boolean {
   const bedrock =
     ['AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels'].includes(row.x_servicecode) ||
@@ -62,7 +62,7 @@ interface Firing {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** A compact restatement of SPEC §4 and §5 at default thresholds: the oracle the labels are checked against. */
+/** A compact restatement of docs/detection.md "Runaway inference" and "Cache miss" at default thresholds: the oracle the labels are checked against. */
 function evaluate(rows: FocusRow[], firstDay: string, asOf: string): Firing[] {
   const inference = rows.filter(isBedrockInference);
   const daily = new Map<string, Map<string, number>>();
@@ -289,7 +289,7 @@ describe('synthetic organization', () => {
     expect(dailyBedrockCost(org.rows, l.account_id, END)).toBeGreaterThanOrEqual(80);
   });
 
-  it('fires exactly the labelled incidents under the SPEC rules over a 14-day catch-up', () => {
+  it('fires exactly the labelled incidents under the documented rules over a 14-day catch-up', () => {
     const firings: Firing[] = [];
     for (let i = 13; i >= 0; i--) firings.push(...evaluate(org.rows, org.start, addDays(END, -i)));
     const labelled = new Set(org.labels.map((l) => `${l.account_id}|${l.detector}`));

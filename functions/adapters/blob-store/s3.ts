@@ -1,5 +1,5 @@
 /**
- * BlobStore on S3 under `s3://bucket/prefix/` (SPEC §7). The version is the object's ETag;
+ * BlobStore on S3 under `s3://bucket/prefix/` (docs/storage.md). The version is the object's ETag;
  * conditional writes use S3's own preconditions, so concurrent runs on different machines never
  * lose an update:
  * - create-only: `PutObject` with `If-None-Match: *`;

@@ -1,5 +1,5 @@
 /**
- * EventBus on Amazon EventBridge (SPEC §10): `PutEvents` with source `ai-spend-sentinel`, the
+ * EventBus on Amazon EventBridge (docs/events.md): `PutEvents` with source `ai-spend-sentinel`, the
  * detail-type, `Time`, and as `Detail` the JSON of the detail with our deterministic id added as
  * `detail.event_id` (EventBridge assigns its own `id`; consumers dedupe on ours). `events.bus_name`
  * `default` is the account's default bus.

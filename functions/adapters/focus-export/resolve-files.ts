@@ -1,5 +1,5 @@
 /**
- * Which files a local `--focus` names (SPEC §3 "Reading files"): AWS's export layout with its
+ * Which files a local `--focus` names (docs/detection.md "Input" "Reading files"): AWS's export layout with its
  * manifests, its data/ folder, one Parquet or CSV file, or a glob. Manifests, when present, say
  * exactly which files are current; otherwise every *.parquet below the path is read, keeping only
  * the newest delivery of a billing period that holds several.

@@ -1,5 +1,5 @@
 /**
- * Mailer on a local directory (SPEC §7): per message `<message_id>.eml` (written create-only, so a
+ * Mailer on a local directory (docs/storage.md): per message `<message_id>.eml` (written create-only, so a
  * message is delivered exactly once locally), `.html` and `.txt` for reading, and `index.html`
  * listing every message. Addresses in a refuse list are rejected permanently, like SES would, so
  * the refused-address path can be exercised without AWS.

@@ -1,9 +1,9 @@
 /**
- * Mailer on Amazon SES v2 (SPEC §9): `SendEmail` with simple content (subject, HTML and text
+ * Mailer on Amazon SES v2 (docs/emails.md): `SendEmail` with simple content (subject, HTML and text
  * parts, UTF-8), from the configured verified identity, optional configuration set. Returns SES's
  * MessageId as the provider message id.
  *
- * Errors, as the notify step needs them (§7):
+ * Errors, as the notify step needs them (docs/storage.md):
  * - throttling (`TooManyRequestsException`, `LimitExceededException`, 429) and SES-side failures
  *   (5xx) are retried here with capped exponential backoff and full jitter, a bounded number of
  *   times, then an UpstreamError: the message stays `failed` and the next run sends it again;

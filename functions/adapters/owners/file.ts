@@ -1,5 +1,5 @@
 /**
- * OwnerDirectory from a CSV or YAML mapping file (SPEC §9): columns `account_id, owner_email,
+ * OwnerDirectory from a CSV or YAML mapping file (docs/emails.md): columns `account_id, owner_email,
  * account_name, team, cc` (`cc`: several addresses separated by `;`). Accounts not in the mapping
  * are owned by FinOps (`routed: false`); with no file configured, FinOps owns every case.
  */

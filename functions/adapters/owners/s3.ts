@@ -1,5 +1,5 @@
 /**
- * The owners mapping read from S3 (`owners: s3://bucket/owners.csv|yaml`, SPEC §9), parsed like the
+ * The owners mapping read from S3 (`owners: s3://bucket/owners.csv|yaml`, docs/emails.md), parsed like the
  * local file. Kept apart from owners/file.ts so a local run never loads the S3 client.
  * A mapping that does not exist is bad input (exit 2) naming the URI, like a missing local file.
  */

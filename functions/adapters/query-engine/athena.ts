@@ -1,5 +1,5 @@
 /**
- * QueryEngine on Amazon Athena (SPEC §2): each statement is sent as `sentinel sql --dialect athena`
+ * QueryEngine on Amazon Athena (docs/architecture.md): each statement is sent as `sentinel sql --dialect athena`
  * prints it (values inlined, decision 002), in the configured workgroup and database; the engine
  * polls with capped exponential backoff that honours the run's AbortSignal (an aborted run calls
  * StopQueryExecution), pages `GetQueryResults` (the header row comes on the first page only),
@@ -145,7 +145,7 @@ export class AthenaQueryEngine implements QueryEngine {
           'no reason given';
         if (state === 'FAILED' && USER_FIXABLE.test(reason)) {
           throw new BadInputError(`Athena ${label} (query ${id}) failed: ${reason}`, {
-            hint: 'check focus (the FOCUS table, DATABASE.TABLE) and that it has the columns SPEC §3 lists',
+            hint: 'check focus (the FOCUS table, DATABASE.TABLE) and that it has the columns docs/detection.md "Input" lists',
           });
         }
         throw new AthenaQueryError(label, id, state, reason, {

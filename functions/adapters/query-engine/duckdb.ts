@@ -1,6 +1,6 @@
 /**
  * QueryEngine on embedded DuckDB. Every connection runs in UTC (DuckDB casts TIMESTAMPTZ to DATE in
- * the session time zone). Results come back in the typed shape every engine returns (SPEC §2):
+ * the session time zone). Results come back in the typed shape every engine returns (docs/architecture.md):
  * integers and decimals as numbers (also inside lists, maps and structs), dates as `YYYY-MM-DD`,
  * maps as plain objects, lists and structs as JSON values.
  */
@@ -137,7 +137,7 @@ function classifyError(error: unknown, label: string): Error {
   if (MISSING_NAME.test(message)) {
     return new BadInputError(`DuckDB ${label} failed: ${message.split('\n')[0]}`, {
       cause: error,
-      hint: 'check the table name (focus) and that the table has the FOCUS columns SPEC §3 lists',
+      hint: 'check the table name (focus) and that the table has the FOCUS columns docs/detection.md "Input" lists',
     });
   }
   return new UpstreamError(`DuckDB ${label} failed: ${message}`, { cause: error });

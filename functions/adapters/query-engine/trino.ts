@@ -3,7 +3,7 @@
  * dialect, since Athena engine v3 is Trino-based. Built on `trino-client`, whose client is injected
  * (tests pass a fake; `connect` builds the real one from options).
  *
- * Rows come back in the one typed shape every engine returns (SPEC §2): boolean; integer, bigint,
+ * Rows come back in the one typed shape every engine returns (docs/architecture.md): boolean; integer, bigint,
  * double and decimal as numbers; date as `YYYY-MM-DD`; varchar as strings; map as a plain object;
  * array and row as JSON values (a row as an object keyed by its field names); null as null.
  * trino-client returns a failed query in the result's `error` field instead of throwing: a missing
@@ -162,7 +162,7 @@ function failed(label: string, page: QueryResult): Error {
   if (USER_FIXABLE.has(error.errorName)) {
     return new BadInputError(message, {
       cause: error,
-      hint: 'check the table name (focus) and that the table has the FOCUS columns SPEC §3 lists',
+      hint: 'check the table name (focus) and that the table has the FOCUS columns docs/detection.md "Input" lists',
     });
   }
   return new UpstreamError(message, { cause: error });

@@ -1,5 +1,5 @@
 /**
- * Link-signing key for local runs (SPEC §12): `SENTINEL_SIGNING_KEY`, else a random key kept in
+ * Link-signing key for local runs (docs/configuration.md): `SENTINEL_SIGNING_KEY`, else a random key kept in
  * `<out>/.sentinel/signing-key` (mode 0600) and reused, so links from earlier runs keep verifying.
  * Lambda reads its key from Secrets Manager in another adapter.
  */

@@ -110,7 +110,7 @@ export async function applyTransitions(
   return { summaries, counts, cases };
 }
 
-/** With a mapping that has the account, the mapping's owner is applied to the case first (SPEC §9). */
+/** With a mapping that has the account, the mapping's owner is applied to the case first (docs/emails.md). */
 function routeInputs(c: CaseRecord | null, owners: OwnerDirectory): CaseInput[] {
   if (c === null || !owners.configured) return [];
   const owner = owners.lookup(c.account_id);
@@ -144,7 +144,7 @@ export function findingInputs(
     });
     byCase.set(f.case_key, list);
   }
-  // SPEC §9: the run that opens a case counts every finding of it, also days too old to open one alone.
+  // docs/emails.md: the run that opens a case counts every finding of it, also days too old to open one alone.
   for (const list of byCase.values()) {
     if (list.some((i) => i.type === 'finding' && i.mayOpen)) {
       for (const i of list) if (i.type === 'finding') i.mayOpen = true;
@@ -153,12 +153,12 @@ export function findingInputs(
   return byCase;
 }
 
-/** Live cases FinOps owns because no owner is mapped for their account (SPEC §9). */
+/** Live cases FinOps owns because no owner is mapped for their account (docs/emails.md). */
 export function unroutableCases(cases: CaseRecord[]): string[] {
   return cases.filter((c) => isLive(c.state) && c.routed !== true).map((c) => c.case_key);
 }
 
-/** SPEC §8 row 1: a catch-up day, or within notify_max_age_days of the default as-of day. */
+/** docs/cases.md row 1: a catch-up day, or within notify_max_age_days of the default as-of day. */
 export function mayOpenOn(
   asOf: IsoDate,
   input: { defaultAsOf: IsoDate; lastEvaluated: IsoDate | null; notifyMaxAgeDays: number },

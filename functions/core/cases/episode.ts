@@ -1,5 +1,5 @@
 /**
- * The episode of a case in its current epoch (SPEC §9 "The episode"): what every email, the case
+ * The episode of a case in its current epoch (docs/emails.md "The episode"): what every email, the case
  * record, the case events and the digest say about it, computed once here from what detection runs
  * recorded on the case. Pure.
  *
@@ -44,11 +44,11 @@ export interface CaseEpisode {
 }
 
 export interface EpisodeBand {
-  /** Runaway band: baseline + k·σ (SPEC §4). */
+  /** Runaway band: baseline + k·σ (docs/detection.md "Runaway inference"). */
   k: number;
   /** Cache-miss: back above baseline hit ratio − this drop. */
   minHitRatioDrop: number;
-  /** Cache-absent: the hit ratio a cached prompt would reach, the detector's expected ratio (SPEC §5). */
+  /** Cache-absent: the hit ratio a cached prompt would reach, the detector's expected ratio (docs/detection.md "Cache miss"). */
   cacheAbsentExpectedHitRatio: number;
 }
 
@@ -185,7 +185,7 @@ export function computeEpisode(
 }
 
 /**
- * The episode's figures as every message, the case events and the digest state them (SPEC §9):
+ * The episode's figures as every message, the case events and the digest state them (docs/emails.md):
  * one function, so an email and the event of the same transition cannot disagree.
  */
 export interface EpisodeFigures {

@@ -1,5 +1,5 @@
 /**
- * The case record (SPEC §8) and the records that travel with it: case events (§7 `case-events/`),
+ * The case record (docs/cases.md) and the records that travel with it: case events (docs/storage.md `case-events/`),
  * the outbox marks (`due`, `events_due`) and the notification log entry (`notifications/`).
  */
 import { createHash } from 'node:crypto';
@@ -17,19 +17,19 @@ export type CaseState = LiveState | ClosedState;
 export const isLive = (state: CaseState): state is LiveState =>
   (LIVE_STATES as readonly string[]).includes(state);
 
-/** Every message kind the notify step sends (SPEC §7). */
+/** Every message kind the notify step sends (docs/storage.md). */
 export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
-/** An owner's answer to a case (SPEC §8). */
+/** An owner's answer to a case (docs/cases.md). */
 export type Answer = 'stopped' | 'legitimate' | 'investigating';
 
-/** The account name shown: the mapping's, else the bill's, else the id (SPEC §9). */
+/** The account name shown: the mapping's, else the bill's, else the id (docs/emails.md). */
 export const accountNameFor = (
   c: Pick<CaseRecord, 'account_name' | 'account_id'>,
   owner: Owner | null,
 ): string => owner?.accountName || c.account_name || c.account_id;
 
 /**
- * The owner a case writes to: the one stored on it (SPEC §9). The mapping changes it only through
+ * The owner a case writes to: the one stored on it (docs/emails.md). The mapping changes it only through
  * the `route` transition; without a mapping, or when it lacks the account, the stored one stays.
  */
 export const caseOwner = (c: CaseRecord, finops: string): Owner => ({
@@ -96,7 +96,7 @@ export interface CaseEvent {
   epoch: number;
   /** The plain transition name (`reminded`); `occurrence` says which time within the epoch. */
   transition: string;
-  /** 1 for the first such transition of the epoch, 2 for the next (SPEC §7). */
+  /** 1 for the first such transition of the epoch, 2 for the next (docs/storage.md). */
   occurrence: number;
   detail_type: EventDetailType;
   from_state: CaseState | null;
@@ -108,12 +108,12 @@ export interface CaseEvent {
   account_name: string;
   model: string | null;
   owner_email: string | null;
-  /** The severity the emails show: the peak's (SPEC §9). */
+  /** The severity the emails show: the peak's (docs/emails.md). */
   severity: Severity;
   /** The highest severity of the epoch (an update alert goes out when it rises). */
   peak_severity: Severity;
   /**
-   * The episode as the case holds it at this transition, the figures its emails print (SPEC §9,
+   * The episode as the case holds it at this transition, the figures its emails print (docs/emails.md,
    * `episodeFigures`): the peak's value and what it measures, its as-of day and the days the spike
    * ran, ongoing or ended, the end day, the rate since and the excess so far.
    */
@@ -144,7 +144,7 @@ export interface CaseRecord {
   account_id: string;
   account_name: string;
   model: string | null;
-  /** The owner, cc, team and mapped account name the case writes to (SPEC §9: kept without a mapping). */
+  /** The owner, cc, team and mapped account name the case writes to (docs/emails.md: kept without a mapping). */
   owner_email: string | null;
   routed: boolean | null;
   owner_cc: string[];
@@ -161,7 +161,7 @@ export interface CaseRecord {
   peak_metric: PeakMetric;
   /** The finding with the highest peak value of the epoch: the headline numbers and their dates. */
   peak: Finding;
-  /** The episode of the epoch (SPEC §9): recorded by every detection run that evaluates the detector. */
+  /** The episode of the epoch (docs/emails.md): recorded by every detection run that evaluates the detector. */
   episode: CaseEpisode;
   notified_at: string | null;
   notified_run_id: string | null;
@@ -169,7 +169,7 @@ export interface CaseRecord {
   reminders: number;
   /**
    * Per-transition counter of the epoch (`{ reminded: 2 }`), written in the same conditional write
-   * as the transition it counts, never recounted from history (SPEC §7).
+   * as the transition it counts, never recounted from history (docs/storage.md).
    */
   occurrences: Record<string, number>;
   /** Evaluated as-of days after `last_as_of` without a finding (auto-resolve). */

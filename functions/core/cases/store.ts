@@ -1,5 +1,5 @@
 /**
- * The case store on the BlobStore port (SPEC §7): `cases/<case_key>.json`, every update a
+ * The case store on the BlobStore port (docs/storage.md): `cases/<case_key>.json`, every update a
  * conditional write (create-only, or if-match on the version read) retried on conflict by
  * re-reading and re-applying the same change, so concurrent processes never lose an update.
  */
@@ -84,7 +84,7 @@ export async function updateCase<T>(
 
 /**
  * `follow-up` and `ack` on a store that holds no case store (no `cases/`, no `runs/`) stop with
- * bad input naming it, before anything is written there: a typo in a cron line must be loud (SPEC §11).
+ * bad input naming it, before anything is written there: a typo in a cron line must be loud (docs/cli.md).
  */
 export async function requireCaseStore(store: BlobStore, where: string): Promise<void> {
   if ((await store.list('cases/')).length > 0 || (await store.list('runs/')).length > 0) return;

@@ -1,5 +1,5 @@
 /**
- * The case state machine of SPEC §8 as ONE table (state × event → next state + effects) and one
+ * The case state machine of docs/cases.md as ONE table (state × event → next state + effects) and one
  * function that applies it. Pure: time comes from the context, owners from the input.
  * Rows are tried in order; the first whose state, event and condition match applies.
  */
@@ -48,15 +48,15 @@ export type CaseInput =
   | {
       type: 'finding';
       finding: Finding;
-      /** A catch-up day or within `notify_max_age_days` of the default as-of day (SPEC §8 row 1). */
+      /** A catch-up day or within `notify_max_age_days` of the default as-of day (docs/cases.md row 1). */
       mayOpen: boolean;
       runId: string;
       /** The directory's owner (FinOps when unmapped): stored when the case has none, or when mapped. */
       owner: Owner | null;
-      /** The daily figures the run read for the case (SPEC §9 "The episode"), on its last input of the run. */
+      /** The daily figures the run read for the case (docs/emails.md "The episode"), on its last input of the run. */
       days?: DailyFigures[];
     }
-  /** The owners mapping names this owner for the account (SPEC §9: the current mapping wins). */
+  /** The owners mapping names this owner for the account (docs/emails.md: the current mapping wins). */
   | { type: 'route'; owner: Owner }
   | {
       type: 'answer';
@@ -73,7 +73,7 @@ export type CaseInput =
       type: 'quiet';
       days: IsoDate[];
       runId: string;
-      /** The daily figures the run read for the case, quiet days included (SPEC §9 "The episode"). */
+      /** The daily figures the run read for the case, quiet days included (docs/emails.md "The episode"). */
       figures?: DailyFigures[];
     }
   | { type: 'expiry' };
@@ -110,7 +110,7 @@ interface Subject {
 export interface TransitionRow {
   from: readonly From[];
   on: CaseInputType;
-  /** The condition in SPEC words (shown by tests and the table printout). */
+  /** The condition in the words of docs/cases.md (shown by tests and the table printout). */
   when: string;
   guard?: (s: Subject) => boolean;
   /** 'same': state unchanged; 'none': no case (nothing stored). */
@@ -432,7 +432,7 @@ export function applyCaseInput(
 }
 
 /**
- * Records what a detection run saw on a live case (SPEC §9 "The episode"): the daily figures it read
+ * Records what a detection run saw on a live case (docs/emails.md "The episode"): the daily figures it read
  * (quiet days included, each day's avoidable cost against the peak as it stands), a finding's daily
  * series and as-of day, or the evaluated days without one, then recomputes the episode.
  */
@@ -482,7 +482,7 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       c.closed_at = null;
       // Dues of an earlier epoch are moot: the new alert carries the latest numbers.
       c.due = [];
-      // The stored owner stays unless the mapping names one (SPEC §9).
+      // The stored owner stays unless the mapping names one (docs/emails.md).
       if (input.type === 'finding' && input.owner && (c.owner_email === null || input.owner.routed))
         storeOwner(c, input.owner);
       return;
@@ -555,7 +555,7 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       return;
     case 'close':
       c.closed_at = now;
-      // Nothing is sent for a closed case: what was due is moot (SPEC §7 retries only live cases).
+      // Nothing is sent for a closed case: what was due is moot (docs/storage.md retries only live cases).
       c.due = c.due.filter((d) => d.message_id !== null);
       return;
   }

@@ -1,5 +1,5 @@
 /**
- * An owner's answer (CLI `ack`, the /ack endpoint's POST), SPEC §8. A refused answer changes
+ * An owner's answer (CLI `ack`, the /ack endpoint's POST), docs/cases.md. A refused answer changes
  * nothing and says why; a recorded one writes and publishes its case event at once.
  */
 import { rulesOf } from '../cases/apply.js';

@@ -1,5 +1,5 @@
 /**
- * The hourly follow-up (SPEC §8): one step per case at most (deadlines, suppression expiry), then
+ * The hourly follow-up (docs/cases.md): one step per case at most (deadlines, suppression expiry), then
  * resend what is due or failed. No digest: FinOps is in copy of reminders and escalations.
  */
 import { applyTransitions, type CaseSummary, unroutableCases } from '../cases/apply.js';

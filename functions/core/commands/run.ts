@@ -1,7 +1,7 @@
 /**
- * `run` and the scheduled detection (SPEC §4, §7, §8): choose the as-of days (explicit or
+ * `run` and the scheduled detection (docs/detection.md "Runaway inference", docs/storage.md, docs/cases.md): choose the as-of days (explicit or
  * catch-up) → detection → case transitions → notify → digest → run record and run events.
- * Order within a run (SPEC §7): every case transition is written before any email is sent.
+ * Order within a run (docs/storage.md): every case transition is written before any email is sent.
  */
 import {
   applyTransitions,
@@ -50,7 +50,7 @@ export interface RunPorts extends NotifyPorts {
 }
 
 export interface RunRequest {
-  /** Explicit as-of days (`--as-of`, `--from/--to`), never capped; omitted: catch-up (SPEC §4). */
+  /** Explicit as-of days (`--as-of`, `--from/--to`), never capped; omitted: catch-up (docs/detection.md "Runaway inference"). */
   asOfDays?: IsoDate[];
   detectors?: DetectorId[];
   /** Render and report; send nothing and change no case, finding or log (the run record says dry_run). */
@@ -71,7 +71,7 @@ export interface RunResult {
   wouldSend: OutgoingMessage[];
 }
 
-/** The live cases of the detectors a run evaluates: the run records their days (SPEC §9 "The episode"). */
+/** The live cases of the detectors a run evaluates: the run records their days (docs/emails.md "The episode"). */
 function liveSubjects(cases: CaseRecord[], detectors: DetectorId[]): CaseSubject[] {
   return cases
     .filter((c) => isLive(c.state) && detectors.includes(c.detector))

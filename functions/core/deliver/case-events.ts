@@ -1,5 +1,5 @@
 /**
- * Case events follow the outbox pattern too (SPEC §7): a transition records them on the case
+ * Case events follow the outbox pattern too (docs/storage.md): a transition records them on the case
  * (`events_due`) in its conditional write; this step writes them to `case-events/`, publishes them
  * and clears them. A crash in between writes and publishes again under the same ids.
  */

@@ -1,5 +1,5 @@
 /**
- * The notify step: the outbox protocol of SPEC §7. Transitions leave `due` items and `events_due`
+ * The notify step: the outbox protocol of docs/storage.md. Transitions leave `due` items and `events_due`
  * on the cases; this step, holding the `locks/notify.json` lease, writes and publishes the events,
  * then for each message: claim the due items on its cases → log entry create-only `sending` →
  * send → `sent` → clear the items. Every crash leaves either due items or a log entry, so the next

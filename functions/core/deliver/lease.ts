@@ -1,5 +1,5 @@
 /**
- * The notify lease (SPEC §7): only one process sends at a time. `locks/notify.json` is created
+ * The notify lease (docs/storage.md): only one process sends at a time. `locks/notify.json` is created
  * create-only, taken over only after its expiry, and released only by its holder.
  */
 import { ConflictError } from '../errors.js';

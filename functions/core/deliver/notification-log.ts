@@ -1,5 +1,5 @@
 /**
- * The notification log (SPEC §7 `notifications/<message_id>.json`): one entry per message, created
+ * The notification log (docs/storage.md `notifications/<message_id>.json`): one entry per message, created
  * create-only as `sending` before the send and updated to `sent`, `failed` or `rejected` after it.
  */
 import type { MessageKind, NotificationEntry } from '../cases/model.js';

@@ -1,8 +1,8 @@
 /**
- * The context of what fired (SPEC §4, §5): one statement for every flagged finding of the run —
+ * The context of what fired (docs/detection.md "Runaway inference" and "Cache miss"): one statement for every flagged finding of the run —
  * breakdowns by token class, usage type, resource, region and tag, the daily series, and compute
  * spend — read back into one context per finding, each list in the SQL's ranking order; and the
- * daily series of the run's live cases that did not fire on the newest evaluated day (SPEC §9).
+ * daily series of the run's live cases that did not fire on the newest evaluated day (docs/emails.md).
  */
 import type { SentinelConfig } from '../config.js';
 import type { QueryEngine, Row } from '../ports.js';
@@ -48,7 +48,7 @@ function contextRequestOf(c: Candidate, ref: string, config: SentinelConfig): Co
   );
 }
 
-/** A live case whose daily series the run reads as of its detector's newest evaluated day (SPEC §9). */
+/** A live case whose daily series the run reads as of its detector's newest evaluated day (docs/emails.md). */
 export interface SeriesSubject {
   /** Its ref in the context statement's result (after the candidates' refs `0 … n−1`). */
   ref: string;

@@ -15,10 +15,10 @@ export interface DetectRequest {
   runId: string;
   command: RunCommand;
   dryRun: boolean;
-  /** Accounts with a runaway case answered `stopped` in the last 45 days: no recurring exemption (SPEC §4). */
+  /** Accounts with a runaway case answered `stopped` in the last 45 days: no recurring exemption (docs/detection.md "Runaway inference"). */
   recurringExemptionOff: string[];
   /**
-   * A run that records on cases (`run`, scheduled detect; SPEC §9 "The episode"): its live cases.
+   * A run that records on cases (`run`, scheduled detect; docs/emails.md "The episode"): its live cases.
    * The result then carries the daily figures of these and of every case key that fired, through the
    * detector's newest evaluated day. Absent (a manual `detect`): no daily figures are read.
    */
@@ -31,7 +31,7 @@ export interface SkippedDay {
   reason: string;
 }
 
-/** A runaway candidate held back as a recurring monthly pattern (SPEC §4), named in summary and record. */
+/** A runaway candidate held back as a recurring monthly pattern (docs/detection.md "Runaway inference"), named in summary and record. */
 export interface RecurringCandidate {
   account_id: string;
   account_name: string;

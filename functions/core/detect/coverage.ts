@@ -1,5 +1,5 @@
 /**
- * What the export covers in a run's data window (SPEC §3, §4): the first and newest charge day
+ * What the export covers in a run's data window (docs/detection.md "Input" and "As-of days"): the first and newest charge day
  * (staleness, the export's first covered day), rows without an account or a cost, days with no
  * charge at all (a missing delivery), and token rows with an unknown unit. Each becomes a warning
  * or a field of the run; nothing here is silent.
@@ -59,7 +59,7 @@ export async function readExportBounds(
 
 /**
  * As-of days after today, or before the export's first covered day, are bad input (exit 2), not
- * stale data: the message names the export's first covered day and newest charge (SPEC §11).
+ * stale data: the message names the export's first covered day and newest charge (docs/cli.md).
  */
 export async function checkAsOfDaysInExport(
   ports: { engine: QueryEngine; focus: FocusTable },
@@ -117,7 +117,7 @@ export async function warnMissingDays(
 /**
  * A billing period read from more than one delivery folder (the export is set to create new files
  * instead of overwriting): Athena reads every file below the period, so its rows are summed more
- * than once. Never silent (SPEC §3): name the folders and the fix.
+ * than once. Never silent (docs/detection.md "Input"): name the folders and the fix.
  */
 export async function warnExtraDeliveries(
   ports: { engine: QueryEngine; focus: FocusTable },

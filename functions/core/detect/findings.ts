@@ -1,5 +1,5 @@
 /**
- * From detector rows and their context to finding records (SPEC §6): derived numbers, severity,
+ * From detector rows and their context to finding records (docs/findings.md): derived numbers, severity,
  * `started_on`, the diagnosis sentence, deterministic ids. Pure functions.
  */
 import { createHash } from 'node:crypto';
@@ -112,7 +112,7 @@ export function denseSeries(
 
 /**
  * A case's daily figures over the same days as `denseSeries`, with the prompt and cache-read
- * tokens the case step prices each day's avoidable cost from (SPEC §9 "The episode"); rounded here.
+ * tokens the case step prices each day's avoidable cost from (docs/emails.md "The episode"); rounded here.
  */
 export function dailyFigures(
   asOf: IsoDate,
@@ -177,7 +177,7 @@ function driverNotes(breakdown: Breakdown): string[] {
   return notes;
 }
 
-/** A sentence from the breakdown saying what the rise looks like (SPEC §4, §6). */
+/** A sentence from the breakdown saying what the rise looks like (docs/detection.md "Runaway inference", docs/findings.md). */
 export function runawayDiagnosis(input: {
   kind: FindingKind;
   breakdown: Breakdown;
@@ -263,7 +263,7 @@ export function cacheDiagnosis(input: {
 }
 
 /**
- * SPEC §6: numbers are rounded once, in core, right after the SQL — money to 1e-6 USD, ratios to
+ * docs/findings.md: numbers are rounded once, in core, right after the SQL — money to 1e-6 USD, ratios to
  * 6 decimals, tokens to integers — and everything derived (severity, diagnosis, started_on) is
  * computed from the rounded values, so the last digits of a float sum never reach a finding.
  */
@@ -324,7 +324,7 @@ export function tokenSums(breakdown: Breakdown) {
 
 export type { Finding };
 
-/** SPEC §6 field order: the findings files, `--json` and the Athena table's columns read alike. */
+/** docs/findings.md field order: the findings files, `--json` and the Athena table's columns read alike. */
 export const FINDING_FIELDS = [
   'finding_id',
   'case_key',
@@ -364,7 +364,7 @@ export const FINDING_FIELDS = [
   'run_id',
 ] as const satisfies readonly (keyof Finding)[];
 
-/** One JSON line per finding, fields in SPEC order. */
+/** One JSON line per finding, fields in docs/findings.md order. */
 export function findingLine(finding: Finding): string {
   const ordered: Record<string, unknown> = {};
   for (const field of FINDING_FIELDS) ordered[field] = finding[field];

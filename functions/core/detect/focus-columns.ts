@@ -1,5 +1,5 @@
 /**
- * The FOCUS columns the detectors read (SPEC §3), checked against a table's schema before a run,
+ * The FOCUS columns the detectors read (docs/detection.md "Input"), checked against a table's schema before a run,
  * on every engine: a missing column stops the run with a message naming it (exit 2). The usage
  * type lives in `skumeter` (FOCUS 1.2) or `x_usagetype` (1.0); whichever exist are coalesced.
  */

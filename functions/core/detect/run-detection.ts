@@ -1,5 +1,5 @@
 /**
- * One detection run over a set of as-of days (SPEC §3–§7): coverage and staleness, staging once,
+ * One detection run over a set of as-of days (docs/detection.md "Input", docs/findings.md, docs/storage.md): coverage and staleness, staging once,
  * both detectors over every as-of day in one pass, context for what fired, finding records, and
  * the findings files (one per detector and evaluated as-of day, empty when nothing fired).
  */
@@ -136,7 +136,7 @@ export async function runDetection(
   let plan: CaseDayRead[] = [];
   await dropStaleStaging(engine, focus, ports.clock, warn);
   try {
-    // The run's one read of the export (SPEC §2): every statement after it reads staging.
+    // The run's one read of the export (docs/architecture.md): every statement after it reads staging.
     progress(`staging billing periods ${window.periods.join(', ')} (${window.start} … ${window.end})`);
     for (const statement of stagingStatements(focus, config, window)) {
       await engine.execute(statement.sql, { label: statement.label });
@@ -317,7 +317,7 @@ interface CaseDayRead {
 }
 
 /**
- * The cases whose days this run records (SPEC §9 "The episode"): the live cases given and every key
+ * The cases whose days this run records (docs/emails.md "The episode"): the live cases given and every key
  * that fired, each through its detector's newest evaluated day — whether or not it fired, so the
  * quiet days after a spike are recorded. A key that fired on that day has the series in its
  * finding's context; the others get a series-only request in the same context statement.
@@ -373,7 +373,7 @@ function buildFinding(
   const model = c.detector === 'cache-miss' ? String(row.model) : null;
   const kind = String(row.kind) as Finding['kind'];
   const baselineDays = Math.max(1, num(row.baseline_days_covered));
-  // Rounded once, here, right after the SQL (SPEC §6); everything below derives from these.
+  // Rounded once, here, right after the SQL (docs/findings.md); everything below derives from these.
   const usd = (v: unknown) => roundUsd(num(v));
   const breakdown = roundBreakdown(context.breakdown);
   const series = roundSeries(

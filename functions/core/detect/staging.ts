@@ -1,5 +1,5 @@
 /**
- * The CTAS staging tables of one run on Athena or Trino (SPEC §2 "one scan per run"): named by the
+ * The CTAS staging tables of one run on Athena or Trino (docs/architecture.md "one scan per run"): named by the
  * run's start time and 8 random hex, created by the staging statements, dropped at the run's end;
  * a crashed run's tables are dropped by the next run.
  */

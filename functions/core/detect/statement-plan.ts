@@ -1,5 +1,5 @@
 /**
- * The ordered list of statements a detection run sends (SPEC §2–§5, §11): coverage, staging
+ * The ordered list of statements a detection run sends (docs/architecture.md, docs/detection.md, docs/cli.md): coverage, staging
  * (DuckDB: temp tables; Athena and Trino: the run's CTAS tables, dropped at its end), one statement
  * per detector, and the context of what fired. `runDetection` sends these; `sentinel sql` prints them,
  * so the printed text is the text an engine receives.
@@ -36,7 +36,7 @@ export interface PlannedStatement {
 }
 
 /**
- * Staging, the run's one read of the export (SPEC §2 "one scan per run"): every row of the billing
+ * Staging, the run's one read of the export (docs/architecture.md "one scan per run"): every row of the billing
  * periods the data window touches, classified (inference, compute, other) and grouped, created once
  * per run — a CTAS into the run's own table on Athena and Trino, a temp table on DuckDB — and read by
  * every statement after it. Empty where staging is a CTE of each statement (`--inline`).
@@ -208,7 +208,7 @@ export function contextRequest(
 
 /**
  * A live case's daily series through an evaluated as-of day, without breakdowns or compute spend
- * (SPEC §9 "The episode"): runaway, the account's Bedrock cost per day; cache-miss, the account ×
+ * (docs/emails.md "The episode"): runaway, the account's Bedrock cost per day; cache-miss, the account ×
  * model's prompt-token cost and tokens per day. Its windows are the series days alone.
  */
 export function seriesRequest(
@@ -273,7 +273,7 @@ export const usageTypeExpression = (source: UsageTypeSource): string =>
 const quoteIdentifier = (name: string): string => `"${name}"`;
 
 /**
- * The FOCUS table on Athena (SPEC §12): `focus` names it, `table` or `database.table`; a bare table
+ * The FOCUS table on Athena (docs/configuration.md): `focus` names it, `table` or `database.table`; a bare table
  * lives in `athena.database`. Identifiers are double-quoted.
  */
 export function athenaFocusTable(

@@ -31,7 +31,7 @@ export interface FocusTable {
    */
   staging?: StagingMode;
   /**
-   * Athena and Trino, one scan per run (SPEC §2): the run's staging tables, created by CTAS and
+   * Athena and Trino, one scan per run (docs/architecture.md): the run's staging tables, created by CTAS and
    * dropped at the end; without them (DuckDB) `tables` are the session's temp tables.
    */
   stagingTables?: StagingTables;
@@ -98,7 +98,7 @@ export function deliveriesSql(focus: FocusTable, config: SentinelConfig, window:
   return renderSql('deliveries', focus.dialect, { staging: stagingRelation(focus, config, window, false) });
 }
 
-/** The export's first covered day (Usage rows) and newest charge over every period (SPEC §11 errors). */
+/** The export's first covered day (Usage rows) and newest charge over every period (docs/cli.md errors). */
 export function exportBoundsSql(focus: FocusTable, config: SentinelConfig): string {
   return renderSql('export-bounds', focus.dialect, base(focus, config));
 }
@@ -271,7 +271,7 @@ export function detectorSql(
 /**
  * What the context statement computes for one request: a flagged finding's whole context
  * (`finding`: breakdowns, daily series, compute spend), or a live case's daily series only
- * (`series`: the days a run records on a case whose key did not fire on the newest day, SPEC §9).
+ * (`series`: the days a run records on a case whose key did not fire on the newest day, docs/emails.md).
  */
 export type ContextRequestKind = 'finding' | 'series';
 
@@ -309,7 +309,7 @@ export function contextSql(
   });
 }
 
-/** The original QB15 query (SPEC §4.1), for benchmarks and tests only. */
+/** The original QB15 query (docs/detection.md "The original query"), for benchmarks and tests only. */
 export function originalQuerySql(
   focus: FocusTable,
   input: { asOfStart: IsoDate; asOfEnd: IsoDate; asIntended: boolean },

@@ -1,5 +1,5 @@
 /**
- * Windows and data windows of each detector (SPEC §3–§5), derived from configuration. On a dense
+ * Windows and data windows of each detector (docs/detection.md "Input" to "Cache miss"), derived from configuration. On a dense
  * daily series a window "N days back" is a frame of N rows back, so each window is a pair of
  * PRECEDING offsets from the as-of day D.
  */

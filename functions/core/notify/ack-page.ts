@@ -1,5 +1,5 @@
 /**
- * The pages of the /ack endpoint (SPEC §8): a confirmation with the answer and a note field (GET,
+ * The pages of the /ack endpoint (docs/cases.md): a confirmation with the answer and a note field (GET,
  * changes nothing), the recorded answer (POST), or why a link cannot be honoured. One view model,
  * one template (`templates/pages/ack.html.hbs`); every value is escaped by Handlebars.
  */
@@ -37,7 +37,7 @@ const STATUS: Record<Exclude<LinkReview, { status: 'valid' }>['problem'], number
   closed: 409,
 };
 
-/** The case as its emails' subjects tell it (the episode's figures, SPEC §9), then its key and state. */
+/** The case as its emails' subjects tell it (the episode's figures, docs/emails.md), then its key and state. */
 function caseFacts(c: NonNullable<LinkReview['case']>): string[] {
   const headline = caseHeadline(caseSection(c, caseOwner(c, c.owner_email ?? ''), () => []));
   return [`${headline.charAt(0).toUpperCase()}${headline.slice(1)}`, `Case ${c.case_key}, now ${c.state}`];

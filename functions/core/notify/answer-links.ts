@@ -1,5 +1,5 @@
 /**
- * Signed answer links (SPEC §8): one link per answer, HMAC-SHA256 over case key, epoch, answer and
+ * Signed answer links (docs/cases.md): one link per answer, HMAC-SHA256 over case key, epoch, answer and
  * expiry. The link carries everything the ack endpoint needs, so no server-side token is stored.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';

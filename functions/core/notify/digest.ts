@@ -1,5 +1,5 @@
 /**
- * The FinOps digest (SPEC §9): what changed since the last digest (transitions, unroutable cases,
+ * The FinOps digest (docs/emails.md): what changed since the last digest (transitions, unroutable cases,
  * refused addresses, failed messages) and every live escalated case with fresh answer links.
  * Pure: the notify step decides when to send it and logs it like any other message.
  */

@@ -1,5 +1,5 @@
 /**
- * Who gets which email (SPEC §9): recipients per message kind, and the grouping of one run's due
+ * Who gets which email (docs/emails.md): recipients per message kind, and the grouping of one run's due
  * emails into one message per kind per recipient set. Pure.
  */
 

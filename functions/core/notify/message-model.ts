@@ -1,5 +1,5 @@
 /**
- * The data a message template receives (SPEC §9). Case logic builds it; templates only format it.
+ * The data a message template receives (docs/emails.md). Case logic builds it; templates only format it.
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
@@ -53,9 +53,9 @@ export interface CaseSection {
   kind: Finding['kind'];
   /** The latest finding of the case (breakdown, chart, latest rate and projection). */
   finding: Finding;
-  /** The peak finding of the epoch: the headline numbers and their dates (SPEC §9). */
+  /** The peak finding of the epoch: the headline numbers and their dates (docs/emails.md). */
   peak: Finding;
-  /** The episode as the case holds it, computed once in core (SPEC §9 "The episode"). */
+  /** The episode as the case holds it, computed once in core (docs/emails.md "The episode"). */
   episode: EpisodeView;
   firstAsOf: IsoDate;
   /** Days the spend has run above the band (started_on .. as_of), runaway only. */
@@ -90,7 +90,7 @@ export interface MessageData {
       from: string | null;
       to: string;
       at: string;
-      /** What the case is, as every digest line says it (SPEC §9): kind, severity, episode figure. */
+      /** What the case is, as every digest line says it (docs/emails.md): kind, severity, episode figure. */
       kind: Finding['kind'];
       severity: Finding['severity'];
       /** The peak's figure: $/day (runaway) or avoidable $ (cache-miss), and whether the episode ended. */

@@ -1,4 +1,4 @@
-/** Case records → template input (MessageData, SPEC §9). Pure. */
+/** Case records → template input (MessageData, docs/emails.md). Pure. */
 
 import { episodeFigures } from '../cases/episode.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
@@ -6,7 +6,7 @@ import { daysBetween } from '../dates.js';
 import type { Owner } from '../ports.js';
 import type { AnswerAction, CaseSection, EpisodeView } from './message-model.js';
 
-/** The episode view of a case, from what the case holds (SPEC §9): the figures its events carry too. */
+/** The episode view of a case, from what the case holds (docs/emails.md): the figures its events carry too. */
 export function episodeView(c: CaseRecord): EpisodeView {
   const figures = episodeFigures(c);
   const seriesEnd = c.latest.series[c.latest.series.length - 1]?.date ?? c.latest.as_of;

@@ -116,7 +116,7 @@ export interface MessageView {
   deadline: string | null;
   /** `Acme (111111111111)` for one account, `3 accounts` for more. */
   accountsLabel: string;
-  /** FinOps stands in as owner of every case: no owner is mapped for their accounts (SPEC §9). */
+  /** FinOps stands in as owner of every case: no owner is mapped for their accounts (docs/emails.md). */
   fallbackOwner: boolean;
   finops: string;
   escalation: string[];
@@ -134,7 +134,7 @@ function splitTag(key: string): { name: string; value: string } {
 }
 
 function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: number): RateEntry[] {
-  // Breakdown costs are window totals (SPEC §6); shown per day so the two windows compare.
+  // Breakdown costs are window totals (docs/findings.md); shown per day so the two windows compare.
   return entries.map((e) => ({
     key: e.key,
     ...splitTag(e.key),
@@ -218,7 +218,7 @@ export function diagnosisLead(diagnosis: string): string {
 }
 
 export function sectionView(section: CaseSection): SectionView {
-  // The headline numbers are the peak's (SPEC §9): so are the severity, the diagnosis and the
+  // The headline numbers are the peak's (docs/emails.md): so are the severity, the diagnosis and the
   // breakdown beside them. The chart and the days running are the latest finding's (the newest days).
   const latest = section.finding;
   const f = section.peak;
@@ -267,12 +267,12 @@ export function sectionView(section: CaseSection): SectionView {
           },
     // The newest as-of day evaluated for the case (quiet days included), else the latest finding's.
     asOf: section.episode.newestEvaluated ?? latest.as_of,
-    // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (SPEC §9).
+    // A tag value new in the recent window (one agent-run-id) before one that also covered the baseline (docs/emails.md).
     topTag: tags.find((t) => t.baselinePerDay === 0 && t.recentCostUsd > 0) ?? tags[0] ?? null,
     topResource: resources[0] ?? null,
     topUsageType: usageTypes[0] ?? null,
     topRegion: regions[0] ?? null,
-    // Human words, not column names (SPEC §9): `cache_read` → `cache reads`.
+    // Human words, not column names (docs/emails.md): `cache_read` → `cache reads`.
     tokenClasses: rates(f.breakdown.token_classes, recentDays, baselineDays).map((e) => ({
       ...e,
       key: TOKEN_CLASS_WORDS[e.key] ?? e.key,

@@ -1,5 +1,5 @@
 /**
- * The Athena tables over what the service writes (SPEC §7): `sql/ddl/<table>.sql`, rendered with
+ * The Athena tables over what the service writes (docs/storage.md): `sql/ddl/<table>.sql`, rendered with
  * the database and the S3 location. The deployment creates them; `test/sql/ddl.test.ts` checks each
  * against the records the code writes.
  */

@@ -39,7 +39,7 @@ export interface DialectMacros {
   /**
    * The delivery folder of a row's file below its `BILLING_PERIOD=` folder (an export set to create
    * new files keeps each delivery in one), NULL when the file lies in the period folder itself.
-   * DuckDB: always NULL, its file reader reads the newest delivery only (SPEC §3).
+   * DuckDB: always NULL, its file reader reads the newest delivery only (docs/detection.md "Input").
    */
   delivery_folder(): string;
 }
