@@ -49,6 +49,58 @@ const tagKey = z
 
 const email = z.email();
 
+/** Budget rules (docs/detection.md "Budget"): 2× last month, a $/day cap, a per-workflow token cap. */
+const budgetSchema = z.strictObject({
+  month_over_month_ratio: z.number().min(1).default(2),
+  min_last_month_usd: usd.default(50),
+  min_increase_usd: usd.default(300),
+  daily_cap_usd: usd.default(100),
+  capped_environments: z.array(z.string().min(1).max(64)).default(['dev', 'test', 'sandbox']),
+  // null: the workflow cap is off (docs/configuration.md).
+  max_uncached_input_tokens_per_day: z.number().min(0).nullable().default(null),
+});
+
+/** The hourly watch over Bedrock's usage metrics (docs/watch.md). */
+const watchSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  source: z.enum(['file', 'cloudwatch']).default('file'),
+  metrics: z.string().min(1).default('./metrics/hourly.jsonl'),
+  new_spender_hourly_usd: usd.default(20),
+  /** Regions read besides those the bill shows Bedrock spend in. */
+  regions: z
+    .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'))
+    .default([]),
+});
+
+const accountId = z.string().regex(/^\d{12}$/, 'an AWS account id is exactly 12 digits (quote it in YAML)');
+const KILL_SWITCH_DETECTORS = ['runaway-inference', 'runaway-watch', 'budget', 'cache-miss'] as const;
+
+/** The kill switch (docs/kill-switch.md): off by default; dry-run says what enforce would do. */
+const killSwitchSchema = z.strictObject({
+  mode: z.enum(['off', 'dry-run', 'enforce']).default('off'),
+  transport: z.enum(['local', 'organizations']).default('local'),
+  accounts: z.array(accountId).default([]),
+  organizational_units: z
+    .array(
+      z
+        .string()
+        .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, 'an organizational unit id such as ou-ab12-cd34ef56'),
+    )
+    .default([]),
+  exclude_accounts: z.array(accountId).default([]),
+  min_severity: z.enum(['medium', 'high', 'critical']).default('critical'),
+  detectors: z.array(z.enum(KILL_SWITCH_DETECTORS)).default(['runaway-inference', 'runaway-watch', 'budget']),
+  break_glass_role: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/[\w+=,.@*/-]+$/,
+      'an IAM role ARN (pattern), such as arn:aws:iam::*:role/BreakGlass',
+    )
+    .nullable()
+    .default(null),
+  max_engaged: posInt.default(3),
+});
+
 export const ENGINES = ['duckdb', 'athena', 'trino'] as const;
 
 export const configSchema = z.strictObject({
@@ -63,7 +115,8 @@ export const configSchema = z.strictObject({
   max_catch_up_days: posInt.default(14),
   schedule: z
     .strictObject({
-      detect: z.string().min(1).default('cron(0 6 ? * MON *)'),
+      // Daily: an email goes out only when something changed, so a daily run costs cents, not noise.
+      detect: z.string().min(1).default('cron(0 6 * * ? *)'),
       follow_up: z.string().min(1).default('rate(1 hour)'),
     })
     .prefault({}),
@@ -103,6 +156,8 @@ export const configSchema = z.strictObject({
       ack_base_url: z.url().nullable().default(null),
       follow_up_hours: posInt.default(48),
       link_ttl_days: posInt.default(14),
+      // Pilot: every message goes to FinOps with a banner naming who would have received it.
+      pilot: z.boolean().default(false),
     })
     .prefault({}),
   cases: z
@@ -117,8 +172,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       'runaway-inference': runawaySchema.prefault({}),
       'cache-miss': cacheMissSchema.prefault({}),
+      budget: budgetSchema.prefault({}),
     })
     .prefault({}),
+  watch: watchSchema.prefault({}),
+  kill_switch: killSwitchSchema.prefault({}),
   severity: z
     .strictObject({
       critical_usd: usd.default(10_000),
@@ -130,30 +188,67 @@ export const configSchema = z.strictObject({
 export type SentinelConfig = z.infer<typeof configSchema>;
 export type RunawayConfig = SentinelConfig['detectors']['runaway-inference'];
 export type CacheMissConfig = SentinelConfig['detectors']['cache-miss'];
+export type BudgetConfig = SentinelConfig['detectors']['budget'];
+export type WatchConfig = SentinelConfig['watch'];
+export type KillSwitchConfig = SentinelConfig['kill_switch'];
+
+/** Validates a parsed config object; `source` names the file or variable in messages. */
+/** The keys a config mapping may hold at a path, for a message that needs no other document. */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  // biome-ignore lint/suspicious/noExplicitAny: walking zod's own definitions
+  let schema: any = configSchema;
+  for (const part of path) {
+    while (schema?._def?.innerType) schema = schema._def.innerType;
+    schema = schema?.shape?.[part as string];
+  }
+  while (schema?._def?.innerType) schema = schema._def.innerType;
+  return schema?.shape ? Object.keys(schema.shape) : [];
+}
+
+function problemOf(issue: z.core.$ZodIssue): string {
+  const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  if (issue.code === 'unrecognized_keys') {
+    const known = keysAt(issue.path);
+    const unknown = issue.keys.map((k) => `'${k}'`).join(', ');
+    return `  ${path}: unknown key ${unknown}${known.length > 0 ? `; the keys here are ${known.join(', ')}` : ''}`;
+  }
+  return `  ${path}: ${issue.message}`;
+}
 
 /** Validates a parsed config object; `source` names the file or variable in messages. */
 export function parseConfig(input: unknown, source = 'configuration'): SentinelConfig {
   const result = configSchema.safeParse(input ?? {});
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-      return `  ${path}: ${issue.message}`;
-    });
-    throw new ConfigError(`${source} is not valid:\n${problems.join('\n')}`, {
+    throw new ConfigError(`${source} is not valid:\n${result.error.issues.map(problemOf).join('\n')}`, {
       cause: result.error,
-      hint: 'correct the keys named above (docs/configuration.md lists every key and its range)',
+      hint: 'correct the keys named above; a key left out takes its default',
     });
   }
   const config = result.data;
+  const invalid = (path: string, message: string) =>
+    new ConfigError(`${source} is not valid:\n  ${path}: ${message}`);
   if (config.severity.high_usd > config.severity.critical_usd) {
-    throw new ConfigError(
-      `${source} is not valid:\n  severity.high_usd: must not exceed severity.critical_usd`,
-    );
+    throw invalid('severity.high_usd', 'must not exceed severity.critical_usd');
   }
   const cache = config.detectors['cache-miss'];
   if (cache.short_days >= cache.recent_days) {
-    throw new ConfigError(
-      `${source} is not valid:\n  detectors.cache-miss.short_days: must be less than detectors.cache-miss.recent_days (${cache.recent_days}); 0 turns the short rule off`,
+    throw invalid(
+      'detectors.cache-miss.short_days',
+      `must be less than detectors.cache-miss.recent_days (${cache.recent_days}); 0 turns the short rule off`,
+    );
+  }
+  // A kill switch that could stop the wrong thing is refused at start (docs/kill-switch.md).
+  const ks = config.kill_switch;
+  if (ks.mode === 'enforce' && ks.accounts.length === 0 && ks.organizational_units.length === 0) {
+    throw invalid(
+      'kill_switch.accounts',
+      'mode enforce needs at least one eligible account (kill_switch.accounts) or organizational unit (kill_switch.organizational_units); use mode dry-run to see what it would do',
+    );
+  }
+  if (ks.detectors.includes('cache-miss')) {
+    throw invalid(
+      'kill_switch.detectors',
+      'cache-miss never engages the kill switch (a cache miss costs money but is not a loop); allowed: runaway-inference, runaway-watch, budget',
     );
   }
   return config;

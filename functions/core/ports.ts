@@ -121,3 +121,70 @@ export function fixedClock(iso: string | Date): Clock {
 export function utcDate(d: Date): IsoDate {
   return d.toISOString().slice(0, 10);
 }
+
+/**
+ * One hour of Bedrock's usage metrics for one account and model id (docs/watch.md). A metric the
+ * account did not publish for that hour is null, never 0: a missing hour is unknown, not quiet.
+ */
+export interface HourlyUsage {
+  account_id: string;
+  /** CloudWatch's `ModelId` dimension: a model id, a cross-region profile id, or an application profile id. */
+  model_id: string;
+  /** The hour's start, UTC, `YYYY-MM-DDTHH:00:00Z`. */
+  hour: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_write_tokens: number | null;
+  invocations: number | null;
+}
+
+export interface HourlyRange {
+  /** First hour (inclusive) and end hour (exclusive), whole UTC hours in ISO form. */
+  from: string;
+  to: string;
+  /** Accounts to read (null: every account the source can see). */
+  accounts?: string[] | null;
+  signal?: AbortSignal;
+}
+
+/** Bedrock's hourly usage metrics: CloudWatch (across linked accounts) or a JSON-lines/CSV file. */
+export interface MetricsSource {
+  hourly(range: HourlyRange): Promise<HourlyUsage[]>;
+  /** What was read, for the run record and the summary ("CloudWatch, 3 linked accounts", a file path). */
+  describe(): string;
+  /** Counters for the run record: metric data queries requested (CloudWatch bills per metric). */
+  stats?(): { requests: number; metrics_requested: number };
+}
+
+/** An IAM policy document (the kill switch's SCP). */
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: Record<string, unknown>[];
+}
+
+/** One account the kill switch holds stopped (docs/kill-switch.md). */
+export interface EngagedAccount {
+  account_id: string;
+  policy_id: string;
+  case_key: string;
+  engaged_at: string;
+  /** The document as attached. */
+  policy: PolicyDocument;
+}
+
+/** The per-account Bedrock stop: AWS Organizations SCPs, or a local file (docs/kill-switch.md). */
+export interface KillSwitch {
+  /** Creates or reuses the account's stop policy and attaches it; idempotent. */
+  engage(input: {
+    account_id: string;
+    case_key: string;
+    reason: string;
+    policy: PolicyDocument;
+  }): Promise<{ policy_id: string; engaged_at: string }>;
+  /** Detaches and deletes the account's stop policy; releasing an account not engaged is not an error. */
+  release(input: { account_id: string }): Promise<void>;
+  /** Every account with our stop policy attached. */
+  engaged(): Promise<EngagedAccount[]>;
+  describe(): string;
+}

@@ -14,8 +14,37 @@ describe('configuration', () => {
 
   it('rejects an unknown key with its path', () => {
     expect(() => parseConfig({ detectors: { 'cache-miss': { recnt_days: 7 } } }, 'cfg.yaml')).toThrow(
-      /cfg\.yaml is not valid:[\s\S]*detectors\.cache-miss: Unrecognized key: "recnt_days"/,
+      /cfg\.yaml is not valid:[\s\S]*detectors\.cache-miss: unknown key .recnt_days.; the keys here are recent_days, baseline_days,/,
     );
+  });
+
+  it('names the keys allowed where an unknown top-level key is (no other document needed)', () => {
+    expect(() => parseConfig({ kill_swich: {} }, 'cfg.yaml')).toThrow(
+      /\(top level\): unknown key 'kill_swich'; the keys here are [^\n]*kill_switch/,
+    );
+  });
+
+  it('has defaults for the budget, watch and kill-switch blocks (the kill switch off)', () => {
+    const config = parseConfig({});
+    expect(config.detectors.budget.month_over_month_ratio).toBe(2);
+    expect(config.detectors.budget.max_uncached_input_tokens_per_day).toBeNull();
+    expect(config.watch.source).toBe('file');
+    expect(config.kill_switch.mode).toBe('off');
+    expect(config.kill_switch.detectors).toEqual(['runaway-inference', 'runaway-watch', 'budget']);
+  });
+
+  it.each([
+    [{ kill_switch: { mode: 'enforce' } }, 'kill_switch.accounts: mode enforce needs at least one'],
+    [
+      { kill_switch: { accounts: ['12345678901'] } },
+      'kill_switch.accounts.0: an AWS account id is exactly 12 digits',
+    ],
+    [{ kill_switch: { break_glass_role: 'BreakGlass' } }, 'kill_switch.break_glass_role: an IAM role ARN'],
+    [{ kill_switch: { detectors: ['cache-miss'] } }, 'kill_switch.detectors: cache-miss never engages'],
+    [{ detectors: { budget: { daily_cap_usd: -1 } } }, 'detectors.budget.daily_cap_usd'],
+    [{ watch: { source: 'logs' } }, 'watch.source'],
+  ])('refuses a kill switch or budget that could do the wrong thing: %j', (input, text) => {
+    expect(() => parseConfig(input)).toThrow(text);
   });
 
   it.each([
