@@ -7,6 +7,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SentinelConfig } from '../functions/core/config.js';
 import { addDays, dayRange, periodsTouched } from '../functions/core/dates.js';
+import { dataWindow } from '../functions/core/detect/registry.js';
 import {
   coverageStatement,
   type PlannedStatement,
@@ -20,7 +21,6 @@ import {
   originalQuerySql,
   stagingSql,
 } from '../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../functions/core/detect/windows.js';
 import type { DetectorId, IsoDate } from '../functions/core/types.js';
 
 export const ATHENA_MINIMUM_BYTES = 10 * 1024 * 1024;

@@ -6,8 +6,8 @@
 import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js';
 import { openDuckDbFocus } from '../functions/adapters/query-engine/duckdb-focus.js';
 import { parseConfig } from '../functions/core/config.js';
+import { dataWindow } from '../functions/core/detect/registry.js';
 import { runDetection } from '../functions/core/detect/run-detection.js';
-import { dataWindow } from '../functions/core/detect/windows.js';
 import { silentLogger } from '../functions/core/log.js';
 import { fixedClock } from '../functions/core/ports.js';
 import type { IsoDate } from '../functions/core/types.js';

@@ -6,8 +6,8 @@
  */
 import type { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { parseConfig, type SentinelConfig } from '../../functions/core/config.js';
+import { dataWindow } from '../../functions/core/detect/registry.js';
 import { detectorSql, STAGING_TABLE, stagingSql } from '../../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../../functions/core/detect/windows.js';
 import type { DetectorId, IsoDate } from '../../functions/core/types.js';
 import { BENCH_FOCUS } from './focus-table.js';
 import type { Alarm } from './systems.js';

@@ -3,7 +3,7 @@
 import type { CaseSummary } from '../core/cases/apply.js';
 import type { CaseRecord } from '../core/cases/model.js';
 import type { DeliveryReport } from '../core/deliver/deliver.js';
-import { money } from '../core/format.js';
+import { detectorFor } from '../core/detect/registry.js';
 import { describeFinding } from './summary.js';
 
 /**
@@ -13,16 +13,11 @@ import { describeFinding } from './summary.js';
 export function describeEpisode(record: CaseRecord): string {
   const episode = record.episode;
   if (!episode || episode.ongoing || !episode.end_day) return describeFinding(record.latest);
-  const peak = record.peak ?? record.latest;
-  const ratio =
-    peak.spike_ratio === null
-      ? 'no baseline'
-      : `${peak.spike_ratio.toFixed(2)}× ${money(peak.baseline_avg_daily_usd)}/day`;
-  const since = episode.rate_since_usd === null ? '' : `, ${money(episode.rate_since_usd)}/day since`;
-  if (record.detector === 'cache-miss') {
-    return `ended ${episode.end_day} (hit ratio back); peak avoidable ${money(peak.avoidable_cost_usd ?? 0)} as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} avoidable so far`;
-  }
-  return `ended ${episode.end_day}${since}; peak ${money(peak.recent_avg_daily_usd)}/day (${ratio}) as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} above baseline so far`;
+  return detectorFor(record.latest).describeEnded(record.peak ?? record.latest, {
+    end_day: episode.end_day,
+    rate_since_usd: episode.rate_since_usd,
+    excess_so_far_usd: episode.excess_so_far_usd,
+  });
 }
 
 /** One line per case: state, severity, kind, account, first firing day, the episode's numbers. */

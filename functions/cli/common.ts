@@ -4,10 +4,10 @@ import { createRequire } from 'node:module';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { createLogger } from '../adapters/logger/console.js';
 import { parseConfig, type SentinelConfig } from '../core/config.js';
+import { BILL_DETECTORS } from '../core/detect/registry.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock, systemClock } from '../core/ports.js';
-import { DETECTORS } from '../core/types.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -46,7 +46,7 @@ export function helpText(
     'options:',
     ...lines,
     '',
-    `detectors: ${DETECTORS.join(', ')}`,
+    `detectors: ${BILL_DETECTORS.join(', ')}`,
     ...(notes.length > 0 ? ['', ...notes] : []),
   ].join('\n');
 }

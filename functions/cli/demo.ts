@@ -7,9 +7,9 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDetectPorts } from '../adapters/open-ports.js';
 import { addDays, dayRange, utcDay } from '../core/dates.js';
+import { BILL_DETECTORS } from '../core/detect/registry.js';
 import { BadInputError } from '../core/errors.js';
 import { newRunId } from '../core/runs.js';
-import { DETECTORS } from '../core/types.js';
 import { tallyFindings, tallyLines } from '../synthetic/tally.js';
 import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
 import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     const { findings, caseDays } = await ports.detect(
       {
         asOfDays,
-        detectors: [...DETECTORS],
+        detectors: [...BILL_DETECTORS],
         runId: newRunId(clock, 'detect'),
         command: 'detect',
         dryRun: false,

@@ -1,10 +1,11 @@
 /** Flags shared by `detect` and `run` (docs/cli.md), and the as-of days and detectors they select. */
 import { ENGINES, type SentinelConfig } from '../core/config.js';
 import { dayRange } from '../core/dates.js';
+import { BILL_DETECTORS, isDetectorId } from '../core/detect/registry.js';
 import { BadInputError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 import { defaultAsOfDay } from '../core/runs.js';
-import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
+import type { DetectorId, IsoDate } from '../core/types.js';
 import { type FlagValues, helpText, parseDateFlag } from './common.js';
 
 export const DETECT_OPTIONS = {
@@ -29,7 +30,7 @@ export const DETECT_FLAG_HELP: readonly (readonly [string, string])[] = [
   ],
   ['--as-of D', 'evaluate this as-of day (YYYY-MM-DD)'],
   ['--from D --to D', 'evaluate every as-of day of this range (excludes --as-of)'],
-  ['--detector NAME', `run one detector (${DETECTORS.join(' or ')}); default both`],
+  ['--detector NAME', `run one detector (${BILL_DETECTORS.join(' or ')}); default every one`],
   ['--out DIR', 'where findings, runs and cases are written (default ./sentinel-out, or s3://…)'],
   ['--json', 'print one finding per line on stdout and nothing else there'],
   ['--engine NAME', `query engine: ${ENGINES.join(', ')} (default duckdb)`],
@@ -52,13 +53,13 @@ export function configOverrides(flags: FlagValues): Record<string, unknown> {
 
 export function selectedDetectors(flags: FlagValues): DetectorId[] {
   const name = flags.detector;
-  if (name === undefined) return [...DETECTORS];
-  if (!DETECTORS.includes(name as DetectorId)) {
+  if (name === undefined) return [...BILL_DETECTORS];
+  if (typeof name !== 'string' || !isDetectorId(name) || !BILL_DETECTORS.includes(name)) {
     throw new BadInputError(`--detector '${String(name)}' is not a detector`, {
-      hint: `use one of: ${DETECTORS.join(', ')}`,
+      hint: `use one of: ${BILL_DETECTORS.join(', ')}`,
     });
   }
-  return [name as DetectorId];
+  return [name];
 }
 
 export const MAX_EXPLICIT_DAYS = 3660;

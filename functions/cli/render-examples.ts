@@ -3,8 +3,9 @@
  * preview and the template tests). The numbers are docs/detection.md "Reference numbers"'s reference cases.
  */
 
-import { addDays } from '../core/dates.js';
+import { addDays, daysBetween } from '../core/dates.js';
 import { emptyBreakdown } from '../core/detect/findings.js';
+import { detectorFor } from '../core/detect/registry.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
 import type { Finding, SeriesPoint } from '../core/types.js';
@@ -73,10 +74,6 @@ export function exampleRunawayFinding(): Finding {
     projected_30d_excess_usd: 30 * excess,
     started_on: recentStart,
     diagnosis: 'output tokens rose 63× while input rose 3.6×: a generation loop',
-    cache_hit_ratio: null,
-    baseline_cache_hit_ratio: null,
-    uncached_input_cost_usd: null,
-    avoidable_cost_usd: null,
     input_tokens: 10_560_000,
     cache_read_tokens: 10_180_000,
     cache_write_tokens: 0,
@@ -236,12 +233,8 @@ export function exampleCacheMissFinding(): Finding {
     severity: 'critical',
     recent_avg_daily_usd: recentPromptCost / 7,
     baseline_avg_daily_usd: baselineDaily,
-    baseline_stddev_usd: null,
-    spike_ratio: null,
-    sigma: null,
     excess_daily_usd: avoidable / 7,
     projected_30d_excess_usd: (avoidable * 30) / 7,
-    started_on: null,
     diagnosis:
       'uncached input tokens rose 4.2× while cache reads fell 80%: prompts stopped hitting the cache',
     cache_hit_ratio: hitRatio,
@@ -278,7 +271,7 @@ function section(finding: Finding, overrides: Partial<CaseSection> = {}): CaseSe
     peak: finding,
     episode: {
       ongoing: true,
-      spikeFrom: finding.started_on ?? finding.recent_start,
+      spikeFrom: detectorFor(finding).episodeStart(finding),
       spikeTo: finding.recent_end,
       endDay: null,
       rateSinceUsd: null,
@@ -289,7 +282,7 @@ function section(finding: Finding, overrides: Partial<CaseSection> = {}): CaseSe
       laterDays: [],
     },
     firstAsOf: finding.as_of,
-    daysAbove: finding.started_on ? 3 : null,
+    daysAbove: daysBetween(detectorFor(finding).episodeStart(finding), finding.as_of) + 1,
     peakSeverity: finding.severity,
     severityRaised: false,
     notifiedAt,

@@ -12,8 +12,7 @@ import { ENGINES } from '../core/config.js';
 import { recurringLine } from '../core/detect/contract.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
-import { money } from '../core/format.js';
-import { caseSummaryLines, deliveryLines } from './case-summary.js';
+import { caseSummaryLines, deliveryLines, describeEpisode } from './case-summary.js';
 import { clockFrom, helpText, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
 import {
   configOverrides,
@@ -93,12 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** A case's numbers as the dry run prints them: peak severity, latest rate, projection or avoidable cost. */
+/** A case's numbers as the dry run prints them: peak severity and the episode in its detector's words. */
 function caseNumbers(c: CaseRecord): string {
-  const f = c.latest;
-  const rate =
-    c.detector === 'cache-miss'
-      ? `avoidable ${money(f.avoidable_cost_usd ?? 0)} over the recent window`
-      : `${money(f.recent_avg_daily_usd)}/day vs ${money(f.baseline_avg_daily_usd)}/day baseline`;
-  return `${c.peak_severity}, ${rate}, +${money(f.projected_30d_excess_usd)} per 30 days (first ${c.first_as_of}, latest ${c.last_as_of})`;
+  return `${c.peak_severity}, ${describeEpisode(c)} (first ${c.first_as_of}, latest ${c.last_as_of})`;
 }

@@ -4,11 +4,12 @@
  * core/detect/statement-plan.ts, the same code the run uses.
  */
 import type { SentinelConfig } from '../core/config.js';
+import { BILL_DETECTORS, detectorOf, isDetectorId } from '../core/detect/registry.js';
+import { printedPlan } from '../core/detect/run-plan.js';
 import {
   athenaFocusTable,
   EXAMPLE_FINDING,
   type PlannedStatement,
-  printedPlan,
   USAGE_TYPE_SOURCES,
   type UsageTypeSource,
   usageTypeExpression,
@@ -16,7 +17,7 @@ import {
 import type { FocusTable, StagingTables } from '../core/detect/statement-sql.js';
 import { BadInputError } from '../core/errors.js';
 import type { Dialect } from '../core/sql/dialect.js';
-import { DETECTORS, type DetectorId, type IsoDate } from '../core/types.js';
+import type { DetectorId, IsoDate } from '../core/types.js';
 import { clockFrom, type FlagValues, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 import { defaultDays, explicitAsOfDays } from './detect-options.js';
 
@@ -32,11 +33,11 @@ const OPTIONS = {
 } as const;
 
 const USAGE = helpText(
-  `sentinel sql --detector ${DETECTORS.join('|')} [--dialect athena|duckdb]
+  `sentinel sql --detector ${BILL_DETECTORS.join('|')} [--dialect athena|duckdb]
              [--as-of D | --from D --to D] [--focus TABLE|DATABASE.TABLE]
              [--usage-type skumeter|x_usagetype|coalesce] [--inline] [--config FILE] [--now ISO]`,
   [
-    ['--detector NAME', `the detector whose statements to print (${DETECTORS.join(' or ')})`],
+    ['--detector NAME', `the detector whose statements to print (${BILL_DETECTORS.join(' or ')})`],
     ['--dialect NAME', "athena or duckdb (default: the configured engine's; trino uses athena)"],
     ['--as-of D', 'the as-of day (default: the default as-of day, from --now)'],
     ['--from D --to D', 'a range of as-of days (excludes --as-of)'],
@@ -95,15 +96,15 @@ function requiredDetector(flags: FlagValues): DetectorId {
   const name = flags.detector;
   if (name === undefined) {
     throw new BadInputError('sentinel sql: --detector is required', {
-      hint: `pass --detector ${DETECTORS.join(' or --detector ')}`,
+      hint: `pass --detector ${BILL_DETECTORS.join(' or --detector ')}`,
     });
   }
-  if (!DETECTORS.includes(name as DetectorId)) {
+  if (typeof name !== 'string' || !isDetectorId(name) || !BILL_DETECTORS.includes(name)) {
     throw new BadInputError(`--detector '${String(name)}' is not a detector`, {
-      hint: `use one of: ${DETECTORS.join(', ')}`,
+      hint: `use one of: ${BILL_DETECTORS.join(', ')}`,
     });
   }
-  return name as DetectorId;
+  return name;
 }
 
 function dialectOf(flags: FlagValues, config: SentinelConfig): Dialect {
@@ -145,7 +146,10 @@ const comment = (text: string): string =>
     .join('\n');
 
 /** The printed script: a header, then each statement under `-- n. what it is` and ended by `;`. */
-export function formatPlan(statements: PlannedStatement[], header: PlanHeader): string {
+export function formatPlan(
+  statements: (PlannedStatement & { condition?: string })[],
+  header: PlanHeader,
+): string {
   const { detector, dialect, focus, asOfDays, config } = header;
   const first = asOfDays[0]!;
   const last = asOfDays[asOfDays.length - 1]!;
@@ -168,6 +172,7 @@ export function formatPlan(statements: PlannedStatement[], header: PlanHeader): 
   const out = [comment(lines.join('\n')), ''];
   statements.forEach((statement, i) => {
     const notes = [`${i + 1}. ${statement.description}`];
+    if (statement.condition) notes.push(`Sent only ${statement.condition}.`);
     if (statement.step === 'detector') {
       notes.push(
         'Printed as if the export covers the whole data window: a run starts the day spine at the export',
@@ -177,7 +182,7 @@ export function formatPlan(statements: PlannedStatement[], header: PlanHeader): 
     }
     if (statement.step === 'context') {
       notes.push(
-        `EXAMPLE: the flagged VALUES row is one example finding (ref '${EXAMPLE_FINDING.ref}', account ${EXAMPLE_FINDING.account_id}${detector === 'cache-miss' ? `, model ${EXAMPLE_FINDING.model}` : ''}, as-of ${last}).`,
+        `EXAMPLE: the flagged VALUES row is one example finding (ref '${EXAMPLE_FINDING.ref}', account ${EXAMPLE_FINDING.account_id}${detectorOf(detector).subject === 'account-model' ? `, model ${EXAMPLE_FINDING.model}` : ''}, as-of ${last}).`,
         'A run lists there one row per finding the detector statement returned: replace it to try it.',
       );
     }

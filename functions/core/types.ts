@@ -2,8 +2,11 @@
 
 export type IsoDate = string; // YYYY-MM-DD (UTC calendar day)
 
-export const DETECTORS = ['runaway-inference', 'cache-miss'] as const;
-export type DetectorId = (typeof DETECTORS)[number];
+/**
+ * The detectors (docs/architecture.md "Detectors"): each is a module of functions/core/detect/registry.ts,
+ * the only place that knows which exist and what each does. Ids appear here as a type only.
+ */
+export type DetectorId = 'runaway-inference' | 'cache-miss';
 
 export type FindingKind = 'runaway' | 'new-spender' | 'cache-regression' | 'cache-absent';
 export type Severity = 'medium' | 'high' | 'critical';
@@ -57,8 +60,11 @@ export interface CaseDays {
   days: DailyFigures[];
 }
 
-/** One (detector, account, model, as-of day) that fired. docs/findings.md. */
-export interface Finding {
+/**
+ * What every finding carries, whatever its detector (docs/findings.md): ids, windows, the account,
+ * severity, the money figures every detector states in the same words, tokens, context.
+ */
+export interface FindingEnvelope {
   finding_id: string;
   case_key: string;
   detector: DetectorId;
@@ -70,21 +76,14 @@ export interface Finding {
   baseline_end: IsoDate;
   account_id: string;
   account_name: string;
+  /** The model key a per-model detector is about (null for account-level detectors). */
   model: string | null;
   severity: Severity;
   recent_avg_daily_usd: number;
   baseline_avg_daily_usd: number;
-  baseline_stddev_usd: number | null;
-  spike_ratio: number | null;
-  sigma: number | null;
   excess_daily_usd: number;
   projected_30d_excess_usd: number;
-  started_on: IsoDate | null;
   diagnosis: string;
-  cache_hit_ratio: number | null;
-  baseline_cache_hit_ratio: number | null;
-  uncached_input_cost_usd: number | null;
-  avoidable_cost_usd: number | null;
   input_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
@@ -95,6 +94,46 @@ export interface Finding {
   breakdown: Breakdown;
   data_through: IsoDate;
   run_id: string;
+}
+
+/** runaway-inference's own figures (docs/detection.md "Runaway inference"). */
+export interface RunawayFinding extends FindingEnvelope {
+  detector: 'runaway-inference';
+  kind: 'runaway' | 'new-spender';
+  model: null;
+  baseline_stddev_usd: number;
+  spike_ratio: number | null;
+  sigma: number | null;
+  started_on: IsoDate;
+}
+
+/** cache-miss's own figures (docs/detection.md "Cache miss"). */
+export interface CacheMissFinding extends FindingEnvelope {
+  detector: 'cache-miss';
+  kind: 'cache-regression' | 'cache-absent';
+  model: string;
+  cache_hit_ratio: number;
+  baseline_cache_hit_ratio: number | null;
+  uncached_input_cost_usd: number;
+  avoidable_cost_usd: number;
+}
+
+/** One (detector, account, model, as-of day) that fired: the envelope plus its detector's figures. */
+export type Finding = RunawayFinding | CacheMissFinding;
+
+/**
+ * A finding as its line in findings/ and the findings table hold it (docs/findings.md): every
+ * detector's fields, null where they do not apply.
+ */
+export interface FindingRecord extends FindingEnvelope {
+  baseline_stddev_usd: number | null;
+  spike_ratio: number | null;
+  sigma: number | null;
+  started_on: IsoDate | null;
+  cache_hit_ratio: number | null;
+  baseline_cache_hit_ratio: number | null;
+  uncached_input_cost_usd: number | null;
+  avoidable_cost_usd: number | null;
 }
 
 export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up';

@@ -71,7 +71,7 @@ describe('sentinel run on a generated export', () => {
     expect(dry.stdout).toMatch(/would send owner-alert/);
     // The case's numbers under the message it would be in.
     expect(dry.stdout).toMatch(
-      /would send owner-alert to \S+.*\n {4}\d{12} .*\/day vs .*\/day baseline, \+\$[\d,.]+ per 30 days/,
+      /would send owner-alert to \S+.*\n {4}\d{12} .*: (high|medium|critical), \$[\d,.]+\/day \(.*\/day\), since \d{4}-\d\d-\d\d, \+\$[\d,.]+ per 30 days/,
     );
     expect(readdirSync(out).sort()).toEqual(['runs']);
     const [runFile] = readdirSync(join(out, 'runs'));

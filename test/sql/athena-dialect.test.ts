@@ -5,6 +5,7 @@
  * only in the dialect seam's macros, and — mapped back through those macros — finds on DuckDB
  * fixtures exactly what the DuckDB run finds.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,10 @@ import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir
 import { formatPlan, run as sqlCommand } from '../../functions/cli/sql.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
+import { recordOf } from '../../functions/core/detect/findings.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
-import { athenaFocusTable, printedPlan } from '../../functions/core/detect/statement-plan.js';
+import { printedPlan } from '../../functions/core/detect/run-plan.js';
+import { athenaFocusTable } from '../../functions/core/detect/statement-plan.js';
 import { type FocusTable, originalQuerySql } from '../../functions/core/detect/statement-sql.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock } from '../../functions/core/ports.js';
@@ -253,7 +256,7 @@ function expectReferenceFindings(detector: DetectorId, findings: Finding[], last
       [SPIKY, 'runaway'],
       [NEWCOMER, 'new-spender'],
     ]);
-    const spike = onLastDay[0]!;
+    const spike = recordOf(onLastDay[0]!);
     expect(spike.baseline_avg_daily_usd).toBeCloseTo(7.32, 2);
     expect(spike.recent_avg_daily_usd).toBeCloseTo(132.05, 2);
     expect(Number(spike.spike_ratio!.toFixed(2))).toBe(18.04);
@@ -269,7 +272,7 @@ function expectReferenceFindings(detector: DetectorId, findings: Finding[], last
     expect(onLastDay.map((f) => [f.account_id, f.model, f.kind])).toEqual([
       [SPIKY, 'Claude4.6Opus', 'cache-regression'],
     ]);
-    const incident = onLastDay[0]!;
+    const incident = recordOf(onLastDay[0]!);
     expect(incident.cache_hit_ratio).toBe(0.202645); // 1.67 / 8.241 to 6 decimals (docs/findings.md)
     expect(incident.baseline_cache_hit_ratio).toBeCloseTo(0.9, 12);
     expect(incident.uncached_input_cost_usd).toBeCloseTo(35585.0, 2);
@@ -496,22 +499,30 @@ describe('sentinel sql', () => {
       '2026-04-02',
     ]);
     expect(code).toBe(0);
-    // One scan per run (docs/architecture.md): the CTAS of staging, read by coverage, the detector and context, then dropped.
+    // One scan per run (docs/architecture.md): the CTAS of staging, read by coverage, the detector and
+    // context, then dropped; the statements sent only on a condition are printed under it.
     expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
-      "-- 1. staging, the run's one read of the export:",
-      '-- 2. coverage:',
+      '-- 1. staging tables:',
+      "-- 3. staging, the run's one read of the export:",
+      '-- 4. coverage:',
+      '-- 5. export bounds:',
+      '-- 6. missing days:',
+      '-- 7. delivery folders:',
+      '-- 8. unit check:',
     ]);
-    expect(out.match(/^-- \d+\. (detector|context|drop)/gm)).toEqual([
-      '-- 3. detector',
-      '-- 4. context',
-      '-- 5. drop',
+    expect(out.match(/^-- \d+\. (drop|detector|context)/gm)).toEqual([
+      '-- 2. drop',
+      '-- 9. detector',
+      '-- 10. context',
+      '-- 11. drop',
     ]);
+    expect(out.match(/^-- Sent only /gm)).toHaveLength(8);
     expect(out).toContain(
       `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
     );
     expect(out).toContain('DROP TABLE IF EXISTS "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX"');
-    // Only staging names the FOCUS table: every later statement reads the run's table.
-    expect(out.split('FROM "cur"."focus_export"').length - 1).toBe(1);
+    // Only staging names the FOCUS table, and the export bounds, sent only for an as-of day in question.
+    expect(out.split('FROM "cur"."focus_export"').length - 1).toBe(2);
     expect(out).toContain("WHERE billing_period IN ('2026-02', '2026-03', '2026-04')");
     expect(out).toContain('usage type skumeter (FOCUS 1.2');
     expect(out).toContain('as if the export covers the whole data window');
@@ -542,9 +553,13 @@ describe('sentinel sql', () => {
     expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
       "-- 1. staging, the run's one read of the export:",
       '-- 2. coverage:',
+      '-- 3. export bounds:',
+      '-- 4. missing days:',
+      '-- 5. delivery folders:',
+      '-- 6. unit check:',
     ]);
     expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
-    expect(out.match(/^-- \d+\. /gm)).toHaveLength(4);
+    expect(out.match(/^-- \d+\. /gm)).toHaveLength(8);
   });
 
   it.each([

@@ -3,9 +3,12 @@
  * Prices per million tokens (regional Claude Opus 4.6): input 5.50, cache read 0.55,
  * cache write 6.875, output 27.50.
  */
+
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
+import { recordOf } from '../../functions/core/detect/findings.js';
 import { decimal } from '../../functions/core/format.js';
+import { asCacheMiss } from '../fixtures/findings.js';
 import { type FixtureRow, tokenRow } from '../fixtures/focus-rows.js';
 import { detectOver, detectorRows, testConfig } from './harness.js';
 
@@ -53,7 +56,7 @@ describe('cache-miss: docs/detection.md "Reference numbers" reference numbers', 
   it('values the incident: hit ratio 0.20265, uncached $35,585.00, avoidable $28,447.155, critical', async () => {
     const result = await detectOver(referenceIncident(), [D], { detectors: ['cache-miss'] });
     expect(result.findings).toHaveLength(1);
-    const f = result.findings[0]!;
+    const f = recordOf(result.findings[0]!);
     expect(f.kind).toBe('cache-regression');
     expect(f.recent_start).toBe(at(-6));
     expect(f.recent_end).toBe(D);
@@ -168,7 +171,7 @@ describe('cache-miss: the short window (a sustained drop seen within days)', () 
     const rows = usage(-40, 0, (o) => prompts(o >= -1 ? 0.45 : 0.75));
     const result = await detectOver(rows, [at(-2), at(-1), D], { detectors: ['cache-miss'] });
     expect(result.findings.map((f) => f.as_of)).toEqual([D]);
-    const f = result.findings[0]!;
+    const f = asCacheMiss(result.findings[0]);
     expect(f.kind).toBe('cache-regression');
     expect(f.recent_start).toBe(at(-1));
     expect(f.recent_end).toBe(D);

@@ -1,7 +1,9 @@
 /** sql/context.sql through a detection run: breakdowns, series, compute fingerprint, diagnosis. */
+
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import { caseKey } from '../../functions/core/detect/findings.js';
+import { asRunaway } from '../fixtures/findings.js';
 import { ACCOUNT, type FixtureRow, focusRow, tokenRow } from '../fixtures/focus-rows.js';
 import { detectOver } from './harness.js';
 
@@ -62,7 +64,7 @@ describe('finding context', () => {
     expect(f.diagnosis).toMatch(/^output tokens rose 41× while input rose 1\.0×: a generation loop/);
     expect(f.diagnosis).toContain('compute spend stayed flat');
     expect(f.diagnosis).toContain('agent-run-id=run-7f3a');
-    expect(f.started_on).toBe(at(-2));
+    expect(asRunaway(f).started_on).toBe(at(-2));
   });
 
   it('names uncached input growth as context growth or a cache miss', async () => {
@@ -85,7 +87,7 @@ describe('finding context', () => {
       }),
     );
     const { findings } = await detectOver(rows, [D], { detectors: ['runaway-inference'] });
-    expect(findings[0]!.started_on).toBe(at(-5));
+    expect(asRunaway(findings[0]).started_on).toBe(at(-5));
   });
 
   it('ranks cache-miss breakdowns by recent uncached input tokens and keeps a daily hit-ratio series', async () => {

@@ -9,6 +9,7 @@ import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { parseConfig, type SentinelConfig } from '../../functions/core/config.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
+import { dataWindow } from '../../functions/core/detect/registry.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import {
   detectorSql,
@@ -16,7 +17,6 @@ import {
   STAGING_TABLE,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../../functions/core/detect/windows.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock, type Row } from '../../functions/core/ports.js';
 import type { CaseSubject, DetectorId, IsoDate } from '../../functions/core/types.js';

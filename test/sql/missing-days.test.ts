@@ -1,8 +1,8 @@
 /** sql/missing-days.sql and the coverage count behind it: a missing delivery is named, never silent. */
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
+import { dataWindow } from '../../functions/core/detect/registry.js';
 import { missingDaysSql } from '../../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../../functions/core/detect/windows.js';
 import { BadInputError } from '../../functions/core/errors.js';
 import { focusRow } from '../fixtures/focus-rows.js';
 import { trinoSyntaxErrors } from './athena-trino.js';

@@ -2,9 +2,11 @@
  * sql/runaway-inference.sql, given/expect. Dates: as-of D = 2026-03-20; recent D−2..D,
  * guard D−6..D−3, baseline D−29..D−7 (2026-02-19 … 2026-03-13).
  */
+
 import { describe, expect, it } from 'vitest';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import { recurringLine } from '../../functions/core/detect/contract.js';
+import { asRunaway } from '../fixtures/findings.js';
 import { ACCOUNT, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { detectOver, detectorRows, testConfig } from './harness.js';
 
@@ -45,7 +47,7 @@ describe('runaway-inference: docs/detection.md "Reference numbers" reference num
   it('fires runaway with spike 18.04, excess $124.73/day, projected $3,741.90, severity high', async () => {
     const result = await detectOver(referenceRunaway(), [D], { detectors: ['runaway-inference'] });
     expect(result.findings).toHaveLength(1);
-    const f = result.findings[0]!;
+    const f = asRunaway(result.findings[0]);
     expect(f.kind).toBe('runaway');
     expect(f.baseline_avg_daily_usd).toBeCloseTo(7.32, 2);
     expect(f.recent_avg_daily_usd).toBeCloseTo(132.05, 2);
@@ -78,7 +80,7 @@ describe('runaway-inference: rules', () => {
     // Another account gives the export coverage from 60 days back.
     rows.push(...series(() => 3, 60, { subaccountid: '222222222222' }));
     const result = await detectOver(rows, [D], { detectors: ['runaway-inference'] });
-    const f = result.findings.find((x) => x.account_id === ACCOUNT)!;
+    const f = asRunaway(result.findings.find((x) => x.account_id === ACCOUNT));
     expect(f.kind).toBe('new-spender');
     expect(f.spike_ratio).toBeNull();
     expect(f.baseline_avg_daily_usd).toBe(0);

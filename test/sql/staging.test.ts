@@ -1,5 +1,6 @@
 /** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of docs/detection.md "Input". */
 import { describe, expect, it } from 'vitest';
+import { dataWindow } from '../../functions/core/detect/registry.js';
 import {
   computeSql,
   coverageSql,
@@ -7,7 +8,6 @@ import {
   stagedInferenceSql,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../../functions/core/detect/windows.js';
 import { type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, testConfig, withFocus } from './harness.js';
 

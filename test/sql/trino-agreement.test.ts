@@ -19,6 +19,7 @@ import type { TrinoQueryEngine } from '../../functions/adapters/query-engine/tri
 import type { SentinelConfig } from '../../functions/core/config.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
+import { dataWindow } from '../../functions/core/detect/registry.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import {
   athenaFocusTable,
@@ -38,7 +39,6 @@ import {
   stagedInferenceSql,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
-import { dataWindow } from '../../functions/core/detect/windows.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock, type QueryEngine, type Row } from '../../functions/core/ports.js';
 import type { DetectorId, IsoDate } from '../../functions/core/types.js';

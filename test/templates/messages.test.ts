@@ -5,6 +5,7 @@ import { buildAnswerActions, verifyAnswerLink } from '../../functions/core/notif
 import type { MessageData } from '../../functions/core/notify/message-model.js';
 import { MESSAGE_KINDS, renderMessage } from '../../functions/core/notify/render.js';
 import { sectionView } from '../../functions/core/notify/view.js';
+import { asCacheMiss } from '../fixtures/findings.js';
 
 const HOSTILE_NAME = 'R&D <script>alert("x")</script> Lab';
 
@@ -358,7 +359,7 @@ describe('message wording', () => {
   it('does not ask whether caching works again of a model that never cached (cache-absent)', () => {
     const data = exampleMessage('owner-alert');
     const cache = data.sections.find((x) => x.detector === 'cache-miss')!;
-    const finding = { ...cache.finding, kind: 'cache-absent' as const };
+    const finding = { ...asCacheMiss(cache.finding), kind: 'cache-absent' as const };
     const absent = { ...cache, kind: 'cache-absent' as const, finding, peak: finding };
     const { text, html } = renderMessage({ ...data, sections: [absent] });
     for (const part of [text, html]) {

@@ -6,12 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
 import { parseConfig } from '../../functions/core/config.js';
 import { addDays, dayRange, periodsTouched } from '../../functions/core/dates.js';
-import {
-  asOfWindows,
-  coveredBaselineDays,
-  dataWindow,
-  windowsOf,
-} from '../../functions/core/detect/windows.js';
+import { dataWindow, windowsOf } from '../../functions/core/detect/registry.js';
+import { asOfWindows, coveredBaselineDays } from '../../functions/core/detect/windows.js';
 import { fixedClock } from '../../functions/core/ports.js';
 import {
   catchUpDays,

@@ -9,9 +9,9 @@ import { confirmationPage, renderAckPage } from '../../functions/core/notify/ack
 import { caseHeadline } from '../../functions/core/notify/render.js';
 import { caseSection, episodeView } from '../../functions/core/notify/sections.js';
 import { sectionView } from '../../functions/core/notify/view.js';
-import type { DailyFigures, Finding } from '../../functions/core/types.js';
+import type { CacheMissFinding, DailyFigures, Finding } from '../../functions/core/types.js';
 import { MemoryBlobStore } from '../fixtures/case-ports.js';
-import { makeFinding } from '../fixtures/findings.js';
+import { asCacheMiss, makeFinding } from '../fixtures/findings.js';
 
 const rules = {
   followUpHours: 48,
@@ -115,8 +115,8 @@ const cacheDay = (date: string, hit: number): DailyFigures => ({
 
 describe('cache-miss excess so far is the sum of daily avoidable cost', () => {
   // The peak: 1–7 Mar at hit ratio 0.2 against 0.9, (0.9 − 0.2) × 7 M × ($4.95 − $0.495)/M.
-  const peak: Finding = {
-    ...makeFinding({ detector: 'cache-miss', asOf: '2026-03-07', avoidable: 21.8295 }),
+  const peak: CacheMissFinding = {
+    ...asCacheMiss(makeFinding({ detector: 'cache-miss', asOf: '2026-03-07', avoidable: 21.8295 })),
     cache_hit_ratio: 0.2,
     baseline_cache_hit_ratio: 0.9,
     input_tokens: 5_600_000,

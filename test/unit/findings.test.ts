@@ -2,18 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { addDays } from '../../functions/core/dates.js';
 import {
+  roundRunawayNumbers,
+  runawayDiagnosis,
+  runawayNumbers,
+  startedOn,
+} from '../../functions/core/detect/detectors/runaway-inference.js';
+import {
   caseKey,
   emptyBreakdown,
   FINDING_FIELDS,
   findingId,
   roundBreakdown,
-  roundRunawayNumbers,
   roundSeries,
   roundUsd,
-  runawayDiagnosis,
-  runawayNumbers,
   severityOf,
-  startedOn,
   topTagKey,
 } from '../../functions/core/detect/findings.js';
 

@@ -4,6 +4,7 @@
  */
 import type { SentinelConfig } from '../config.js';
 import { daysBetween } from '../dates.js';
+import { detectorOf, episodeBand } from '../detect/registry.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, OwnerDirectory } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
@@ -25,8 +26,6 @@ export interface CaseSummary {
   lastAsOf: IsoDate;
   severity: Finding['severity'];
   recentAvgDailyUsd: number;
-  spikeRatio: number | null;
-  avoidableCostUsd: number | null;
   ownerEmail: string | null;
   routed: boolean | null;
   transitions: string[];
@@ -44,11 +43,7 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   autoResolveDays: config.cases.auto_resolve_days,
   suppressDays: config.cases.suppress_days,
   resuppressGrowth: config.cases.resuppress_growth,
-  band: {
-    k: config.detectors['runaway-inference'].k,
-    minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
-    cacheAbsentExpectedHitRatio: config.detectors['cache-miss'].cache_absent_expected_hit_ratio,
-  },
+  band: episodeBand(config),
 });
 
 export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {
@@ -66,8 +61,6 @@ export function summarize(c: CaseRecord, finops: string, transitions: string[]):
     lastAsOf: c.last_as_of,
     severity: c.latest.severity,
     recentAvgDailyUsd: c.latest.recent_avg_daily_usd,
-    spikeRatio: c.latest.spike_ratio,
-    avoidableCostUsd: c.latest.avoidable_cost_usd,
     ownerEmail: owner.ownerEmail,
     routed: owner.routed,
     transitions,
@@ -171,7 +164,7 @@ export function mayOpenOn(
 export function recentlyStoppedAccounts(cases: CaseRecord[], now: Date): string[] {
   const since = now.getTime() - 45 * 86_400_000;
   const accounts = cases
-    .filter((c) => c.detector === 'runaway-inference')
+    .filter((c) => detectorOf(c.detector).stoppedLiftsRecurringExemption)
     .filter((c) => c.answers.some((a) => a.answer === 'stopped' && Date.parse(a.at) >= since))
     .map((c) => c.account_id);
   return [...new Set(accounts)].sort();

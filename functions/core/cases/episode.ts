@@ -16,6 +16,7 @@
  */
 import { addDays } from '../dates.js';
 import { roundUsd } from '../detect/findings.js';
+import { detectorFor } from '../detect/registry.js';
 import type { DailyFigures, Finding, IsoDate, Severity } from '../types.js';
 
 export type PeakMetric = 'recent_avg_daily_usd' | 'avoidable_cost_usd';
@@ -55,8 +56,10 @@ export interface EpisodeBand {
 export const DEFAULT_BAND: EpisodeBand = { k: 2, minHitRatioDrop: 0.2, cacheAbsentExpectedHitRatio: 0.5 };
 const MAX_DAYS = 90;
 
-export const peakMetricOf = (f: Pick<Finding, 'detector'>): PeakMetric =>
-  f.detector === 'cache-miss' ? 'avoidable_cost_usd' : 'recent_avg_daily_usd';
+export const peakMetricOf = (f: Pick<Finding, 'detector'>): PeakMetric => detectorFor(f).peakMetric;
+
+/** What the peak measures: `recent_avg_daily_usd`, or a cache detector's `avoidable_cost_usd`. */
+export const peakValueOf = (f: Finding): number => detectorFor(f).peakValue(f);
 
 export function emptyEpisode(): CaseEpisode {
   return {
@@ -84,24 +87,9 @@ function withDays(days: EpisodeDay[], added: EpisodeDay[]): EpisodeDay[] {
   return [...known.values()].sort(byDate).slice(-MAX_DAYS);
 }
 
-/**
- * The day's avoidable cost by the detector's formula, (expected hit ratio − hit ratio) · prompt
- * tokens · (input − cache-read unit price), with the peak's expected ratio and prices. The price
- * difference is the one the peak's avoidable cost was computed with — avoidable / (expected · prompt
- * tokens − cache-read tokens) over its window — so the days of the peak's window sum to its
- * `avoidable_cost_usd`. A day above the expected ratio counts negative, as in the detector's window sum.
- */
-export function avoidableOf(peak: Finding, band: EpisodeBand): (d: DailyFigures) => number | null {
-  if (peak.detector !== 'cache-miss') return () => null;
-  const expected =
-    peak.kind === 'cache-absent' || peak.baseline_cache_hit_ratio === null
-      ? band.cacheAbsentExpectedHitRatio
-      : peak.baseline_cache_hit_ratio;
-  const prompt = peak.input_tokens + peak.cache_read_tokens + peak.cache_write_tokens;
-  const shortfall = expected * prompt - peak.cache_read_tokens;
-  const saving = shortfall > 0 ? (peak.avoidable_cost_usd ?? 0) / shortfall : 0;
-  return (d) => roundUsd((expected * d.prompt_tokens - d.cache_read_tokens) * saving);
-}
+/** The day's avoidable cost of a cache detector's day (null for the others), against the peak. */
+export const avoidableOf = (peak: Finding, band: EpisodeBand): ((d: DailyFigures) => number | null) =>
+  detectorFor(peak).dailyAvoidable(peak, band);
 
 /** Adds the daily figures a run read to the recorded days (days already recorded keep their figure). */
 export function recordDays(
@@ -135,16 +123,6 @@ export function recordSeries(days: EpisodeDay[], finding: Finding): EpisodeDay[]
   );
 }
 
-function aboveBand(peak: Finding, band: EpisodeBand): (d: EpisodeDay) => boolean {
-  if (peak.detector === 'cache-miss') {
-    const floor = (peak.baseline_cache_hit_ratio ?? 1) - band.minHitRatioDrop;
-    return (d) => d.hit_ratio !== null && d.hit_ratio < floor;
-  }
-  const sigma = peak.baseline_stddev_usd ?? 0;
-  const limit = peak.baseline_avg_daily_usd + (sigma > 0 ? band.k * sigma : 1);
-  return (d) => d.cost_usd > limit;
-}
-
 /** The episode from the peak, the newest firing day and the recorded days. */
 export function computeEpisode(
   input: { peak: Finding; lastFiring: IsoDate; newestEvaluated: IsoDate | null; days: EpisodeDay[] },
@@ -154,26 +132,17 @@ export function computeEpisode(
   const newest = input.newestEvaluated ?? lastFiring;
   const ongoing = newest <= lastFiring;
   const known = days.filter((d) => d.date <= newest);
-  const above = aboveBand(peak, band);
+  const detector = detectorFor(peak);
+  const above = detector.aboveBand(peak, band);
   const lastAbove = [...known].reverse().find(above)?.date ?? null;
   const endDay = ongoing ? null : lastAbove ? addDays(lastAbove, 1) : addDays(lastFiring, 1);
   const since = endDay ? known.filter((d) => d.date >= endDay) : [];
   const rateSince =
     since.length > 0 ? roundUsd(since.reduce((s, d) => s + d.cost_usd, 0) / since.length) : null;
-  const from = peak.started_on ?? peak.recent_start;
+  const from = detector.episodeStart(peak);
   const through = endDay ? addDays(endDay, -1) : newest;
   const episodeDays = known.filter((d) => d.date >= from && d.date <= through);
-  let excess: number;
-  if (peak.detector === 'cache-miss') {
-    const priced = episodeDays.filter((d) => d.avoidable_usd !== null);
-    // Days recorded before the daily avoidable cost was: the peak's own avoidable cost, as then.
-    excess =
-      priced.length > 0
-        ? priced.reduce((s, d) => s + (d.avoidable_usd ?? 0), 0)
-        : (peak.avoidable_cost_usd ?? 0);
-  } else {
-    excess = episodeDays.reduce((s, d) => s + (d.cost_usd - peak.baseline_avg_daily_usd), 0);
-  }
+  const excess = detector.excessSoFar(episodeDays, peak);
   return {
     newest_evaluated: input.newestEvaluated,
     ongoing,
@@ -214,7 +183,7 @@ export function episodeFigures(c: {
   const { peak, episode: e } = c;
   const ended = !e.ongoing && e.end_day !== null;
   const spikeTo = ended ? addDays(e.end_day!, -1) : peak.recent_end;
-  const spikeFrom = peak.started_on ?? peak.recent_start;
+  const spikeFrom = detectorFor(peak).episodeStart(peak);
   return {
     peak_value: c.peak_value,
     peak_metric: c.peak_metric,

@@ -155,7 +155,7 @@ export interface CaseRecord {
   last_as_of: IsoDate;
   latest: Finding;
   peak_severity: Severity;
-  /** Peak `recent_avg_daily_usd` (runaway-inference) or `avoidable_cost_usd` (cache-miss) of the epoch. */
+  /** The epoch's peak of what the detector's peak measures (`peak_metric`). */
   peak_value: number;
   /** What `peak_value` measures. */
   peak_metric: PeakMetric;
@@ -208,9 +208,6 @@ export interface NotificationEntry {
   error: string | null;
   refused: string[];
 }
-
-export const peakValueOf = (finding: Finding): number =>
-  finding.detector === 'cache-miss' ? (finding.avoidable_cost_usd ?? 0) : finding.recent_avg_daily_usd;
 
 export const hashId = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);

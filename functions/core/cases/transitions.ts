@@ -14,6 +14,7 @@ import {
   emptyEpisode,
   episodeFigures,
   peakMetricOf,
+  peakValueOf,
   recordDays,
   recordSeries,
 } from './episode.js';
@@ -26,7 +27,6 @@ import {
   caseEventId,
   isLive,
   LIVE_STATES,
-  peakValueOf,
   SEVERITY_RANK,
 } from './model.js';
 

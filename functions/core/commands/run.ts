@@ -18,6 +18,7 @@ import type { SentinelConfig } from '../config.js';
 import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
 import type { NotifyPorts } from '../deliver/ports.js';
 import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
+import { BILL_DETECTORS } from '../detect/registry.js';
 import { dryRunPorts } from '../dry-run.js';
 import { describeError } from '../errors.js';
 import type { OutgoingMessage } from '../ports.js';
@@ -33,15 +34,7 @@ import {
   type RunRecord,
   writeRunRecord,
 } from '../runs.js';
-import {
-  type CaseSubject,
-  type DailyFigures,
-  DETECTORS,
-  type DetectorId,
-  type Finding,
-  type IsoDate,
-  type RunCommand,
-} from '../types.js';
+import type { CaseSubject, DailyFigures, DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
 import { runLog } from '../warnings.js';
 
 export interface RunPorts extends NotifyPorts {
@@ -103,7 +96,7 @@ export async function runPipeline(
   const started = clock.now();
   const command = request.command ?? 'run';
   const runId = request.runId ?? newRunId(clock, command);
-  const detectors = request.detectors ?? [...DETECTORS];
+  const detectors = request.detectors ?? [...BILL_DETECTORS];
   let record: RunRecord = {
     ...baseRecord({ command, runId, started, engine: config.engine, dryRun }),
     detectors,

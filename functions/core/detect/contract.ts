@@ -12,6 +12,11 @@ export interface DetectRequest {
   /** The as-of days to evaluate, ascending, already chosen by the caller (explicit range or catch-up). */
   asOfDays: IsoDate[];
   detectors: DetectorId[];
+  /**
+   * Each detector's own days where they differ (catch-up is per detector, docs/detection.md
+   * "As-of days"); a detector not named here evaluates every day of `asOfDays`.
+   */
+  daysByDetector?: Partial<Record<DetectorId, IsoDate[]>>;
   runId: string;
   command: RunCommand;
   dryRun: boolean;
@@ -58,6 +63,8 @@ export interface DetectResult {
   unpricedCandidates: number;
   /** The daily figures of the request's `episodeCases` and of the keys that fired (empty without them). */
   caseDays: CaseDays[];
+  /** Each detector's evaluated days (its own days, covered, with enough baseline): what moves its catch-up. */
+  evaluatedByDetector: Partial<Record<DetectorId, IsoDate[]>>;
   warnings: string[];
 }
 
@@ -74,6 +81,7 @@ export function emptyDetectResult(): DetectResult {
     recurringHeldBack: [],
     unpricedCandidates: 0,
     caseDays: [],
+    evaluatedByDetector: {},
     warnings: [],
   };
 }
@@ -111,13 +119,19 @@ export type DetectFn = (request: DetectRequest, ports: DetectStepPorts) => Promi
  * findings and figures to the case step this way; tests inject findings.
  */
 export function fixedDetection(findings: Finding[], caseDays: CaseDays[] = []): DetectFn {
-  return async (request) => ({
-    ...emptyDetectResult(),
-    findings: findings.filter((f) => request.asOfDays.includes(f.as_of)),
-    caseDays: request.episodeCases ? caseDays : [],
-    evaluatedDays: [...request.asOfDays],
-    dataThrough: request.asOfDays.at(-1) ?? null,
-  });
+  return async (request) => {
+    const daysOf = (d: DetectorId) => request.daysByDetector?.[d] ?? request.asOfDays;
+    return {
+      ...emptyDetectResult(),
+      findings: findings.filter(
+        (f) => request.detectors.includes(f.detector) && daysOf(f.detector).includes(f.as_of),
+      ),
+      caseDays: request.episodeCases ? caseDays : [],
+      evaluatedDays: [...request.asOfDays],
+      evaluatedByDetector: Object.fromEntries(request.detectors.map((d) => [d, [...daysOf(d)]])),
+      dataThrough: request.asOfDays.at(-1) ?? null,
+    };
+  };
 }
 
 /** `111111111111 Payments, as-of 2026-03-01: $120.00/day, a month earlier $118.00/day`. */

@@ -2,16 +2,14 @@
  * What the export covers in a run's data window (docs/detection.md "Input" and "As-of days"): the first and newest charge day
  * (staleness, the export's first covered day), rows without an account or a cost, days with no
  * charge at all (a missing delivery), and token rows with an unknown unit. Each becomes a warning
- * or a field of the run; nothing here is silent.
+ * or a field of the run; nothing here is silent. Pure: the run plan (run-plan.ts) sends the
+ * statements and hands their rows here.
  */
-import type { SentinelConfig } from '../config.js';
 import { daysBetween, earlierDay, laterDay } from '../dates.js';
 import { BadInputError } from '../errors.js';
-import type { QueryEngine } from '../ports.js';
+import type { Row } from '../ports.js';
 import type { IsoDate } from '../types.js';
 import { num, str } from './row-values.js';
-import { coverageStatement, type PlannedStatement } from './statement-plan.js';
-import { deliveriesSql, exportBoundsSql, type FocusTable, missingDaysSql } from './statement-sql.js';
 import type { DataWindow } from './windows.js';
 
 export interface Coverage {
@@ -27,14 +25,7 @@ export interface Coverage {
   unknownUnits: number;
 }
 
-export async function readCoverage(
-  engine: QueryEngine,
-  focus: FocusTable,
-  config: SentinelConfig,
-  window: DataWindow,
-): Promise<Coverage> {
-  const statement = coverageStatement(focus, config, window);
-  const [row] = await engine.query(statement.sql, { label: statement.label });
+export function coverageOf(row: Row | undefined): Coverage {
   return {
     firstChargeDay: str(row?.first_charge_day),
     lastChargeDay: str(row?.last_charge_day),
@@ -47,33 +38,26 @@ export async function readCoverage(
   };
 }
 
-/** The export's first covered day and newest charge over every period it holds. */
-export async function readExportBounds(
-  engine: QueryEngine,
-  focus: FocusTable,
-  config: SentinelConfig,
-): Promise<{ firstChargeDay: IsoDate | null; lastChargeDay: IsoDate | null }> {
-  const [row] = await engine.query(exportBoundsSql(focus, config), { label: 'export bounds' });
-  return { firstChargeDay: str(row?.first_charge_day), lastChargeDay: str(row?.last_charge_day) };
-}
-
 /**
  * As-of days after today, or before the export's first covered day, are bad input (exit 2), not
- * stale data: the message names the export's first covered day and newest charge (docs/cli.md).
+ * stale data. Whether the export's bounds must be read to tell (they are read only then).
  */
-export async function checkAsOfDaysInExport(
-  ports: { engine: QueryEngine; focus: FocusTable },
-  config: SentinelConfig,
-  input: { asOfDays: IsoDate[]; today: IsoDate; coverage: Coverage },
-): Promise<void> {
-  const { asOfDays, today, coverage } = input;
+export function needsExportBounds(asOfDays: IsoDate[], today: IsoDate, coverage: Coverage): boolean {
   const first = asOfDays[0];
-  if (first === undefined) return;
-  const future = asOfDays.filter((d) => d > today);
+  if (first === undefined) return false;
+  const future = asOfDays.some((d) => d > today);
   const mayPrecede = coverage.firstChargeDay === null || first < coverage.firstChargeDay;
-  if (future.length === 0 && !mayPrecede) return;
-  const bounds = await readExportBounds(ports.engine, ports.focus, config);
+  return future || mayPrecede;
+}
+
+/** Throws the bad-input error naming the export's first covered day and newest charge (docs/cli.md). */
+export function checkAsOfDaysInExport(asOfDays: IsoDate[], today: IsoDate, boundsRow: Row | undefined): void {
+  const bounds = {
+    firstChargeDay: str(boundsRow?.first_charge_day),
+    lastChargeDay: str(boundsRow?.last_charge_day),
+  };
   if (bounds.firstChargeDay === null) return; // no usage at all: reported as stale, as before
+  const future = asOfDays.filter((d) => d > today);
   const early = asOfDays.filter((d) => d < bounds.firstChargeDay!);
   if (future.length === 0 && early.length === 0) return;
   const covers = `the export covers ${bounds.firstChargeDay} (first covered day) … ${bounds.lastChargeDay} (newest charge)`;
@@ -89,29 +73,26 @@ export async function checkAsOfDaysInExport(
 
 /**
  * Never silent when data is missing: a day of the window with no charge at all (any service) is a
- * missing delivery. It would count as zero spend, so name it.
+ * missing delivery. The span to look in, when coverage counts fewer charge days than it holds.
  */
-export async function warnMissingDays(
-  ports: { engine: QueryEngine; focus: FocusTable },
-  config: SentinelConfig,
+export function missingDaysSpan(
   window: DataWindow,
   coverage: Coverage,
-  warn: (m: string) => void,
-): Promise<void> {
-  if (!coverage.firstChargeDay || !coverage.lastChargeDay) return;
+): { start: IsoDate; end: IsoDate } | null {
+  if (!coverage.firstChargeDay || !coverage.lastChargeDay) return null;
   const start = laterDay(coverage.firstChargeDay, window.start);
   const end = earlierDay(coverage.lastChargeDay, window.end);
-  if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return;
-  const rows = await ports.engine.query(missingDaysSql(ports.focus, config, window, { start, end }), {
-    label: 'missing days',
-  });
+  if (start > end || coverage.windowDaysWithCharges >= daysBetween(start, end) + 1) return null;
+  return { start, end };
+}
+
+/** The warning naming the days without any charge (they would count as zero spend). */
+export function missingDaysWarning(rows: Row[]): string | null {
   const days = rows.map((r) => String(r.day));
-  if (days.length === 0) return;
+  if (days.length === 0) return null;
   const named =
     days.length > 10 ? `${days.slice(0, 10).join(', ')} and ${days.length - 10} more` : days.join(', ');
-  warn(
-    `the export has no charge at all on ${named}: a delivery may be missing, and those days count as zero spend; rerun when the data arrives`,
-  );
+  return `the export has no charge at all on ${named}: a delivery may be missing, and those days count as zero spend; rerun when the data arrives`;
 }
 
 /**
@@ -119,15 +100,7 @@ export async function warnMissingDays(
  * instead of overwriting): Athena reads every file below the period, so its rows are summed more
  * than once. Never silent (docs/detection.md "Input"): name the folders and the fix.
  */
-export async function warnExtraDeliveries(
-  ports: { engine: QueryEngine; focus: FocusTable },
-  config: SentinelConfig,
-  window: DataWindow,
-  coverage: Coverage,
-  warn: (m: string) => void,
-): Promise<void> {
-  if (coverage.extraDeliveries <= 0) return;
-  const rows = await ports.engine.query(deliveriesSql(ports.focus, config, window), { label: 'deliveries' });
+export function extraDeliveryWarnings(rows: Row[]): string[] {
   const byPeriod = new Map<string, string[]>();
   for (const row of rows) {
     const period = String(row.billing_period);
@@ -136,23 +109,18 @@ export async function warnExtraDeliveries(
       `${String(row.delivery)} (${num(row.row_count)} rows)`,
     ]);
   }
+  const warnings: string[] = [];
   for (const [period, folders] of byPeriod) {
     if (folders.length < 2) continue;
-    warn(
+    warnings.push(
       `billing period ${period} is read from ${folders.length} delivery folders: ${folders.join(', ')}; their rows are summed more than once — set the export to overwrite (DEPLOY.md) and delete the older deliveries`,
     );
   }
+  return warnings;
 }
 
-export async function warnUnknownUnits(
-  engine: QueryEngine,
-  statement: PlannedStatement,
-  coverage: Coverage,
-  warn: (m: string) => void,
-): Promise<void> {
-  if (coverage.unknownUnits <= 0) return;
-  const rows = await engine.query(statement.sql, { label: statement.label });
-  for (const row of rows) {
-    warn(`token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`);
-  }
-}
+/** One warning per unknown token unit (those rows were counted as single tokens, never dropped). */
+export const unknownUnitWarnings = (rows: Row[]): string[] =>
+  rows.map(
+    (row) => `token rows with unknown unit '${String(row.unknown_unit)}' were counted as single tokens`,
+  );

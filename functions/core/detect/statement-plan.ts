@@ -7,22 +7,37 @@
 import type { SentinelConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { DetectorId, IsoDate } from '../types.js';
+import { detectorOf } from './registry.js';
 import {
   type ContextRequest,
   contextSql,
   coverageSql,
   type DetectorStatementInput,
+  deliveriesSql,
   detectorSql,
+  exportBoundsSql,
   type FocusTable,
+  missingDaysSql,
   type StagingTables,
   seriesStart,
   stagingMode,
   stagingSql,
   stagingTable,
 } from './statement-sql.js';
-import { asOfWindows, type DataWindow, dataWindow, windowsOf } from './windows.js';
+import { asOfWindows, type DataWindow } from './windows.js';
 
-export type StatementStep = 'coverage' | 'staging' | 'unit-check' | 'detector' | 'context' | 'drop';
+export type StatementStep =
+  | 'staging-tables'
+  | 'drop-stale'
+  | 'staging'
+  | 'coverage'
+  | 'export-bounds'
+  | 'missing-days'
+  | 'deliveries'
+  | 'unit-check'
+  | 'detector'
+  | 'context'
+  | 'drop';
 
 export interface PlannedStatement {
   step: StatementStep;
@@ -107,6 +122,71 @@ export function dropStatements(focus: FocusTable): PlannedStatement[] {
   ];
 }
 
+/** The export's first covered day and newest charge over every period (for a bad as-of day's message). */
+export function exportBoundsStatement(focus: FocusTable, config: SentinelConfig): PlannedStatement {
+  return {
+    step: 'export-bounds',
+    label: 'export bounds',
+    description:
+      "export bounds: the export's first covered day and newest charge over every billing period, so a bad as-of day is named with them",
+    sql: exportBoundsSql(focus, config),
+    returnsRows: true,
+  };
+}
+
+/** The days of a span on which the export has no charge at all (a missing delivery). */
+export function missingDaysStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+  span: { start: IsoDate; end: IsoDate },
+): PlannedStatement {
+  return {
+    step: 'missing-days',
+    label: 'missing days',
+    description: `missing days: the days of ${span.start} … ${span.end} without any charge (they would count as zero spend)`,
+    sql: missingDaysSql(focus, config, window, span),
+    returnsRows: true,
+  };
+}
+
+/** The delivery folders of each period staging read (more than one sums rows twice). */
+export function deliveriesStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): PlannedStatement {
+  return {
+    step: 'deliveries',
+    label: 'deliveries',
+    description: 'delivery folders: each billing period read from more than one folder is named',
+    sql: deliveriesSql(focus, config, window),
+    returnsRows: true,
+  };
+}
+
+/** Athena and Trino: the staging tables in the staging schema (a crashed run's are dropped). */
+export function stagingTablesStatement(schema: string): PlannedStatement {
+  return {
+    step: 'staging-tables',
+    label: 'staging tables',
+    description: `staging tables: the run's own and earlier runs' in ${schema} (a crashed run's, older than ${STALE_STAGING_MS / 60_000} minutes, are dropped)`,
+    sql: stagingTablesListSql(schema),
+    returnsRows: true,
+  };
+}
+
+/** Drops a crashed run's staging table. */
+export function dropStaleStatement(schema: string, table: string): PlannedStatement {
+  return {
+    step: 'drop-stale',
+    label: 'drop stale staging',
+    description: `drop a crashed run's staging table ${table}`,
+    sql: `DROP TABLE IF EXISTS "${schema}"."${table}"`,
+    returnsRows: false,
+  };
+}
+
 /** A CTAS staging table's name holds its creation time, so a later run can tell a crashed run's. */
 export const STAGING_PREFIX = 'sentinel_staging_';
 /** A run's tables older than twice the detect function's 900 s timeout belong to a crashed run. */
@@ -181,7 +261,7 @@ export interface FlaggedRow {
   /** Baseline days the detector counted (fewer than the window where the export starts late). */
   baseline_days_covered: number;
   /** Days of the recent window that fired, where the detector has more than one (cache-miss). */
-  recent_days?: number;
+  recent_days?: number | undefined;
 }
 
 /** What the context statement computes for one flagged finding (`ref` ties its rows back). */
@@ -191,18 +271,19 @@ export function contextRequest(
   row: FlaggedRow,
   ref: string,
 ): ContextRequest {
-  const windows = windowsOf(detector, config);
+  const module = detectorOf(detector);
+  const windows = module.windows(config);
   const w = asOfWindows(windows, row.as_of, row.recent_days);
   return {
     ref,
     kind: 'finding',
     account_id: row.account_id,
-    model: detector === 'cache-miss' ? row.model : null,
+    model: module.subject === 'account-model' ? row.model : null,
     ...w,
     series_start: seriesStart(w.as_of),
     recent_days: row.recent_days ?? windows.recentDays,
     baseline_days: Math.max(1, row.baseline_days_covered),
-    rank_by: detector === 'cache-miss' ? 'uncached_input' : 'increase',
+    rank_by: module.contextRank,
   };
 }
 
@@ -217,11 +298,12 @@ export function seriesRequest(
   ref: string,
 ): ContextRequest {
   const start = seriesStart(asOf);
+  const module = detectorOf(subject.detector);
   return {
     ref,
     kind: 'series',
     account_id: subject.account_id,
-    model: subject.detector === 'cache-miss' ? subject.model : null,
+    model: module.subject === 'account-model' ? subject.model : null,
     recent_start: asOf,
     recent_end: asOf,
     baseline_start: start,
@@ -229,12 +311,12 @@ export function seriesRequest(
     series_start: start,
     recent_days: 1,
     baseline_days: 1,
-    rank_by: subject.detector === 'cache-miss' ? 'uncached_input' : 'increase',
+    rank_by: module.contextRank,
   };
 }
 
 const baselineDays = (detector: DetectorId, config: SentinelConfig): number => {
-  const w = windowsOf(detector, config);
+  const w = detectorOf(detector).windows(config);
   return w.baselineFar - w.baselineNear + 1;
 };
 
@@ -304,37 +386,4 @@ export function focusTableName(config: SentinelConfig): { database: string; tabl
   }
   const [database, table] = parts.length === 2 ? parts : [home, parts[0]!];
   return { database: database!, table: table! };
-}
-
-export interface PrintedPlanInput {
-  detector: DetectorId;
-  asOfDays: IsoDate[];
-}
-
-/**
- * Every statement a run of one detector sends over these as-of days, in order, for printing: the
- * detector statement as if the export covered the whole data window (a run reads the first covered
- * day from the coverage result), no accounts exempt from the recurring rule, and the context
- * statement for one example finding on the last as-of day.
- */
-export function printedPlan(
-  focus: FocusTable,
-  config: SentinelConfig,
-  input: PrintedPlanInput,
-): PlannedStatement[] {
-  const window = dataWindow([input.detector], config, input.asOfDays);
-  const asOfStart = input.asOfDays[0]!;
-  const asOfEnd = input.asOfDays[input.asOfDays.length - 1]!;
-  return [
-    ...stagingStatements(focus, config, window),
-    coverageStatement(focus, config, window),
-    detectorStatement(input.detector, focus, config, {
-      asOfStart,
-      asOfEnd,
-      firstCoveredDay: null,
-      recurringExemptAccounts: [],
-    }),
-    contextStatement(focus, config, window, [exampleContextRequest(input.detector, config, asOfEnd)]),
-    ...dropStatements(focus),
-  ];
 }

@@ -9,13 +9,13 @@ import { addDays } from '../dates.js';
 import type { Dialect } from '../sql/dialect.js';
 import { renderSql } from '../sql/render.js';
 import type { DetectorId, IsoDate } from '../types.js';
-import {
-  type DataWindow,
-  dataWindow,
-  RECURRING_FAR_DAYS,
-  RECURRING_NEAR_DAYS,
-  windowsOf,
-} from './windows.js';
+import type { DetectorStatementInput } from './detector.js';
+import { SERIES_DAYS } from './findings.js';
+import { dataWindow, detectorOf } from './registry.js';
+import type { DataWindow } from './windows.js';
+
+export type { DetectorStatementInput };
+export { SERIES_DAYS };
 
 /** Where and how to read the FOCUS table. */
 export interface FocusTable {
@@ -57,7 +57,6 @@ export const stagingMode = (focus: FocusTable): StagingMode =>
 /** DuckDB's temp table of a run's staging (Athena and Trino: the run's CTAS table). */
 export const STAGING_TABLE = 'run_staging';
 
-export const SERIES_DAYS = 30;
 export const BREAKDOWN_TOP_N = 10;
 
 function base(focus: FocusTable, config: SentinelConfig) {
@@ -191,25 +190,19 @@ function stagingRefs(
   return { staging_cte: staging + staged, compute_cte: compute, staged: 'staged', compute: 'compute' };
 }
 
-export interface DetectorStatementInput {
-  asOfStart: IsoDate;
-  asOfEnd: IsoDate;
-  /** First covered day of the export inside the data window (null: the whole window is covered). */
-  firstCoveredDay: IsoDate | null;
-  recurringExemptAccounts: string[];
-}
-
+/** A detector's statement: its query file with its own parameters, over the run's staging (docs/detection.md). */
 export function detectorSql(
   detector: DetectorId,
   focus: FocusTable,
   config: SentinelConfig,
   input: DetectorStatementInput,
 ): string {
-  const windows = windowsOf(detector, config);
+  const module = detectorOf(detector);
+  const windows = module.windows(config);
   const window = dataWindow([detector], config, [input.asOfStart, input.asOfEnd]);
   const spineStart =
     input.firstCoveredDay && input.firstCoveredDay > window.start ? input.firstCoveredDay : window.start;
-  const common = {
+  return renderSql(module.sqlFile, focus.dialect, {
     ...stagingRefs(focus, config, window, { detail: false, compute: false }),
     spine_start: spineStart,
     spine_end: input.asOfEnd,
@@ -219,52 +212,7 @@ export function detectorSql(
     recent_preceding: windows.recentPreceding,
     baseline_near: windows.baselineNear,
     baseline_far: windows.baselineFar,
-  };
-  if (detector === 'runaway-inference') {
-    const c = config.detectors['runaway-inference'];
-    return renderSql('runaway-inference', focus.dialect, {
-      ...common,
-      k: c.k,
-      min_baseline_daily_usd: c.min_baseline_daily_usd,
-      min_daily_increase_usd: c.min_daily_increase_usd,
-      min_spike_ratio: c.min_spike_ratio,
-      new_spender_daily_usd: c.new_spender_daily_usd,
-      min_baseline_days: c.min_baseline_days,
-      recurring_match: c.recurring_match,
-      recurring_near: RECURRING_NEAR_DAYS,
-      recurring_far: RECURRING_FAR_DAYS,
-      recurring_exempt_accounts: input.recurringExemptAccounts,
-    });
-  }
-  const c = config.detectors['cache-miss'];
-  return renderSql('cache-miss', focus.dialect, {
-    ...common,
-    window_columns: [
-      'input_tokens',
-      'input_cost',
-      'cache_read_tokens',
-      'cache_read_cost',
-      'cache_write_tokens',
-      'cache_write_cost',
-      'output_tokens',
-    ],
-    model_window_columns: [
-      'input_tokens',
-      'input_cost',
-      'cache_read_tokens',
-      'cache_read_cost',
-      'cache_write_tokens',
-    ],
-    min_weekly_prompt_usd: c.min_weekly_prompt_usd,
-    min_hit_ratio_drop: c.min_hit_ratio_drop,
-    cache_absent_max_hit_ratio: c.cache_absent_max_hit_ratio,
-    cache_absent_min_tokens: c.cache_absent_min_tokens,
-    cache_absent_expected_hit_ratio: c.cache_absent_expected_hit_ratio,
-    min_avoidable_usd: c.min_avoidable_usd,
-    short_days: c.short_days,
-    short_preceding: Math.max(0, c.short_days - 1),
-    min_daily_hit_ratio_drop: c.min_daily_hit_ratio_drop,
-    max_hit_ratio_recovery: c.max_hit_ratio_recovery,
+    ...module.sqlParams(config, input),
   });
 }
 

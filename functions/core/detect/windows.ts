@@ -1,15 +1,10 @@
 /**
- * Windows and data windows of each detector (docs/detection.md "Input" to "Cache miss"), derived from configuration. On a dense
- * daily series a window "N days back" is a frame of N rows back, so each window is a pair of
+ * Windows and data windows (docs/detection.md "Input" to "Cache miss"); each detector's own windows
+ * come from its module (registry.ts), derived from configuration. On a dense daily series a window "N days back" is a frame of N rows back, so each window is a pair of
  * PRECEDING offsets from the as-of day D.
  */
-import type { SentinelConfig } from '../config.js';
 import { addDays, periodsTouched } from '../dates.js';
-import type { DetectorId, IsoDate } from '../types.js';
-
-/** The recurring look-back: a recent-window mean ending any day of D−34 … D−27 (about a month before). */
-export const RECURRING_NEAR_DAYS = 27;
-export const RECURRING_FAR_DAYS = 34;
+import type { IsoDate } from '../types.js';
 
 export interface DetectorWindows {
   recentDays: number;
@@ -20,31 +15,6 @@ export interface DetectorWindows {
   baselineFar: number;
   /** The data window reaches this many days before D (D−lookback … D). */
   lookback: number;
-}
-
-export function windowsOf(detector: DetectorId, config: SentinelConfig): DetectorWindows {
-  if (detector === 'runaway-inference') {
-    const c = config.detectors['runaway-inference'];
-    const baselineNear = c.recent_days + c.guard_days;
-    const baselineFar = baselineNear + c.baseline_days - 1;
-    return {
-      recentDays: c.recent_days,
-      recentPreceding: c.recent_days - 1,
-      baselineNear,
-      baselineFar,
-      // Baseline, plus the recurring look-back's recent windows (ending D−34 at the earliest).
-      lookback: Math.max(baselineFar, RECURRING_FAR_DAYS + c.recent_days - 1),
-    };
-  }
-  const c = config.detectors['cache-miss'];
-  const baselineFar = c.recent_days + c.baseline_days - 1;
-  return {
-    recentDays: c.recent_days,
-    recentPreceding: c.recent_days - 1,
-    baselineNear: c.recent_days,
-    baselineFar,
-    lookback: baselineFar,
-  };
 }
 
 export interface AsOfWindows {
@@ -73,11 +43,12 @@ export interface DataWindow {
   periods: string[];
 }
 
-export function dataWindow(detectors: DetectorId[], config: SentinelConfig, asOfDays: IsoDate[]): DataWindow {
-  if (asOfDays.length === 0) throw new Error('dataWindow needs at least one as-of day');
+/** The data window of some detectors' windows over as-of days: every statement prunes to its periods. */
+export function dataWindowOf(windows: DetectorWindows[], asOfDays: IsoDate[]): DataWindow {
+  if (asOfDays.length === 0) throw new Error('a data window needs at least one as-of day');
   const first = asOfDays[0]!;
   const last = asOfDays[asOfDays.length - 1]!;
-  const lookback = Math.max(...detectors.map((d) => windowsOf(d, config).lookback));
+  const lookback = Math.max(...windows.map((w) => w.lookback));
   const start = addDays(first, -lookback);
   return { start, end: last, periods: periodsTouched(start, last) };
 }

@@ -3,6 +3,7 @@
 import { episodeFigures } from '../cases/episode.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
 import { daysBetween } from '../dates.js';
+import { detectorFor } from '../detect/registry.js';
 import type { Owner } from '../ports.js';
 import type { AnswerAction, CaseSection, EpisodeView } from './message-model.js';
 
@@ -52,7 +53,7 @@ export function caseSection(
     peak: c.peak,
     episode: episodeView(c),
     firstAsOf: c.first_as_of,
-    daysAbove: f.started_on ? daysBetween(f.started_on, f.as_of) + 1 : null,
+    daysAbove: daysBetween(detectorFor(f).episodeStart(f), f.as_of) + 1,
     peakSeverity: c.peak_severity,
     severityRaised,
     notifiedAt: c.notified_at,

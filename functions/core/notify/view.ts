@@ -4,6 +4,7 @@
  * so the HTML and text parts cannot disagree on a number.
  */
 
+import { detectorFor } from '../detect/registry.js';
 import { dateRange, daysInclusive, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
 import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
@@ -52,6 +53,8 @@ export interface ChartView {
   elevatedSince: string | null;
   /** One line per day of the last days, for the text part: `27 Feb  $128.40  ##########`. */
   textLines: string[];
+  /** The daily hit-ratio strip under the bars (prompt-cache detectors). */
+  hitStrip: boolean;
 }
 
 export interface RateEntry {
@@ -70,10 +73,12 @@ export interface SectionView {
   diagnosisLead: string;
   severityLabel: string;
   severityColor: string;
-  isRunaway: boolean;
-  isNewSpender: boolean;
-  isCacheMiss: boolean;
-  isCacheAbsent: boolean;
+  /** The detector's partial (`templates/partials/<partial>.*.hbs`) and its headline (`<partial>-headline`). */
+  partial: string;
+  headlinePartial: string;
+  /** What the chart's bars are ("Bedrock inference", "prompt-token") and the question asked. */
+  chartSubject: string;
+  askQuestion: string;
   recentDays: number;
   /**
    * When the breakdown's figures are from (the peak's window): "now" and "in the last 3 days" while
@@ -96,8 +101,6 @@ export interface SectionView {
   /** Output tokens per input token in the recent window (null with no input tokens). */
   outputPerInput: number | null;
   compute: { recentPerDay: number; baselinePerDay: number; flat: boolean; known: boolean };
-  /** Cache-miss: baseline hit ratio minus the current one (null without a baseline). */
-  hitRatioDrop: number | null;
   lastAnswer: CaseSection['answers'][number] | null;
   hasAnswers: boolean;
   /** true: answer buttons are signed links; false: `sentinel ack` command lines. */
@@ -149,26 +152,21 @@ function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: numb
 function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartView {
   const series = [...finding.series, ...episode.laterDays].slice(-30);
   // An ended spike's excess stops the day before its end day.
-  const endDay = episode.ongoing ? null : episode.endDay;
+  const marks = detectorFor(finding).chartMarks(finding, episode.ongoing ? null : episode.endDay);
   const maxUsd = Math.max(0, ...series.map((p) => p.cost_usd));
   const scale = maxUsd > 0 ? CHART_HEIGHT_PX / maxUsd : 0;
-  const isRunaway = finding.detector === 'runaway-inference';
   let elevatedSince: string | null = null;
   const bars = series.map((p): ChartBar => {
     const inRecent = p.date >= finding.recent_start && p.date <= finding.recent_end;
     const heightPx = p.cost_usd > 0 ? Math.max(2, Math.round(p.cost_usd * scale)) : 0;
-    const elevated = isRunaway
-      ? finding.started_on !== null && p.date >= finding.started_on && (endDay === null || p.date < endDay)
-      : p.hit_ratio !== null &&
-        finding.baseline_cache_hit_ratio !== null &&
-        p.hit_ratio < finding.baseline_cache_hit_ratio - 0.1;
+    const elevated = marks.elevated(p);
     if (elevated) elevatedSince ??= p.date;
     else elevatedSince = null;
     let basePx = heightPx;
     let excessPx = 0;
-    if (elevated || (!isRunaway && inRecent && finding.baseline_cache_hit_ratio === null)) {
-      // Runaway: the part above the baseline average is the excess; cache-miss: the whole bar.
-      const basePart = isRunaway ? Math.min(heightPx, Math.round(Math.max(band, 0) * scale)) : 0;
+    if (elevated || marks.highlighted(p, inRecent)) {
+      // Split at the baseline: the part above it is the excess; otherwise the whole bar is marked.
+      const basePart = marks.splitAtBaseline ? Math.min(heightPx, Math.round(Math.max(band, 0) * scale)) : 0;
       basePx = basePart;
       excessPx = heightPx - basePart;
     }
@@ -208,6 +206,7 @@ function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartVie
     lastDate: series[series.length - 1]?.date ?? finding.as_of,
     elevatedSince,
     textLines,
+    hitStrip: marks.hitStrip,
   };
 }
 
@@ -233,18 +232,21 @@ export function sectionView(section: CaseSection): SectionView {
   const usageTypes = rates(f.breakdown.usage_types, recentDays, baselineDays);
   const regions = rates(f.breakdown.regions, recentDays, baselineDays);
   const lastAnswer = section.answers[section.answers.length - 1] ?? null;
+  const detector = detectorFor(f);
+  const words = detector.emailWords(f);
   return {
+    ...words.flags,
     diagnosisLead: diagnosisLead(f.diagnosis),
     severityLabel: capitalize(severity),
     severityColor: SEVERITY_COLOR[severity],
-    isRunaway: f.kind === 'runaway',
-    isNewSpender: f.kind === 'new-spender',
-    isCacheMiss: f.detector === 'cache-miss',
-    isCacheAbsent: f.kind === 'cache-absent',
+    partial: detector.partial,
+    headlinePartial: `${detector.partial}-headline`,
+    chartSubject: words.chartSubject,
+    askQuestion: words.askQuestion,
     recentDays,
     baselineDays,
     runningDays: section.daysAbove ?? daysInclusive(latest.recent_start, latest.recent_end),
-    runningSince: latest.started_on ?? latest.recent_start,
+    runningSince: detectorFor(latest).episodeStart(latest),
     // Split at the baseline the figures beside the chart name: the latest's while ongoing, the peak's once ended.
     chart: chartOf(
       latest,
@@ -285,10 +287,6 @@ export function sectionView(section: CaseSection): SectionView {
       flat: computeKnown && computeDelta <= Math.max(0.15 * f.compute_baseline_avg_daily_usd, 1),
       known: computeKnown && (f.compute_recent_avg_daily_usd > 0 || f.compute_baseline_avg_daily_usd > 0),
     },
-    hitRatioDrop:
-      f.baseline_cache_hit_ratio !== null && f.cache_hit_ratio !== null
-        ? f.baseline_cache_hit_ratio - f.cache_hit_ratio
-        : null,
     lastAnswer,
     hasAnswers: section.answers.length > 0,
     hasLinks: section.actions.length > 0 && section.actions.every((a) => a.url !== null),

@@ -1,0 +1,124 @@
+/**
+ * What a detector is (docs/architecture.md "Detectors"): one module per detector, registered by id
+ * in registry.ts, declaring its windows, its statement, how its rows become findings, what its peak
+ * measures, how its episode is told and which email partial speaks for it. Code outside the
+ * registry asks the module; it never branches on a detector's name.
+ */
+import type { EpisodeBand, EpisodeDay, PeakMetric } from '../cases/episode.js';
+import type { SentinelConfig } from '../config.js';
+import type { Row } from '../ports.js';
+import type { DailyFigures, DetectorId, Finding, FindingKind, IsoDate, SeriesPoint } from '../types.js';
+import type { RecurringCandidate } from './contract.js';
+import type { DetectorWindows } from './windows.js';
+
+/** The context of a flagged row (breakdowns, daily series, compute spend), read by the context statement. */
+export interface FindingContext {
+  breakdown: Finding['breakdown'];
+  series: Map<IsoDate, { cost: number; promptTokens: number; cacheReadTokens: number }>;
+  computeRecent: number;
+  computeBaseline: number;
+}
+
+/** A detector row, parsed: what every detector's row says, and its own figures. */
+export interface DetectorRow<Figures = unknown> {
+  as_of: IsoDate;
+  account_id: string;
+  account_name: string;
+  /** The model key of a per-model detector; null for an account-level one. */
+  model: string | null;
+  kind: FindingKind;
+  /** Baseline days the detector counted (fewer than its window where the export starts late). */
+  baseline_days_covered: number;
+  /** The recent window that fired, where the detector has more than one (cache-miss's short window). */
+  recent_days: number | null;
+  /** A row the detector holds back instead of raising: a recurring pattern, or no price to value it. */
+  held: { reason: 'recurring'; candidate: RecurringCandidate } | { reason: 'unpriced' } | null;
+  figures: Figures;
+}
+
+/** What a run knows when it turns a row into a finding. */
+export interface RunFacts {
+  dataThrough: IsoDate;
+  firstCoveredDay: IsoDate | null;
+  runId: string;
+}
+
+/** The parameters every detector statement takes (the run's days and how staging is reached). */
+export interface DetectorStatementInput {
+  asOfStart: IsoDate;
+  asOfEnd: IsoDate;
+  /** First covered day of the export inside the data window (null: the whole window is covered). */
+  firstCoveredDay: IsoDate | null;
+  /** Accounts with a case answered `stopped` recently: no recurring exemption for them. */
+  recurringExemptAccounts: string[];
+}
+
+/** How the chart marks the days of a case (docs/emails.md). */
+export interface ChartMarks {
+  /** A day counted in the episode's excess (drawn red). */
+  elevated(point: SeriesPoint): boolean;
+  /** Besides elevated days, days drawn red whole (a cache-absent model's recent window). */
+  highlighted(point: SeriesPoint, inRecent: boolean): boolean;
+  /** Elevated bars split at the baseline (money above it is the excess); else the whole bar is red. */
+  splitAtBaseline: boolean;
+  /** The chart draws the daily hit-ratio strip under the bars. */
+  hitStrip: boolean;
+}
+
+/** The words of a case section that differ by detector; the templates only print them. */
+export interface DetectorEmailWords {
+  /** "Bedrock inference" or "prompt-token": what the chart's bars are. */
+  chartSubject: string;
+  /** The question the owner is asked to answer. */
+  askQuestion: string;
+  /** Flags for the detector's own partial (e.g. `isNewSpender`). */
+  flags: Record<string, boolean>;
+}
+
+export interface DetectorModule<F extends Finding = Finding, Figures = unknown> {
+  readonly id: DetectorId;
+  readonly kinds: readonly F['kind'][];
+  /** `account`: one case per account; `account-model`: per account and model key. */
+  readonly subject: 'account' | 'account-model';
+  /** What a run's case summary, the record and the digest call the peak (`peak_metric`). */
+  readonly peakMetric: PeakMetric;
+  /** How the context statement ranks the breakdown lists. */
+  readonly contextRank: 'increase' | 'uncached_input';
+  /** The daily series carries a hit ratio (prompt-cache detectors). */
+  readonly seriesHitRatio: boolean;
+  /** Its rise, once answered `stopped`, is an incident: no recurring exemption on that account. */
+  readonly stoppedLiftsRecurringExemption: boolean;
+
+  windows(config: SentinelConfig): DetectorWindows;
+  /** Fewest covered baseline days an as-of day needs (null: the detector judges any coverage). */
+  minBaselineDays(config: SentinelConfig): number | null;
+  /** Its query file in sql/ and that file's own parameters. */
+  readonly sqlFile: string;
+  sqlParams(config: SentinelConfig, input: DetectorStatementInput): Record<string, unknown>;
+  /** A row of its statement, parsed (zod) into the shape findings are built from. */
+  readRow(row: Row): DetectorRow<Figures>;
+  /** Rounded once, here, right after the SQL (docs/findings.md). */
+  buildFinding(row: DetectorRow<Figures>, context: FindingContext, config: SentinelConfig, run: RunFacts): F;
+
+  peakValue(finding: F): number;
+  /** The first day of the episode the peak describes (runaway: `started_on`; else its recent window). */
+  episodeStart(peak: F): IsoDate;
+  /** Whether a recorded day is still above the peak's band (the episode's end day follows the last one). */
+  aboveBand(peak: F, band: EpisodeBand): (day: EpisodeDay) => boolean;
+  /** The day's avoidable cost for cache detectors (null: the detector has none). */
+  dailyAvoidable(peak: F, band: EpisodeBand): (day: DailyFigures) => number | null;
+  /** The episode's excess so far over its days (money above the baseline, or avoidable cost). */
+  excessSoFar(days: EpisodeDay[], peak: F): number;
+
+  /** The email partial (`templates/partials/<partial>.html.hbs`, `.text.hbs`, `<partial>-headline.text.hbs`). */
+  readonly partial: string;
+  emailWords(peak: F): DetectorEmailWords;
+  chartMarks(latest: F, endDay: IsoDate | null): ChartMarks;
+  /** One line of numbers for the terminal (detect summary). */
+  describe(finding: F): string;
+  /** The terminal line of an ended episode (the email's first sentence, short). */
+  describeEnded(
+    peak: F,
+    episode: { end_day: IsoDate; rate_since_usd: number | null; excess_so_far_usd: number },
+  ): string;
+}
