@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { addDays, daysBetween, utcDay } from './dates.js';
 import type { RecurringCandidate, SkippedDay } from './detect/contract.js';
 import type { BlobStore, BusEvent, Clock, EngineName, EventBus, QueryStats } from './ports.js';
-import type { IsoDate, RunCommand, RunOutcome } from './types.js';
+import type { DetectorId, IsoDate, RunCommand, RunOutcome } from './types.js';
 
 export interface RunRecord {
   run_id: string;
@@ -19,6 +19,11 @@ export interface RunRecord {
   detectors: string[];
   as_of_days: IsoDate[];
   evaluated_days: IsoDate[];
+  /**
+   * Each detector's days this run covered — evaluated, or skipped for want of baseline (they will
+   * not gain any): what moves that detector's catch-up (docs/detection.md "As-of days").
+   */
+  evaluated_by_detector: Partial<Record<DetectorId, IsoDate[]>>;
   stale_days: IsoDate[];
   skipped_days: SkippedDay[];
   catch_up_skipped_days: IsoDate[];
@@ -66,6 +71,7 @@ export function baseRecord(input: {
     detectors: [],
     as_of_days: [],
     evaluated_days: [],
+    evaluated_by_detector: {},
     stale_days: [],
     skipped_days: [],
     catch_up_skipped_days: [],
@@ -149,12 +155,17 @@ export async function writeRunRecord(store: BlobStore, record: RunRecord): Promi
 const NEVER_CATCH_UP_KEY = /^runs\/\d{8}T\d{6}Z-(follow-up|detect)-[0-9a-f]+\.json$/;
 
 /**
- * The newest as-of day evaluated by a successful `run` or scheduled detection that was not a dry
- * run. A run that ended with stale data counts for the days it evaluated; a manual `detect` never
- * moves catch-up.
+ * Each detector's newest as-of day evaluated by a successful `run` or scheduled detection that was
+ * not a dry run (docs/detection.md "As-of days"). Catch-up is per detector: a run limited to one
+ * detector (`--detector`) moves only that one's. A run that ended with stale data counts for the days
+ * it evaluated; a manual `detect` never moves catch-up. Records written before the per-detector field
+ * count their evaluated days for the detectors they list.
  */
-export async function lastEvaluatedAsOf(store: BlobStore): Promise<IsoDate | null> {
-  let newest: IsoDate | null = null;
+export async function lastEvaluatedByDetector(
+  store: BlobStore,
+  detectors: readonly DetectorId[],
+): Promise<Map<DetectorId, IsoDate | null>> {
+  const newest = new Map<DetectorId, IsoDate | null>(detectors.map((d) => [d, null]));
   const keys = (await store.list('runs/')).filter((key) => !NEVER_CATCH_UP_KEY.test(key));
   for (const key of keys) {
     const blob = await store.get(key);
@@ -163,9 +174,23 @@ export async function lastEvaluatedAsOf(store: BlobStore): Promise<IsoDate | nul
     if (record.dry_run) continue;
     if (record.command !== 'run' && record.command !== 'scheduled-detect') continue;
     if (record.outcome !== 'succeeded' && record.outcome !== 'stale') continue;
-    for (const day of record.evaluated_days) if (!newest || day > newest) newest = day;
+    for (const detector of detectors) {
+      for (const day of evaluatedFor(record, detector)) {
+        const current = newest.get(detector) ?? null;
+        if (current === null || day > current) newest.set(detector, day);
+      }
+    }
   }
   return newest;
+}
+
+function evaluatedFor(record: RunRecord, detector: DetectorId): IsoDate[] {
+  const own = record.evaluated_by_detector?.[detector];
+  if (own) return own;
+  if (record.evaluated_by_detector && Object.keys(record.evaluated_by_detector).length > 0) return [];
+  const listed = record.detectors ?? [];
+  if (listed.length > 0 && !listed.includes(detector)) return [];
+  return record.evaluated_days;
 }
 
 /** today − 1 − export_lag_days, "today" being the UTC date of the clock. */
@@ -190,4 +215,39 @@ export function catchUpDays(input: {
   for (let i = 1; i <= gap; i++) all.push(addDays(lastEvaluated, i));
   const keep = all.slice(-maxCatchUpDays);
   return { days: keep, skipped: all.slice(0, all.length - keep.length) };
+}
+
+/** The as-of days of a run, per detector (catch-up is per detector) and their union. */
+export interface RunDays {
+  days: IsoDate[];
+  byDetector: Map<DetectorId, IsoDate[]>;
+  /** Days older than `max_catch_up_days` left out (named in a warning and the run record). */
+  skipped: IsoDate[];
+}
+
+/** Explicit days for every detector, or each detector's catch-up since its own last evaluated day. */
+export function runDays(input: {
+  detectors: readonly DetectorId[];
+  explicit: IsoDate[] | undefined;
+  defaultAsOf: IsoDate;
+  lastEvaluated: Map<DetectorId, IsoDate | null>;
+  maxCatchUpDays: number;
+}): RunDays {
+  const byDetector = new Map<DetectorId, IsoDate[]>();
+  const skipped = new Set<IsoDate>();
+  for (const detector of input.detectors) {
+    if (input.explicit) {
+      byDetector.set(detector, [...input.explicit].sort());
+      continue;
+    }
+    const choice = catchUpDays({
+      defaultAsOf: input.defaultAsOf,
+      lastEvaluated: input.lastEvaluated.get(detector) ?? null,
+      maxCatchUpDays: input.maxCatchUpDays,
+    });
+    byDetector.set(detector, choice.days);
+    for (const d of choice.skipped) skipped.add(d);
+  }
+  const days = [...new Set([...byDetector.values()].flat())].sort();
+  return { days, byDetector, skipped: [...skipped].sort() };
 }

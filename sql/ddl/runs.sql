@@ -11,6 +11,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`runs` (
   `detectors` array<string>,
   `as_of_days` array<string>,
   `evaluated_days` array<string>,
+  `evaluated_by_detector` map<string,array<string>>,
   `stale_days` array<string>,
   `skipped_days` array<struct<`detector`:string,`as_of`:string,`reason`:string>>,
   `catch_up_skipped_days` array<string>,

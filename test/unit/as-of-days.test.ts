@@ -12,8 +12,9 @@ import { fixedClock } from '../../functions/core/ports.js';
 import {
   catchUpDays,
   defaultAsOfDay,
-  lastEvaluatedAsOf,
+  lastEvaluatedByDetector,
   type RunRecord,
+  runDays,
   writeRunRecord,
 } from '../../functions/core/runs.js';
 
@@ -31,6 +32,7 @@ function record(overrides: Partial<RunRecord>): RunRecord {
     detectors: ['runaway-inference', 'cache-miss'],
     as_of_days: [],
     evaluated_days: [],
+    evaluated_by_detector: {},
     stale_days: [],
     skipped_days: [],
     catch_up_skipped_days: [],
@@ -88,20 +90,69 @@ describe('catch-up', () => {
     ).toEqual([]);
   });
 
+  const BOTH = ['runaway-inference', 'cache-miss'] as const;
+  const lastOf = async (store: LocalDirBlobStore) =>
+    Object.fromEntries(await lastEvaluatedByDetector(store, BOTH));
+
   it('starts after the last successful run or scheduled detection; dry runs, manual detects and failures do not count', async () => {
     const store = new LocalDirBlobStore(mkdtempSync(join(tmpdir(), 'sentinel-runs-')));
-    expect(await lastEvaluatedAsOf(store)).toBeNull();
+    expect(await lastOf(store)).toEqual({ 'runaway-inference': null, 'cache-miss': null });
     await writeRunRecord(store, record({ evaluated_days: ['2026-03-01'] }));
     await writeRunRecord(store, record({ command: 'detect', evaluated_days: ['2026-03-09'] }));
     await writeRunRecord(store, record({ dry_run: true, evaluated_days: ['2026-03-08'] }));
     await writeRunRecord(store, record({ outcome: 'failed', evaluated_days: ['2026-03-07'] }));
-    expect(await lastEvaluatedAsOf(store)).toBe('2026-03-01');
+    expect(await lastOf(store)).toEqual({ 'runaway-inference': '2026-03-01', 'cache-miss': '2026-03-01' });
     // A run that ended with stale data counts for the days it evaluated.
     await writeRunRecord(
       store,
       record({ command: 'scheduled-detect', outcome: 'stale', evaluated_days: ['2026-03-05'] }),
     );
-    expect(await lastEvaluatedAsOf(store)).toBe('2026-03-05');
+    expect(await lastOf(store)).toEqual({ 'runaway-inference': '2026-03-05', 'cache-miss': '2026-03-05' });
+  });
+
+  it('is kept per detector: a run of one detector moves only its own catch-up', async () => {
+    const store = new LocalDirBlobStore(mkdtempSync(join(tmpdir(), 'sentinel-runs-')));
+    await writeRunRecord(store, record({ evaluated_days: ['2026-03-01'] }));
+    // `run --detector cache-miss` the next week (a record of this version, and one of an older one).
+    await writeRunRecord(
+      store,
+      record({
+        detectors: ['cache-miss'],
+        evaluated_days: ['2026-03-08'],
+        evaluated_by_detector: { 'cache-miss': ['2026-03-08'] },
+      }),
+    );
+    const last = await lastEvaluatedByDetector(store, BOTH);
+    expect(Object.fromEntries(last)).toEqual({
+      'runaway-inference': '2026-03-01',
+      'cache-miss': '2026-03-08',
+    });
+    const older = record({ detectors: ['cache-miss'], evaluated_days: ['2026-03-09'] });
+    delete (older as Partial<RunRecord>).evaluated_by_detector;
+    await writeRunRecord(store, older);
+    expect((await lastEvaluatedByDetector(store, BOTH)).get('runaway-inference')).toBe('2026-03-01');
+    // A plain run the same day still evaluates runaway-inference over the days it has not seen.
+    const days = runDays({
+      detectors: BOTH,
+      explicit: undefined,
+      defaultAsOf: '2026-03-09',
+      lastEvaluated: await lastEvaluatedByDetector(store, BOTH),
+      maxCatchUpDays: 14,
+    });
+    expect(days.byDetector.get('cache-miss')).toEqual([]);
+    expect(days.byDetector.get('runaway-inference')).toEqual(dayRange('2026-03-02', '2026-03-09'));
+    expect(days.days).toEqual(dayRange('2026-03-02', '2026-03-09'));
+  });
+
+  it("moves a detector's catch-up over the days it skipped for want of baseline (they will not gain any)", async () => {
+    const store = new LocalDirBlobStore(mkdtempSync(join(tmpdir(), 'sentinel-runs-')));
+    const old = record({
+      evaluated_days: ['2026-03-01', '2026-03-02'],
+      skipped_days: [{ detector: 'runaway-inference', as_of: '2026-03-02', reason: 'short baseline' }],
+    });
+    delete (old as Partial<RunRecord>).evaluated_by_detector;
+    await writeRunRecord(store, old);
+    expect(await lastOf(store)).toEqual({ 'runaway-inference': '2026-03-02', 'cache-miss': '2026-03-02' });
   });
 });
 

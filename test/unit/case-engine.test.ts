@@ -365,6 +365,29 @@ describe('case engine through the pipeline', () => {
     expect(types.filter((x) => x === 'Case Updated')).toHaveLength(1);
   });
 
+  it('keeps catch-up per detector: after `run --detector cache-miss`, a plain run the same day still evaluates runaway-inference', async () => {
+    // An 18× runaway and a cache regression on the default as-of day (now 2026-03-03 → as-of 03-01).
+    const runaway = makeFinding({ asOf: '2026-03-01', recent: 132.05, baseline: 7.32 });
+    const cache = makeFinding({ asOf: '2026-03-01', detector: 'cache-miss', account: '222222222222' });
+    const t = testPorts({ findings: [runaway, cache], owners, now: '2026-03-03T08:00:00Z' });
+    const first = await runPipeline(t.ports, t.config, { detectors: ['cache-miss'] });
+    expect(first.findings.map((f) => f.detector)).toEqual(['cache-miss']);
+    const second = await runPipeline(t.ports, t.config);
+    expect(second.findings.map((f) => f.detector)).toEqual(['runaway-inference']);
+    expect(t.detection.requests.at(-1)!.daysByDetector).toEqual({
+      'runaway-inference': ['2026-03-01'],
+      'cache-miss': [],
+    });
+    const alerts = t.mailer.sent.filter((m) => m.kind === 'owner-alert');
+    expect(alerts.map((m) => renderedData(m).sections[0]!.detector).sort()).toEqual([
+      'cache-miss',
+      'runaway-inference',
+    ]);
+    // A third run has nothing left: each detector evaluated the day once.
+    const third = await runPipeline(t.ports, t.config);
+    expect(third.run.evaluated_days).toEqual([]);
+  });
+
   it('an explicit backfill of old days stores findings but opens no case and sends nothing', async () => {
     const old = ['2026-01-10', '2026-01-11'].map((asOf) => makeFinding({ asOf }));
     const t = testPorts({ findings: old, owners, now: '2026-03-03T08:00:00Z' });

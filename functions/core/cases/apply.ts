@@ -120,7 +120,7 @@ export function findingInputs(
   findings: Finding[],
   owners: OwnerDirectory,
   runId: string,
-  mayOpen: (asOf: IsoDate) => boolean,
+  mayOpen: (finding: Finding) => boolean,
 ): Map<string, CaseInput[]> {
   const byCase = new Map<string, CaseInput[]>();
   const sorted = [...findings].sort(
@@ -131,7 +131,7 @@ export function findingInputs(
     list.push({
       type: 'finding',
       finding: f,
-      mayOpen: mayOpen(f.as_of),
+      mayOpen: mayOpen(f),
       runId,
       owner: owners.lookup(f.account_id),
     });

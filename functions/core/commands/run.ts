@@ -24,14 +24,14 @@ import { describeError } from '../errors.js';
 import type { OutgoingMessage } from '../ports.js';
 import {
   baseRecord,
-  catchUpDays,
   defaultAsOfDay,
   finishRecord,
-  lastEvaluatedAsOf,
+  lastEvaluatedByDetector,
   newRunId,
   publishRunEvents,
   queryFields,
   type RunRecord,
+  runDays,
   writeRunRecord,
 } from '../runs.js';
 import type { CaseSubject, DailyFigures, DetectorId, Finding, IsoDate, RunCommand } from '../types.js';
@@ -83,6 +83,16 @@ function withCaseDays(inputs: CaseInput[], days: DailyFigures[] | undefined): vo
   else if (input?.type === 'finding') inputs[last] = { ...input, days };
 }
 
+/** Each detector's days the run covered: evaluated, or skipped for want of baseline (both move its catch-up). */
+function coveredByDetector(detected: DetectOutcome): Partial<Record<DetectorId, IsoDate[]>> {
+  const covered: Partial<Record<DetectorId, IsoDate[]>> = {};
+  for (const [detector, days] of Object.entries(detected.evaluatedByDetector) as [DetectorId, IsoDate[]][]) {
+    const skipped = detected.skippedDays.filter((s) => s.detector === detector).map((s) => s.as_of);
+    covered[detector] = [...new Set([...days, ...skipped])].sort();
+  }
+  return covered;
+}
+
 export async function runPipeline(
   basePorts: RunPorts,
   config: SentinelConfig,
@@ -103,10 +113,15 @@ export async function runPipeline(
   };
   try {
     const defaultAsOf = defaultAsOfDay(clock, config.export_lag_days);
-    const lastEvaluated = await lastEvaluatedAsOf(store);
-    const choice = request.asOfDays
-      ? { days: [...request.asOfDays].sort(), skipped: [] }
-      : catchUpDays({ defaultAsOf, lastEvaluated, maxCatchUpDays: config.max_catch_up_days });
+    // Catch-up is per detector (docs/detection.md "As-of days"): a run limited to one never hides another's days.
+    const lastEvaluated = await lastEvaluatedByDetector(store, detectors);
+    const choice = runDays({
+      detectors,
+      explicit: request.asOfDays,
+      defaultAsOf,
+      lastEvaluated,
+      maxCatchUpDays: config.max_catch_up_days,
+    });
     if (choice.skipped.length > 0) {
       log.warn(
         `catch-up: ${choice.skipped.length} as-of day(s) older than max_catch_up_days skipped: ${choice.skipped[0]} … ${choice.skipped.at(-1)}`,
@@ -120,6 +135,7 @@ export async function runPipeline(
             {
               asOfDays: choice.days,
               detectors,
+              daysByDetector: Object.fromEntries(choice.byDetector),
               runId,
               command,
               dryRun,
@@ -137,15 +153,15 @@ export async function runPipeline(
     if (choice.days.length === 0)
       log.info(`nothing to evaluate: as-of ${defaultAsOf} was evaluated by an earlier run`);
 
-    const mayOpen = (asOf: IsoDate) =>
-      mayOpenOn(asOf, { defaultAsOf, lastEvaluated, notifyMaxAgeDays: config.cases.notify_max_age_days });
+    const mayOpen = (finding: Finding) =>
+      mayOpenOn(finding.as_of, {
+        defaultAsOf,
+        lastEvaluated: lastEvaluated.get(finding.detector) ?? null,
+        notifyMaxAgeDays: config.cases.notify_max_age_days,
+      });
     const byCase = findingInputs(detected.findings, ports.owners, runId, mayOpen);
     const evaluatedFor = (detector: DetectorId): IsoDate[] =>
-      detectors.includes(detector)
-        ? detected.evaluatedDays.filter(
-            (d) => !detected.skippedDays.some((s) => s.detector === detector && s.as_of === d),
-          )
-        : [];
+      detectors.includes(detector) ? (detected.evaluatedByDetector[detector] ?? []) : [];
     const daysOf = new Map(detected.caseDays.map((d) => [d.case_key, d.days]));
     const keys = [...new Set([...existing.map((c) => c.case_key), ...byCase.keys()])].sort();
     const transitions = await applyTransitions(
@@ -174,6 +190,7 @@ export async function runPipeline(
         ...record,
         as_of_days: choice.days,
         evaluated_days: detected.evaluatedDays,
+        evaluated_by_detector: coveredByDetector(detected),
         stale_days: detected.staleDays,
         skipped_days: detected.skippedDays,
         catch_up_skipped_days: choice.skipped,
