@@ -37,7 +37,7 @@ export const DETECT_FLAG_HELP: readonly (readonly [string, string])[] = [
 ];
 
 export const DETECT_USAGE = helpText(DETECT_USAGE_LINE, DETECT_FLAG_HELP, [
-  'Without --as-of/--from, evaluates the default as-of day (today minus export_lag_days).',
+  'Without --as-of/--from, evaluates the default as-of day (today − 1 − export_lag_days, UTC).',
   'Exit: 0 ran, 2 bad usage or input, 3 the export does not reach an as-of day, 1 anything else.',
 ]);
 

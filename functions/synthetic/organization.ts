@@ -117,7 +117,7 @@ const INCIDENT_ORDER: IncidentFamily[] = [
 ];
 
 /** Filled in this order after the incidents, so a small organization still has the key decoys. */
-const SPECIAL_BENIGN_ORDER: BenignPattern[] = [
+const NAMED_BENIGN_ORDER: BenignPattern[] = [
   'month-end-batch',
   'organic-growth',
   'agentcore-growth',
@@ -236,7 +236,7 @@ export function planOrganization(options: GenerateOrganizationOptions): Organiza
 
   const patterns: AccountPattern[] = [...INCIDENT_ORDER];
   for (let i = 0; patterns.length < options.accounts; i++) {
-    patterns.push(SPECIAL_BENIGN_ORDER[i] ?? GENERIC_CYCLE[i % GENERIC_CYCLE.length] ?? 'compute-only');
+    patterns.push(NAMED_BENIGN_ORDER[i] ?? GENERIC_CYCLE[i % GENERIC_CYCLE.length] ?? 'compute-only');
   }
   orgRandom.shuffle(patterns);
 

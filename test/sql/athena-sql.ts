@@ -70,7 +70,7 @@ interface Construct {
   inStrings?: boolean;
 }
 
-/** DuckDB syntax and functions that Athena (Trino) rejects or reads differently (FIELD-NOTES). */
+/** DuckDB syntax and functions that Athena (Trino) rejects or reads differently (docs/decisions/001-sql-dialect-seam.md). */
 export const DUCKDB_ONLY: Construct[] = [
   { name: ':: cast', pattern: /::/ },
   { name: 'ILIKE', pattern: /\bILIKE\b/i },

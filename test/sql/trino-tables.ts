@@ -2,7 +2,7 @@
  * FOCUS data on the test run's Trino server (test/setup/trino.ts): Parquet files written below the
  * catalog's local root, a Hive table over them shaped like the Glue table (lowercase columns,
  * `billing_period` a string partition), and partitions registered from the folders, since Trino's
- * partition projection has no month unit (FIELD-NOTES).
+ * partition projection has no month unit (docs/decisions/010-athena-one-scan-and-what-is-assumed.md).
  */
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,7 +1,7 @@
 /**
  * The dialect seam: the few SQL constructs that differ between DuckDB and Athena (Trino), as named
  * macros. The files in sql/ call these and contain no engine-specific branches of their own.
- * FIELD-NOTES lists the traps each macro exists for.
+ * Each macro's comment names the difference it exists for (docs/decisions/001-sql-dialect-seam.md).
  */
 export type Dialect = 'duckdb' | 'athena';
 
