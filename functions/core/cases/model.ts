@@ -47,10 +47,19 @@ export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
 export const SEVERITY_RANK: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
 export const KIND_RANK: Record<CaseMessageKind, number> = { 'owner-alert': 1, reminder: 2, escalation: 3 };
 
-/** One transition's pending email part. `message_id` is set once the notify step claims it. */
+/** What a transition makes due besides its events: an email (docs/storage.md "Actions"). */
+export type ActionKind = CaseMessageKind;
+
+/** An email kind (the action runner's email executor carries these out). */
+export const isEmailDue = (item: Pick<DueItem, 'kind'>): boolean => item.kind in KIND_RANK;
+
+/**
+ * One transition's pending action. `message_id` is the claim: the id of the unit (a message) the
+ * delivery step put it in, set before that unit is logged.
+ */
 export interface DueItem {
   event_id: string;
-  kind: CaseMessageKind;
+  kind: ActionKind;
   /** The alert is due because severity rose (update banner), not because the case opened. */
   raised: boolean;
   message_id: string | null;

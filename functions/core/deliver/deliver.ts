@@ -1,9 +1,10 @@
 /**
- * The notify step: the outbox protocol of docs/storage.md. Transitions leave `due` items and `events_due`
- * on the cases; this step, holding the `locks/notify.json` lease, writes and publishes the events,
- * then for each message: claim the due items on its cases → log entry create-only `sending` →
- * send → `sent` → clear the items. Every crash leaves either due items or a log entry, so the next
- * run or follow-up finishes the job without a second email.
+ * The delivery step (docs/storage.md). Transitions leave due actions and `events_due` on the cases;
+ * this step, holding the `locks/notify.json` lease, writes and publishes the events, then carries out
+ * every due action with the action runner (actions.ts: claim → log → act → settle), an executor per
+ * kind — emails here (log `sending` → send → `sent` → clear) — and, for detection runs, the digest.
+ * Every crash leaves either due items or a log entry, so the next run or follow-up finishes the job
+ * without a second email.
  *
  * The claim (writing the message id onto the cases' due items before the log entry) is what makes
  * a multi-case message safe: a crash half-way through clearing leaves the rest pointing at the
@@ -12,15 +13,29 @@
  * The cases are read once, after the lease is taken (a snapshot read before it could still show
  * items another sender has just cleared); every write of this step refreshes its own copy.
  */
-import { type CaseRecord, caseOwner, isLive, type NotificationEntry } from '../cases/model.js';
-import { readAllCases, updateCase } from '../cases/store.js';
+import {
+  type CaseRecord,
+  caseOwner,
+  type DueItem,
+  isEmailDue,
+  isLive,
+  type NotificationEntry,
+} from '../cases/model.js';
+import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
-import { ConflictError, describeError, PermanentRejectionError } from '../errors.js';
+import { describeError, PermanentRejectionError } from '../errors.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
 import { groupDue, type PlannedMessage } from '../notify/grouping.js';
 import type { MessageData } from '../notify/message-model.js';
 import { caseSection } from '../notify/sections.js';
 import type { IsoDate } from '../types.js';
+import {
+  type ActionExecutor,
+  ActionRunner,
+  type ActionUnit,
+  type DueCase,
+  type LoggedAction,
+} from './actions.js';
 import { flushCaseEvents } from './case-events.js';
 import { acquireLease, LEASE_KEY, releaseLease } from './lease.js';
 import {
@@ -75,80 +90,88 @@ export function deliveryCounts(
   return counts;
 }
 
-class Delivery {
-  readonly report: DeliveryReport = { leaseTaken: true, eventsWritten: 0, messages: [], cases: [] };
-  private readonly cases = new Map<string, CaseRecord>();
-  private digestAsOf: IsoDate | null = null;
+/**
+ * The email executor of the action runner (actions.ts): due emails grouped into one message per kind
+ * per recipient set (docs/emails.md), logged in `notifications/`, sent through the Mailer; settling
+ * clears the cases' due items and records addresses refused for good.
+ */
+class EmailExecutor implements ActionExecutor<NotificationEntry> {
+  readonly name = 'email';
 
   constructor(
     private readonly ports: NotifyPorts,
     private readonly config: SentinelConfig,
-    cases: CaseRecord[],
-  ) {
-    for (const c of cases) this.cases.set(c.case_key, c);
+    private readonly now: () => string,
+  ) {}
+
+  handles = (item: DueItem): boolean => isEmailDue(item);
+  idOf = (entry: NotificationEntry): string => entry.message_id;
+  read = (id: string) => readEntry(this.ports.store, id);
+  create = (entry: NotificationEntry) => createEntry(this.ports.store, entry);
+  write = async (entry: NotificationEntry, token: string) =>
+    void (await writeEntry(this.ports.store, entry, token));
+  finished = (entry: NotificationEntry): boolean => entry.status === 'sent' || entry.status === 'rejected';
+  failed = (entry: NotificationEntry): boolean => entry.status === 'failed';
+
+  moot(entry: NotificationEntry, cases: ReadonlyMap<string, CaseRecord>): boolean {
+    // Every case of it closed meanwhile: the message is moot (a digest never is).
+    if (entry.kind === 'finops-digest') return false;
+    return !entry.cases.some((ref) => {
+      const c = cases.get(ref.case_key);
+      return c !== undefined && isLive(c.state) && c.epoch === ref.epoch;
+    });
   }
 
-  snapshot(): CaseRecord[] {
-    return [...this.cases.values()].sort((a, b) => a.case_key.localeCompare(b.case_key));
+  plan(due: DueCase[]): ActionUnit<NotificationEntry>[] {
+    const plans = groupDue(due, {
+      finops: this.config.notify.finops,
+      escalation: this.config.notify.escalation,
+    });
+    return plans.map((plan) => this.unitOf(plan));
   }
 
-  private now(): string {
-    return this.ports.clock.now().toISOString();
-  }
-
-  /** A conditional case write that also refreshes this step's copy of the case. */
-  private async update(caseKey: string, change: (c: CaseRecord) => CaseRecord): Promise<CaseRecord | null> {
-    const { record } = await updateCase(this.ports.store, caseKey, (c) => ({
-      next: c ? change(c) : null,
-      result: null,
-    }));
-    if (record) this.cases.set(caseKey, record);
-    return record;
-  }
-
-  /** Removes the entry's items from its cases' due; a rejection also records the refused addresses. */
-  async clearDue(entry: NotificationEntry): Promise<void> {
-    if (entry.kind === 'finops-digest' && entry.status === 'sent') {
-      await this.ports.store.put(
-        LAST_DIGEST_KEY,
-        `${JSON.stringify({ message_id: entry.message_id, sent_at: entry.updated_at, as_of: this.digestAsOf })}\n`,
-      );
-    }
-    for (const ref of entry.cases) {
-      const ids = new Set(ref.event_ids);
-      await this.update(ref.case_key, (c) => {
-        if (entry.kind === 'finops-digest') {
-          c.undigested = c.undigested.filter((u) => !ids.has(u.event_id));
-          for (const r of c.refused) r.reported = true;
-        } else {
-          c.due = c.due.filter((d) => !ids.has(d.event_id));
+  private unitOf(plan: PlannedMessage): ActionUnit<NotificationEntry> {
+    const now = this.now();
+    const data: MessageData = {
+      kind: plan.kind,
+      generatedAt: now,
+      recipient: { to: plan.to, cc: plan.cc },
+      followUpHours: this.config.notify.follow_up_hours,
+      contacts: { finops: this.config.notify.finops, escalation: this.config.notify.escalation },
+      sections: plan.sections.map((s) =>
+        caseSection(s.record, s.owner, this.ports.answerActions, s.severityRaised),
+      ),
+    };
+    const entry = newEntry({
+      messageId: plan.messageId,
+      kind: plan.kind,
+      from: this.config.notify.from,
+      to: plan.to,
+      cc: plan.cc,
+      rendered: this.ports.render(data),
+      cases: plan.sections.map((s) => ({
+        case_key: s.record.case_key,
+        epoch: s.record.epoch,
+        event_ids: s.eventIds,
+      })),
+      now,
+    });
+    return {
+      id: plan.messageId,
+      entry,
+      onClaim: (c) => {
+        if (!c.messages.some((m) => m.message_id === plan.messageId)) {
+          c.messages.push({ message_id: plan.messageId, kind: plan.kind, epoch: c.epoch, at: now });
         }
-        if (entry.status === 'rejected' && ref.epoch === c.epoch) {
-          for (const address of entry.refused) {
-            if (!c.refused.some((r) => r.address === address && r.epoch === c.epoch)) {
-              c.refused.push({
-                address,
-                epoch: c.epoch,
-                error: entry.error ?? '',
-                at: entry.updated_at,
-                reported: false,
-              });
-            }
-          }
-        }
-        return c;
-      });
-    }
+      },
+    };
   }
 
-  /** Sends a logged message (same id, same content) and records how it went. */
-  async send(entry: NotificationEntry, token: string): Promise<void> {
+  async act(entry: NotificationEntry): Promise<NotificationEntry> {
     const { mailer, log, fault } = this.ports;
     let next: NotificationEntry;
-    let sent: { providerMessageId: string } | undefined;
-    let failure: unknown;
     try {
-      sent = await mailer.send({
+      const sent = await mailer.send({
         messageId: entry.message_id,
         from: entry.from,
         to: entry.to,
@@ -159,13 +182,9 @@ class Delivery {
         caseKeys: entry.cases.map((c) => c.case_key),
         kind: entry.kind,
       });
-    } catch (error) {
-      failure = error;
-    }
-    if (sent) {
       fault?.('after-send');
       next = { ...entry, status: 'sent', provider_message_id: sent.providerMessageId, error: null };
-    } else {
+    } catch (failure) {
       const message = describeError(failure);
       if (failure instanceof PermanentRejectionError) {
         log.warn(`message ${entry.message_id} (${entry.kind}) refused for good: ${message}`);
@@ -181,167 +200,101 @@ class Delivery {
         next = { ...entry, status: 'failed', error: message };
       }
     }
-    next = { ...next, attempts: entry.attempts + 1, updated_at: this.now() };
-    await writeEntry(this.ports.store, next, token);
-    if (next.status === 'sent') fault?.('after-log-sent');
-    this.report.messages.push(outcomeOf(next));
-    if (next.status !== 'failed') await this.clearDue(next);
+    return { ...next, attempts: entry.attempts + 1, updated_at: this.now() };
   }
 
-  /** Finishes a message whose log entry exists: sent/rejected → clear; sending/failed → send again. */
-  async settle(entry: NotificationEntry, token: string): Promise<void> {
-    if (entry.status === 'sent' || entry.status === 'rejected') return this.clearDue(entry);
-    if (entry.kind !== 'finops-digest' && !this.anyLive(entry)) {
-      // Every case of it closed meanwhile: the message is moot.
-      return this.clearDue({ ...entry, status: 'sent' });
-    }
-    return this.send(entry, token);
-  }
+  /** The last digest's record (the next digest says "since …"). */
+  digestAsOf: IsoDate | null = null;
 
-  private anyLive(entry: NotificationEntry): boolean {
-    return entry.cases.some((ref) => {
-      const c = this.cases.get(ref.case_key);
-      return c !== undefined && isLive(c.state) && c.epoch === ref.epoch;
-    });
-  }
-
-  /** Phase 1: messages already claimed on cases (a crash, a failure): finish them as they were. */
-  async resumeClaimed(): Promise<void> {
-    const claimed = new Map<string, string[]>();
-    for (const c of this.snapshot()) {
-      for (const item of c.due) {
-        if (!item.message_id) continue;
-        const keys = claimed.get(item.message_id) ?? [];
-        if (!keys.includes(c.case_key)) keys.push(c.case_key);
-        claimed.set(item.message_id, keys);
-      }
-    }
-    for (const [messageId, caseKeys] of claimed) {
-      const found = await readEntry(this.ports.store, messageId);
-      if (found) {
-        await this.settle(found.entry, found.token);
-        continue;
-      }
-      // Claimed, but the process stopped before the log entry: regroup as if never claimed.
-      for (const key of caseKeys) {
-        await this.update(key, (c) => {
-          for (const d of c.due) if (d.message_id === messageId) d.message_id = null;
-          return c;
-        });
-      }
+  async afterSettle(entry: NotificationEntry): Promise<void> {
+    if (entry.kind === 'finops-digest' && entry.status === 'sent') {
+      await this.ports.store.put(
+        LAST_DIGEST_KEY,
+        `${JSON.stringify({ message_id: entry.message_id, sent_at: entry.updated_at, as_of: this.digestAsOf })}\n`,
+      );
     }
   }
 
-  /** Phase 2: group what is due and unclaimed into messages, and send each by the protocol. */
-  async sendNew(): Promise<void> {
-    const due = this.snapshot()
+  settle(entry: NotificationEntry, c: CaseRecord, ref: NotificationEntry['cases'][number]): CaseRecord {
+    const ids = new Set(ref.event_ids);
+    if (entry.kind === 'finops-digest') {
+      c.undigested = c.undigested.filter((u) => !ids.has(u.event_id));
+      for (const r of c.refused) r.reported = true;
+    } else {
+      c.due = c.due.filter((d) => !ids.has(d.event_id));
+    }
+    if (entry.status === 'rejected' && ref.epoch === c.epoch) {
+      for (const address of entry.refused) {
+        if (!c.refused.some((r) => r.address === address && r.epoch === c.epoch)) {
+          c.refused.push({
+            address,
+            epoch: c.epoch,
+            error: entry.error ?? '',
+            at: entry.updated_at,
+            reported: false,
+          });
+        }
+      }
+    }
+    return c;
+  }
+}
+
+/** The due items of the live cases an executor handles, unclaimed. */
+function dueCasesOf(runner: ActionRunner, finops: string) {
+  return (handles: (d: DueItem) => boolean): DueCase[] =>
+    runner
+      .snapshot()
       .filter((c) => isLive(c.state))
       .map((record) => ({
         record,
-        owner: caseOwner(record, this.config.notify.finops),
-        items: record.due.filter((d) => d.message_id === null),
+        owner: caseOwner(record, finops),
+        items: record.due.filter((d) => d.message_id === null && handles(d)),
       }))
       .filter((d) => d.items.length > 0);
-    const plans = groupDue(due, {
-      finops: this.config.notify.finops,
-      escalation: this.config.notify.escalation,
-    });
-    for (const plan of plans) await this.sendPlanned(plan);
-  }
+}
 
-  private async sendPlanned(plan: PlannedMessage): Promise<void> {
-    const now = this.now();
-    const data: MessageData = {
-      kind: plan.kind,
-      generatedAt: now,
-      recipient: { to: plan.to, cc: plan.cc },
-      followUpHours: this.config.notify.follow_up_hours,
-      contacts: { finops: this.config.notify.finops, escalation: this.config.notify.escalation },
-      sections: plan.sections.map((s) =>
-        caseSection(s.record, s.owner, this.ports.answerActions, s.severityRaised),
-      ),
-    };
-    const rendered = this.ports.render(data);
-    for (const section of plan.sections) {
-      const ids = new Set(section.eventIds);
-      await this.update(section.record.case_key, (c) => {
-        for (const d of c.due)
-          if (ids.has(d.event_id) && d.message_id === null) d.message_id = plan.messageId;
-        if (!c.messages.some((m) => m.message_id === plan.messageId)) {
-          c.messages.push({ message_id: plan.messageId, kind: plan.kind, epoch: c.epoch, at: now });
-        }
-        return c;
-      });
-    }
-    this.ports.fault?.('after-claim');
-    const cases = plan.sections.map((s) => ({
-      case_key: s.record.case_key,
-      epoch: s.record.epoch,
-      event_ids: s.eventIds,
-    }));
-    await this.createAndSend(
-      newEntry({
-        messageId: plan.messageId,
-        kind: plan.kind,
-        from: this.config.notify.from,
-        to: plan.to,
-        cc: plan.cc,
-        rendered,
-        cases,
-        now,
-      }),
-    );
-  }
-
-  private async createAndSend(entry: NotificationEntry): Promise<void> {
-    const { store, fault } = this.ports;
-    let token: string;
-    try {
-      token = await createEntry(store, entry);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      // The same message was logged before (a rerun, a crash): finish that one instead.
-      const found = await readEntry(store, entry.message_id);
-      if (found) await this.settle(found.entry, found.token);
-      return;
-    }
-    fault?.('after-log-sending');
-    await this.send(entry, token);
-  }
-
-  /** The FinOps digest (detection runs only), when planDigest finds something to say. */
-  async sendDigest(defaultAsOf: IsoDate): Promise<void> {
-    const blob = await this.ports.store.get(LAST_DIGEST_KEY);
-    const now = this.now();
-    const planned = planDigest({
-      cases: this.snapshot(),
-      failed: this.report.messages.filter((m) => m.status === 'failed'),
-      last: blob ? (JSON.parse(blob.body) as LastDigest) : null,
-      defaultAsOf,
+/** The FinOps digest (detection runs only), when planDigest finds something to say. */
+async function sendDigest(
+  ports: NotifyPorts,
+  config: SentinelConfig,
+  runner: ActionRunner,
+  email: EmailExecutor,
+  defaultAsOf: IsoDate,
+  now: string,
+): Promise<void> {
+  const blob = await ports.store.get(LAST_DIGEST_KEY);
+  const planned = planDigest({
+    cases: runner.snapshot(),
+    failed: runner.outcomes
+      .filter((o) => o.executor === email.name)
+      .map((o) => outcomeOf(o.entry as NotificationEntry))
+      .filter((m) => m.status === 'failed'),
+    last: blob ? (JSON.parse(blob.body) as LastDigest) : null,
+    defaultAsOf,
+    now,
+    notify: {
+      finops: config.notify.finops,
+      escalation: config.notify.escalation,
+      followUpHours: config.notify.follow_up_hours,
+    },
+    answerActions: ports.answerActions,
+  });
+  if (!planned) return;
+  email.digestAsOf = defaultAsOf;
+  await runner.logAndAct(
+    email,
+    newEntry({
+      messageId: planned.messageId,
+      kind: 'finops-digest',
+      from: config.notify.from,
+      to: [config.notify.finops],
+      cc: [],
+      rendered: ports.render(planned.data),
+      cases: planned.refs,
       now,
-      notify: {
-        finops: this.config.notify.finops,
-        escalation: this.config.notify.escalation,
-        followUpHours: this.config.notify.follow_up_hours,
-      },
-      answerActions: this.ports.answerActions,
-    });
-    if (!planned) return;
-    this.digestAsOf = defaultAsOf;
-    const finops = this.config.notify.finops;
-    await this.createAndSend(
-      newEntry({
-        messageId: planned.messageId,
-        kind: 'finops-digest',
-        from: this.config.notify.from,
-        to: [finops],
-        cc: [],
-        rendered: this.ports.render(planned.data),
-        cases: planned.refs,
-        now,
-      }),
-    );
-  }
+    }),
+  );
 }
 
 /** Every run and follow-up: publish pending events and send what is due, under the notify lease. */
@@ -359,13 +312,24 @@ export async function deliverDue(
   }
   try {
     const flushed = await flushCaseEvents(ports, await readAllCases(store));
-    const delivery = new Delivery(ports, config, flushed.cases);
-    delivery.report.eventsWritten = flushed.written;
-    await delivery.resumeClaimed();
-    await delivery.sendNew();
-    if (options.digestAsOf) await delivery.sendDigest(options.digestAsOf);
-    delivery.report.cases = delivery.snapshot();
-    return delivery.report;
+    const now = () => clock.now().toISOString();
+    const runner = new ActionRunner(
+      { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },
+      flushed.cases,
+    );
+    const email = new EmailExecutor(ports, config, now);
+    const executors = [email] as ActionExecutor<LoggedAction>[];
+    await runner.resumeClaimed(executors);
+    await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
+    if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
+    return {
+      leaseTaken: true,
+      eventsWritten: flushed.written,
+      messages: runner.outcomes
+        .filter((o) => o.executor === email.name)
+        .map((o) => outcomeOf(o.entry as NotificationEntry)),
+      cases: runner.snapshot(),
+    };
   } finally {
     try {
       await ports.mailer.flush?.();
