@@ -43,6 +43,7 @@ export const RECENT_DAYS: Record<SystemId, Record<DetectorId, number>> = {
 
 /** Nothing is stored: detection runs dry. */
 const noStore: BlobStore = {
+  kind: 'store',
   get: async () => undefined,
   put: async () => {
     throw new Error('the quality benchmark runs detection dry');

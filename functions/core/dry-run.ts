@@ -1,23 +1,113 @@
 /**
- * Dry runs (`run --dry-run`): the same protocol against a copy-on-write view of the store, a
- * recording mailer and a silent bus, so a dry run walks the exact steps of a real one and changes
- * nothing.
+ * Dry runs (`run --dry-run`, docs/architecture.md "Dry run"): the same protocol against stand-ins for
+ * every port that acts on the world, chosen by the port's kind — a copy-on-write view of the store,
+ * a recording mailer, a silent bus, a kill switch that only records what it would do — so a dry run
+ * walks the exact steps of a real one and changes nothing. A port of a new kind must name its
+ * stand-in in DRY (the code does not compile otherwise); a field of the ports that is neither a port
+ * nor one of the known read-only helpers stops the dry run before it starts.
  */
 import { createHash } from 'node:crypto';
-import type { NotifyPorts } from './deliver/ports.js';
 import { ConflictError } from './errors.js';
-import type { BlobStore, EventBus, Mailer, OutgoingMessage, PutCondition, StoredBlob } from './ports.js';
+import type {
+  BlobStore,
+  EngagedAccount,
+  KillSwitch,
+  OutgoingMessage,
+  PortKind,
+  PortsByKind,
+  PutCondition,
+  StoredBlob,
+} from './ports.js';
 
-export function dryRunPorts<P extends NotifyPorts>(ports: P): { ports: P; sent: OutgoingMessage[] } {
-  const sent: OutgoingMessage[] = [];
-  const mailer: Mailer = {
+/** What a dry run would have done, for its report. */
+export interface DryRunRecord {
+  sent: OutgoingMessage[];
+  /** Kill-switch engagements and releases it would have made. */
+  killSwitch: { action: 'engage' | 'release'; account_id: string; case_key?: string }[];
+}
+
+type StandIn<K extends PortKind> = (port: PortsByKind[K], record: DryRunRecord) => PortsByKind[K];
+
+const same =
+  <K extends PortKind>(): StandIn<K> =>
+  (port) =>
+    port;
+
+/** Every port kind's stand-in under a dry run: reading ports stay, acting ports are replaced. */
+const DRY: { [K in PortKind]: StandIn<K> } = {
+  'query-engine': same(),
+  owners: same(),
+  'signing-key': same(),
+  metrics: same(),
+  store: (store) => new OverlayBlobStore(store),
+  mailer: (_mailer, record) => ({
+    kind: 'mailer',
     send: async (message) => {
-      sent.push(message);
+      record.sent.push(message);
       return { providerMessageId: `dry-run-${message.messageId}` };
     },
-  };
-  const events: EventBus = { publish: async () => {} };
-  return { ports: { ...ports, store: new OverlayBlobStore(ports.store), mailer, events }, sent };
+  }),
+  events: () => ({ kind: 'events', publish: async () => {} }),
+  'kill-switch': (killSwitch, record) => new DryKillSwitch(killSwitch, record),
+};
+
+/**
+ * Fields of a command's ports that are not ports and act on nothing: time, logging, rendering, link
+ * signing, progress lines, the crash-test hook, and detection (which writes only through the store
+ * and bus it is handed, and is told the run is dry).
+ */
+const READ_ONLY_FIELDS = new Set([
+  'clock',
+  'log',
+  'render',
+  'answerActions',
+  'fault',
+  'progress',
+  'detect',
+  'signal',
+]);
+
+export class DryRunPortError extends Error {}
+
+export function dryRunPorts<P extends object>(ports: P): { ports: P; record: DryRunRecord } {
+  const record: DryRunRecord = { sent: [], killSwitch: [] };
+  const replaced: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(ports)) {
+    const kind = (value as { kind?: unknown } | null)?.kind;
+    if (typeof kind === 'string' && kind in DRY) {
+      replaced[name] = (DRY[kind as PortKind] as StandIn<PortKind>)(value as never, record);
+    } else if (READ_ONLY_FIELDS.has(name) || value === undefined) {
+      replaced[name] = value;
+    } else {
+      // A field no one declared: it might act on the world, so a dry run must not start.
+      throw new DryRunPortError(
+        `the ports hold '${name}', which is neither a port of a known kind nor a read-only helper; a dry run cannot tell whether it acts on the world`,
+      );
+    }
+  }
+  return { ports: replaced as P, record };
+}
+
+/** Engages and releases nothing: records what it would do, and reports the real switch's state. */
+class DryKillSwitch implements KillSwitch {
+  readonly kind = 'kill-switch' as const;
+  constructor(
+    private readonly base: KillSwitch,
+    private readonly record: DryRunRecord,
+  ) {}
+  async engage(input: { account_id: string; case_key: string }) {
+    this.record.killSwitch.push({ action: 'engage', account_id: input.account_id, case_key: input.case_key });
+    return { policy_id: `dry-run-${input.account_id}`, engaged_at: new Date(0).toISOString() };
+  }
+  async release(input: { account_id: string }) {
+    this.record.killSwitch.push({ action: 'release', account_id: input.account_id });
+  }
+  engaged(): Promise<EngagedAccount[]> {
+    return this.base.engaged();
+  }
+  describe(): string {
+    return `${this.base.describe()} (dry run)`;
+  }
 }
 
 /**
@@ -27,6 +117,7 @@ export function dryRunPorts<P extends NotifyPorts>(ports: P): { ports: P; sent: 
 const versionOf = (body: string): string => createHash('sha256').update(body).digest('hex').slice(0, 32);
 
 export class OverlayBlobStore implements BlobStore {
+  readonly kind = 'store' as const;
   private readonly written = new Map<string, string | null>();
   private queue: Promise<unknown> = Promise.resolve();
 

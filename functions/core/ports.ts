@@ -18,6 +18,7 @@ export interface QueryStats {
 export type EngineName = 'duckdb' | 'athena' | 'trino';
 
 export interface QueryEngine {
+  readonly kind: 'query-engine';
   readonly name: EngineName;
   readonly dialect: 'duckdb' | 'athena';
   query(sql: string, options?: { signal?: AbortSignal; label?: string }): Promise<Row[]>;
@@ -36,6 +37,7 @@ export interface StoredBlob {
 export type PutCondition = { ifNoneMatch: '*' } | { ifMatch: string } | undefined;
 
 export interface BlobStore {
+  readonly kind: 'store';
   get(key: string): Promise<StoredBlob | undefined>;
   /** Throws ConflictError when the precondition fails. Returns the new version. */
   put(key: string, body: string, condition?: PutCondition): Promise<string>;
@@ -68,6 +70,7 @@ export interface SendResult {
 }
 
 export interface Mailer {
+  readonly kind: 'mailer';
   /** Throws PermanentRejectionError (address refused) or UpstreamError (retry later). */
   send(message: OutgoingMessage): Promise<SendResult>;
   /** After a batch of sends: bring any summary the backend keeps up to date (the local outbox index). */
@@ -82,6 +85,7 @@ export interface BusEvent {
 }
 
 export interface EventBus {
+  readonly kind: 'events';
   publish(events: BusEvent[]): Promise<void>;
 }
 
@@ -96,6 +100,7 @@ export interface Owner {
 }
 
 export interface OwnerDirectory {
+  readonly kind: 'owners';
   lookup(accountId: string): Owner;
   /** A mapping was given (an owners file); false: none, so a case keeps the owner it was opened with. */
   readonly configured: boolean;
@@ -103,6 +108,7 @@ export interface OwnerDirectory {
 
 /** The answer-link signing key (Secrets Manager, SENTINEL_SIGNING_KEY, or the local key file). */
 export interface SigningKey {
+  readonly kind: 'signing-key';
   /** The key bytes; read once and cached by the adapter. Throws ConfigError when none can be had. */
   load(): Promise<Buffer>;
 }
@@ -150,6 +156,7 @@ export interface HourlyRange {
 
 /** Bedrock's hourly usage metrics: CloudWatch (across linked accounts) or a JSON-lines/CSV file. */
 export interface MetricsSource {
+  readonly kind: 'metrics';
   hourly(range: HourlyRange): Promise<HourlyUsage[]>;
   /** What was read, for the run record and the summary ("CloudWatch, 3 linked accounts", a file path). */
   describe(): string;
@@ -175,6 +182,7 @@ export interface EngagedAccount {
 
 /** The per-account Bedrock stop: AWS Organizations SCPs, or a local file (docs/kill-switch.md). */
 export interface KillSwitch {
+  readonly kind: 'kill-switch';
   /** Creates or reuses the account's stop policy and attaches it; idempotent. */
   engage(input: {
     account_id: string;
@@ -188,3 +196,20 @@ export interface KillSwitch {
   engaged(): Promise<EngagedAccount[]>;
   describe(): string;
 }
+
+/**
+ * Every port by its kind. A dry run replaces each port that acts on the world by its kind
+ * (functions/core/dry-run.ts, docs/architecture.md "Dry run"): a new kind must say there what its dry
+ * stand-in is, or the code does not compile.
+ */
+export interface PortsByKind {
+  'query-engine': QueryEngine;
+  store: BlobStore;
+  mailer: Mailer;
+  events: EventBus;
+  owners: OwnerDirectory;
+  'signing-key': SigningKey;
+  metrics: MetricsSource;
+  'kill-switch': KillSwitch;
+}
+export type PortKind = keyof PortsByKind;

@@ -185,6 +185,7 @@ export function athenaToDuckDb(sql: string, athenaTable: string, duckdbTable: st
  * (identity for DuckDB statements; athenaToDuckDb for Athena ones).
  */
 export class RecordingEngine implements QueryEngine {
+  readonly kind = 'query-engine' as const;
   readonly sent: { label: string; sql: string }[] = [];
   readonly name = 'duckdb' as const;
   constructor(

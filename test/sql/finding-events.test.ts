@@ -23,7 +23,10 @@ describe('Finding Detected events', () => {
   it('publishes each new finding once; a rerun and a wider catch-up publish only new ids', async () => {
     const store = new LocalDirBlobStore(mkdtempSync(join(tmpdir(), 'sentinel-events-')));
     const published: BusEvent[] = [];
-    const events = { publish: async (batch: BusEvent[]) => void published.push(...batch) };
+    const events = {
+      kind: 'events' as const,
+      publish: async (batch: BusEvent[]) => void published.push(...batch),
+    };
     const detect = (asOfDays: string[]) =>
       withFocus(rows, (engine) =>
         runDetection(

@@ -15,6 +15,7 @@ export const versionOf = (body: string): string =>
   createHash('sha256').update(body).digest('hex').slice(0, 32);
 
 export class LocalDirBlobStore implements BlobStore {
+  readonly kind = 'store' as const;
   readonly root: string;
 
   constructor(root: string) {

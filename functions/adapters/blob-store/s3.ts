@@ -73,6 +73,7 @@ function contentTypeOf(key: string): string {
 }
 
 export class S3BlobStore implements BlobStore {
+  readonly kind = 'store' as const;
   readonly bucket: string;
   readonly prefix: string;
 

@@ -75,6 +75,7 @@ interface Pending {
 }
 
 export class EventBridgeBus implements EventBus {
+  readonly kind = 'events' as const;
   readonly busName: string;
   private readonly retry: BackoffOptions;
 

@@ -17,6 +17,7 @@ export interface JsonlEventLine {
 }
 
 export class JsonlEventBus implements EventBus {
+  readonly kind = 'events' as const;
   readonly path: string;
 
   constructor(path: string) {

@@ -27,6 +27,7 @@ export function refuseListFromEnv(env: NodeJS.ProcessEnv = process.env): string[
 }
 
 export class OutboxMailer implements Mailer {
+  readonly kind = 'mailer' as const;
   readonly dir: string;
   private readonly refused: Set<string>;
   private readonly now: () => Date;

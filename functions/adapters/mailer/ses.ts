@@ -63,6 +63,7 @@ const ACCOUNT_PROBLEMS: Record<string, string> = {
 const TAG_VALUE_RE = /^[A-Za-z0-9_-]{1,256}$/;
 
 export class SesMailer implements Mailer {
+  readonly kind = 'mailer' as const;
   private readonly configurationSet: string | null;
   private readonly retry: BackoffOptions;
 

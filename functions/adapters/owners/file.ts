@@ -21,6 +21,7 @@ const EMAIL_RE = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
 const COLUMNS = ['account_id', 'owner_email', 'account_name', 'team', 'cc'] as const;
 
 export class MappedOwnerDirectory implements OwnerDirectory {
+  readonly kind = 'owners' as const;
   private readonly byAccount: Map<string, OwnerEntry>;
 
   /** `configured`: a mapping was given (default: any entries); false: cases keep their stored owner. */

@@ -60,6 +60,7 @@ const abortedError = (signal: AbortSignal, what: string) =>
   new RunAbortedError(`Athena ${what} stopped: ${String(signal.reason ?? 'aborted')}`);
 
 export class AthenaQueryEngine implements QueryEngine {
+  readonly kind = 'query-engine' as const;
   readonly name = 'athena' as const;
   readonly dialect = 'athena' as const;
   private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };

@@ -26,6 +26,7 @@ const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
 ]);
 
 export class DuckDbQueryEngine implements QueryEngine {
+  readonly kind = 'query-engine' as const;
   readonly name = 'duckdb' as const;
   readonly dialect = 'duckdb' as const;
   private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };

@@ -49,6 +49,7 @@ const USER_FIXABLE = new Set([
 ]);
 
 export class TrinoQueryEngine implements QueryEngine {
+  readonly kind = 'query-engine' as const;
   readonly name = 'trino' as const;
   readonly dialect = 'athena' as const;
   private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };

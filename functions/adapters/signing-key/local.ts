@@ -19,6 +19,7 @@ export interface LocalSigningKeyOptions {
 
 /** The SigningKey port over `loadLocalSigningKey`: read (or created) once, then cached. */
 export class LocalSigningKey implements SigningKey {
+  readonly kind = 'signing-key' as const;
   private cached: Promise<Buffer> | undefined;
 
   constructor(private readonly options: LocalSigningKeyOptions) {}

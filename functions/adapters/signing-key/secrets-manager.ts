@@ -22,6 +22,7 @@ const MISCONFIGURED: Record<string, string> = {
 };
 
 export class SecretsManagerSigningKey implements SigningKey {
+  readonly kind = 'signing-key' as const;
   private cached: Promise<Buffer> | undefined;
 
   constructor(

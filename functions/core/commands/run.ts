@@ -219,7 +219,7 @@ export async function runPipeline(
       findings: detected.findings,
       cases: transitions.summaries,
       delivery,
-      wouldSend: dry?.sent ?? [],
+      wouldSend: dry?.record.sent ?? [],
     };
   } catch (error) {
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
