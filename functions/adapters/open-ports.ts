@@ -27,6 +27,9 @@ import type {
   QueryEngine,
   SigningKey,
 } from '../core/ports.js';
+import { systemClock } from '../core/ports.js';
+import { refusedConfigRecord, runEvents } from '../core/runs.js';
+import type { RunCommand } from '../core/types.js';
 
 export interface OpenOptions {
   clock: Clock;
@@ -124,21 +127,13 @@ const secretsClient = () =>
  * A refused SENTINEL_CONFIG has no bus to name: `Run Failed` goes to SENTINEL_EVENT_BUS (set by
  * the deployment), else the default bus, with the function and the error (never the config text).
  */
-export async function publishConfigFailure(env: LambdaEnvironment, functionName: string, error: string) {
+export async function publishConfigFailure(env: LambdaEnvironment, command: RunCommand, error: string) {
   const { EventBridgeBus } = await import('./event-bus/eventbridge.js');
   const bus = new EventBridgeBus(await eventBridgeClient(), {
     busName: env.eventBus ?? 'default',
     retry: { attempts: 2 },
   });
-  const time = new Date().toISOString();
-  await bus.publish([
-    {
-      id: `config-${functionName}-${time}`,
-      detailType: 'Run Failed',
-      time,
-      detail: { outcome: 'failed', command: functionName, error, started_at: time, finished_at: time },
-    },
-  ]);
+  await bus.publish(runEvents(refusedConfigRecord(command, error, systemClock), { completed: false }));
 }
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */

@@ -48,10 +48,31 @@ export function exitCodeFor(error: unknown): number {
   return 1;
 }
 
-export function describeError(error: unknown): string {
-  if (error instanceof SentinelError) {
-    return error.hint ? `${error.message}\n  fix: ${error.hint}` : error.message;
+/**
+ * The causes under an error, each once, for a person reading the message: what the provider, the
+ * engine or the file system said. A validation library's own error is left out (the message already
+ * names each bad key); so is a cause whose words the message already holds.
+ */
+export function causesOf(error: unknown, depth = 3): string[] {
+  const causes: string[] = [];
+  let current = error instanceof Error ? error.cause : undefined;
+  let text = error instanceof Error ? error.message : String(error);
+  while (current !== undefined && current !== null && causes.length < depth) {
+    const name = current instanceof Error ? current.name : '';
+    const message = current instanceof Error ? current.message : String(current);
+    if (name !== 'ZodError' && message && !text.includes(message)) {
+      causes.push(name && name !== 'Error' ? `${name}: ${message}` : message);
+      text += `\n${message}`;
+    }
+    current = current instanceof Error ? current.cause : undefined;
   }
-  if (error instanceof Error) return error.message;
-  return String(error);
+  return causes;
+}
+
+/** What went wrong, its causes, and (for our own errors) what to do: one text for logs, records and events. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = [message, ...causesOf(error).map((c) => `  cause: ${c}`)];
+  if (error instanceof SentinelError && error.hint) lines.push(`  fix: ${error.hint}`);
+  return lines.join('\n');
 }

@@ -8,8 +8,9 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  /** `error`: what failed, with its causes (the adapter formats the chain; Powertools its own way). */
+  warn(message: string, fields?: Record<string, unknown>, error?: unknown): void;
+  error(message: string, fields?: Record<string, unknown>, error?: unknown): void;
 }
 
 const ignore = () => {};

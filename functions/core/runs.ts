@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { addDays, daysBetween, utcDay } from './dates.js';
 import type { RecurringCandidate, SkippedDay } from './detect/contract.js';
+import type { Logger } from './log.js';
 import type { BlobStore, BusEvent, Clock, EngineName, EventBus, QueryStats } from './ports.js';
 import type { DetectorId, IsoDate, RunCommand, RunOutcome } from './types.js';
 
@@ -15,7 +16,8 @@ export interface RunRecord {
   started_at: string;
   finished_at: string;
   duration_ms: number;
-  engine: EngineName;
+  /** The engine of a detection (null: none was configured, the configuration itself was refused). */
+  engine: EngineName | null;
   detectors: string[];
   as_of_days: IsoDate[];
   evaluated_days: IsoDate[];
@@ -57,7 +59,7 @@ export function baseRecord(input: {
   command: RunCommand;
   runId: string;
   started: Date;
-  engine: EngineName;
+  engine: EngineName | null;
   dryRun: boolean;
 }): RunRecord {
   return {
@@ -88,6 +90,23 @@ export function baseRecord(input: {
     outcome: 'succeeded',
     error: null,
   };
+}
+
+/**
+ * A function whose configuration was refused before anything ran: its `Run Failed` carries a run
+ * record like every other (one shape per detail-type), naming the command and the error.
+ */
+export function refusedConfigRecord(command: RunCommand, error: string, clock: Clock): RunRecord {
+  const started = clock.now();
+  return finishRecord(
+    {
+      ...baseRecord({ command, runId: newRunId(clock, command), started, engine: null, dryRun: false }),
+      outcome: 'failed',
+      error,
+    },
+    clock,
+    [],
+  );
 }
 
 /** The engine's counters as the run record lists them. */
@@ -140,6 +159,28 @@ export async function publishRunEvents(
 ): Promise<void> {
   const list = runEvents(record, options);
   if (list.length > 0) await events.publish(list);
+}
+
+/**
+ * A failed run's record and its `Run Failed` event. Neither may hide the failure being reported: a
+ * record or event that cannot be written is logged with its cause, and the original error is thrown
+ * by the caller.
+ */
+export async function recordFailure(
+  ports: { store: BlobStore; events: EventBus; log: Logger },
+  record: RunRecord,
+  options: { completed: boolean },
+): Promise<void> {
+  await writeRunRecord(ports.store, record).catch((error: unknown) =>
+    ports.log.error(
+      `could not write the failed run's record ${runKey(record.run_id)}`,
+      { run_id: record.run_id },
+      error,
+    ),
+  );
+  await publishRunEvents(ports.events, record, options).catch((error: unknown) =>
+    ports.log.error('could not publish Run Failed', { run_id: record.run_id }, error),
+  );
 }
 
 export const runKey = (runId: string): string => `runs/${runId}.json`;

@@ -136,5 +136,6 @@ export interface FindingRecord extends FindingEnvelope {
   avoidable_cost_usd: number | null;
 }
 
-export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up';
+/** What a run record records: a command, or (`ack`) a function whose configuration was refused. */
+export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up' | 'ack';
 export type RunOutcome = 'succeeded' | 'stale' | 'failed';

@@ -13,11 +13,11 @@ export function runLog(log: Logger): RunLog {
   return {
     debug: (m, f) => log.debug(m, f),
     info: (m, f) => log.info(m, f),
-    warn: (m, f) => {
+    warn: (m, f, e) => {
       warnings.push(m);
-      log.warn(m, f);
+      log.warn(m, f, e);
     },
-    error: (m, f) => log.error(m, f),
+    error: (m, f, e) => log.error(m, f, e),
     warnings,
   };
 }

@@ -103,8 +103,7 @@ const htmlErrorPage = (): middy.MiddlewareObj<AckEvent, APIGatewayProxyStructure
   onError: (request) => {
     const error = request.error as { statusCode?: number; expose?: boolean; message?: string; name?: string };
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 500)
-      log.error('ack request failed', { error: error.name ?? 'Error', message: error.message });
+    if (status >= 500) log.error('ack request failed', {}, request.error);
     request.response = page(
       errorPage(
         status,

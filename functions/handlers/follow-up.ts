@@ -8,7 +8,7 @@ import { configOrFail, env, log } from './runtime.js';
 
 async function followUpHandler(_event: ScheduledEvent, context: Context) {
   log.addContext(context);
-  const config = await configOrFail('followUp');
+  const config = await configOrFail('follow-up');
   const ports = await openNotifyPorts(config, { clock: systemClock, log, env: env.raw });
   const result = await followUp(ports, config);
   log.info('follow-up finished', {

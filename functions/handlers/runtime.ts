@@ -8,6 +8,7 @@ import { lambdaLogger } from '../adapters/logger/lambda.js';
 import { lambdaEnvironment, loadLambdaConfig, publishConfigFailure } from '../adapters/open-ports.js';
 import type { SentinelConfig } from '../core/config.js';
 import { ConfigError, describeError } from '../core/errors.js';
+import type { RunCommand } from '../core/types.js';
 
 export const env = lambdaEnvironment(process.env);
 export const log = lambdaLogger(env.logLevel ? { logLevel: env.logLevel } : {});
@@ -38,15 +39,15 @@ export class RefusedConfigError extends Error {
  * The validated config, or — for a config that fails validation — a logged error naming the key, a
  * `Run Failed` event, and an invocation error that carries the message only (never a stack trace).
  */
-export async function configOrFail(functionName: string): Promise<SentinelConfig> {
+export async function configOrFail(command: RunCommand): Promise<SentinelConfig> {
   try {
     return await lambdaConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const message = describeError(error);
-    log.error('configuration refused', { function: functionName, error: message });
-    await publishConfigFailure(env, functionName, message).catch((e: unknown) =>
-      log.error('could not publish Run Failed', { error: describeError(e) }),
+    log.error('configuration refused', { command, error: message });
+    await publishConfigFailure(env, command, message).catch((e: unknown) =>
+      log.error('could not publish Run Failed', { command }, e),
     );
     throw new RefusedConfigError(message);
   }

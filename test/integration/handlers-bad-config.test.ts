@@ -3,12 +3,14 @@
  * the key named and no stack trace, and a `Run Failed` event reaches the deployment's bus (on moto,
  * read back through a rule into an SQS queue).
  */
+
 import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configureAwsClients } from '../../functions/adapters/open-ports.js';
 import { EVENT_SOURCE } from '../../functions/core/events.js';
+import { baseRecord } from '../../functions/core/runs.js';
 import { MOTO_REGION, motoEndpoint, motoEventBridge, motoSqs, uniqueName } from '../fixtures/moto.js';
 
 const sqs = motoSqs();
@@ -61,7 +63,17 @@ describe('a refused SENTINEL_CONFIG', () => {
     );
     expect(events).toHaveLength(1);
     expect(events[0]!['detail-type']).toBe('Run Failed');
-    expect(events[0]!.detail).toMatchObject({ outcome: 'failed', command: 'detect' });
+    // The same shape as every Run Failed: a run record.
+    expect(events[0]!.detail).toMatchObject({ outcome: 'failed', command: 'scheduled-detect', engine: null });
+    // (EventBridge carries our event id in the detail, docs/events.md.)
+    const record = baseRecord({
+      command: 'run',
+      runId: 'r',
+      started: new Date(),
+      engine: null,
+      dryRun: false,
+    });
+    expect(Object.keys(events[0]!.detail).sort()).toEqual([...Object.keys(record), 'event_id'].sort());
     expect(String(events[0]!.detail.error)).toContain('engine');
   });
 });

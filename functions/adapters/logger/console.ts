@@ -2,6 +2,7 @@
  * The Logger on a console: short readable lines on a terminal, one JSON object per line in Lambda
  * or with SENTINEL_LOG_FORMAT=json. Always on stderr, so `--json` output on stdout stays clean.
  */
+import { describeError } from '../../core/errors.js';
 import type { Logger, LogLevel } from '../../core/log.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -19,10 +20,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level: LogLevel = options.level ?? (env.SENTINEL_LOG_LEVEL as LogLevel | undefined) ?? 'info';
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
 
-  const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>) => {
+  const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>, error?: unknown) => {
     if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
+    const described = error === undefined ? undefined : describeError(error);
     if (format === 'json') {
-      write(JSON.stringify({ level: lvl, time: new Date().toISOString(), message, ...fields }));
+      write(
+        JSON.stringify({
+          level: lvl,
+          time: new Date().toISOString(),
+          message,
+          ...fields,
+          ...(described ? { error: described } : {}),
+        }),
+      );
       return;
     }
     const prefix = lvl === 'info' ? '' : `${lvl}: `;
@@ -32,13 +42,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' ')}`
         : '';
-    write(`${prefix}${message}${extra}`);
+    write(`${prefix}${message}${extra}${described ? `: ${described}` : ''}`);
   };
 
   return {
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
+    warn: (m, f, e) => emit('warn', m, f, e),
+    error: (m, f, e) => emit('error', m, f, e),
   };
 }

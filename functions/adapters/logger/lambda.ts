@@ -20,8 +20,18 @@ export function lambdaLogger(options: { logLevel?: string } = {}): LambdaLogger 
   return {
     debug: (message, fields) => powertools.debug(message, fields ?? {}),
     info: (message, fields) => powertools.info(message, fields ?? {}),
-    warn: (message, fields) => powertools.warn(message, fields ?? {}),
-    error: (message, fields) => powertools.error(message, fields ?? {}),
+    // An error goes to Powertools as an Error, which it formats with its name, message, stack and cause.
+    warn: (message, fields, error) => powertools.warn(message, withError(fields, error)),
+    error: (message, fields, error) => powertools.error(message, withError(fields, error)),
     addContext: (context) => powertools.addContext(context),
   };
 }
+
+/** Powertools formats an Error value with its name, message, location, stack and cause. */
+const withError = (fields: Record<string, unknown> | undefined, error: unknown) =>
+  (error === undefined
+    ? (fields ?? {})
+    : { ...fields, error: error instanceof Error ? error : new Error(String(error)) }) as Record<
+    string,
+    never
+  >;

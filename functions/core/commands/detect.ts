@@ -16,6 +16,7 @@ import {
   publishRunEvents,
   queryFields,
   type RunRecord,
+  recordFailure,
   writeRunRecord,
 } from '../runs.js';
 import type { DetectorId, IsoDate } from '../types.js';
@@ -105,7 +106,8 @@ export async function detect(
     return { run: record, detection };
   } catch (error) {
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
-    await writeRunRecord(store, record).catch(() => {});
+    // A failed manual detect says so on the bus as every door does (one shape: the run record).
+    await recordFailure({ store, events: ports.events, log }, record, { completed: false });
     throw error;
   }
 }

@@ -12,8 +12,8 @@ import {
   baseRecord,
   finishRecord,
   newRunId,
-  publishRunEvents,
   type RunRecord,
+  recordFailure,
   writeRunRecord,
 } from '../runs.js';
 import { runLog } from '../warnings.js';
@@ -64,8 +64,7 @@ export async function followUp(
       ports.clock,
       log.warnings,
     );
-    await writeRunRecord(ports.store, record).catch(() => {});
-    await publishRunEvents(ports.events, record, { completed: false }).catch(() => {});
+    await recordFailure(ports, record, { completed: false });
     throw error;
   }
 }

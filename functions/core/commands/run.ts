@@ -31,6 +31,7 @@ import {
   publishRunEvents,
   queryFields,
   type RunRecord,
+  recordFailure,
   runDays,
   writeRunRecord,
 } from '../runs.js';
@@ -223,8 +224,7 @@ export async function runPipeline(
     };
   } catch (error) {
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
-    await writeRunRecord(basePorts.store, record).catch(() => {});
-    await publishRunEvents(ports.events, record, { completed: true }).catch(() => {});
+    await recordFailure({ store: basePorts.store, events: ports.events, log }, record, { completed: true });
     throw error;
   }
 }
