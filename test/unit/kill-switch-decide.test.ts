@@ -133,7 +133,12 @@ describe('engaging', () => {
 
   it('never engages an account in exclude_accounts, even under an eligible organizational unit', () => {
     const d = decide({
-      config: config({ accounts: [], organizational_units: [OU], exclude_accounts: [SANDBOX] }),
+      config: config({
+        transport: 'organizations',
+        accounts: [],
+        organizational_units: [OU],
+        exclude_accounts: [SANDBOX],
+      }),
       organization: organization({ ou_accounts: { [OU]: [SANDBOX, DEV] } }),
     });
     expect(d).toMatchObject({ action: 'none', reason: 'excluded-account' });
@@ -145,7 +150,7 @@ describe('engaging', () => {
 
   it('engages an account under a configured organizational unit (nested units as the adapter read them)', () => {
     const d = decide({
-      config: config({ accounts: [], organizational_units: [OU] }),
+      config: config({ transport: 'organizations', accounts: [], organizational_units: [OU] }),
       organization: organization({ ou_accounts: { [OU]: [DEV] } }),
       case: { account_id: DEV },
     });
@@ -154,7 +159,7 @@ describe('engaging', () => {
 
   it('does not guess when the accounts of a configured organizational unit were not read', () => {
     const d = decide({
-      config: config({ accounts: [], organizational_units: [OU] }),
+      config: config({ transport: 'organizations', accounts: [], organizational_units: [OU] }),
       organization: organization({ ou_accounts: {} }),
       case: { account_id: DEV },
     });
@@ -163,7 +168,7 @@ describe('engaging', () => {
     // A listed account needs no unit membership.
     expect(
       decide({
-        config: config({ accounts: [SANDBOX], organizational_units: [OU] }),
+        config: config({ transport: 'organizations', accounts: [SANDBOX], organizational_units: [OU] }),
         organization: organization({ ou_accounts: {} }),
       }).action,
     ).toBe('engage');
@@ -239,7 +244,7 @@ describe('releasing', () => {
 
   it('releases even an account excluded since it was stopped', () => {
     const d = decide({
-      config: config({ exclude_accounts: [SANDBOX] }),
+      config: config({ accounts: [DEV], exclude_accounts: [SANDBOX] }),
       engaged,
       case: { state: 'suppressed', change: null },
     });
