@@ -123,15 +123,13 @@ describe('OrganizationsKillSwitch (SDK mock)', () => {
 
   it('explains the 5-SCPs-per-account limit when an attachment is refused', async () => {
     const { mock, killSwitch } = killSwitchWithMock();
-    mock
-      .on(AttachPolicyCommand)
-      .rejects(
-        new ConstraintViolationException({
-          message: 'limit',
-          Reason: 'POLICY_NUMBER_LIMIT_EXCEEDED',
-          ...meta,
-        }),
-      );
+    mock.on(AttachPolicyCommand).rejects(
+      new ConstraintViolationException({
+        message: 'limit',
+        Reason: 'POLICY_NUMBER_LIMIT_EXCEEDED',
+        ...meta,
+      }),
+    );
     await expect(engage(killSwitch)).rejects.toMatchObject({
       hint: expect.stringContaining('at most 5 SCPs attached directly'),
     });
