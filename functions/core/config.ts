@@ -251,6 +251,27 @@ export function parseConfig(input: unknown, source = 'configuration'): SentinelC
       'cache-miss never engages the kill switch (a cache miss costs money but is not a loop); allowed: runaway-inference, runaway-watch, budget',
     );
   }
+  const listedAndExcluded = ks.accounts.filter((account) => ks.exclude_accounts.includes(account));
+  if (listedAndExcluded.length > 0) {
+    throw invalid(
+      'kill_switch.exclude_accounts',
+      `${listedAndExcluded.join(', ')} ${listedAndExcluded.length === 1 ? 'is' : 'are'} also in kill_switch.accounts; keep each account in one of the two lists`,
+    );
+  }
+  // A pattern that matches every role would leave only IAM users and API keys stopped.
+  const roleName = ks.break_glass_role?.slice(ks.break_glass_role.indexOf(':role/') + ':role/'.length);
+  if (roleName !== undefined && /^[*?/]*$/.test(roleName)) {
+    throw invalid(
+      'kill_switch.break_glass_role',
+      `'${ks.break_glass_role}' matches every role, so the stop would stop almost nothing; name the break-glass role, such as arn:aws:iam::*:role/BreakGlass`,
+    );
+  }
+  if (ks.mode !== 'off' && ks.transport === 'local' && ks.organizational_units.length > 0) {
+    throw invalid(
+      'kill_switch.organizational_units',
+      'the local transport cannot read which accounts are under an organizational unit; use transport organizations, or list the accounts in kill_switch.accounts',
+    );
+  }
   return config;
 }
 
