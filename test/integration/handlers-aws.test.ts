@@ -22,7 +22,6 @@ import { CreateEmailIdentityCommand } from '@aws-sdk/client-sesv2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { configureAwsClients } from '../../functions/adapters/open-ports.js';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import { EVENT_SOURCE } from '../../functions/core/events.js';
@@ -30,9 +29,8 @@ import type { RunRecord } from '../../functions/core/runs.js';
 import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
 import { athenaOnTrino } from '../fixtures/athena-on-trino.js';
 import {
-  MOTO_REGION,
+  awsEnvironmentOnMoto,
   motoData,
-  motoEndpoint,
   motoEventBridge,
   motoS3,
   motoSecrets,
@@ -221,12 +219,7 @@ beforeAll(async () => {
   });
   process.env.SENTINEL_SIGNING_SECRET_ARN = secret.ARN!;
   delete process.env.SENTINEL_SIGNING_KEY;
-  configureAwsClients({
-    endpoint: motoEndpoint(),
-    region: MOTO_REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    forcePathStyle: true,
-  });
+  awsEnvironmentOnMoto();
   handlers = {
     detect: (await import('../../functions/handlers/detect.js')).handler as never,
     followUp: (await import('../../functions/handlers/follow-up.js')).handler as never,

@@ -2,11 +2,15 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sentinelEnvironment } from '../../functions/adapters/environment.js';
 import { HeaderInjectionError } from '../../functions/adapters/mailer/errors.js';
 import { parseEmlHeaders } from '../../functions/adapters/mailer/mime.js';
 import { OutboxMailer } from '../../functions/adapters/mailer/outbox.js';
+import { openNotifyPorts } from '../../functions/adapters/open-ports.js';
+import { parseConfig } from '../../functions/core/config.js';
 import { PermanentRejectionError } from '../../functions/core/errors.js';
-import type { OutgoingMessage } from '../../functions/core/ports.js';
+import { silentLogger } from '../../functions/core/log.js';
+import { fixedClock, type OutgoingMessage } from '../../functions/core/ports.js';
 
 const at = new Date('2026-03-03T06:00:00Z');
 
@@ -139,16 +143,19 @@ describe('outbox mailer', () => {
     expect(await readdir(outbox.dir)).toEqual([]);
   });
 
-  it('reads the refuse list from SENTINEL_OUTBOX_REFUSE by default', async () => {
-    const previous = process.env.SENTINEL_OUTBOX_REFUSE;
-    process.env.SENTINEL_OUTBOX_REFUSE = 'gone@example.com, dana.owner@example.com';
-    try {
-      const outbox = new OutboxMailer(await mkdtemp(join(tmpdir(), 'sentinel-outbox-')));
-      await expect(outbox.send(message())).rejects.toBeInstanceOf(PermanentRejectionError);
-    } finally {
-      if (previous === undefined) delete process.env.SENTINEL_OUTBOX_REFUSE;
-      else process.env.SENTINEL_OUTBOX_REFUSE = previous;
-    }
+  it('gets its refuse list from SENTINEL_OUTBOX_REFUSE through the composition root', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sentinel-outbox-'));
+    const ports = await openNotifyPorts(parseConfig({ out }), {
+      clock: fixedClock(at),
+      log: silentLogger(),
+      environment: sentinelEnvironment({
+        SENTINEL_OUTBOX_REFUSE: 'gone@example.com, dana.owner@example.com',
+      }),
+    });
+    await expect(ports.mailer.send(message())).rejects.toBeInstanceOf(PermanentRejectionError);
+    // Without the variable nothing is refused.
+    const plain = new OutboxMailer(await mkdtemp(join(tmpdir(), 'sentinel-outbox-')));
+    await expect(plain.send(message())).resolves.toBeDefined();
   });
 
   it('lists every message in index.html with to, cc, kind, case keys and a link to its html', async () => {

@@ -13,17 +13,10 @@ import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
 import { assertSafeMessage, buildEml, messageIdHeader, parseEmlHeaders } from './mime.js';
 
 export interface OutboxMailerOptions {
-  /** Addresses to refuse (case-insensitive). Default: `SENTINEL_OUTBOX_REFUSE`, a comma list. */
+  /** Addresses to refuse (case-insensitive); the composition root passes `SENTINEL_OUTBOX_REFUSE`. */
   refuse?: Iterable<string>;
   /** Date header time; defaults to the wall clock (adapters may read it, core may not). */
   now?: () => Date;
-}
-
-export function refuseListFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.SENTINEL_OUTBOX_REFUSE ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
 }
 
 export class OutboxMailer implements Mailer {
@@ -35,7 +28,7 @@ export class OutboxMailer implements Mailer {
 
   constructor(dir: string, options: OutboxMailerOptions = {}) {
     this.dir = resolve(dir);
-    this.refused = new Set([...(options.refuse ?? refuseListFromEnv())].map((a) => a.toLowerCase()));
+    this.refused = new Set([...(options.refuse ?? [])].map((a) => a.toLowerCase()));
     this.now = options.now ?? (() => new Date());
   }
 

@@ -5,7 +5,9 @@
  * StopQueryExecution), pages `GetQueryResults` (the header row comes on the first page only),
  * converts the strings Athena returns by the types in `ResultSetMetadata`, and maps FAILED and
  * CANCELLED to named errors carrying Athena's reason. Bytes scanned and query ids are counted for
- * the run record. The client is injected (tests route it to a mock or to a real Trino).
+ * the run record. Throttled and failed API calls are retried by the SDK client (adaptive mode,
+ * built by the composition root); the engine's own loop is the polling. The client is injected
+ * (tests route it to a mock or to a real Trino).
  */
 import {
   type AthenaClient,
@@ -18,13 +20,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { BadInputError, RunAbortedError, UpstreamError } from '../../core/errors.js';
 import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
-import {
-  type BackoffOptions,
-  backoff,
-  describeAwsError,
-  isThrottlingOrServerError,
-  withRetries,
-} from '../aws/retry.js';
+import { describeAwsError } from '../aws/retry.js';
 import { convertValue, parseType, type TrinoType } from './trino.js';
 
 export interface AthenaEngineOptions {
@@ -34,8 +30,6 @@ export interface AthenaEngineOptions {
   outputLocation?: string | null;
   /** Polling: first wait, cap (default 200 ms doubling to 5 s). */
   poll?: { firstMs?: number; capMs?: number };
-  /** Throttled API calls (default 6 attempts, 200 ms base, 5 s cap). */
-  retry?: BackoffOptions;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -52,7 +46,6 @@ export class AthenaQueryError extends UpstreamError {
   }
 }
 
-const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException']);
 /** Athena's error text for a table or column the user can fix (name it in `focus`). */
 const USER_FIXABLE = /TABLE_NOT_FOUND|COLUMN_NOT_FOUND|SCHEMA_NOT_FOUND|does not exist|cannot be resolved/i;
 
@@ -89,15 +82,9 @@ export class AthenaQueryEngine implements QueryEngine {
 
   async close(): Promise<void> {}
 
+  /** One API call; what the SDK's retries could not get through is an UpstreamError naming the step. */
   private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    const policy = backoff({
-      attempts: 6,
-      baseMs: 200,
-      capMs: 5000,
-      sleep: this.sleep,
-      ...this.options.retry,
-    });
-    return withRetries(policy, (e) => isThrottlingOrServerError(e, THROTTLING), operation).catch((error) => {
+    return operation().catch((error: unknown) => {
       if (error instanceof UpstreamError || error instanceof BadInputError) throw error;
       throw new UpstreamError(`Athena ${what} failed: ${describeAwsError(error)}`, { cause: error });
     });
