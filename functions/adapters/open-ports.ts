@@ -268,9 +268,18 @@ async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
     `focus ${database}.${table}`,
   );
   // One scan per run (docs/architecture.md): the run's CTAS staging tables live beside the findings tables.
-  const stagingSchema =
-    config.engine === 'trino' ? config.trino.sentinel_schema : config.athena.sentinel_database;
-  return { ...athenaFocusTable(config, usage), stagingSchema };
+  // Athena runs DDL (the DROP of those tables) through Hive's grammar: backticks, not double quotes.
+  return config.engine === 'trino'
+    ? {
+        ...athenaFocusTable(config, usage),
+        stagingSchema: config.trino.sentinel_schema,
+        ddl: 'trino' as const,
+      }
+    : {
+        ...athenaFocusTable(config, usage),
+        stagingSchema: config.athena.sentinel_database,
+        ddl: 'hive' as const,
+      };
 }
 
 /** Ports of `follow-up`, `ack` and the notify half of `run`. */

@@ -509,7 +509,8 @@ describe('sentinel sql', () => {
     expect(out).toContain(
       `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
     );
-    expect(out).toContain('DROP TABLE IF EXISTS "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX"');
+    // Athena runs the DROP through Hive's grammar: backticks.
+    expect(out).toContain('DROP TABLE IF EXISTS `sentinel`.`sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX`');
     // Only staging names the FOCUS table: every later statement reads the run's table.
     expect(out.split('FROM "cur"."focus_export"').length - 1).toBe(1);
     expect(out).toContain("WHERE billing_period IN ('2026-02', '2026-03', '2026-04')");

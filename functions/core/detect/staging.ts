@@ -11,7 +11,7 @@ import {
   stagingTablesListSql,
   stagingTableTime,
 } from './statement-plan.js';
-import type { FocusTable } from './statement-sql.js';
+import { dropTableSql, type FocusTable } from './statement-sql.js';
 
 /** On Athena and Trino, this run's own CTAS staging tables (named by time, so a later run can tell). */
 export function withRunStaging(focus: FocusTable, clock: Clock): FocusTable {
@@ -39,7 +39,7 @@ export async function dropStaleStaging(
     const created = stagingTableTime(name);
     if (!created || now - created.getTime() < STALE_STAGING_MS) continue;
     await engine
-      .execute(`DROP TABLE IF EXISTS "${tables.schema}"."${name}"`, { label: 'drop stale staging' })
+      .execute(dropTableSql(focus, tables.schema, name), { label: 'drop stale staging' })
       .catch((error: unknown) =>
         warn(
           `could not drop a crashed run's staging table ${name}: ${String((error as Error).message ?? error)}`,

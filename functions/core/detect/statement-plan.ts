@@ -13,6 +13,7 @@ import {
   coverageSql,
   type DetectorStatementInput,
   detectorSql,
+  dropTableSql,
   type FocusTable,
   type StagingTables,
   seriesStart,
@@ -101,7 +102,7 @@ export function dropStatements(focus: FocusTable): PlannedStatement[] {
       step: 'drop' as const,
       label: 'drop staging',
       description: `drop ${tables.staging} (its data expires by the result location's lifecycle rule)`,
-      sql: `DROP TABLE IF EXISTS ${tables.staging}`,
+      sql: dropTableSql(focus, tables.schema, tables.table),
       returnsRows: false,
     },
   ];
@@ -115,7 +116,7 @@ export const STALE_STAGING_MS = 2 * 900_000;
 export function stagingTablesFor(schema: string, at: Date, suffix: string): StagingTables {
   const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const name = `${STAGING_PREFIX}${stamp}_${suffix}`;
-  return { schema, staging: `"${schema}"."${name}"` };
+  return { schema, table: name, staging: `"${schema}"."${name}"` };
 }
 
 /** The creation time in a staging table's name (null: not one of ours; `_compute`: an earlier version's second table). */
