@@ -124,11 +124,22 @@ function detectStatements(p) {
         'athena:GetQueryExecution',
         'athena:GetQueryResults',
         'athena:StopQueryExecution',
-        'athena:GetWorkGroup',
       ],
       Resource: sub(
         `arn:\${AWS::Partition}:athena:\${AWS::Region}:\${AWS::AccountId}:workgroup/${p.workgroup}`,
       ),
+    },
+    // Glue authorizes a table action on the table and each ancestor (catalog, database), a database
+    // action on the database and the catalog: one statement per level, so nothing is granted on a
+    // resource it cannot apply to.
+    {
+      Sid: 'ReadDatabases',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase'],
+      Resource: [
+        sub(`${GLUE}:catalog`),
+        ...[...new Set([focusDb, p.database])].map((db) => sub(`${GLUE}:database/${db}`)),
+      ],
     },
     {
       // Athena reads the table and, for a table that keeps its partitions in the catalog (a focusTable
@@ -136,7 +147,6 @@ function detectStatements(p) {
       Sid: 'ReadFocusTable',
       Effect: 'Allow',
       Action: [
-        'glue:GetDatabase',
         'glue:GetTable',
         'glue:GetTables',
         'glue:GetPartition',
@@ -153,7 +163,7 @@ function detectStatements(p) {
       // Finding a crashed run's staging tables to drop them (docs/architecture.md).
       Sid: 'ListSentinelTables',
       Effect: 'Allow',
-      Action: ['glue:GetDatabase', 'glue:GetTables'],
+      Action: ['glue:GetTables'],
       Resource: [
         sub(`${GLUE}:catalog`),
         sub(`${GLUE}:database/${p.database}`),

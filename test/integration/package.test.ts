@@ -170,6 +170,8 @@ describe('npm run package', () => {
         extractZip(readFileSync(join(artifactDir, `${alias}.zip`)), dir);
         const bundle = readFileSync(join(dir, 'functions', 'handlers', `${file}.mjs`), 'utf8');
         expect(bundle).not.toMatch(/node-bindings|duckdb\.node/);
+        // The IAM simulator is AGPL and test-only: no bundle carries it (docs/decisions/011-iam-by-evaluation.md).
+        expect(bundle).not.toMatch(/cloud-copilot|iam-simulate/);
         const run = spawnSync(
           process.execPath,
           [
