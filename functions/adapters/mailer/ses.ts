@@ -41,8 +41,8 @@ import {
   isThrottlingOrServerError,
   withRetries,
 } from '../aws/retry.js';
-import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
-import { assertSafeMessage } from './mime.js';
+import { PermanentRejectionError } from './errors.js';
+import { refuseUnsafeMessage } from './mime.js';
 
 export interface SesMailerOptions {
   /** `notify.configuration_set`: SES event destinations (bounces, complaints) hang off it. */
@@ -94,15 +94,7 @@ export class SesMailer implements Mailer {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    try {
-      assertSafeMessage(message);
-    } catch (error) {
-      // A recipient that is not a plain address will never be accepted (same as the outbox).
-      if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
-        throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
-      }
-      throw error;
-    }
+    refuseUnsafeMessage(message);
     if (this.quotaReached) {
       throw new UpstreamError(
         `SES SendEmail of message ${message.messageId} (${message.kind}) not attempted: ${this.quotaReached.message}`,
