@@ -323,18 +323,3 @@ export function contextSql(
     top_n: BREAKDOWN_TOP_N,
   });
 }
-
-/** The original QB15 query (docs/detection.md "The original query"), for benchmarks and tests only. */
-export function originalQuerySql(
-  focus: FocusTable,
-  input: { asOfStart: IsoDate; asOfEnd: IsoDate; asIntended: boolean },
-): string {
-  return renderSql('qb15-original', focus.dialect, {
-    focus_table: focus.name,
-    usage_type: focus.usageType,
-    as_of_start: input.asOfStart,
-    as_of_end: input.asOfEnd,
-    since: addDays(input.asOfStart, -30),
-    as_intended: input.asIntended,
-  });
-}
