@@ -36,7 +36,7 @@ describe('SENTINEL_CONFIG from S3 (moto)', () => {
     const failure = await loadConfigSource(`s3://${bucket}/config/bad.json`, s3).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message).toMatch(
-      new RegExp(`^SENTINEL_CONFIG s3://${bucket}/config/bad\\.json is not valid:\\n.*"enigne"`),
+      new RegExp(`^SENTINEL_CONFIG s3://${bucket}/config/bad\\.json is not valid:\\n.*unknown key 'enigne'`),
     );
   });
 

@@ -280,7 +280,7 @@ describe('bad input: exit 2 with a message naming the problem', () => {
 
   it.each([
     ['detectors:\n  runaway-inference:\n    k: -1\n', /detectors\.runaway-inference\.k/],
-    ['detector:\n  runaway-inference: {}\n', /Unrecognized key: "detector"/],
+    ['detector:\n  runaway-inference: {}\n', /unknown key 'detector'; the keys here are engine, /],
     ['cost_column: amortizedcost\n', /cost_column/],
     ['[1, 2\n', /not valid YAML/],
   ])('config %j', (text, message) => {
