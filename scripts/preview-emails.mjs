@@ -14,7 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { MESSAGE_KINDS, renderMessage } = await import(
   pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
 );
-const { exampleMessage } = await import(
+const { exampleMessage, extraExamples } = await import(
   pathToFileURL(join(root, 'dist/functions/cli/render-examples.js')).href
 );
 
@@ -57,8 +57,12 @@ function screenshot(htmlPath, pngPath, width) {
 }
 
 let failed = 0;
-for (const kind of MESSAGE_KINDS) {
-  const rendered = renderMessage(exampleMessage(kind));
+const examples = [
+  ...MESSAGE_KINDS.map((kind) => [kind, exampleMessage(kind)]),
+  ...Object.entries(extraExamples()),
+];
+for (const [kind, data] of examples) {
+  const rendered = renderMessage(data);
   const htmlPath = join(outDir, `${kind}.html`);
   writeFileSync(join(outDir, `${kind}.subject.txt`), `${rendered.subject}\n`);
   writeFileSync(htmlPath, rendered.html);

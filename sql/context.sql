@@ -6,16 +6,25 @@
 -- Runaway breakdowns rank by recent increase in $/day; cache-miss ones by recent uncached input tokens.
 -- A request of kind 'series' is a live case without a finding on the newest evaluated day: only its
 -- daily series rows (the quiet days a run records on the case), no breakdowns, no compute spend.
--- Parameters: staged (detail rows), compute (compute spend per account and day), findings (one row
--- per request: ref, account, model or NULL, windows, days covered, ranking, kind), tag_keys, top_n.
-WITH {{staging_cte}}{{compute_cte}}
+-- Per finding too, the account's month, every Bedrock charge counted (docs/detection.md "Budget"): last
+-- month, month to date and the 7-day run rate, from which the month-end forecast is computed once in
+-- core; only where the run's data covers last month whole. A budget's series counts every Bedrock
+-- charge of the day (its figures do); the others' count inference.
+-- Parameters: staged (detail rows), compute (compute spend per account and day), bedrock (every
+-- Bedrock charge per account and day), findings (one row per request: ref, account, model or NULL,
+-- windows, days covered, ranking, kind, series scope, the month's days), tag_keys, top_n.
+WITH {{staging_cte}}{{compute_cte}}{{bedrock_cte}}
 flagged (finding_ref, account_id, model, recent_start, recent_end, baseline_start, baseline_end,
-         series_start, recent_days, baseline_days, rank_by, request_kind) AS (
+         series_start, recent_days, baseline_days, rank_by, request_kind, series_scope, month_known,
+         month_start, last_month_start, last_month_end, run_start, days_after) AS (
   VALUES
   {{#each findings}}
     ({{str ref}}, {{str account_id}}, {{#if model}}{{str model}}{{else}}CAST(NULL AS VARCHAR){{/if}},
      {{date recent_start}}, {{date recent_end}}, {{date baseline_start}}, {{date baseline_end}},
-     {{date series_start}}, {{num recent_days}}, {{num baseline_days}}, {{str rank_by}}, {{str kind}}){{#unless @last}},{{/unless}}
+     {{date series_start}}, {{num recent_days}}, {{num baseline_days}}, {{str rank_by}}, {{str kind}},
+     {{str series_scope}}, {{#if month_known}}TRUE{{else}}FALSE{{/if}},
+     {{date month_start}}, {{date last_month_start}}, {{date last_month_end}}, {{date run_start}},
+     {{num days_after}}){{#unless @last}},{{/unless}}
   {{/each}}
 ),
 
@@ -99,7 +108,8 @@ ranked AS (
 
 series AS (
   -- Daily cost and prompt tokens over the series days (days without charges are filled in by the
-  -- caller). A cache-miss series is the model's prompt-token cost, the quantity the finding is about.
+  -- caller). A cache-miss series is the model's prompt-token cost, the quantity the finding is about,
+  -- a budget's adds the day's other Bedrock charges (below).
   SELECT
     finding_ref,
     'series' AS dimension,
@@ -110,9 +120,39 @@ series AS (
     sum(CASE WHEN token_class IN ('input', 'cache_read', 'cache_write', 'cache_write_1h') THEN tokens ELSE 0.0 END)
       AS recent_tokens,
     sum(CASE WHEN token_class = 'cache_read' THEN tokens ELSE 0.0 END) AS recent_cache_read_tokens
-  FROM scoped
-  WHERE in_series
+  FROM (
+    SELECT finding_ref, day, rank_by, token_class, cost, tokens FROM scoped WHERE in_series
+    UNION ALL
+    SELECT flagged.finding_ref, bedrock.day, flagged.rank_by, 'other' AS token_class, bedrock.other_cost AS cost,
+      0.0 AS tokens
+    FROM flagged
+    JOIN {{bedrock}} AS bedrock ON bedrock.account_id = flagged.account_id
+    WHERE flagged.series_scope = 'bedrock' AND bedrock.other_cost <> 0.0
+      AND bedrock.day BETWEEN flagged.series_start AND flagged.recent_end
+  ) AS series_rows
   GROUP BY finding_ref, day
+),
+
+month_figures AS (
+  -- The account's month, every Bedrock charge: recent_cost = month to date, baseline_cost = last
+  -- month, recent_tokens = the 7 days' sum of the run rate, recent_cache_read_tokens = days left.
+  SELECT
+    flagged.finding_ref,
+    'month' AS dimension,
+    'month' AS dimension_key,
+    sum(CASE WHEN bedrock.day BETWEEN flagged.month_start AND flagged.recent_end THEN bedrock.cost ELSE 0.0 END)
+      AS recent_cost,
+    sum(CASE WHEN bedrock.day BETWEEN flagged.last_month_start AND flagged.last_month_end THEN bedrock.cost ELSE 0.0 END)
+      AS baseline_cost,
+    sum(CASE WHEN bedrock.day BETWEEN flagged.run_start AND flagged.recent_end THEN bedrock.cost ELSE 0.0 END)
+      AS recent_tokens,
+    max(flagged.days_after) AS recent_cache_read_tokens
+  FROM flagged
+  LEFT JOIN {{bedrock}} AS bedrock
+    ON bedrock.account_id = flagged.account_id
+    AND bedrock.day BETWEEN flagged.last_month_start AND flagged.recent_end
+  WHERE flagged.request_kind = 'finding' AND flagged.month_known
+  GROUP BY flagged.finding_ref
 ),
 
 compute_spend AS (
@@ -143,3 +183,6 @@ FROM series
 UNION ALL
 SELECT finding_ref, dimension, dimension_key, recent_cost, baseline_cost, recent_tokens, recent_cache_read_tokens
 FROM compute_spend
+UNION ALL
+SELECT finding_ref, dimension, dimension_key, recent_cost, baseline_cost, recent_tokens, recent_cache_read_tokens
+FROM month_figures

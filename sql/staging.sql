@@ -2,6 +2,8 @@
 -- periods the data window touches, classified once and grouped:
 --   kind 'inference': Bedrock model-inference charges in the data window -> cost and tokens per account,
 --     model, token class and day (both detectors start here, through staged-inference.sql),
+--   kind 'bedrock': every other Bedrock charge in the data window (Provisioned Throughput, AgentCore,
+--     model customization, …), per account and day: with 'inference', what a budget counts (budget.sql),
 --   kind 'compute': EC2, Lambda, ECS and SageMaker charges in the data window, per account and day
 --     (the findings' context, through compute-daily.sql),
 --   kind 'other': every other row, per day, kept for coverage.sql only (staleness, the export's first
@@ -48,7 +50,9 @@ WITH export_rows AS (
       OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service')
       OR resourceid LIKE 'arn:aws:bedrock:%'
     )
-    AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore' AS bedrock
+    AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore' AS bedrock,
+    -- AgentCore is not model inference, but it is Bedrock money: budgets count it.
+    coalesce(x_servicecode = 'AmazonBedrockAgentCore', FALSE) AS agentcore
   FROM {{focus_table}}
   WHERE billing_period IN ({{string_list periods}})
 ),
@@ -74,6 +78,7 @@ kinds AS (
       -- Model inference: token usage types, or InvokeModel* operations (x_operation, since 2026-01).
       WHEN window_charge AND bedrock
         AND (strpos(usage_type_lc, 'token') > 0 OR x_operation LIKE 'InvokeModel%') THEN 'inference'
+      WHEN window_charge AND (bedrock OR agentcore) THEN 'bedrock'
       WHEN window_charge
         AND x_servicecode IN ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker') THEN 'compute'
       ELSE 'other'

@@ -60,6 +60,7 @@ const emptyScore = (family: FamilyId): FamilyScore => ({
   byDetector: {
     'runaway-inference': { exposedWeeks: 0, falseWeeks: 0 },
     'cache-miss': { exposedWeeks: 0, falseWeeks: 0 },
+    budget: { exposedWeeks: 0, falseWeeks: 0 },
   },
 });
 

@@ -34,11 +34,11 @@ export interface Alarm {
 
 /** Recent-window length per detector: which as-of days "see" an incident. */
 export const RECENT_DAYS: Record<SystemId, Record<DetectorId, number>> = {
-  ours: { 'runaway-inference': 3, 'cache-miss': 7 },
-  // The original's recent window is D−3 … D; it has no cache detector.
-  'original-written': { 'runaway-inference': 4, 'cache-miss': 7 },
-  'original-intended': { 'runaway-inference': 4, 'cache-miss': 7 },
-  'original-intended-packed': { 'runaway-inference': 4, 'cache-miss': 7 },
+  ours: { 'runaway-inference': 3, 'cache-miss': 7, budget: 3 },
+  // The original's recent window is D−3 … D; it has no cache or budget detector.
+  'original-written': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
+  'original-intended': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
+  'original-intended-packed': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
 };
 
 /** Nothing is stored: detection runs dry. */

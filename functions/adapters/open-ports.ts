@@ -323,10 +323,16 @@ export async function openRunPorts(config: SentinelConfig, options: OpenOptions)
 /** Ports of a manual `detect`: no mail, no owners. */
 export async function openDetectPorts(config: SentinelConfig, options: OpenOptions) {
   const environment = environmentOf(options);
-  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
+  // The owners file gives the budget its daily caps (docs/detection.md "Budget"); no mail is sent.
+  const [store, events, owners] = await Promise.all([
+    openStore(config, environment),
+    openEventBus(config),
+    openOwners(config, environment),
+  ]);
   return {
     store,
     events,
+    owners,
     clock: options.clock,
     log: options.log,
     detect: engineDetection(engineOpener(config, environment), config, options.clock),

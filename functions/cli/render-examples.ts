@@ -6,6 +6,7 @@
 import { addDays, daysBetween } from '../core/dates.js';
 import { emptyBreakdown } from '../core/detect/findings.js';
 import { detectorFor } from '../core/detect/registry.js';
+import { money } from '../core/format.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
 import type { Finding, SeriesPoint } from '../core/types.js';
@@ -80,6 +81,9 @@ export function exampleRunawayFinding(): Finding {
     output_tokens: 13_530_000,
     compute_recent_avg_daily_usd: 41.2,
     compute_baseline_avg_daily_usd: 40.85,
+    last_month_usd: 248.4,
+    mtd_usd: 540.1,
+    forecast_month_usd: 2_642.5,
     series,
     breakdown: {
       token_classes: [
@@ -247,10 +251,95 @@ export function exampleCacheMissFinding(): Finding {
     output_tokens: output,
     compute_recent_avg_daily_usd: 212.4,
     compute_baseline_avg_daily_usd: 208.9,
+    last_month_usd: 41_377.2,
+    mtd_usd: 14_322.8,
+    forecast_month_usd: 86_711.3,
     series,
     breakdown,
     data_through: AS_OF,
     run_id: 'run-20260303T060000Z',
+  };
+}
+
+/** A sandbox account over its $100/day cap (docs/detection.md "Budget" reference: $212 on one day). */
+export function exampleBudgetFinding(): Finding {
+  const account = '555555555555';
+  const recentStart = addDays(AS_OF, -2);
+  const series = noisyDays(30, 38, 6).map((cost, i) => ({
+    date: addDays(AS_OF, i - 29),
+    cost_usd: i === 28 ? 212 : cents(cost),
+    hit_ratio: null,
+  }));
+  return {
+    finding_id: '2c9e1f7a4b6d8e03',
+    case_key: 'b8f1e3a7c9d2046e',
+    detector: 'budget',
+    kind: 'daily-cap',
+    as_of: AS_OF,
+    recent_start: recentStart,
+    recent_end: AS_OF,
+    baseline_start: '2026-02-01',
+    baseline_end: '2026-02-28',
+    account_id: account,
+    account_name: 'Agents Sandbox',
+    model: null,
+    severity: 'high',
+    recent_avg_daily_usd: cents((series[27]!.cost_usd + 212 + series[29]!.cost_usd) / 3),
+    baseline_avg_daily_usd: 100,
+    excess_daily_usd: 112,
+    projected_30d_excess_usd: 3360,
+    diagnosis: `$212.00 of Bedrock charges on ${addDays(AS_OF, -1)}, above this account's $100.00/day cap.`,
+    input_tokens: 21_300_000,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    output_tokens: 3_100_000,
+    compute_recent_avg_daily_usd: 4.1,
+    compute_baseline_avg_daily_usd: 4.0,
+    last_month_usd: 1_104.2,
+    mtd_usd: 250.0,
+    forecast_month_usd: 1_393.3,
+    subject: null,
+    cap_usd: 100,
+    cap_day: addDays(AS_OF, -1),
+    cap_day_value: 212,
+    other_charges_usd: 0,
+    series,
+    breakdown: {
+      ...emptyBreakdown(),
+      tags: [
+        {
+          key: 'agent-run-id=eval-sweep-17',
+          recent_cost_usd: 171.4,
+          baseline_cost_usd: 0,
+          recent_tokens: 20_400_000,
+        },
+      ],
+      resources: [
+        {
+          key: `arn:aws:bedrock:us-east-1:${account}:inference-profile/us.anthropic.claude-sonnet-4-5`,
+          recent_cost_usd: 288.2,
+          baseline_cost_usd: 260.1,
+          recent_tokens: 24_400_000,
+        },
+      ],
+    },
+    data_through: AS_OF,
+    run_id: 'run-20260303T060000Z',
+  };
+}
+
+/** Messages beyond one per kind, for previews: an owner alert about a budget. */
+export function extraExamples(): Record<string, MessageData> {
+  const budget = exampleBudgetFinding();
+  return {
+    'owner-alert-budget': {
+      generatedAt: GENERATED_AT,
+      followUpHours: 48,
+      contacts,
+      kind: 'owner-alert',
+      recipient: { to: ['sam.sandbox@example.com'], cc: [] },
+      sections: [section(budget, { team: 'agents', ownerEmail: 'sam.sandbox@example.com' })],
+    },
   };
 }
 
@@ -388,6 +477,7 @@ export function exampleMessage(kind: MessageKind): MessageData {
               severity: runaway.severity,
               peakValue: runaway.recent_avg_daily_usd,
               peakMetric: 'recent_avg_daily_usd',
+              peakText: `${money(runaway.recent_avg_daily_usd)}/day`,
               ongoing: true,
               state: 'escalated',
             },
@@ -402,6 +492,7 @@ export function exampleMessage(kind: MessageKind): MessageData {
               severity: 'medium',
               peakValue: 48.2,
               peakMetric: 'recent_avg_daily_usd',
+              peakText: '$48.20/day',
               ongoing: true,
               state: 'open',
             },
@@ -416,6 +507,7 @@ export function exampleMessage(kind: MessageKind): MessageData {
               severity: 'high',
               peakValue: 2140.5,
               peakMetric: 'avoidable_cost_usd',
+              peakText: '$2,140.50 avoidable',
               ongoing: false,
               state: 'resolved',
             },

@@ -56,6 +56,8 @@ const budgetSchema = z.strictObject({
   min_increase_usd: usd.default(300),
   daily_cap_usd: usd.default(100),
   capped_environments: z.array(z.string().min(1).max(64)).default(['dev', 'test', 'sandbox']),
+  // A forecast whose run rate the same 7 days of last month already had is a monthly pattern (0: off).
+  recurring_match: ratio.default(0.67),
   // null: the workflow cap is off (docs/configuration.md).
   max_uncached_input_tokens_per_day: z.number().min(0).nullable().default(null),
 });

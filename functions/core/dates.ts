@@ -38,3 +38,18 @@ export const utcDay = (d: Date): IsoDate => d.toISOString().slice(0, 10);
 /** The later / earlier of two `YYYY-MM-DD` days (they order as strings). */
 export const laterDay = (a: IsoDate, b: IsoDate): IsoDate => (a > b ? a : b);
 export const earlierDay = (a: IsoDate, b: IsoDate): IsoDate => (a < b ? a : b);
+
+/** The first day of a day's month. */
+export const monthStart = (d: IsoDate): IsoDate => `${d.slice(0, 7)}-01`;
+
+/** The last day of a day's month. */
+export function monthEnd(d: IsoDate): IsoDate {
+  const [y, m] = d.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+}
+
+/** The previous month of a day: its first and last day. */
+export function previousMonth(d: IsoDate): { start: IsoDate; end: IsoDate } {
+  const end = addDays(monthStart(d), -1);
+  return { start: monthStart(end), end };
+}

@@ -102,6 +102,8 @@ export interface Owner {
 export interface OwnerDirectory {
   readonly kind: 'owners';
   lookup(accountId: string): Owner;
+  /** Each mapped account's `environment` and own `daily_cap_usd` (the budget's daily cap). */
+  budgets(): { accountId: string; environment: string | null; dailyCapUsd: number | null }[];
   /** A mapping was given (an owners file); false: none, so a case keeps the owner it was opened with. */
   readonly configured: boolean;
 }

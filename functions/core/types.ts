@@ -6,9 +6,16 @@ export type IsoDate = string; // YYYY-MM-DD (UTC calendar day)
  * The detectors (docs/architecture.md "Detectors"): each is a module of functions/core/detect/registry.ts,
  * the only place that knows which exist and what each does. Ids appear here as a type only.
  */
-export type DetectorId = 'runaway-inference' | 'cache-miss';
+export type DetectorId = 'runaway-inference' | 'cache-miss' | 'budget';
 
-export type FindingKind = 'runaway' | 'new-spender' | 'cache-regression' | 'cache-absent';
+export type FindingKind =
+  | 'runaway'
+  | 'new-spender'
+  | 'cache-regression'
+  | 'cache-absent'
+  | 'month-over-month'
+  | 'daily-cap'
+  | 'workflow-cap';
 export type Severity = 'medium' | 'high' | 'critical';
 
 export interface BreakdownEntry {
@@ -90,6 +97,14 @@ export interface FindingEnvelope {
   output_tokens: number;
   compute_recent_avg_daily_usd: number;
   compute_baseline_avg_daily_usd: number;
+  /**
+   * The account's month: last month's Bedrock charges, this month's to date, and the month-end
+   * forecast (month to date + the 7-day run rate × the days left), every Bedrock charge counted
+   * (docs/detection.md "Budget"). Null where the run's data does not cover last month whole.
+   */
+  last_month_usd: number | null;
+  mtd_usd: number | null;
+  forecast_month_usd: number | null;
   series: SeriesPoint[];
   breakdown: Breakdown;
   data_through: IsoDate;
@@ -118,8 +133,24 @@ export interface CacheMissFinding extends FindingEnvelope {
   avoidable_cost_usd: number;
 }
 
+/** budget's own figures (docs/detection.md "Budget"): which rule, what it is about, the cap. */
+export interface BudgetFinding extends FindingEnvelope {
+  detector: 'budget';
+  kind: 'month-over-month' | 'daily-cap' | 'workflow-cap';
+  model: null;
+  /** workflow-cap: the tag value (`name=value`) or inference profile ARN; null for the account rules. */
+  subject: string | null;
+  /** daily-cap: $/day; workflow-cap: uncached input tokens per day; null for month-over-month. */
+  cap_usd: number | null;
+  /** The highest day over the cap in the recent window, and its cost (workflow-cap: its uncached input tokens). */
+  cap_day: IsoDate | null;
+  cap_day_value: number | null;
+  /** Of the figure, what is not token inference (Provisioned Throughput, AgentCore, …), over the recent window. */
+  other_charges_usd: number;
+}
+
 /** One (detector, account, model, as-of day) that fired: the envelope plus its detector's figures. */
-export type Finding = RunawayFinding | CacheMissFinding;
+export type Finding = RunawayFinding | CacheMissFinding | BudgetFinding;
 
 /**
  * A finding as its line in findings/ and the findings table hold it (docs/findings.md): every
@@ -134,6 +165,11 @@ export interface FindingRecord extends FindingEnvelope {
   baseline_cache_hit_ratio: number | null;
   uncached_input_cost_usd: number | null;
   avoidable_cost_usd: number | null;
+  subject: string | null;
+  cap_usd: number | null;
+  cap_day: IsoDate | null;
+  cap_day_value: number | null;
+  other_charges_usd: number | null;
 }
 
 /** What a run record records: a command, or (`ack`) a function whose configuration was refused. */

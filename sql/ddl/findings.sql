@@ -1,7 +1,7 @@
 -- Athena table over the findings the service writes (docs/findings.md, docs/storage.md): one JSON object per line under
 -- findings/detector=<id>/as_of=<date>/findings.jsonl. Partition projection: no crawler, no MSCK.
 -- `detector` and `as_of` are partition keys, so they appear only under PARTITIONED BY.
--- Parameters: database, location (s3://bucket/prefix, no trailing slash).
+-- Parameters: database, location (s3://bucket/prefix, no trailing slash), detectors (every detector id).
 CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`findings` (
   `finding_id` string,
   `case_key` string,
@@ -33,6 +33,14 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`findings` (
   `output_tokens` double,
   `compute_recent_avg_daily_usd` double,
   `compute_baseline_avg_daily_usd` double,
+  `last_month_usd` double,
+  `mtd_usd` double,
+  `forecast_month_usd` double,
+  `subject` string,
+  `cap_usd` double,
+  `cap_day` string,
+  `cap_day_value` double,
+  `other_charges_usd` double,
   `series` array<struct<`date`:string,`cost_usd`:double,`hit_ratio`:double>>,
   `breakdown` struct<
     `token_classes`:array<struct<`key`:string,`recent_cost_usd`:double,`baseline_cost_usd`:double,`recent_tokens`:double>>,
@@ -49,7 +57,7 @@ LOCATION '{{location}}/findings/'
 TBLPROPERTIES (
   'projection.enabled' = 'true',
   'projection.detector.type' = 'enum',
-  'projection.detector.values' = 'runaway-inference,cache-miss',
+  'projection.detector.values' = '{{detectors}}',
   'projection.as_of.type' = 'date',
   'projection.as_of.format' = 'yyyy-MM-dd',
   'projection.as_of.range' = '2024-01-01,NOW',

@@ -22,7 +22,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`runs` (
   `statements` bigint,
   `rows` bigint,
   `counts` map<string,bigint>,
-  `recurring_candidates` array<struct<`account_id`:string,`account_name`:string,`as_of`:string,`recent_avg_daily_usd`:double,`month_earlier_avg_daily_usd`:double>>,
+  `recurring_candidates` array<struct<`detector`:string,`account_id`:string,`account_name`:string,`as_of`:string,`recent_avg_daily_usd`:double,`month_earlier_avg_daily_usd`:double>>,
   `unroutable_cases` array<string>,
   `warnings` array<string>,
   `outcome` string,

@@ -45,7 +45,7 @@ const DUCKDB_CTES: FocusTable = { ...DUCKDB_TABLES, staging: 'ctes' };
 const toDuckDb = (sql: string) => athenaToDuckDb(sql, ATHENA_TABLE, 'focus');
 
 /** Data window of each detector, in days before the as-of day (docs/detection.md "Input"). */
-const LOOKBACK: Record<DetectorId, number> = { 'runaway-inference': 36, 'cache-miss': 34 };
+const LOOKBACK: Record<DetectorId, number> = { 'runaway-inference': 36, 'cache-miss': 34, budget: 6 };
 
 const AS_OF_CASES: { name: string; days: IsoDate[] }[] = [
   { name: 'mid-month 2026-03-18', days: ['2026-03-18'] },
@@ -529,6 +529,28 @@ describe('sentinel sql', () => {
     expect(out).toContain('usage type skumeter (FOCUS 1.2');
     expect(out).toContain('as if the export covers the whole data window');
     expect(out).toContain('EXAMPLE: the flagged VALUES row is one example finding');
+  });
+
+  it("prints the budget detector's statements (sentinel sql --detector budget) as one valid Trino script", async () => {
+    const { code, out } = await sql([
+      '--detector',
+      'budget',
+      '--dialect',
+      'athena',
+      '--focus',
+      'cur.focus_export',
+      '--as-of',
+      '2026-04-18',
+    ]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^-- 9\. detector budget, as-of 2026-04-18/m);
+    // Its calendar: last month whole, the month to date, the 7-day run rate, the 3-day cap window.
+    expect(out).toContain("(DATE '2026-04-18', DATE '2026-04-01', DATE '2026-03-01', DATE '2026-03-31',");
+    // A budget counts every Bedrock charge: the staging kinds 'inference' and 'bedrock'.
+    expect(out).toContain("WHERE kind IN ('inference', 'bedrock')");
+    const withoutDrops = out.replace(/^DROP TABLE IF EXISTS `[^`]+`\.`[^`]+`;$/gm, '');
+    expect(await trinoSyntaxErrors(withoutDrops)).toEqual([]);
+    expect(duckdbOnlyConstructs(out)).toEqual([]);
   });
 
   it('with --inline prints each detector as one self-contained statement (staging as its first CTE)', async () => {

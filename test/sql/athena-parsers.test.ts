@@ -46,7 +46,7 @@ describe("Athena's two parsers", () => {
 
   it("parses every statement of an Athena run with the grammar Athena would use, the DROP in Hive's", async () => {
     const config = testConfig({ engine: 'athena', focus: 'cur.focus_export' });
-    for (const detector of ['runaway-inference', 'cache-miss'] as const) {
+    for (const detector of ['runaway-inference', 'cache-miss', 'budget'] as const) {
       const plan = printedPlan(ATHENA_RUN, config, { detector, asOfDays: ['2026-03-01'] });
       const drop = plan.find((s) => s.step === 'drop');
       expect(drop?.sql).toBe(

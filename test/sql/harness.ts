@@ -97,6 +97,8 @@ export async function detectOver(
     recurringExempt?: string[];
     /** A run that records on these live cases (docs/emails.md "The episode"); absent: a manual detect. */
     episodeCases?: CaseSubject[];
+    /** Daily budget caps (the owners file's, docs/detection.md "Budget"). */
+    accountCaps?: { account_id: string; cap_usd: number }[];
   } = {},
 ): Promise<DetectResult> {
   const config = options.config ?? testConfig();
@@ -113,6 +115,7 @@ export async function detectOver(
         dryRun: false,
         recurringExemptionOff: options.recurringExempt ?? [],
         ...(options.episodeCases ? { episodeCases: options.episodeCases } : {}),
+        ...(options.accountCaps ? { accountCaps: options.accountCaps } : {}),
       },
     );
   });

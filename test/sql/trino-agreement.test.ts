@@ -52,7 +52,10 @@ import { hiveTableOverParquet, localDir, trinoEngine } from './trino-tables.js';
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 
 const SCHEMA = 'agreement';
-const DETECTORS: DetectorId[] = ['runaway-inference', 'cache-miss'];
+const DETECTORS: DetectorId[] = ['runaway-inference', 'cache-miss', 'budget'];
+/** Every budget rule on: a workflow cap, and a daily cap on every account (docs/detection.md "Budget"). */
+const BUDGET = { detectors: { budget: { max_uncached_input_tokens_per_day: 100e6 } } };
+const capsFor = (accounts: string[]) => accounts.map((account_id) => ({ account_id, cap_usd: 5 }));
 
 // ---- Comparing results --------------------------------------------------------------------------
 
@@ -112,9 +115,16 @@ interface Sides {
   trino: TrinoQueryEngine;
   trinoFocus: FocusTable;
   config: SentinelConfig;
+  accountCaps: { account_id: string; cap_usd: number }[];
 }
 
-async function detectOn(engine: QueryEngine, focus: FocusTable, config: SentinelConfig, asOfDays: IsoDate[]) {
+async function detectOn(
+  engine: QueryEngine,
+  focus: FocusTable,
+  config: SentinelConfig,
+  asOfDays: IsoDate[],
+  accountCaps: Sides['accountCaps'],
+) {
   return runDetection(
     {
       engine,
@@ -131,6 +141,7 @@ async function detectOn(engine: QueryEngine, focus: FocusTable, config: Sentinel
       command: 'detect',
       dryRun: true,
       recurringExemptionOff: [],
+      accountCaps,
     },
   );
 }
@@ -139,8 +150,8 @@ async function bothDetect(
   sides: Sides,
   asOfDays: IsoDate[],
 ): Promise<{ duckdb: DetectResult; trino: DetectResult }> {
-  const duckdb = await detectOn(sides.duckdb, sides.duckdbFocus, sides.config, asOfDays);
-  const trino = await detectOn(sides.trino, sides.trinoFocus, sides.config, asOfDays);
+  const duckdb = await detectOn(sides.duckdb, sides.duckdbFocus, sides.config, asOfDays, sides.accountCaps);
+  const trino = await detectOn(sides.trino, sides.trinoFocus, sides.config, asOfDays, sides.accountCaps);
   return { duckdb, trino };
 }
 
@@ -163,7 +174,12 @@ async function statementsOf(
   const window = dataWindow(DETECTORS, config, asOfDays);
   const asOf = { asOfStart: asOfDays[0]!, asOfEnd: asOfDays[asOfDays.length - 1]! };
   const ctes = (focus: FocusTable): FocusTable => ({ ...focus, staging: 'ctes' });
-  const detectorInput = { ...asOf, firstCoveredDay, recurringExemptAccounts: [] };
+  const detectorInput = {
+    ...asOf,
+    firstCoveredDay,
+    recurringExemptAccounts: [],
+    accountCaps: sides.accountCaps,
+  };
   const statements: Statement[] = [
     { label: 'coverage', sql: (f) => coverageSql(ctes(f), config, window) },
     {
@@ -201,6 +217,7 @@ async function statementsOf(
             baseline_days_covered: Number(row.baseline_days_covered),
           },
           String(requests.length),
+          { windowStart: window.start, firstCoveredDay },
         ),
       );
     }
@@ -369,13 +386,14 @@ async function fixtureSides(name: string, rows: FixtureRow[]): Promise<Sides> {
   );
   const trino = trinoEngine(SCHEMA);
   await hiveTableOverParquet(trino, duckdb, { schema: SCHEMA, table: name, dataDir: dir });
-  const config = testConfig({ focus: `${SCHEMA}.${name}` });
+  const config = testConfig({ focus: `${SCHEMA}.${name}`, ...BUDGET });
   return {
     duckdb,
     duckdbFocus: { dialect: 'duckdb', name: 'focus', usageType: 'coalesce(skumeter, x_usagetype)' },
     trino,
     trinoFocus: athenaFocusTable(config, 'coalesce'),
     config,
+    accountCaps: capsFor([...new Set(rows.flatMap((r) => (r.subaccountid ? [r.subaccountid] : [])))].sort()),
   };
 }
 
@@ -442,6 +460,7 @@ describe.each(FIXTURE_CASES)('DuckDB and Trino agree on the fixture organization
     const counts = await expectStatementsAgree(sides, c.days, null, { asIntended: false });
     expect(counts['runaway-inference']).toBeGreaterThan(0);
     expect(counts['cache-miss']).toBeGreaterThan(0);
+    expect(counts.budget).toBeGreaterThan(0);
     expect(counts.context).toBeGreaterThan(0);
   });
 });
@@ -456,7 +475,7 @@ describe('DuckDB and Trino agree on a generated organization (40 accounts × 120
     const out = localDir('generated');
     const written = await writeSyntheticOrganization(out, { seed: 1, accounts: 40, days: 120, end: END });
     const duckdb = await DuckDbQueryEngine.open();
-    const config = testConfig({ focus: `${SCHEMA}.generated` });
+    const config = testConfig({ focus: `${SCHEMA}.generated`, ...BUDGET });
     const resolved = await resolveExport(written.exportDir, (pattern) => duckdb.glob(pattern));
     const duckdbFocus = await attachFocusExport(duckdb, resolved, config.cost_column, written.exportDir);
     const trino = trinoEngine(SCHEMA);
@@ -465,7 +484,17 @@ describe('DuckDB and Trino agree on a generated organization (40 accounts × 120
       table: 'generated',
       dataDir: join(written.exportDir, 'data'),
     });
-    sides = { duckdb, duckdbFocus, trino, trinoFocus: athenaFocusTable(config, 'skumeter'), config };
+    const accounts = await duckdb.query(
+      `SELECT DISTINCT subaccountid AS a FROM ${duckdbFocus.name} WHERE subaccountid IS NOT NULL`,
+    );
+    sides = {
+      duckdb,
+      duckdbFocus,
+      trino,
+      trinoFocus: athenaFocusTable(config, 'skumeter'),
+      config,
+      accountCaps: capsFor(accounts.map((r) => String(r.a)).sort()),
+    };
   }, 180_000);
   afterAll(async () => {
     await sides?.duckdb.close();

@@ -162,7 +162,14 @@ describe('case engine: docs/cases.md transition table', () => {
       runId: 'run-1',
     });
     expect(sameRun.next!.state).toBe('open');
-    expect(sameRun.next!.quiet_days).toHaveLength(3);
+    // The alerting run saw those days: a rerun of them resolves nothing (the owner was just asked).
+    expect(sameRun.next!.notified_through).toBe('2026-03-04');
+    const rerun = step(sameRun.next, {
+      type: 'quiet',
+      days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+      runId: 'run-2',
+    });
+    expect(rerun.next!.state).toBe('open');
     const two = step(c, { type: 'quiet', days: ['2026-03-02', '2026-03-03'], runId: 'run-2' });
     expect(two.next!.state).toBe('open');
     const three = step(two.next, { type: 'quiet', days: ['2026-03-04', '2026-03-05'], runId: 'run-3' });
@@ -377,6 +384,7 @@ describe('case engine through the pipeline', () => {
     expect(t.detection.requests.at(-1)!.daysByDetector).toEqual({
       'runaway-inference': ['2026-03-01'],
       'cache-miss': [],
+      budget: ['2026-03-01'],
     });
     const alerts = t.mailer.sent.filter((m) => m.kind === 'owner-alert');
     expect(alerts.map((m) => renderedData(m).sections[0]!.detector).sort()).toEqual([

@@ -18,8 +18,38 @@ describe('owners mapping (docs/emails.md)', () => {
         accountName: 'Payments, EU',
         team: 'pay',
         cc: ['a@example.com', 'b@example.com'],
+        environment: null,
+        dailyCapUsd: null,
       },
     ]);
+  });
+
+  it('reads the optional budget columns, environment and daily_cap_usd, in CSV and YAML', () => {
+    const csv = parseOwnersCsv(
+      'account_id,owner_email,environment,daily_cap_usd\n111111111111,ana@example.com,Sandbox,\n222222222222,bo@example.com,prod,$250.50\n',
+      'owners.csv',
+    );
+    expect(csv.map((e) => [e.environment, e.dailyCapUsd])).toEqual([
+      ['sandbox', null],
+      ['prod', 250.5],
+    ]);
+    const yaml = parseOwnersYaml(
+      '- account_id: "333333333333"\n  owner_email: cy@example.com\n  environment: dev\n  daily_cap_usd: 75\n',
+      'o.yaml',
+    );
+    expect(yaml[0]).toMatchObject({ environment: 'dev', dailyCapUsd: 75 });
+  });
+
+  it('refuses a daily_cap_usd that is not an amount, naming the line (exit 2)', () => {
+    expect(() =>
+      parseOwnersCsv(
+        'account_id,owner_email,daily_cap_usd\n111111111111,ana@example.com,100\n\n222222222222,bo@example.com,a lot\n',
+        'owners.csv',
+      ),
+    ).toThrow(/owners file owners\.csv line 4: daily_cap_usd 'a lot' is not an amount in USD/);
+    expect(() =>
+      parseOwnersCsv('account_id,owner_email,daily_cap_usd\n111111111111,ana@example.com,-5\n', 'owners.csv'),
+    ).toThrow(BadInputError);
   });
 
   it('reads YAML as a list or as a map keyed by account id, keeping leading zeros', () => {

@@ -1,6 +1,7 @@
 /**
  * OwnerDirectory from a CSV or YAML mapping file (docs/emails.md): columns `account_id, owner_email,
- * account_name, team, cc` (`cc`: several addresses separated by `;`). Accounts not in the mapping
+ * account_name, team, cc` (`cc`: several addresses separated by `;`), and optionally `environment`
+ * and `daily_cap_usd` for the budget's daily cap (docs/detection.md "Budget"). Accounts not in the mapping
  * are owned by FinOps (`routed: false`); with no file configured, FinOps owns every case.
  */
 import { readFile } from 'node:fs/promises';
@@ -15,11 +16,23 @@ export interface OwnerEntry {
   accountName: string | null;
   team: string | null;
   cc: string[];
+  /** `environment` (e.g. `sandbox`), lower case; null when the file says none. */
+  environment?: string | null;
+  /** The account's own daily budget cap in USD; null when the file gives none. */
+  dailyCapUsd?: number | null;
 }
 
 const ACCOUNT_ID_RE = /^\d{12}$/;
 const EMAIL_RE = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/;
-const COLUMNS = ['account_id', 'owner_email', 'account_name', 'team', 'cc'] as const;
+const COLUMNS = [
+  'account_id',
+  'owner_email',
+  'account_name',
+  'team',
+  'cc',
+  'environment',
+  'daily_cap_usd',
+] as const;
 
 export class MappedOwnerDirectory implements OwnerDirectory {
   readonly kind = 'owners' as const;
@@ -39,7 +52,23 @@ export class MappedOwnerDirectory implements OwnerDirectory {
     if (!entry) {
       return { accountId, ownerEmail: this.finops, accountName: null, team: null, cc: [], routed: false };
     }
-    return { ...entry, cc: [...entry.cc], routed: true };
+    return {
+      accountId: entry.accountId,
+      ownerEmail: entry.ownerEmail,
+      accountName: entry.accountName,
+      team: entry.team,
+      cc: [...entry.cc],
+      routed: true,
+    };
+  }
+
+  /** Every mapped account's budget facts (docs/detection.md "Budget"). */
+  budgets(): { accountId: string; environment: string | null; dailyCapUsd: number | null }[] {
+    return [...this.byAccount.values()].map((e) => ({
+      accountId: e.accountId,
+      environment: e.environment ?? null,
+      dailyCapUsd: e.dailyCapUsd ?? null,
+    }));
   }
 
   get size(): number {
@@ -119,7 +148,26 @@ function entryFrom(raw: Record<string, unknown>, where: string): OwnerEntry {
       });
     }
   }
-  return { accountId, ownerEmail, accountName: str('account_name'), team: str('team'), cc };
+  const capText = typeof raw.daily_cap_usd === 'number' ? String(raw.daily_cap_usd) : str('daily_cap_usd');
+  let dailyCapUsd: number | null = null;
+  if (capText !== null) {
+    dailyCapUsd = Number(capText.replace(/^\$/, ''));
+    if (!/^\$?\d+(\.\d+)?$/.test(capText) || !Number.isFinite(dailyCapUsd)) {
+      throw new BadInputError(`${where}: daily_cap_usd '${capText}' is not an amount in USD`, {
+        hint: 'write the cap as a number of dollars per day, e.g. 100 or 250.50; leave it empty for none',
+      });
+    }
+  }
+  const environment = str('environment')?.toLowerCase() ?? null;
+  return {
+    accountId,
+    ownerEmail,
+    accountName: str('account_name'),
+    team: str('team'),
+    cc,
+    environment,
+    dailyCapUsd,
+  };
 }
 
 /** The CSV's records (csv-parse: RFC 4180, quoted fields may hold commas, quotes and newlines), each with its line. */

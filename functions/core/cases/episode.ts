@@ -19,7 +19,7 @@ import { roundUsd } from '../detect/findings.js';
 import { detectorFor } from '../detect/registry.js';
 import type { DailyFigures, Finding, IsoDate, Severity } from '../types.js';
 
-export type PeakMetric = 'recent_avg_daily_usd' | 'avoidable_cost_usd';
+export type PeakMetric = 'recent_avg_daily_usd' | 'avoidable_cost_usd' | 'projected_30d_excess_usd';
 
 /** The daily figure of one evaluated day: the account's Bedrock cost (cache-miss: prompt-token cost and hit ratio). */
 export interface EpisodeDay {

@@ -174,6 +174,8 @@ export interface CaseRecord {
   episode: CaseEpisode;
   notified_at: string | null;
   notified_run_id: string | null;
+  /** The newest as-of day the run that alerted the owner evaluated: auto-resolve counts quiet days after it. */
+  notified_through: IsoDate | null;
   deadline: string | null;
   reminders: number;
   /**

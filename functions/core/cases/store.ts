@@ -25,6 +25,7 @@ export async function readCase(store: BlobStore, caseKey: string): Promise<Store
 /** Case files written before a field existed read as if it had its initial value. */
 function withDefaults(record: CaseRecord): CaseRecord {
   record.occurrences ??= {};
+  record.notified_through ??= null;
   record.owner_cc ??= [];
   record.owner_team ??= null;
   record.owner_account_name ??= null;

@@ -143,9 +143,15 @@ function routeChangesOwner(c: CaseRecord, owner: Owner): boolean {
   return !sameAddress(c.owner_email, owner.ownerEmail) || c.routed !== owner.routed;
 }
 
+/**
+ * The quiet days that count toward auto-resolve: evaluated as-of days after the case's latest finding
+ * and after the newest day its owner was alerted about (`notified_through`). A rerun of the days the
+ * alert already covered does not resolve the case the owner was just asked about.
+ */
 function quietDaysAfter(c: CaseRecord, input: CaseInput): IsoDate[] {
-  const added = input.type === 'quiet' ? input.days.filter((d) => d > c.last_as_of) : [];
-  return [...new Set([...c.quiet_days, ...added])].sort();
+  const floor = c.notified_through && c.notified_through > c.last_as_of ? c.notified_through : c.last_as_of;
+  const added = input.type === 'quiet' ? input.days.filter((d) => d > floor) : [];
+  return [...new Set([...c.quiet_days.filter((d) => d > floor), ...added])].sort();
 }
 
 function suppressionEnd(c: CaseRecord, ctx: TransitionContext): number {
@@ -518,6 +524,7 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
     case 'notified-now':
       c.notified_at = now;
       c.notified_run_id = input.type === 'finding' ? input.runId : null;
+      c.notified_through = input.type === 'finding' ? input.finding.as_of : null;
       return;
     case 'deadline-from-now':
       c.deadline = new Date(ctx.now.getTime() + H_MS(ctx)).toISOString();
@@ -534,6 +541,12 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
       }
       return;
     case 'record-quiet-days':
+      // The run that alerted the owner saw these days: later runs count only newer ones.
+      if (input.type === 'quiet' && c.notified_run_id === input.runId) {
+        const newest = input.days.at(-1) ?? null;
+        if (newest && (c.notified_through === null || newest > c.notified_through))
+          c.notified_through = newest;
+      }
       c.quiet_days = quietDaysAfter(c, input);
       return;
     case 'resolved-on-default-as-of':
@@ -598,6 +611,7 @@ function seedCase(input: CaseInput): CaseRecord {
     episode: emptyEpisode(),
     notified_at: null,
     notified_run_id: null,
+    notified_through: null,
     deadline: null,
     reminders: 0,
     occurrences: {},

@@ -5,10 +5,11 @@
  */
 import type { SentinelConfig } from '../config.js';
 import type { DetectFn, DetectOutcome, EngineOpener } from '../detect/contract.js';
+import { detectorInputs } from '../detect/registry.js';
 import { runDetection } from '../detect/run-detection.js';
 import { describeError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BlobStore, Clock, EventBus } from '../ports.js';
+import type { BlobStore, Clock, EventBus, OwnerDirectory } from '../ports.js';
 import {
   baseRecord,
   finishRecord,
@@ -41,6 +42,8 @@ export interface DetectCommandPorts {
   events: EventBus;
   clock: Clock;
   log: Logger;
+  /** The owners file, for the budget's daily caps (absent: no account has one). */
+  owners?: OwnerDirectory;
   progress?: (step: string) => void;
 }
 
@@ -77,6 +80,7 @@ export async function detect(
         command: 'detect',
         dryRun: false,
         recurringExemptionOff: [],
+        ...(ports.owners ? detectorInputs(config, ports.owners) : {}),
       },
       { store, log, ...(ports.progress ? { progress: ports.progress } : {}) },
     );

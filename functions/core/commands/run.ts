@@ -18,7 +18,7 @@ import type { SentinelConfig } from '../config.js';
 import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
 import type { NotifyPorts } from '../deliver/ports.js';
 import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
-import { BILL_DETECTORS } from '../detect/registry.js';
+import { BILL_DETECTORS, detectorInputs } from '../detect/registry.js';
 import { dryRunPorts } from '../dry-run.js';
 import { describeError } from '../errors.js';
 import type { OutgoingMessage } from '../ports.js';
@@ -141,6 +141,7 @@ export async function runPipeline(
               command,
               dryRun,
               recurringExemptionOff: recentlyStoppedAccounts(existing, clock.now()),
+              ...detectorInputs(config, ports.owners),
               episodeCases: liveSubjects(existing, detectors),
             },
             {

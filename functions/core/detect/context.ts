@@ -25,6 +25,7 @@ export const emptyContext = (): FindingContext => ({
   series: new Map(),
   computeRecent: 0,
   computeBaseline: 0,
+  month: null,
 });
 
 /** A live case whose daily series the run reads as of its detector's newest evaluated day (docs/emails.md). */
@@ -59,6 +60,13 @@ export function contextsOf(rows: Row[], requests: ContextRequest[]): Map<string,
     } else if (dimension === 'compute') {
       context.computeRecent = num(row.recent_cost);
       context.computeBaseline = num(row.baseline_cost);
+    } else if (dimension === 'month') {
+      context.month = {
+        mtd: num(row.recent_cost),
+        lastMonth: num(row.baseline_cost),
+        runRateSum: num(row.recent_tokens),
+        daysAfter: num(row.recent_cache_read_tokens),
+      };
     } else {
       const entry: BreakdownEntry = {
         key: String(row.dimension_key),

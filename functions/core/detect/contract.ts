@@ -22,6 +22,8 @@ export interface DetectRequest {
   dryRun: boolean;
   /** Accounts with a runaway case answered `stopped` in the last 45 days: no recurring exemption (docs/detection.md "Runaway inference"). */
   recurringExemptionOff: string[];
+  /** Accounts with a daily budget cap, from the owners file (docs/detection.md "Budget"). */
+  accountCaps?: { account_id: string; cap_usd: number }[];
   /**
    * A run that records on cases (`run`, scheduled detect; docs/emails.md "The episode"): its live cases.
    * The result then carries the daily figures of these and of every case key that fired, through the
@@ -38,11 +40,13 @@ export interface SkippedDay {
 
 /** A runaway candidate held back as a recurring monthly pattern (docs/detection.md "Runaway inference"), named in summary and record. */
 export interface RecurringCandidate {
+  /** The detector that held it back (runaway-inference, or a budget's month-over-month rule). */
+  detector: DetectorId;
   account_id: string;
   account_name: string;
   as_of: IsoDate;
   recent_avg_daily_usd: number;
-  /** The highest recent-window mean ending about a month earlier (D−34 … D−27). */
+  /** The same measure about a month earlier (runaway: the highest recent-window mean ending D−34 … D−27; budget: the same 7 days of last month). */
   month_earlier_avg_daily_usd: number;
 }
 
@@ -134,10 +138,10 @@ export function fixedDetection(findings: Finding[], caseDays: CaseDays[] = []): 
   };
 }
 
-/** `111111111111 Payments, as-of 2026-03-01: $120.00/day, a month earlier $118.00/day`. */
+/** `runaway-inference: 111111111111 Payments, as-of 2026-03-01: $120.00/day, a month earlier $118.00/day`. */
 export function recurringLine(r: RecurringCandidate): string {
   return (
-    `${r.account_id} ${r.account_name}, as-of ${r.as_of}: ${money(r.recent_avg_daily_usd)}/day, ` +
+    `${r.detector}: ${r.account_id} ${r.account_name}, as-of ${r.as_of}: ${money(r.recent_avg_daily_usd)}/day, ` +
     `a month earlier ${money(r.month_earlier_avg_daily_usd)}/day`
   );
 }

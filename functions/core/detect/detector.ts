@@ -9,7 +9,7 @@ import type { SentinelConfig } from '../config.js';
 import type { Row } from '../ports.js';
 import type { DailyFigures, DetectorId, Finding, FindingKind, IsoDate, SeriesPoint } from '../types.js';
 import type { RecurringCandidate } from './contract.js';
-import type { DetectorWindows } from './windows.js';
+import type { AsOfWindows, DetectorWindows } from './windows.js';
 
 /** The context of a flagged row (breakdowns, daily series, compute spend), read by the context statement. */
 export interface FindingContext {
@@ -17,6 +17,8 @@ export interface FindingContext {
   series: Map<IsoDate, { cost: number; promptTokens: number; cacheReadTokens: number }>;
   computeRecent: number;
   computeBaseline: number;
+  /** The account's month (every Bedrock charge): null where the run does not cover last month whole. */
+  month: { lastMonth: number; mtd: number; runRateSum: number; daysAfter: number } | null;
 }
 
 /** A detector row, parsed: what every detector's row says, and its own figures. */
@@ -26,6 +28,8 @@ export interface DetectorRow<Figures = unknown> {
   account_name: string;
   /** The model key of a per-model detector; null for an account-level one. */
   model: string | null;
+  /** What the case is about within the account, beside the detector (the model key, a budget's rule and subject). */
+  key: string | null;
   kind: FindingKind;
   /** Baseline days the detector counted (fewer than its window where the export starts late). */
   baseline_days_covered: number;
@@ -51,6 +55,8 @@ export interface DetectorStatementInput {
   firstCoveredDay: IsoDate | null;
   /** Accounts with a case answered `stopped` recently: no recurring exemption for them. */
   recurringExemptAccounts: string[];
+  /** Accounts with a daily budget cap (from the owners file), for the budget detector. */
+  accountCaps?: { account_id: string; cap_usd: number }[];
 }
 
 /** How the chart marks the days of a case (docs/emails.md). */
@@ -69,10 +75,14 @@ export interface ChartMarks {
 export interface DetectorEmailWords {
   /** "Bedrock inference" or "prompt-token": what the chart's bars are. */
   chartSubject: string;
+  /** What the line the chart splits its bars at is called: "baseline", "cap", "budget's daily pace". */
+  chartLine: string;
   /** The question the owner is asked to answer. */
   askQuestion: string;
   /** Flags for the detector's own partial (e.g. `isNewSpender`). */
   flags: Record<string, boolean>;
+  /** Figures its partial prints that are derived from the finding (computed here, never in a template). */
+  facts?: Record<string, unknown>;
 }
 
 export interface DetectorModule<F extends Finding = Finding, Figures = unknown> {
@@ -86,10 +96,16 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
   readonly contextRank: 'increase' | 'uncached_input';
   /** The daily series carries a hit ratio (prompt-cache detectors). */
   readonly seriesHitRatio: boolean;
+  /** The series and the figures count every Bedrock charge, not only token inference (budgets). */
+  readonly allBedrockCharges: boolean;
+  /** Its statement reads staging's rows with their detail (tags, resources), not the inference rows. */
+  readonly readsStagingDetail: boolean;
   /** Its rise, once answered `stopped`, is an incident: no recurring exemption on that account. */
   readonly stoppedLiftsRecurringExemption: boolean;
 
   windows(config: SentinelConfig): DetectorWindows;
+  /** A finding's windows where they are calendar-bound (a budget's baseline is last month); else from `windows`. */
+  asOfWindows?(config: SentinelConfig, asOf: IsoDate, recentDays: number | null): AsOfWindows;
   /** Fewest covered baseline days an as-of day needs (null: the detector judges any coverage). */
   minBaselineDays(config: SentinelConfig): number | null;
   /** Its query file in sql/ and that file's own parameters. */
@@ -101,6 +117,8 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
   buildFinding(row: DetectorRow<Figures>, context: FindingContext, config: SentinelConfig, run: RunFacts): F;
 
   peakValue(finding: F): number;
+  /** The peak as a digest line states it: `$132.05/day`, `$808.54 avoidable`, `$257.14 over budget`. */
+  peakText(value: number): string;
   /** The first day of the episode the peak describes (runaway: `started_on`; else its recent window). */
   episodeStart(peak: F): IsoDate;
   /** Whether a recorded day is still above the peak's band (the episode's end day follows the last one). */

@@ -18,7 +18,7 @@ import type {
   Severity,
 } from '../types.js';
 import type { DetectorModule, DetectorRow, FindingContext, RunFacts } from './detector.js';
-import { asOfWindows } from './windows.js';
+import { type AsOfWindows, asOfWindows } from './windows.js';
 
 /** A finding's daily series: the last 30 days ending at its as-of day. */
 export const SERIES_DAYS = 30;
@@ -182,35 +182,67 @@ export function tokenSums(breakdown: Breakdown) {
   };
 }
 
+/** A finding's windows: its detector's own calendar where it has one, else its day counts. */
+export function findingWindows(
+  module: Pick<DetectorModule, 'windows' | 'asOfWindows'>,
+  config: SentinelConfig,
+  asOf: IsoDate,
+  recentDays: number | null,
+): AsOfWindows {
+  return (
+    module.asOfWindows?.(config, asOf, recentDays) ??
+    asOfWindows(module.windows(config), asOf, recentDays ?? undefined)
+  );
+}
+
+/**
+ * The account's month as every finding states it (docs/detection.md "Budget"): last month, month to
+ * date, and the month-end forecast = month to date + the 7-day run rate × the days left in the month.
+ * Computed here once, from the context statement's sums; null where the run does not cover last month.
+ */
+export function monthFigures(month: FindingContext['month']): {
+  last_month_usd: number | null;
+  mtd_usd: number | null;
+  forecast_month_usd: number | null;
+} {
+  if (!month) return { last_month_usd: null, mtd_usd: null, forecast_month_usd: null };
+  const runRate = month.runRateSum / 7;
+  return {
+    last_month_usd: roundUsd(month.lastMonth),
+    mtd_usd: roundUsd(month.mtd),
+    forecast_month_usd: roundUsd(month.mtd + runRate * month.daysAfter),
+  };
+}
+
 /**
  * The fields every finding of a detector shares, from its row and the run's context (docs/findings.md):
  * ids, windows, account, tokens, compute spend, series, breakdown, provenance. The detector's module
  * adds its own figures, severity and diagnosis.
  */
 export function envelopeOf(
-  module: Pick<DetectorModule, 'id' | 'windows' | 'seriesHitRatio'>,
+  module: Pick<DetectorModule, 'id' | 'windows' | 'asOfWindows' | 'seriesHitRatio'>,
   row: DetectorRow,
   context: FindingContext,
   config: SentinelConfig,
   run: RunFacts,
 ) {
-  const windows = module.windows(config);
-  const recentDays = row.recent_days ?? windows.recentDays;
-  const w = asOfWindows(windows, row.as_of, recentDays);
+  const recentDays = row.recent_days ?? module.windows(config).recentDays;
+  const w = findingWindows(module, config, row.as_of, recentDays);
   const baselineDays = Math.max(1, row.baseline_days_covered);
   const breakdown = roundBreakdown(context.breakdown);
   const series = roundSeries(
     denseSeries(w.as_of, SERIES_DAYS, run.firstCoveredDay, context.series, module.seriesHitRatio),
   );
   const fields = {
-    finding_id: findingId(module.id, row.account_id, row.model, w.as_of),
-    case_key: caseKey(module.id, row.account_id, row.model),
+    finding_id: findingId(module.id, row.account_id, row.key, w.as_of),
+    case_key: caseKey(module.id, row.account_id, row.key),
     ...w,
     account_id: row.account_id,
     account_name: row.account_name,
     ...tokenSums(breakdown),
     compute_recent_avg_daily_usd: roundUsd(context.computeRecent / recentDays),
     compute_baseline_avg_daily_usd: roundUsd(context.computeBaseline / baselineDays),
+    ...monthFigures(context.month),
     series,
     breakdown,
     data_through: run.dataThrough,
@@ -253,6 +285,14 @@ export const FINDING_FIELDS = [
   'output_tokens',
   'compute_recent_avg_daily_usd',
   'compute_baseline_avg_daily_usd',
+  'last_month_usd',
+  'mtd_usd',
+  'forecast_month_usd',
+  'subject',
+  'cap_usd',
+  'cap_day',
+  'cap_day_value',
+  'other_charges_usd',
   'series',
   'breakdown',
   'data_through',

@@ -8,6 +8,7 @@ import type { SentinelConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
 import type { DetectorModule } from './detector.js';
+import { accountCaps, budget } from './detectors/budget.js';
 import { cacheMiss } from './detectors/cache-miss.js';
 import { runawayInference } from './detectors/runaway-inference.js';
 import { type DataWindow, type DetectorWindows, dataWindowOf } from './windows.js';
@@ -18,10 +19,14 @@ type AnyDetector = DetectorModule<any, any>;
 const MODULES: Record<DetectorId, AnyDetector> = {
   'runaway-inference': runawayInference,
   'cache-miss': cacheMiss,
+  budget,
 };
 
 /** Every detector over the bill, in the order a run evaluates them and `--help` lists them. */
-export const BILL_DETECTORS: readonly DetectorId[] = ['runaway-inference', 'cache-miss'];
+export const BILL_DETECTORS: readonly DetectorId[] = ['runaway-inference', 'cache-miss', 'budget'];
+
+/** Every registered detector (the findings table's `detector` partitions). */
+export const ALL_DETECTORS: readonly DetectorId[] = Object.keys(MODULES) as DetectorId[];
 
 export const isDetectorId = (value: string): value is DetectorId => Object.hasOwn(MODULES, value);
 
@@ -61,3 +66,12 @@ export const episodeBand = (config: SentinelConfig): EpisodeBand => ({
   minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
   cacheAbsentExpectedHitRatio: config.detectors['cache-miss'].cache_absent_expected_hit_ratio,
 });
+
+/**
+ * What the detectors need from the owners file besides routing (docs/detection.md "Budget"): the
+ * accounts with a daily cap.
+ */
+export const detectorInputs = (
+  config: SentinelConfig,
+  owners: { budgets(): { accountId: string; environment: string | null; dailyCapUsd: number | null }[] },
+) => ({ accountCaps: accountCaps(owners.budgets(), config) });

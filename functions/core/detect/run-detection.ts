@@ -68,6 +68,7 @@ export async function runDetection(
     today: utcDay(ports.clock.now()),
     now: ports.clock.now(),
     recurringExemptAccounts: request.recurringExemptionOff,
+    accountCaps: request.accountCaps ?? [],
     warn,
     result,
     staleStaging: [],
@@ -118,7 +119,7 @@ export async function runDetection(
   }
   if (result.recurringHeldBack.length > 0) {
     log.info(
-      `${result.recurringHeldBack.length} runaway candidate(s) held back as recurring monthly patterns: ` +
+      `${result.recurringHeldBack.length} candidate(s) held back as recurring monthly patterns: ` +
         result.recurringHeldBack.map(recurringLine).join('; '),
     );
   }
@@ -151,7 +152,8 @@ export async function runDetection(
       a.detector.localeCompare(b.detector) ||
       a.as_of.localeCompare(b.as_of) ||
       b.projected_30d_excess_usd - a.projected_30d_excess_usd ||
-      a.account_id.localeCompare(b.account_id),
+      a.account_id.localeCompare(b.account_id) ||
+      a.finding_id.localeCompare(b.finding_id),
   );
   if (!request.dryRun) await writeFindings(ports, request.detectors, state.detectorDays, result.findings);
   return result;
@@ -196,7 +198,7 @@ async function writeFindings(
  */
 function caseDayPlan(cases: CaseSubject[], state: RunState): SeriesSubject[] {
   const subjectOf = (c: Candidate): CaseSubject => ({
-    case_key: caseKey(c.detector, c.row.account_id, c.row.model),
+    case_key: caseKey(c.detector, c.row.account_id, c.row.key),
     detector: c.detector,
     account_id: c.row.account_id,
     model: c.row.model,

@@ -57,6 +57,7 @@ export interface RunState {
   today: IsoDate;
   now: Date;
   recurringExemptAccounts: string[];
+  accountCaps: { account_id: string; cap_usd: number }[];
   warn: (message: string) => void;
   result: DetectResult;
   staleStaging: string[];
@@ -211,6 +212,7 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
               asOfEnd: days[days.length - 1]!,
               firstCoveredDay: s.result.firstCoveredDay,
               recurringExemptAccounts: s.recurringExemptAccounts,
+              accountCaps: s.accountCaps,
             }),
           ];
         },
@@ -247,6 +249,7 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
               s.config,
               { ...c.row, recent_days: c.row.recent_days ?? undefined },
               String(i),
+              { windowStart: s.window.start, firstCoveredDay: s.result.firstCoveredDay },
             ),
           ),
           ...s.series.filter((x) => !x.fired).map((x) => seriesRequest(x, x.as_of, x.ref)),
@@ -343,6 +346,7 @@ export function printedPlan(
     today: last,
     now: new Date(0),
     recurringExemptAccounts: [],
+    accountCaps: [],
     warn: ignore,
     result: {
       findings: [],

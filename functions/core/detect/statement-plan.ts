@@ -5,8 +5,10 @@
  * so the printed text is the text an engine receives.
  */
 import type { SentinelConfig } from '../config.js';
+import { addDays, daysBetween, monthEnd, monthStart, previousMonth } from '../dates.js';
 import { ConfigError } from '../errors.js';
 import type { DetectorId, IsoDate } from '../types.js';
+import { findingWindows } from './findings.js';
 import { detectorOf } from './registry.js';
 import {
   type ContextRequest,
@@ -25,7 +27,7 @@ import {
   stagingSql,
   stagingTable,
 } from './statement-sql.js';
-import { asOfWindows, type DataWindow } from './windows.js';
+import type { DataWindow } from './windows.js';
 
 export type StatementStep =
   | 'staging-tables'
@@ -271,10 +273,12 @@ export function contextRequest(
   config: SentinelConfig,
   row: FlaggedRow,
   ref: string,
+  coverage: { windowStart: IsoDate; firstCoveredDay: IsoDate | null },
 ): ContextRequest {
   const module = detectorOf(detector);
   const windows = module.windows(config);
-  const w = asOfWindows(windows, row.as_of, row.recent_days);
+  const w = findingWindows(module, config, row.as_of, row.recent_days ?? null);
+  const last = previousMonth(w.as_of);
   return {
     ref,
     kind: 'finding',
@@ -285,6 +289,16 @@ export function contextRequest(
     recent_days: row.recent_days ?? windows.recentDays,
     baseline_days: Math.max(1, row.baseline_days_covered),
     rank_by: module.contextRank,
+    series_scope: module.allBedrockCharges ? 'bedrock' : 'inference',
+    // The month is stated only where the run's data holds last month whole.
+    month_known:
+      coverage.windowStart <= last.start &&
+      (coverage.firstCoveredDay === null || coverage.firstCoveredDay <= last.start),
+    month_start: monthStart(w.as_of),
+    last_month_start: last.start,
+    last_month_end: last.end,
+    run_start: addDays(w.as_of, -6),
+    days_after: daysBetween(w.as_of, monthEnd(w.as_of)),
   };
 }
 
@@ -313,6 +327,13 @@ export function seriesRequest(
     recent_days: 1,
     baseline_days: 1,
     rank_by: module.contextRank,
+    series_scope: module.allBedrockCharges ? 'bedrock' : 'inference',
+    month_known: false,
+    month_start: asOf,
+    last_month_start: asOf,
+    last_month_end: asOf,
+    run_start: asOf,
+    days_after: 0,
   };
 }
 
@@ -343,6 +364,7 @@ export function exampleContextRequest(
       baseline_days_covered: baselineDays(detector, config),
     },
     EXAMPLE_FINDING.ref,
+    { windowStart: previousMonth(asOf).start, firstCoveredDay: null },
   );
 }
 

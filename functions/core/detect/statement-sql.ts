@@ -175,23 +175,34 @@ const indent = (sql: string) =>
     .map((l) => (l ? `  ${l}` : l))
     .join('\n');
 
+/** Every Bedrock charge per account and day (bedrock-daily.sql), over staging. */
+export function bedrockDailySql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('bedrock-daily', focus.dialect, {
+    staging: stagingRelation(focus, config, window, false),
+  });
+}
+
 /**
- * How a detector or the context statement reaches staging's inference and compute rows: sub-queries
+ * How a detector or the context statement reaches staging: its inference rows (`staged`), compute
+ * rows (`compute`), every Bedrock charge per day (`bedrock`) and staging itself (`staging`) — sub-queries
  * over the run's staging table, or (`--inline`) CTEs whose first is the staging query itself.
  */
 function stagingRefs(
   focus: FocusTable,
   config: SentinelConfig,
   window: DataWindow,
-  needs: { detail: boolean; compute: boolean },
+  needs: { detail: boolean; compute: boolean; bedrock: boolean },
 ) {
   if (stagingMode(focus) === 'tables') {
     const sub = (sql: string) => `(\n${indent(sql)}\n)`;
     return {
       staging_cte: '',
       compute_cte: '',
+      bedrock_cte: '',
+      staging: stagingTable(focus),
       staged: sub(stagedInferenceSql(focus, config, window, needs.detail)),
       compute: sub(computeSql(focus, config, window)),
+      bedrock: sub(bedrockDailySql(focus, config, window)),
     };
   }
   const inline: FocusTable = {
@@ -202,7 +213,18 @@ function stagingRefs(
   const staging = `staging AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
   const staged = `staged AS (\n${indent(stagedInferenceSql(inline, config, window, needs.detail))}\n),\n`;
   const compute = needs.compute ? `compute AS (\n${indent(computeSql(inline, config, window))}\n),\n` : '';
-  return { staging_cte: staging + staged, compute_cte: compute, staged: 'staged', compute: 'compute' };
+  const bedrock = needs.bedrock
+    ? `bedrock AS (\n${indent(bedrockDailySql(inline, config, window))}\n),\n`
+    : '';
+  return {
+    staging_cte: staging + staged,
+    compute_cte: compute,
+    bedrock_cte: bedrock,
+    staging: 'staging',
+    staged: 'staged',
+    compute: 'compute',
+    bedrock: 'bedrock',
+  };
 }
 
 /** A detector's statement: its query file with its own parameters, over the run's staging (docs/detection.md). */
@@ -218,7 +240,11 @@ export function detectorSql(
   const spineStart =
     input.firstCoveredDay && input.firstCoveredDay > window.start ? input.firstCoveredDay : window.start;
   return renderSql(module.sqlFile, focus.dialect, {
-    ...stagingRefs(focus, config, window, { detail: false, compute: false }),
+    ...stagingRefs(focus, config, window, {
+      detail: module.readsStagingDetail,
+      compute: false,
+      bedrock: module.allBedrockCharges,
+    }),
     spine_start: spineStart,
     spine_end: input.asOfEnd,
     as_of_start: input.asOfStart,
@@ -252,6 +278,15 @@ export interface ContextRequest {
   recent_days: number;
   baseline_days: number;
   rank_by: 'increase' | 'uncached_input';
+  /** `bedrock`: the series counts every Bedrock charge (a budget's); `inference`: token inference. */
+  series_scope: 'inference' | 'bedrock';
+  /** The account's month, read where the run covers last month whole (`month_known`). */
+  month_known: boolean;
+  month_start: IsoDate;
+  last_month_start: IsoDate;
+  last_month_end: IsoDate;
+  run_start: IsoDate;
+  days_after: number;
 }
 
 export function seriesStart(asOf: IsoDate): IsoDate {
@@ -265,7 +300,7 @@ export function contextSql(
   findings: ContextRequest[],
 ): string {
   return renderSql('context', focus.dialect, {
-    ...stagingRefs(focus, config, window, { detail: true, compute: true }),
+    ...stagingRefs(focus, config, window, { detail: true, compute: true, bedrock: true }),
     findings,
     tag_keys: config.tag_keys,
     top_n: BREAKDOWN_TOP_N,

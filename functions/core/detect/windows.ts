@@ -15,6 +15,8 @@ export interface DetectorWindows {
   baselineFar: number;
   /** The data window reaches this many days before D (D−lookback … D). */
   lookback: number;
+  /** Where the window must start for D when that is a calendar day, not a day count (a budget's last month). */
+  dataStart?: (asOf: IsoDate) => IsoDate;
 }
 
 export interface AsOfWindows {
@@ -48,8 +50,12 @@ export function dataWindowOf(windows: DetectorWindows[], asOfDays: IsoDate[]): D
   if (asOfDays.length === 0) throw new Error('a data window needs at least one as-of day');
   const first = asOfDays[0]!;
   const last = asOfDays[asOfDays.length - 1]!;
-  const lookback = Math.max(...windows.map((w) => w.lookback));
-  const start = addDays(first, -lookback);
+  const starts = windows.map((w) => {
+    const byCount = addDays(first, -w.lookback);
+    const byCalendar = w.dataStart?.(first);
+    return byCalendar !== undefined && byCalendar < byCount ? byCalendar : byCount;
+  });
+  const start = starts.sort()[0]!;
   return { start, end: last, periods: periodsTouched(start, last) };
 }
 

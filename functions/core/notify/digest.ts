@@ -3,6 +3,7 @@
  * refused addresses, failed messages) and every live escalated case with fresh answer links.
  * Pure: the notify step decides when to send it and logs it like any other message.
  */
+
 import {
   accountNameFor,
   type CaseRecord,
@@ -11,6 +12,7 @@ import {
   type MessageKind,
   type NotificationEntry,
 } from '../cases/model.js';
+import { detectorOf } from '../detect/registry.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
 import type { MessageData } from './message-model.js';
@@ -81,6 +83,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
           severity: c.peak_severity,
           peakValue: c.peak_value,
           peakMetric: c.peak_metric,
+          peakText: detectorOf(c.detector).peakText(c.peak_value),
           ongoing: c.episode.ongoing,
           state: c.state,
         })),

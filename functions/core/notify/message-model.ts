@@ -3,6 +3,7 @@
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
+import type { PeakMetric } from '../cases/episode.js';
 import type { Answer, MessageKind } from '../cases/model.js';
 import type { Finding, IsoDate, SeriesPoint } from '../types.js';
 
@@ -95,7 +96,9 @@ export interface MessageData {
       severity: Finding['severity'];
       /** The peak's figure: $/day (runaway) or avoidable $ (cache-miss), and whether the episode ended. */
       peakValue: number;
-      peakMetric: 'recent_avg_daily_usd' | 'avoidable_cost_usd';
+      peakMetric: PeakMetric;
+      /** The peak in words, by its detector (`$132.05/day`, `$808.54 avoidable`). */
+      peakText: string;
       ongoing: boolean;
       state: string;
     }[];

@@ -78,6 +78,7 @@ export interface SectionView {
   headlinePartial: string;
   /** What the chart's bars are ("Bedrock inference", "prompt-token") and the question asked. */
   chartSubject: string;
+  chartLine: string;
   askQuestion: string;
   recentDays: number;
   /**
@@ -101,6 +102,11 @@ export interface SectionView {
   /** Output tokens per input token in the recent window (null with no input tokens). */
   outputPerInput: number | null;
   compute: { recentPerDay: number; baselinePerDay: number; flat: boolean; known: boolean };
+  /**
+   * The account's month-end forecast against last month, every Bedrock charge counted (the newest
+   * finding's, docs/detection.md "Budget"); null where the run did not cover last month whole.
+   */
+  month: { forecastUsd: number; lastMonthUsd: number; mtdUsd: number; ratio: number | null } | null;
   lastAnswer: CaseSection['answers'][number] | null;
   hasAnswers: boolean;
   /** true: answer buttons are signed links; false: `sentinel ack` command lines. */
@@ -210,6 +216,19 @@ function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartVie
   };
 }
 
+/** The newest finding's month; case files from before it was recorded have none. */
+function monthOf(f: Finding): SectionView['month'] {
+  const forecast = f.forecast_month_usd ?? null;
+  const last = f.last_month_usd ?? null;
+  if (forecast === null || last === null) return null;
+  return {
+    forecastUsd: forecast,
+    lastMonthUsd: last,
+    mtdUsd: f.mtd_usd ?? 0,
+    ratio: last > 0 ? forecast / last : null,
+  };
+}
+
 /** `"a; b; c."` → `"A."`: the email shows the other clauses as their own lines. */
 export function diagnosisLead(diagnosis: string): string {
   const lead = diagnosis.split('; ')[0]!.replace(/\.$/, '').trim();
@@ -236,12 +255,14 @@ export function sectionView(section: CaseSection): SectionView {
   const words = detector.emailWords(f);
   return {
     ...words.flags,
+    ...words.facts,
     diagnosisLead: diagnosisLead(f.diagnosis),
     severityLabel: capitalize(severity),
     severityColor: SEVERITY_COLOR[severity],
     partial: detector.partial,
     headlinePartial: `${detector.partial}-headline`,
     chartSubject: words.chartSubject,
+    chartLine: words.chartLine,
     askQuestion: words.askQuestion,
     recentDays,
     baselineDays,
@@ -280,6 +301,7 @@ export function sectionView(section: CaseSection): SectionView {
       key: TOKEN_CLASS_WORDS[e.key] ?? e.key,
     })),
     outputPerInput: f.input_tokens > 0 ? f.output_tokens / f.input_tokens : null,
+    month: monthOf(latest),
     compute: {
       recentPerDay: f.compute_recent_avg_daily_usd,
       baselinePerDay: f.compute_baseline_avg_daily_usd,

@@ -3,6 +3,7 @@
  * the database and the S3 location. The deployment creates them; `test/sql/ddl.test.ts` checks each
  * against the records the code writes.
  */
+import { ALL_DETECTORS } from '../detect/registry.js';
 import { renderSql } from './render.js';
 
 export const ATHENA_TABLES = ['findings', 'case_events', 'runs'] as const;
@@ -15,7 +16,8 @@ export function tableDdl(table: AthenaTable, input: { database: string; location
   if (!/^s3:\/\/[a-z0-9.-]+(\/[A-Za-z0-9._=/-]*)?$/.test(input.location) || input.location.endsWith('/')) {
     throw new Error(`not an s3:// location without a trailing slash: ${input.location}`);
   }
-  return renderSql(`ddl/${table}`, 'athena', input);
+  // The findings table's detector partitions are every registered detector (its projection enumerates them).
+  return renderSql(`ddl/${table}`, 'athena', { ...input, detectors: ALL_DETECTORS.join(',') });
 }
 
 // ---- The same tables on Trino ---------------------------------------------------------------------
@@ -128,7 +130,11 @@ export function trinoTableDdl(
     throw new Error(`not a location URI without a trailing slash: ${input.location}`);
   }
   const hive = readHiveDdl(
-    renderSql(`ddl/${table}`, 'athena', { database: input.schema, location: input.location }),
+    renderSql(`ddl/${table}`, 'athena', {
+      database: input.schema,
+      location: input.location,
+      detectors: ALL_DETECTORS.join(','),
+    }),
   );
   const format = TRINO_FORMAT_OF_SERDE[hive.serde];
   if (!format) throw new Error(`no Trino storage format for serde ${hive.serde}`);

@@ -71,6 +71,8 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
   peakMetric: 'avoidable_cost_usd',
   contextRank: 'uncached_input',
   seriesHitRatio: true,
+  allBedrockCharges: false,
+  readsStagingDetail: false,
   stoppedLiftsRecurringExemption: false,
   sqlFile: 'cache-miss',
   partial: 'cache-miss',
@@ -128,6 +130,7 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
       account_id: row.account_id,
       account_name: row.account_name ?? row.account_id,
       model: row.model,
+      key: row.model,
       kind: row.kind,
       baseline_days_covered: row.baseline_days_covered,
       recent_days: row.recent_days,
@@ -171,6 +174,7 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
     };
   },
 
+  peakText: (value) => `${money(value)} avoidable`,
   peakValue: (f) => f.avoidable_cost_usd ?? 0,
   episodeStart: (peak) => peak.recent_start,
 
@@ -204,6 +208,7 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
 
   emailWords: (peak) => ({
     chartSubject: 'prompt-token',
+    chartLine: 'baseline',
     askQuestion:
       peak.kind === 'cache-absent'
         ? 'will prompt caching be turned on for this model, or is the cost bounded?'

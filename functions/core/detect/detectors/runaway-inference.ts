@@ -187,6 +187,8 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
   peakMetric: 'recent_avg_daily_usd',
   contextRank: 'increase',
   seriesHitRatio: false,
+  allBedrockCharges: false,
+  readsStagingDetail: false,
   stoppedLiftsRecurringExemption: true,
   sqlFile: 'runaway-inference',
   partial: 'runaway-inference',
@@ -231,6 +233,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
       account_id: row.account_id,
       account_name: accountName,
       model: null,
+      key: null,
       kind: row.kind,
       baseline_days_covered: row.baseline_days_covered,
       recent_days: null,
@@ -239,6 +242,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
           ? {
               reason: 'recurring',
               candidate: {
+                detector: 'runaway-inference',
                 account_id: row.account_id,
                 account_name: accountName,
                 as_of: row.as_of,
@@ -291,6 +295,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
     };
   },
 
+  peakText: (value) => `${money(value)}/day`,
   peakValue: (f) => f.recent_avg_daily_usd,
   episodeStart: (peak) => peak.started_on ?? peak.recent_start,
 
@@ -305,6 +310,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
 
   emailWords: (peak) => ({
     chartSubject: 'Bedrock inference',
+    chartLine: 'baseline',
     askQuestion:
       'is this spend stopped or bounded? If it is expected, say it is legitimate and the new level becomes the accepted baseline.',
     flags: { isNewSpender: peak.kind === 'new-spender', isRunaway: peak.kind === 'runaway' },
