@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { EpisodeDay } from '../../cases/episode.js';
 import type { SentinelConfig } from '../../config.js';
-import { addDays, dayRange, daysBetween, monthEnd, monthStart, previousMonth } from '../../dates.js';
+import { addDays, dayRange, daysBetween, earlierDay, monthEnd, monthStart, previousMonth } from '../../dates.js';
 import { count, money } from '../../format.js';
 import type { BudgetFinding, IsoDate } from '../../types.js';
 import type { DetectorModule } from '../detector.js';
@@ -129,7 +129,7 @@ export const budget: DetectorModule<BudgetFinding, BudgetRow> = {
     dataStart: (asOf) => {
       const last = previousMonth(asOf).start;
       const prior = addDays(sameDayLastMonth(asOf), -(RUN_RATE_DAYS - 1));
-      return prior < last ? prior : last;
+      return earlierDay(prior, last);
     },
   }),
 
