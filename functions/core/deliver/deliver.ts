@@ -25,7 +25,13 @@ import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
-import { groupDue, type PlannedMessage } from '../notify/grouping.js';
+import {
+  groupDue,
+  mergedKind,
+  type PlannedMessage,
+  recipientsFor,
+  toFinOpsAlone,
+} from '../notify/grouping.js';
 import type { MessageData } from '../notify/message-model.js';
 import { caseSection } from '../notify/sections.js';
 import type { IsoDate } from '../types.js';
@@ -254,6 +260,27 @@ function dueCasesOf(runner: ActionRunner, finops: string) {
       .filter((d) => d.items.length > 0);
 }
 
+/**
+ * Reminders and escalations that would reach FinOps alone (the fallback owner, no other recipient)
+ * are not sent: their due items are cleared and the digest lists the unrouted case with its age
+ * (docs/emails.md "FinOps stands in"). The transition and its event stand.
+ */
+async function dropFinOpsAlone(runner: ActionRunner, config: SentinelConfig, log: NotifyPorts['log']) {
+  const notify = { finops: config.notify.finops, escalation: config.notify.escalation };
+  for (const due of dueCasesOf(runner, config.notify.finops)((d) => isEmailDue(d))) {
+    const kind = mergedKind(due.items);
+    if (!toFinOpsAlone(kind, recipientsFor(kind, due.owner, due.record, notify), notify.finops)) continue;
+    const ids = new Set(due.items.map((d) => d.event_id));
+    await runner.update(due.record.case_key, (c) => {
+      c.due = c.due.filter((d) => !(ids.has(d.event_id) && d.message_id === null));
+      return c;
+    });
+    log.info(
+      `${kind} of case ${due.record.case_key} not mailed: it would reach ${notify.finops} alone, the fallback owner; the digest lists the case`,
+    );
+  }
+}
+
 /** The FinOps digest (detection runs only), when planDigest finds something to say. */
 async function sendDigest(
   ports: NotifyPorts,
@@ -320,6 +347,7 @@ export async function deliverDue(
     const email = new EmailExecutor(ports, config, now);
     const executors = [email] as ActionExecutor<LoggedAction>[];
     await runner.resumeClaimed(executors);
+    await dropFinOpsAlone(runner, config, log);
     await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
     if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
     return {

@@ -3,6 +3,8 @@
  * refused addresses, failed messages) and every live escalated case with fresh answer links.
  * Pure: the notify step decides when to send it and logs it like any other message.
  */
+
+import { episodeFigures } from '../cases/episode.js';
 import {
   accountNameFor,
   type CaseRecord,
@@ -11,6 +13,7 @@ import {
   type MessageKind,
   type NotificationEntry,
 } from '../cases/model.js';
+import { roundUsd } from '../detect/findings.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
 import type { MessageData } from './message-model.js';
@@ -37,6 +40,30 @@ export interface PlannedDigest {
   messageId: string;
   data: MessageData;
   refs: NotificationEntry['cases'];
+}
+
+/**
+ * What the live cases put at risk (docs/emails.md "The four messages"): the 30-day projections of the
+ * ongoing ones, and what every live case spent above its baseline (or avoidably) so far.
+ */
+export function atRiskOf(live: CaseRecord[]): NonNullable<MessageData['digest']>['atRisk'] {
+  let projected30dUsd = 0;
+  let ongoingCases = 0;
+  let excessSoFarUsd = 0;
+  for (const c of live) {
+    const figures = episodeFigures(c);
+    excessSoFarUsd += figures.excess_so_far_usd;
+    if (figures.projected_30d_excess_usd !== null && figures.projected_30d_excess_usd > 0) {
+      projected30dUsd += figures.projected_30d_excess_usd;
+      ongoingCases += 1;
+    }
+  }
+  return {
+    projected30dUsd: roundUsd(projected30dUsd),
+    ongoingCases,
+    excessSoFarUsd: roundUsd(excessSoFarUsd),
+    liveCases: live.length,
+  };
 }
 
 /** The digest to send, or null when nothing changed and no escalated case is new to this day. */
@@ -69,28 +96,34 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
     digest: {
       since: last?.sent_at ?? null,
       stateCounts,
-      changes: changed.flatMap((c) =>
-        c.undigested.map((u) => ({
+      atRisk: atRiskOf(live),
+      changes: changed.flatMap((c) => {
+        // The line tells the case as its emails do now (the headline of its section), with its severity.
+        const section = caseSection(c, ownerOf(c), () => []);
+        return c.undigested.map((u) => ({
           caseKey: c.case_key,
           accountId: c.account_id,
-          accountName: accountNameFor(c, ownerOf(c)),
+          accountName: section.accountName,
           from: u.from_state,
           to: u.to_state,
           at: u.at,
           kind: c.kind,
-          severity: c.peak_severity,
-          peakValue: c.peak_value,
-          peakMetric: c.peak_metric,
-          ongoing: c.episode.ongoing,
+          severity: section.episode.severity,
+          ownerEmail: section.ownerEmail,
+          routed: section.routed,
+          section,
           state: c.state,
-        })),
-      ),
+        }));
+      }),
       unroutable: live
         .filter((c) => !ownerOf(c).routed)
         .map((c) => ({
           accountId: c.account_id,
           accountName: accountNameFor(c, ownerOf(c)),
           caseKey: c.case_key,
+          openedAt: c.opened_at,
+          ageDays: Math.max(0, Math.floor((Date.parse(input.now) - Date.parse(c.opened_at)) / 86_400_000)),
+          state: c.state,
         })),
       refusedAddresses: refused,
       failedMessages: failed.map((m) => ({ messageId: m.messageId, kind: m.kind, error: m.error ?? '' })),

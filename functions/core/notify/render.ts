@@ -17,6 +17,7 @@ import {
   percent,
   ratio,
   shortDate,
+  shortDateTime,
   tokens,
 } from '../format.js';
 import type { CaseSection, MessageData, MessageKind, RenderedMessage } from './message-model.js';
@@ -44,6 +45,7 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
   date: (v) => date(v),
   shortDate: (v) => shortDate(v),
   dateTime: (v) => dateTime(v),
+  shortDateTime: (v) => shortDateTime(v),
   dateRange: (a, b) => dateRange(a, b),
   eq: (a, b) => a === b,
   gt: (a, b) => typeof a === 'number' && typeof b === 'number' && a > b,
@@ -66,6 +68,8 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
         const m = /^(--\S+)(?: (.*))?$/.exec(chunk);
         return m ? { flag: m[1], value: m[2] ?? '' } : { flag: null, value: chunk };
       }),
+  /** Capitals, for the text part's banners: `{{upper "no answer yet"}}` → `NO ANSWER YET`. */
+  upper: (v) => String(v ?? '').toUpperCase(),
   /** Pads on the right to a width (text tables). */
   pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
 };
@@ -118,13 +122,14 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
     return found;
   };
 
-  let headline: Handlebars.TemplateDelegate | undefined;
+  let headlineTemplate: Handlebars.TemplateDelegate | undefined;
+  const headline = (section: CaseSection): string => {
+    headlineTemplate ??= textEnv.compile('{{> case-headline}}', textOptions);
+    return headerSafe(headlineTemplate(withView(section)));
+  };
 
   return {
-    headline(section: CaseSection): string {
-      headline ??= textEnv.compile('{{> case-headline}}', textOptions);
-      return headerSafe(headline(withView(section)));
-    },
+    headline,
     render(data: MessageData): RenderedMessage {
       if (!isMessageKind(data.kind)) {
         throw new Error(
@@ -135,7 +140,7 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
         throw new Error('a finops-digest needs its digest data (state counts, changes, escalated cases)');
       }
       const templates = templatesOf(data.kind);
-      const context = templateContext(data);
+      const context = templateContext(data, headline);
       return {
         subject: headerSafe(templates.subject(context)),
         html: templates.html(context),
@@ -152,8 +157,11 @@ type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
 
 const withView = (section: CaseSection) => ({ ...section, view: sectionView(section) });
 
-/** What templates see: MessageData with `view` facts on the message and on each section. */
-export function templateContext(data: MessageData) {
+/**
+ * What templates see: MessageData with `view` facts on the message and on each section; a digest's
+ * changes carry their case's headline (the words of its email's subject).
+ */
+export function templateContext(data: MessageData, headline: (section: CaseSection) => string) {
   const digest = data.digest;
   return {
     ...data,
@@ -163,6 +171,11 @@ export function templateContext(data: MessageData) {
       ? {
           ...digest,
           since: digest.since ?? null,
+          changes: digest.changes.map((c) => ({
+            ...c,
+            section: withView(c.section),
+            headline: headline(c.section),
+          })),
           escalated: digest.escalated.map(withView),
         }
       : null,
