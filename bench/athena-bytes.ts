@@ -18,10 +18,10 @@ import {
   computeSql,
   coverageSql,
   type FocusTable,
-  originalQuerySql,
   stagingSql,
 } from '../functions/core/detect/statement-sql.js';
 import type { DetectorId, IsoDate } from '../functions/core/types.js';
+import { originalQuerySql } from './qb15-original.js';
 
 export const ATHENA_MINIMUM_BYTES = 10 * 1024 * 1024;
 export const USD_PER_TB = 5;

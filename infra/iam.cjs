@@ -1,8 +1,10 @@
 'use strict';
 /**
  * One least-privilege role per function (DEPLOY.md): no wildcard actions; resources scoped to the
- * state bucket prefixes, the workgroup, the Glue database and tables, the secret, the SES identity,
- * the event bus, the export prefix (and its KMS key when given) and the owners file.
+ * state bucket prefixes, the workgroup, the Glue database and tables, the secret, the SES identities
+ * (sending only from the configured address), the event bus, the export prefix (and its KMS key when
+ * given) and the owners file (and its KMS key when given). Every action here is either made by a
+ * recorded call of the end-to-end tests or listed with its reason (docs/decisions/011-iam-by-evaluation.md).
  */
 const { load } = require('./parameters.cjs');
 
@@ -58,32 +60,55 @@ function common(p) {
   ];
 }
 
+/**
+ * SES authorizes SendEmail against the from identity, the configuration set and, in the SES sandbox,
+ * each recipient's verified identity as well: a grant on the from identity alone fails every send of
+ * a first deploy. Every identity is allowed, with the sender pinned by `ses:FromAddress`.
+ */
 function sendEmail(p) {
-  const resources = [...p.arns.sesIdentities, p.arns.sesConfigurationSet].filter(Boolean).map(sub);
-  return { Sid: 'SendEmail', Effect: 'Allow', Action: ['ses:SendEmail'], Resource: resources };
+  const resources = [p.arns.sesIdentities, p.arns.sesConfigurationSet].filter(Boolean).map(sub);
+  return {
+    Sid: 'SendEmail',
+    Effect: 'Allow',
+    Action: ['ses:SendEmail'],
+    Resource: resources,
+    Condition: { StringEquals: { 'ses:FromAddress': p.from } },
+  };
+}
+
+/** kms:Decrypt on a bucket's key, only through S3 in this region (an SSE-KMS object read). */
+function decryptThroughS3(sid, keyArn) {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['kms:Decrypt'],
+    Resource: keyArn,
+    Condition: { StringLike: { 'kms:ViaService': sub('s3.${AWS::Region}.${AWS::URLSuffix}') } },
+  };
 }
 
 function readOwners(p) {
   if (!p.arns.ownersObject) return [];
   return [
     { Sid: 'ReadOwners', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.ownersObject) },
+    ...(p.ownersKmsKeyArn ? [decryptThroughS3('DecryptOwners', p.ownersKmsKeyArn)] : []),
   ];
 }
 
 function detectStatements(p) {
   const state = `${p.statePrefix}/`;
   const results = `${p.resultsPrefix}/`;
-  const staging = `${p.stagingPrefix}/`;
   const exportPrefix = `${p.exportLocation.key}/`;
   const focusDb = p.focus.database;
   const statements = [
-    listState('ListState', [state, results, staging]),
+    listState('ListState', [state, results]),
     stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [state]),
-    // Athena writes query results and CTAS staging data with the caller's permissions.
+    // Athena writes query results, and the CTAS staging data under `<results>/tables/<query-id>/`
+    // (an enforced result location allows no other place), with the caller's permissions.
     stateObjects(
       'AthenaResults',
       ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      [results, staging],
+      [results],
     ),
     {
       Sid: 'AthenaResultsBucket',
@@ -99,16 +124,35 @@ function detectStatements(p) {
         'athena:GetQueryExecution',
         'athena:GetQueryResults',
         'athena:StopQueryExecution',
-        'athena:GetWorkGroup',
       ],
       Resource: sub(
         `arn:\${AWS::Partition}:athena:\${AWS::Region}:\${AWS::AccountId}:workgroup/${p.workgroup}`,
       ),
     },
+    // Glue authorizes a table action on the table and each ancestor (catalog, database), a database
+    // action on the database and the catalog: one statement per level, so nothing is granted on a
+    // resource it cannot apply to.
     {
+      Sid: 'ReadDatabases',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase'],
+      Resource: [
+        sub(`${GLUE}:catalog`),
+        ...[...new Set([focusDb, p.database])].map((db) => sub(`${GLUE}:database/${db}`)),
+      ],
+    },
+    {
+      // Athena reads the table and, for a table that keeps its partitions in the catalog (a focusTable
+      // the user already has), its partitions; the column check lists it through information_schema.
       Sid: 'ReadFocusTable',
       Effect: 'Allow',
-      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+      Action: [
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:GetPartition',
+        'glue:GetPartitions',
+        'glue:BatchGetPartition',
+      ],
       Resource: [
         sub(`${GLUE}:catalog`),
         sub(`${GLUE}:database/${focusDb}`),
@@ -119,7 +163,7 @@ function detectStatements(p) {
       // Finding a crashed run's staging tables to drop them (docs/architecture.md).
       Sid: 'ListSentinelTables',
       Effect: 'Allow',
-      Action: ['glue:GetDatabase', 'glue:GetTables'],
+      Action: ['glue:GetTables'],
       Resource: [
         sub(`${GLUE}:catalog`),
         sub(`${GLUE}:database/${p.database}`),
@@ -162,15 +206,7 @@ function detectStatements(p) {
     ...readOwners(p),
     ...common(p),
   ];
-  if (p.kmsKeyArn) {
-    statements.push({
-      Sid: 'DecryptExport',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt'],
-      Resource: p.kmsKeyArn,
-      Condition: { StringLike: { 'kms:ViaService': sub('s3.${AWS::Region}.${AWS::URLSuffix}') } },
-    });
-  }
+  if (p.kmsKeyArn) statements.push(decryptThroughS3('DecryptExport', p.kmsKeyArn));
   return statements;
 }
 

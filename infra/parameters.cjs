@@ -9,9 +9,14 @@
 const SERVICE = 'ai-spend-sentinel';
 /** Prefix of the case store in the state bucket (findings/, runs/, cases/, case-events/, …). */
 const STATE_PREFIX = 'state';
-/** The workgroup's enforced result location; CTAS staging data lands below it (docs/architecture.md). */
+/** The workgroup's enforced result location (docs/architecture.md). */
 const RESULTS_PREFIX = 'athena-results';
-const STAGING_PREFIX = 'athena-staging';
+/**
+ * Where Athena puts a CTAS table's data under an enforced result location: `<results>/tables/<query-id>/`
+ * (no `external_location` is allowed there). The run's staging tables live here until the lifecycle
+ * rule expires them; dropping a table leaves its data.
+ */
+const CTAS_PREFIX = `${RESULTS_PREFIX}/tables`;
 const STAGING_TABLES = 'sentinel_staging_*';
 /** The table the stack creates over `exportLocation` when no `focusTable` is given. */
 const CREATED_FOCUS_TABLE = 'focus';
@@ -50,6 +55,15 @@ function s3Uri(name, value) {
 
 const S3_ARN = 'arn:${AWS::Partition}:s3:::';
 
+/** An optional KMS key ARN parameter (the key an SSE-KMS bucket encrypts with). */
+function kmsKey(raw, name) {
+  const arn = optional(raw, name);
+  if (arn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(arn)) {
+    fail(name, `'${arn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
+  }
+  return arn;
+}
+
 /** Validates the raw parameters and derives every name the stack uses. Pure: tests call it directly. */
 function derive(raw, stage) {
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(stage)) {
@@ -72,10 +86,7 @@ function derive(raw, stage) {
     focus = { database, table: CREATED_FOCUS_TABLE, created: true };
   }
 
-  const kmsKeyArn = optional(raw, 'exportKmsKeyArn');
-  if (kmsKeyArn && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(kmsKeyArn)) {
-    fail('exportKmsKeyArn', `'${kmsKeyArn}' is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`);
-  }
+  const kmsKeyArn = kmsKey(raw, 'exportKmsKeyArn');
 
   const ownersUri = optional(raw, 'owners');
   let owners = null;
@@ -83,6 +94,8 @@ function derive(raw, stage) {
     owners = { uri: ownersUri, ...s3Uri('owners', ownersUri) };
     if (!/\.(csv|ya?ml)$/i.test(owners.key)) fail('owners', `'${ownersUri}' must name a .csv or .yaml file`);
   }
+  const ownersKmsKeyArn = kmsKey(raw, 'ownersKmsKeyArn');
+  if (ownersKmsKeyArn && !owners) fail('ownersKmsKeyArn', 'is the key of the owners file: give owners too');
 
   const from = email('from', required(raw, 'from'));
   const finops = email('finops', required(raw, 'finops'));
@@ -109,7 +122,6 @@ function derive(raw, stage) {
     fail('bytesScannedCutoff', 'must be a whole number of bytes, at least 10000000 (Athena minimum)');
   }
 
-  const fromDomain = from.slice(from.indexOf('@') + 1);
   const sesArn = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}';
   return {
     service: SERVICE,
@@ -118,13 +130,14 @@ function derive(raw, stage) {
     workgroup: `${SERVICE}-${stage}`,
     statePrefix: STATE_PREFIX,
     resultsPrefix: RESULTS_PREFIX,
-    stagingPrefix: STAGING_PREFIX,
+    ctasPrefix: CTAS_PREFIX,
     stagingTables: STAGING_TABLES,
     functionName: (alias) => `${SERVICE}-${stage}-${alias}`,
     exportLocation,
     focus,
     kmsKeyArn,
     owners,
+    ownersKmsKeyArn,
     from,
     finops,
     escalation,
@@ -136,7 +149,9 @@ function derive(raw, stage) {
       exportBucket: `${S3_ARN}${exportLocation.bucket}`,
       exportObjects: `${S3_ARN}${exportLocation.bucket}/${exportLocation.key}/*`,
       ownersObject: owners ? `${S3_ARN}${owners.bucket}/${owners.key}` : null,
-      sesIdentities: [`${sesArn}:identity/${from}`, `${sesArn}:identity/${fromDomain}`],
+      // Every identity, the sender pinned by ses:FromAddress: SES authorizes the from identity and, while
+      // the account is in the SES sandbox, each recipient's verified identity too (iam.cjs, DEPLOY.md).
+      sesIdentities: `${sesArn}:identity/*`,
       sesConfigurationSet: configurationSet ? `${sesArn}:configuration-set/${configurationSet}` : null,
       eventBus: `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${eventBus}`,
     },
@@ -191,7 +206,7 @@ async function names(context) {
     workgroup: p.workgroup,
     statePrefix: p.statePrefix,
     resultsPrefix: p.resultsPrefix,
-    stagingPrefix: p.stagingPrefix,
+    ctasPrefix: p.ctasPrefix,
     bytesScannedCutoff: p.bytesScannedCutoff,
     focusTable: `${p.focus.database}.${p.focus.table}`,
   };

@@ -3,9 +3,9 @@
  * esbuild plugins for the Lambda bundles (serverless.yml `custom.esbuild.plugins`). Local-only
  * backends never ship: the adapters are loaded by dynamic import (functions/adapters/open-ports.ts),
  * and the packages only they use are replaced here by a module that throws a clear error if it is
- * ever evaluated, so no bundle carries DuckDB's native binding.
+ * ever evaluated, so no bundle carries DuckDB's native binding, nor the outbox's MIME composer.
  */
-const LOCAL_ONLY = /^@duckdb\//;
+const LOCAL_ONLY = /^(@duckdb\/|nodemailer(\/|$))/;
 
 const localOnly = {
   name: 'sentinel-local-only',
@@ -16,7 +16,7 @@ const localOnly = {
     }));
     build.onLoad({ filter: /.*/, namespace: 'sentinel-local-only' }, (args) => ({
       contents: `module.exports = {};\nthrow new Error(${JSON.stringify(
-        `${args.path} is not in the Lambda bundle: it backs a local-only adapter (engine duckdb). ` +
+        `${args.path} is not in the Lambda bundle: it backs a local-only adapter (engine duckdb, notify outbox). ` +
           'The deployment runs with engine athena, out s3://, notify ses, events eventbridge.',
       )});`,
       loader: 'js',

@@ -9,7 +9,7 @@
  *   npm run package -- --stage dev --param="exportLocation=s3://…" …
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,13 +22,45 @@ export const EXAMPLE_PARAMS = {
   exportLocation: 's3://example-focus-exports/exports/sentinel-focus/data',
   exportKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   owners: 's3://example-focus-exports/sentinel/owners.csv',
+  ownersKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/5678efgh-56ef-78gh-90ij-567890abcdef',
   from: 'sentinel@example.com',
   finops: 'finops@example.com',
   escalation: 'finops@example.com,cloud-lead@example.com',
 };
 
-/** Runs `osls package` offline; returns its exit status. */
-export function packageOffline(args = [], { quiet = false } = {}) {
+/**
+ * One packaging at a time in a checkout: osls and serverless-esbuild share `.esbuild/` (the tests
+ * package with their own parameters while another test file packages the example).
+ */
+function withPackageLock(body) {
+  const lock = join(root, 'node_modules', '.cache', 'sentinel', 'package.lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() - started > 5 * 60_000)
+        throw new Error(`${lock} is held; remove it if no packaging runs`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
+  try {
+    return body();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `osls package` offline; returns its exit status. `out`: where the artifact goes (default
+ * `.serverless/`), emptied first.
+ */
+export function packageOffline(args = [], { quiet = false, out } = {}) {
   const require = createRequire(import.meta.url);
   const osls = join(dirname(require.resolve('osls/package.json')), 'bin', 'serverless.js');
   const home = mkdtempSync(join(tmpdir(), 'sentinel-package-'));
@@ -47,12 +79,18 @@ export function packageOffline(args = [], { quiet = false } = {}) {
   const params = args.some((a) => a.startsWith('--param'))
     ? []
     : Object.entries(EXAMPLE_PARAMS).map(([name, value]) => `--param=${name}=${value}`);
-  rmSync(join(root, '.serverless'), { recursive: true, force: true });
-  const result = spawnSync(process.execPath, [osls, 'package', ...params, ...args], {
-    cwd: root,
-    env,
-    stdio: quiet ? 'pipe' : 'inherit',
-    encoding: 'utf8',
+  const result = withPackageLock(() => {
+    rmSync(out ?? join(root, '.serverless'), { recursive: true, force: true });
+    return spawnSync(
+      process.execPath,
+      [osls, 'package', ...params, ...(out ? ['--package', out] : []), ...args],
+      {
+        cwd: root,
+        env,
+        stdio: quiet ? 'pipe' : 'inherit',
+        encoding: 'utf8',
+      },
+    );
   });
   rmSync(home, { recursive: true, force: true });
   if (quiet && result.status !== 0) process.stderr.write(`${result.stdout}${result.stderr}`);

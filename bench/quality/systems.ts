@@ -8,10 +8,10 @@ import type { SentinelConfig } from '../../functions/core/config.js';
 import { dayRange } from '../../functions/core/dates.js';
 import type { DetectResult } from '../../functions/core/detect/contract.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
-import { originalQuerySql } from '../../functions/core/detect/statement-sql.js';
 import { silentLogger } from '../../functions/core/log.js';
 import { type BlobStore, fixedClock } from '../../functions/core/ports.js';
 import type { DetectorId, IsoDate } from '../../functions/core/types.js';
+import { originalQuerySql } from '../qb15-original.js';
 import { BENCH_FOCUS } from './focus-table.js';
 
 export type SystemId = 'ours' | 'original-written' | 'original-intended' | 'original-intended-packed';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { engineDetection } from '../core/commands/detect.js';
 import type { RunPorts } from '../core/commands/run.js';
 import type { SentinelConfig } from '../core/config.js';
-import { FAULT_POINTS, type FaultPoint, type NotifyPorts } from '../core/deliver/ports.js';
+import type { NotifyPorts } from '../core/deliver/ports.js';
 import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
 import { checkFocusColumns } from '../core/detect/focus-columns.js';
 import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
@@ -30,34 +30,20 @@ import type {
 import { systemClock } from '../core/ports.js';
 import { refusedConfigRecord, runEvents } from '../core/runs.js';
 import type { RunCommand } from '../core/types.js';
+import { type SentinelEnvironment, sentinelEnvironment } from './environment.js';
 
 export interface OpenOptions {
   clock: Clock;
   log: Logger;
-  env?: NodeJS.ProcessEnv;
+  /** What the door read from its environment; default: this process's (adapters/environment.ts). */
+  environment?: SentinelEnvironment;
   /** Progress lines (a terminal); elsewhere left out. */
   progress?: (step: string) => void;
 }
 
 const isS3 = (uri: string) => /^s3:\/\//i.test(uri);
-
-/** What a Lambda reads from its environment (docs/configuration.md): the config source, the secret, the log level. */
-export interface LambdaEnvironment {
-  raw: NodeJS.ProcessEnv;
-  config: string | undefined;
-  /** The bus `Run Failed` goes to when the config itself is refused (the deployment sets it). */
-  eventBus: string | undefined;
-  signingSecretArn: string | undefined;
-  logLevel: string | undefined;
-}
-
-export const lambdaEnvironment = (raw: NodeJS.ProcessEnv): LambdaEnvironment => ({
-  raw,
-  config: raw.SENTINEL_CONFIG,
-  eventBus: raw.SENTINEL_EVENT_BUS,
-  signingSecretArn: raw.SENTINEL_SIGNING_SECRET_ARN,
-  logLevel: raw.SENTINEL_LOG_LEVEL,
-});
+const environmentOf = (options: { environment?: SentinelEnvironment }): SentinelEnvironment =>
+  options.environment ?? sentinelEnvironment(process.env);
 
 /** One SDK client per service per cold start, created on first use (handlers load no SDK they do not use). */
 const clients = new Map<string, Promise<unknown>>();
@@ -70,64 +56,57 @@ function client<T>(name: string, make: () => Promise<T>): Promise<T> {
   return found;
 }
 
-/** Settings every SDK client made here starts from (Lambda: none, the runtime's region and role). */
-export interface AwsClientSettings {
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-  /** S3 through an endpoint that serves buckets as paths (a local AWS server). */
-  forcePathStyle?: boolean;
-}
-let settings: AwsClientSettings = {};
-
-/** Points every client made from now on elsewhere (the local AWS server of the tests); forgets made ones. */
-export function configureAwsClients(next: AwsClientSettings): void {
-  settings = next;
-  clients.clear();
-}
-
-const base = () => {
-  const { forcePathStyle: _, ...rest } = settings;
-  return rest;
-};
-
-// The adapters retry throttling themselves (capped backoff), so the SDK's own retries stay off.
-export const s3Client = () =>
-  client('s3', async () => {
+/*
+ * Region, credentials and endpoint come from the SDK's own configuration (the Lambda runtime's
+ * environment and role; AWS_REGION, AWS_ENDPOINT_URL and the credential chain elsewhere). The SDK's
+ * own retries are on (throttling, 5xx, a reset connection after a Lambda thaw), except for SES,
+ * whose adapter retries itself because only it tells a daily quota from throttling
+ * (docs/decisions/012-aws-clients.md).
+ */
+export const s3Client = (environment: SentinelEnvironment) =>
+  client(`s3${environment.s3PathStyle ? ':path-style' : ''}`, async () => {
     const { S3Client } = await import('@aws-sdk/client-s3');
     return new S3Client({
-      ...base(),
-      maxAttempts: 1,
-      ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
+      retryMode: 'standard',
+      maxAttempts: 4,
+      // An owners file or SENTINEL_CONFIG in a bucket of another region (S3 answers 301 with the region).
+      followRegionRedirects: true,
+      ...(environment.s3PathStyle ? { forcePathStyle: true } : {}),
     });
   });
 const sesClient = () =>
-  client(
-    'sesv2',
-    async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client({ ...base(), maxAttempts: 1 }),
-  );
+  client('sesv2', async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client({ maxAttempts: 1 }));
 const eventBridgeClient = () =>
   client(
     'eventbridge',
     async () =>
-      new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({ ...base(), maxAttempts: 1 }),
+      new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({
+        retryMode: 'standard',
+        maxAttempts: 4,
+      }),
   );
 const athenaClient = () =>
   client(
     'athena',
-    async () => new (await import('@aws-sdk/client-athena')).AthenaClient({ ...base(), maxAttempts: 1 }),
+    async () =>
+      // Adaptive: Athena's API limits are per account; the client slows itself down when throttled.
+      new (await import('@aws-sdk/client-athena')).AthenaClient({ retryMode: 'adaptive', maxAttempts: 6 }),
   );
 const secretsClient = () =>
   client(
     'secrets',
-    async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({ ...base() }),
+    async () =>
+      new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient({
+        retryMode: 'standard',
+        maxAttempts: 3,
+      }),
   );
 
 /**
  * A refused SENTINEL_CONFIG has no bus to name: `Run Failed` goes to SENTINEL_EVENT_BUS (set by
  * the deployment), else the default bus, with the function and the error (never the config text).
  */
-export async function publishConfigFailure(env: LambdaEnvironment, command: RunCommand, error: string) {
+export async function publishConfigFailure(env: SentinelEnvironment, command: RunCommand, error: string) {
   const { EventBridgeBus } = await import('./event-bus/eventbridge.js');
   const bus = new EventBridgeBus(await eventBridgeClient(), {
     busName: env.eventBus ?? 'default',
@@ -137,20 +116,23 @@ export async function publishConfigFailure(env: LambdaEnvironment, command: RunC
 }
 
 /** `SENTINEL_CONFIG` (YAML/JSON text or an s3:// URI), validated with the one schema. */
-export async function loadLambdaConfig(env: LambdaEnvironment) {
+export async function loadLambdaConfig(env: SentinelEnvironment) {
   if (env.config === undefined || env.config.trim() === '') {
     throw new ConfigError('SENTINEL_CONFIG is not set', {
       hint: 'the deployment sets it from its parameters: YAML/JSON text or an s3:// URI',
     });
   }
   const { loadConfigSource } = await import('./config-source.js');
-  return loadConfigSource(env.config, /^s3:\/\//i.test(env.config.trim()) ? await s3Client() : undefined);
+  return loadConfigSource(env.config, isS3(env.config.trim()) ? await s3Client(env) : undefined);
 }
 
-export async function openStore(config: SentinelConfig): Promise<BlobStore> {
+export async function openStore(
+  config: SentinelConfig,
+  environment: SentinelEnvironment = sentinelEnvironment(process.env),
+): Promise<BlobStore> {
   if (isS3(config.out)) {
     const { S3BlobStore } = await import('./blob-store/s3.js');
-    return new S3BlobStore(await s3Client(), config.out);
+    return new S3BlobStore(await s3Client(environment), config.out);
   }
   const { LocalDirBlobStore } = await import('./blob-store/local-dir.js');
   return new LocalDirBlobStore(config.out);
@@ -166,7 +148,11 @@ function besideLocalStore(config: SentinelConfig, file: string, key: string, aws
   return join(config.out, file);
 }
 
-async function openMailer(config: SentinelConfig, clock: Clock): Promise<Mailer> {
+async function openMailer(
+  config: SentinelConfig,
+  clock: Clock,
+  environment: SentinelEnvironment,
+): Promise<Mailer> {
   if (config.notify.transport === 'ses') {
     const { SesMailer } = await import('./mailer/ses.js');
     return new SesMailer(await sesClient(), { configurationSet: config.notify.configuration_set });
@@ -174,7 +160,7 @@ async function openMailer(config: SentinelConfig, clock: Clock): Promise<Mailer>
   const { OutboxMailer } = await import('./mailer/outbox.js');
   const folder = besideLocalStore(config, 'outbox', 'notify.transport outbox', 'ses');
   // The Date header follows the clock, so `--now` runs (and the demo's time travel) read true.
-  return new OutboxMailer(folder, { now: () => clock.now() });
+  return new OutboxMailer(folder, { now: () => clock.now(), refuse: environment.outboxRefuse });
 }
 
 async function openEventBus(config: SentinelConfig): Promise<EventBus> {
@@ -186,10 +172,10 @@ async function openEventBus(config: SentinelConfig): Promise<EventBus> {
   return new JsonlEventBus(besideLocalStore(config, 'events.jsonl', 'events.transport jsonl', 'eventbridge'));
 }
 
-async function openOwners(config: SentinelConfig): Promise<OwnerDirectory> {
+async function openOwners(config: SentinelConfig, environment: SentinelEnvironment): Promise<OwnerDirectory> {
   if (config.owners !== null && isS3(config.owners)) {
     const { loadS3OwnerDirectory } = await import('./owners/s3.js');
-    return loadS3OwnerDirectory(config.owners, config.notify.finops, await s3Client());
+    return loadS3OwnerDirectory(config.owners, config.notify.finops, await s3Client(environment));
   }
   const { loadOwnerDirectory } = await import('./owners/file.js');
   return loadOwnerDirectory(config.owners, config.notify.finops);
@@ -201,17 +187,20 @@ const signingKeys = new Map<string, SigningKey>();
  * The answer-link key (docs/configuration.md): the Secrets Manager secret named by SENTINEL_SIGNING_SECRET_ARN
  * (Lambda), else SENTINEL_SIGNING_KEY or the local key file; loaded once per process.
  */
-export async function openSigningKey(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<SigningKey> {
-  const secretArn = env.SENTINEL_SIGNING_SECRET_ARN;
-  const id = secretArn ? `secret:${secretArn}` : `local:${config.out}`;
+export async function openSigningKey(
+  config: SentinelConfig,
+  environment: SentinelEnvironment = sentinelEnvironment(process.env),
+): Promise<SigningKey> {
+  const { signingSecretArn } = environment;
+  const id = signingSecretArn ? `secret:${signingSecretArn}` : `local:${config.out}`;
   let key = signingKeys.get(id);
   if (!key) {
-    if (secretArn) {
+    if (signingSecretArn) {
       const { SecretsManagerSigningKey } = await import('./signing-key/secrets-manager.js');
-      key = new SecretsManagerSigningKey(await secretsClient(), secretArn);
+      key = new SecretsManagerSigningKey(await secretsClient(), signingSecretArn);
     } else {
       const { LocalSigningKey } = await import('./signing-key/local.js');
-      key = new LocalSigningKey({ out: config.out, env });
+      key = new LocalSigningKey({ out: config.out, key: environment.signingKey });
     }
     signingKeys.set(id, key);
   }
@@ -219,7 +208,10 @@ export async function openSigningKey(config: SentinelConfig, env: NodeJS.Process
 }
 
 /** The configured engine and FOCUS table, opened when a run has days to evaluate. */
-export function engineOpener(config: SentinelConfig, env: NodeJS.ProcessEnv = process.env): EngineOpener {
+export function engineOpener(
+  config: SentinelConfig,
+  environment: SentinelEnvironment = sentinelEnvironment(process.env),
+): EngineOpener {
   return async (log: Logger): Promise<OpenedEngine> => {
     if (config.engine === 'duckdb') {
       const { openDuckDbFocus } = await import('./query-engine/duckdb-focus.js');
@@ -232,12 +224,12 @@ export function engineOpener(config: SentinelConfig, env: NodeJS.ProcessEnv = pr
             database: config.athena.database,
             outputLocation: config.athena.output_location,
           })
-        : await trinoEngine(config, env);
+        : await trinoEngine(config, environment);
     return { engine, focus: await checkedFocusTable(engine, config) };
   };
 }
 
-async function trinoEngine(config: SentinelConfig, env: NodeJS.ProcessEnv): Promise<QueryEngine> {
+async function trinoEngine(config: SentinelConfig, environment: SentinelEnvironment): Promise<QueryEngine> {
   const { server, catalog, schema, user } = config.trino;
   if (!server) {
     throw new ConfigError('engine trino needs trino.server', {
@@ -245,7 +237,7 @@ async function trinoEngine(config: SentinelConfig, env: NodeJS.ProcessEnv): Prom
     });
   }
   const { TrinoQueryEngine } = await import('./query-engine/trino.js');
-  const password = env.SENTINEL_TRINO_PASSWORD;
+  const password = environment.trinoPassword;
   return TrinoQueryEngine.connect({ server, catalog, schema, user, ...(password ? { password } : {}) });
 }
 
@@ -271,43 +263,33 @@ async function checkedFocusTable(engine: QueryEngine, config: SentinelConfig) {
     `focus ${database}.${table}`,
   );
   // One scan per run (docs/architecture.md): the run's CTAS staging tables live beside the findings tables.
-  const stagingSchema =
-    config.engine === 'trino' ? config.trino.sentinel_schema : config.athena.sentinel_database;
-  return { ...athenaFocusTable(config, usage), stagingSchema };
-}
-
-/**
- * Crash tests: `SENTINEL_FAULT=crash-after:<point>` kills this process with SIGKILL at that point of
- * the notify protocol (no cleanup, no finally blocks), as a real crash would.
- */
-export function faultHook(value: string | undefined): ((point: FaultPoint) => void) | undefined {
-  if (!value) return undefined;
-  const match = /^crash-after:(.+)$/.exec(value);
-  if (!match || !(FAULT_POINTS as readonly string[]).includes(match[1]!)) {
-    throw new BadInputError(`SENTINEL_FAULT '${value}' is not a fault point`, {
-      hint: `use crash-after:<point>, point one of ${FAULT_POINTS.join(', ')}`,
-    });
-  }
-  const at = match[1];
-  return (point) => {
-    if (point === at) process.kill(process.pid, 'SIGKILL');
-  };
+  // Athena runs DDL (the DROP of those tables) through Hive's grammar: backticks, not double quotes.
+  return config.engine === 'trino'
+    ? {
+        ...athenaFocusTable(config, usage),
+        stagingSchema: config.trino.sentinel_schema,
+        ddl: 'trino' as const,
+      }
+    : {
+        ...athenaFocusTable(config, usage),
+        stagingSchema: config.athena.sentinel_database,
+        ddl: 'hive' as const,
+      };
 }
 
 /** Ports of `follow-up`, `ack` and the notify half of `run`. */
 export async function openNotifyPorts(config: SentinelConfig, options: OpenOptions): Promise<NotifyPorts> {
   const { clock, log } = options;
-  const env = options.env ?? process.env;
+  const environment = environmentOf(options);
   const [store, mailer, events, owners] = await Promise.all([
-    openStore(config),
-    openMailer(config, clock),
+    openStore(config, environment),
+    openMailer(config, clock, environment),
     openEventBus(config),
-    openOwners(config),
+    openOwners(config, environment),
   ]);
   const ackBaseUrl = config.notify.ack_base_url;
-  const signingKey = ackBaseUrl ? await openSigningKey(config, env) : undefined;
+  const signingKey = ackBaseUrl ? await openSigningKey(config, environment) : undefined;
   const key = signingKey ? await signingKey.load() : undefined;
-  const fault = faultHook(env.SENTINEL_FAULT);
   return {
     store,
     mailer,
@@ -325,7 +307,6 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
         expiresAt: new Date(clock.now().getTime() + config.notify.link_ttl_days * 86_400_000),
         out: config.out,
       }),
-    ...(fault ? { fault } : {}),
   };
 }
 
@@ -334,26 +315,30 @@ export async function openRunPorts(config: SentinelConfig, options: OpenOptions)
   const notify = await openNotifyPorts(config, options);
   return {
     ...notify,
-    detect: engineDetection(engineOpener(config, options.env ?? process.env), config, options.clock),
+    detect: engineDetection(engineOpener(config, environmentOf(options)), config, options.clock),
     ...(options.progress ? { progress: options.progress } : {}),
   };
 }
 
 /** Ports of a manual `detect`: no mail, no owners. */
 export async function openDetectPorts(config: SentinelConfig, options: OpenOptions) {
-  const [store, events] = await Promise.all([openStore(config), openEventBus(config)]);
+  const environment = environmentOf(options);
+  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
   return {
     store,
     events,
     clock: options.clock,
     log: options.log,
-    detect: engineDetection(engineOpener(config, options.env ?? process.env), config, options.clock),
+    detect: engineDetection(engineOpener(config, environment), config, options.clock),
     ...(options.progress ? { progress: options.progress } : {}),
   };
 }
 
 /** Ports of `ack`: the case store and the bus. */
 export async function openAckPorts(config: SentinelConfig, options: OpenOptions) {
-  const [store, events] = await Promise.all([openStore(config), openEventBus(config)]);
+  const [store, events] = await Promise.all([
+    openStore(config, environmentOf(options)),
+    openEventBus(config),
+  ]);
   return { store, events, clock: options.clock };
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { createLogger } from '../adapters/logger/console.js';
+import { consoleLogger } from '../adapters/logger/console.js';
 import { parseConfig, type SentinelConfig } from '../core/config.js';
 import { BILL_DETECTORS } from '../core/detect/registry.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
@@ -124,7 +124,7 @@ export function parseDateFlag(flag: string, value: unknown): string | undefined 
 
 /** Runs a command body and maps errors to exit codes, printing one clear message. */
 export async function runCommand(body: (log: Logger) => Promise<number>): Promise<number> {
-  const log = createLogger();
+  const log = consoleLogger(process.env);
   try {
     return await body(log);
   } catch (error) {

@@ -3,7 +3,7 @@
  * for templating or mail code at start-up (start-up time is part of every run).
  */
 import { readFileSync } from 'node:fs';
-import { createLogger } from '../adapters/logger/console.js';
+import { consoleLogger } from '../adapters/logger/console.js';
 
 /** The version in package.json (beside `dist/` when built, or beside `functions/`). */
 export function packageVersion(): string {
@@ -57,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    createLogger().error(`unknown command '${name}'`);
+    consoleLogger(process.env).error(`unknown command '${name}'`);
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }

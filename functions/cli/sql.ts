@@ -78,6 +78,8 @@ export async function run(argv: string[]): Promise<number> {
               ...athenaFocusTable(config, usageType),
               staging: 'tables',
               stagingTables: placeholderStagingTables(config.athena.sentinel_database),
+              // The DROP as the engine takes it: Athena's DDL goes through Hive's grammar.
+              ddl: config.engine === 'trino' ? 'trino' : 'hive',
             }
         : // The DuckDB run reads a view `focus` over the export files with both usage-type columns.
           { dialect: 'duckdb', name: 'focus', usageType: usageTypeExpression('coalesce') };
@@ -89,7 +91,8 @@ export async function run(argv: string[]): Promise<number> {
 
 /** The run's table name as a placeholder (a run names it by its start time and 8 random hex). */
 function placeholderStagingTables(schema: string): StagingTables {
-  return { schema, staging: `"${schema}"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX"` };
+  const table = 'sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX';
+  return { schema, table, staging: `"${schema}"."${table}"` };
 }
 
 function requiredDetector(flags: FlagValues): DetectorId {

@@ -54,8 +54,8 @@ async function ack(event: AckEvent, context: Context): Promise<APIGatewayProxySt
   if (method !== 'GET' && method !== 'POST')
     return page(errorPage(405, 'only GET and POST are answered here'));
   const config = await configOrFail('ack');
-  const ports = await openAckPorts(config, { clock: systemClock, log, env: env.raw });
-  const key = await (await openSigningKey(config, env.raw)).load();
+  const ports = await openAckPorts(config, { clock: systemClock, log, environment: env });
+  const key = await (await openSigningKey(config, env)).load();
 
   if (method === 'GET') {
     const params = linkParams(event.queryStringParameters);

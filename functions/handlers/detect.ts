@@ -16,7 +16,7 @@ export const STOP_EARLY_MS = 30_000;
 async function detect(_event: ScheduledEvent, context: Context, { signal }: { signal: AbortSignal }) {
   log.addContext(context);
   const config = await configOrFail('scheduled-detect');
-  const ports = await openRunPorts(config, { clock: systemClock, log, env: env.raw });
+  const ports = await openRunPorts(config, { clock: systemClock, log, environment: env });
   const result = await runPipeline(ports, config, { command: 'scheduled-detect', signal });
   const run = result.run;
   log.info('detection run finished', {

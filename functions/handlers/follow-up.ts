@@ -9,7 +9,7 @@ import { configOrFail, env, log } from './runtime.js';
 async function followUpHandler(_event: ScheduledEvent, context: Context) {
   log.addContext(context);
   const config = await configOrFail('follow-up');
-  const ports = await openNotifyPorts(config, { clock: systemClock, log, env: env.raw });
+  const ports = await openNotifyPorts(config, { clock: systemClock, log, environment: env });
   const result = await followUp(ports, config);
   log.info('follow-up finished', {
     run_id: result.run.run_id,

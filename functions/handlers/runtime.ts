@@ -4,13 +4,15 @@
  * is read again on the next one (a fixed parameter needs no redeploy of the code).
  */
 
+import { sentinelEnvironment } from '../adapters/environment.js';
 import { lambdaLogger } from '../adapters/logger/lambda.js';
-import { lambdaEnvironment, loadLambdaConfig, publishConfigFailure } from '../adapters/open-ports.js';
+import { loadLambdaConfig, publishConfigFailure } from '../adapters/open-ports.js';
 import type { SentinelConfig } from '../core/config.js';
 import { ConfigError, describeError } from '../core/errors.js';
 import type { RunCommand } from '../core/types.js';
 
-export const env = lambdaEnvironment(process.env);
+/** The function's environment, read once per cold start (the deployment sets it: DEPLOY.md). */
+export const env = sentinelEnvironment(process.env);
 export const log = lambdaLogger(env.logLevel ? { logLevel: env.logLevel } : {});
 
 let config: Promise<SentinelConfig> | undefined;

@@ -1,38 +1,59 @@
 /**
- * The three handlers end to end on the AWS backends, in process: S3, SES, EventBridge and Secrets
- * Manager on the moto server of this run, and Athena's API answered by the real Trino of this run
- * (Athena-shaped pages of real results, test/fixtures/athena-on-trino.ts) over a Hive table of a
- * generated export. Scheduled detect → findings, cases and run record in S3 → owner emails in SES
- * → GET then POST an answer link on the ack handler → the case is acknowledged → the events reach
- * an SQS queue through a rule; a rerun sends nothing; a follow-up at +49 h sends the reminders.
+ * The three handlers end to end on the AWS backends, in process, with the environment the packaged
+ * template gives them: S3, SES, EventBridge and Secrets Manager on the moto server of this run, and
+ * Athena's API answered by the real Trino of this run (Athena-shaped pages of real results, every
+ * statement first parsed by the grammar Athena would use: test/fixtures/athena-on-trino.ts) over a Hive
+ * table of a generated export. Scheduled detect → findings, cases and run record in S3 → owner emails
+ * in SES → GET then POST an answer link on the ack handler → the case is acknowledged → the events
+ * reach an SQS queue through a rule; a rerun sends nothing; a follow-up at +49 h sends the reminders.
+ * Every AWS call is recorded and, at the end, evaluated against its function's role in the packaged
+ * template (docs/decisions/011-iam-by-evaluation.md).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';
-import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { CreateEmailIdentityCommand } from '@aws-sdk/client-sesv2';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { configureAwsClients } from '../../functions/adapters/open-ports.js';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import { EVENT_SOURCE } from '../../functions/core/events.js';
 import type { RunRecord } from '../../functions/core/runs.js';
 import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
 import { athenaOnTrino } from '../fixtures/athena-on-trino.js';
+import { type CallRecorder, recordAwsCalls } from '../fixtures/aws-call-recorder.js';
 import {
+  type Decision,
+  evaluate,
+  type PolicyDocument,
+  resolveIntrinsics,
+  roleArn,
+  rolePolicy,
+  type TemplateValues,
+  unusedGrants,
+} from '../fixtures/iam-evaluation.js';
+import { type Deployment, GRANTS_NOT_RECORDED, modelRequests } from '../fixtures/iam-requests.js';
+import {
+  awsEnvironmentOnMoto,
   MOTO_REGION,
   motoData,
-  motoEndpoint,
   motoEventBridge,
   motoS3,
   motoSecrets,
@@ -54,8 +75,30 @@ const NOW = new Date('2026-03-03T08:00:00Z');
 const s3 = motoS3();
 const sqs = motoSqs();
 const bucket = uniqueName('sentinel-state');
-const schema = `e2e_${randomBytes(3).toString('hex')}`;
+const ownersBucket = uniqueName('sentinel-owners');
+const hex = randomBytes(3).toString('hex');
+/** The deployment's stage: its Glue database is sentinel_<stage>, its workgroup ai-spend-sentinel-<stage>. */
+const stage = `e2e-${hex}`;
+/** The FOCUS table the user already has (focusTable), in a database of its own. */
+const schema = `e2e_${hex}`;
+const sentinelDatabase = `sentinel_e2e_${hex}`;
 const sender = `${uniqueName('sentinel')}@example.com`;
+const busName = uniqueName('sentinel-bus');
+const PARAMS = {
+  exportLocation: 's3://example-focus-exports/exports/sentinel-focus/data',
+  exportKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  focusTable: `${schema}.focus_export`,
+  owners: `s3://${ownersBucket}/sentinel/owners.csv`,
+  ownersKmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/5678efgh-56ef-78gh-90ij-567890abcdef',
+  from: sender,
+  finops: 'finops@example.com',
+  escalation: 'finops-leads@example.com',
+  eventBus: busName,
+};
+const ACCOUNT = '123456789012';
+let template: Parameters<typeof rolePolicy>[0];
+let values: TemplateValues;
+let recorder: CallRecorder;
 let queueUrl: string;
 let athena: ReturnType<typeof athenaOnTrino>;
 let handlers: {
@@ -119,9 +162,9 @@ async function events(): Promise<string[]> {
 const decode = (html: string) => html.replace(/&#x3D;/g, '=').replace(/&amp;/g, '&');
 async function answerLink(answer: string): Promise<URL> {
   for (const m of await sentMail()) {
-    const match = new RegExp(`https://ack\\.example\\.test/ack\\?[^"]*answer(=|&#x3D;)${answer}[^"]*`).exec(
-      m.body,
-    );
+    const match = new RegExp(
+      `https://e2eapi\\.execute-api\\.us-east-1\\.amazonaws\\.com/ack\\?[^"]*answer(=|&#x3D;)${answer}[^"]*`,
+    ).exec(m.body);
     if (match) return new URL(decode(match[0]));
   }
   throw new Error(`no ${answer} link in the mail SES accepted`);
@@ -142,9 +185,26 @@ function httpEvent(method: 'GET' | 'POST', params: Record<string, string>): APIG
   } as APIGatewayProxyEventV2;
 }
 
+/** Packages the stack offline with this deployment's parameters (scripts/package.mjs). */
+async function packagedTemplate(): Promise<Parameters<typeof rolePolicy>[0]> {
+  const packageScript: string = join(import.meta.dirname, '..', '..', 'scripts', 'package.mjs');
+  const { packageOffline } = (await import(packageScript)) as {
+    packageOffline: (args: string[], options: { quiet?: boolean; out?: string }) => number;
+  };
+  const out = mkdtempSync(join(tmpdir(), 'sentinel-e2e-package-'));
+  try {
+    const args = ['--stage', stage, ...Object.entries(PARAMS).map(([k, v]) => `--param=${k}=${v}`)];
+    if (packageOffline(args, { quiet: true, out }) !== 0) throw new Error('npm run package failed');
+    return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 beforeAll(async () => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
+  template = await packagedTemplate();
   // The export, as a Hive table Trino (standing in for Athena) reads.
   const work = mkdtempSync(join(localDir(), 'e2e-'));
   const org = await writeSyntheticOrganization(join(work, 'gen'), {
@@ -160,8 +220,8 @@ beforeAll(async () => {
       table: 'focus_export',
       dataDir: join(org.exportDir, 'data'),
     });
-    // Where a run creates (and drops) its CTAS staging tables.
-    await createManagedSchema(trinoEngine(schema), `${schema}_sentinel`);
+    // The stack's Glue database, where a run creates (and drops) its CTAS staging tables.
+    await createManagedSchema(trinoEngine(schema), sentinelDatabase);
   } finally {
     await duckdb.close();
   }
@@ -170,11 +230,11 @@ beforeAll(async () => {
 
   // The deployment's resources, on moto.
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const { readFileSync } = await import('node:fs');
+  await s3.send(new CreateBucketCommand({ Bucket: ownersBucket }));
   await s3.send(
     new PutObjectCommand({
-      Bucket: bucket,
-      Key: 'config/owners.csv',
+      Bucket: ownersBucket,
+      Key: 'sentinel/owners.csv',
       Body: readFileSync(org.ownersFile, 'utf8'),
     }),
   );
@@ -185,7 +245,6 @@ beforeAll(async () => {
       SecretString: randomBytes(32).toString('base64url'),
     }),
   );
-  const busName = uniqueName('sentinel-bus');
   const eventBridge = motoEventBridge();
   await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
   const queue = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('sentinel-e2e') }));
@@ -204,37 +263,48 @@ beforeAll(async () => {
     new PutTargetsCommand({ Rule: 'all', EventBusName: busName, Targets: [{ Id: 'q', Arn: arn }] }),
   );
 
-  process.env.SENTINEL_CONFIG = JSON.stringify({
+  // The environment the template gives the functions, its CloudFormation values filled in.
+  values = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': MOTO_REGION,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
+    StateBucket: bucket,
+    HttpApi: 'e2eapi',
+    SigningSecret: secret.ARN!,
+  };
+  const detect = template.Resources.DetectLambdaFunction!.Properties as {
+    Environment: { Variables: Record<string, unknown> };
+  };
+  const environment = resolveIntrinsics(detect.Environment.Variables, values) as Record<string, string>;
+  for (const [name, value] of Object.entries(environment)) process.env[name] = value;
+  expect(JSON.parse(environment.SENTINEL_CONFIG!)).toMatchObject({
     engine: 'athena',
-    focus: `${schema}.focus_export`,
-    athena: { workgroup: 'sentinel', database: schema, sentinel_database: `${schema}_sentinel` },
-    out: `s3://${bucket}/state`,
-    owners: `s3://${bucket}/config/owners.csv`,
-    notify: {
-      transport: 'ses',
-      from: sender,
-      finops: 'finops@example.com',
-      escalation: ['finops-leads@example.com'],
-      ack_base_url: 'https://ack.example.test/ack',
-    },
-    events: { transport: 'eventbridge', bus_name: busName },
+    focus: PARAMS.focusTable,
+    athena: { workgroup: `ai-spend-sentinel-${stage}`, sentinel_database: sentinelDatabase },
   });
-  process.env.SENTINEL_SIGNING_SECRET_ARN = secret.ARN!;
   delete process.env.SENTINEL_SIGNING_KEY;
-  configureAwsClients({
-    endpoint: motoEndpoint(),
-    region: MOTO_REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    forcePathStyle: true,
-  });
+  awsEnvironmentOnMoto();
+  recorder = recordAwsCalls([S3Client, SESv2Client, EventBridgeClient, SecretsManagerClient, AthenaClient]);
+  const handler =
+    <R>(fn: string, h: unknown) =>
+    (event: unknown, ctx: Context) =>
+      recorder.during(fn, () => (h as (e: unknown, c: Context) => Promise<R>)(event, ctx));
+  // Each function is a process of its own in Lambda: a fresh module graph per handler, so no client,
+  // key or config one of them loaded is there for another (the recorded calls are each function's own).
+  const fresh = async (load: () => Promise<{ handler: unknown }>) => {
+    vi.resetModules();
+    return (await load()).handler;
+  };
   handlers = {
-    detect: (await import('../../functions/handlers/detect.js')).handler as never,
-    followUp: (await import('../../functions/handlers/follow-up.js')).handler as never,
-    ack: (await import('../../functions/handlers/ack.js')).handler as never,
+    detect: handler('detect', await fresh(() => import('../../functions/handlers/detect.js'))),
+    followUp: handler('followUp', await fresh(() => import('../../functions/handlers/follow-up.js'))),
+    ack: handler('ack', await fresh(() => import('../../functions/handlers/ack.js'))),
   };
 });
 
 afterAll(() => {
+  recorder?.restore();
   athena?.mock.restore();
   vi.useRealTimers();
 });
@@ -271,6 +341,25 @@ describe('handlers on S3, SES, EventBridge and Secrets Manager (moto) with Athen
     expect(types).toContain('Detection Run Completed');
   });
 
+  it("parses every statement it sent to Athena with Athena's grammar (the DROP in Hive's) and drops its staging table", async () => {
+    const executions = [...athena.executions.values()];
+    expect(executions.filter((e) => e.error !== null).map((e) => `${e.grammar}: ${e.error}`)).toEqual([]);
+    const drops = executions.filter((e) => e.sql.startsWith('DROP TABLE'));
+    expect(drops.map((e) => e.grammar)).toEqual(['hive']);
+    expect(drops[0]!.sql).toMatch(
+      /^DROP TABLE IF EXISTS `sentinel_e2e_[0-9a-f]{6}`\.`sentinel_staging_\d{14}_[0-9a-f]{8}`$/,
+    );
+    expect(executions.filter((e) => e.sql.startsWith('CREATE TABLE')).map((e) => e.grammar)).toEqual([
+      'trino',
+    ]);
+    const left = await trinoEngine(schema).query(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = '${sentinelDatabase}'`,
+    );
+    expect(left).toEqual([]);
+    const [runKey] = await keys('runs/');
+    expect(JSON.stringify(await json<RunRecord>(runKey!))).not.toMatch(/could not drop/);
+  });
+
   it('a rerun sends no new email', async () => {
     const before = (await sentMail()).length;
     await handlers.detect({}, context);
@@ -304,5 +393,71 @@ describe('handlers on S3, SES, EventBridge and Secrets Manager (moto) with Athen
     expect((await sentMail()).length).toBeGreaterThan(before);
     expect((await cases()).some((c) => c.state === 'reminded')).toBe(true);
     expect(await events()).toContain('Case Reminded');
+  });
+
+  it('made only calls its role allows (SES sandbox included), and its roles grant nothing unused without a reason', async () => {
+    const deployment: Deployment = {
+      partition: 'aws',
+      region: MOTO_REGION,
+      account: ACCOUNT,
+      urlSuffix: 'amazonaws.com',
+      stateBucket: bucket,
+      resultsPrefix: 'athena-results/',
+      focus: { database: schema, table: 'focus_export', partitionsInCatalog: true },
+      exportLocation: { bucket: 'example-focus-exports', key: 'exports/sentinel-focus/data' },
+      exportKmsKeyArn: PARAMS.exportKmsKeyArn,
+      owners: { bucket: ownersBucket, key: 'sentinel/owners.csv' },
+      ownersKmsKeyArn: PARAMS.ownersKmsKeyArn,
+      sesSandbox: true,
+    };
+    const { requests, unknown } = modelRequests(recorder.calls, deployment);
+    expect(
+      unknown.map((c) => `${c.fn}: ${c.service} ${c.command}`),
+      'calls the IAM model does not know',
+    ).toEqual([]);
+    const bucketPolicy = resolveIntrinsics(
+      (template.Resources.StateBucketPolicy!.Properties as { PolicyDocument: unknown }).PolicyDocument,
+      { ...values, 'StateBucket.Arn': `arn:aws:s3:::${bucket}` },
+    ) as PolicyDocument;
+    const roles = { detect: 'DetectRole', followUp: 'FollowUpRole', ack: 'AckRole' } as const;
+    const denied: string[] = [];
+    const unused: string[] = [];
+    const reasonsUsed = new Set<string>();
+    for (const [fn, role] of Object.entries(roles)) {
+      const policy = rolePolicy(template, role, values);
+      const principal = { arn: roleArn(template, role, values), account: ACCOUNT };
+      const decisions: Decision[] = [];
+      // One evaluation per distinct request (a run repeats many).
+      const distinct = new Map(
+        requests
+          .filter((r) => r.fn === fn)
+          .map((r) => [`${r.action} ${r.resource} ${JSON.stringify(r.context ?? {})}`, r]),
+      );
+      expect(distinct.size, `${fn} made calls`).toBeGreaterThan(0);
+      for (const request of distinct.values()) {
+        const onState = request.resource.startsWith(`arn:aws:s3:::${bucket}`);
+        const decision = await evaluate(request, policy, principal, onState ? bucketPolicy : undefined);
+        decisions.push(decision);
+        if (!decision.allowed) {
+          denied.push(
+            `${fn}: ${request.action} on ${request.resource} (${request.why})${decision.error ? ` — ${decision.error}` : ''}`,
+          );
+        }
+      }
+      for (const grant of unusedGrants(policy, decisions)) {
+        const reason = GRANTS_NOT_RECORDED.find(
+          (g) => g.sid === grant.sid && g.action === grant.action && (!g.roles || g.roles.includes(role)),
+        );
+        if (reason) reasonsUsed.add(`${reason.sid} ${reason.action}`);
+        else unused.push(`${role} ${grant.sid}: ${grant.action} on ${grant.resource}`);
+      }
+    }
+    expect(denied, 'calls the packaged roles do not allow').toEqual([]);
+    expect(unused, 'grants no recorded call used and no reason names').toEqual([]);
+    // Every reason still names a grant nothing recorded uses (a stale reason is a finding too).
+    expect(
+      GRANTS_NOT_RECORDED.map((g) => `${g.sid} ${g.action}`).filter((k) => !reasonsUsed.has(k)),
+      'reasons for grants that are used or gone',
+    ).toEqual([]);
   });
 });

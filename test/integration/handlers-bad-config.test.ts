@@ -8,10 +8,9 @@ import { CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } from '@aws-s
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { configureAwsClients } from '../../functions/adapters/open-ports.js';
 import { EVENT_SOURCE } from '../../functions/core/events.js';
 import { baseRecord } from '../../functions/core/runs.js';
-import { MOTO_REGION, motoEndpoint, motoEventBridge, motoSqs, uniqueName } from '../fixtures/moto.js';
+import { awsEnvironmentOnMoto, motoEventBridge, motoSqs, uniqueName } from '../fixtures/moto.js';
 
 const sqs = motoSqs();
 let queueUrl: string;
@@ -38,12 +37,7 @@ beforeAll(async () => {
   );
   process.env.SENTINEL_CONFIG = JSON.stringify({ engine: 'duckdbx', out: 's3://somewhere/state' });
   process.env.SENTINEL_EVENT_BUS = busName;
-  configureAwsClients({
-    endpoint: motoEndpoint(),
-    region: MOTO_REGION,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    forcePathStyle: true,
-  });
+  awsEnvironmentOnMoto();
 });
 
 describe('a refused SENTINEL_CONFIG', () => {

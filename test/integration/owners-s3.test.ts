@@ -58,7 +58,7 @@ describe('owners mapping on S3 (moto)', () => {
 
   it('names the S3 URI and row of a bad address', async () => {
     await expect(loadS3OwnerDirectory(`s3://${bucket}/config/bad.csv`, FINOPS, s3)).rejects.toThrow(
-      `owners file s3://${bucket}/config/bad.csv row 2: owner_email 'nobody'`,
+      `owners file s3://${bucket}/config/bad.csv line 2: owner_email 'nobody'`,
     );
   });
 

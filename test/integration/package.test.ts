@@ -13,6 +13,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
 import {
+  evaluate,
+  type IamRequest,
+  type PolicyDocument,
+  roleArn,
+  rolePolicy,
+  type TemplateValues,
+} from '../fixtures/iam-evaluation.js';
+import {
   checkTemplate,
   type Expectations,
   extractZip,
@@ -21,6 +29,11 @@ import {
 } from './template-check.js';
 
 const root = join(import.meta.dirname, '..', '..');
+const packageScript: string = join(root, 'scripts', 'package.mjs');
+const { EXAMPLE_PARAMS, packageOffline } = (await import(packageScript)) as {
+  EXAMPLE_PARAMS: Record<string, string>;
+  packageOffline: (args: string[], options: { quiet?: boolean; out?: string }) => number;
+};
 const artifactDir = join(root, '.serverless');
 const EXPECT: Expectations = {
   functions: {
@@ -157,6 +170,8 @@ describe('npm run package', () => {
         extractZip(readFileSync(join(artifactDir, `${alias}.zip`)), dir);
         const bundle = readFileSync(join(dir, 'functions', 'handlers', `${file}.mjs`), 'utf8');
         expect(bundle).not.toMatch(/node-bindings|duckdb\.node/);
+        // The IAM simulator is AGPL and test-only: no bundle carries it (docs/decisions/011-iam-by-evaluation.md).
+        expect(bundle).not.toMatch(/cloud-copilot|iam-simulate/);
         const run = spawnSync(
           process.execPath,
           [
@@ -202,10 +217,10 @@ describe('the roles (one per function, least privilege)', () => {
     }
   });
 
-  it('lets detect write only the case store and the Athena result prefixes of the state bucket', () => {
+  it('lets detect write only the case store and the Athena result location of the state bucket', () => {
     const writes = on('DetectRole', 's3:PutObject');
-    expect(writes).toHaveLength(3);
-    for (const prefix of ['/state/*', '/athena-results/*', '/athena-staging/*']) {
+    expect(writes).toHaveLength(2);
+    for (const prefix of ['/state/*', '/athena-results/*']) {
       expect(
         writes.some((r) => /\$\{StateBucket\}/.test(r) && r.includes(prefix)),
         prefix,
@@ -213,13 +228,80 @@ describe('the roles (one per function, least privilege)', () => {
     }
   });
 
+  it('expires CTAS staging data where Athena writes it (<result location>/tables/), and names no prefix nothing writes', () => {
+    const workgroup = template.Resources.AthenaWorkGroup!.Properties as {
+      WorkGroupConfiguration: { ResultConfiguration: { OutputLocation: { 'Fn::Sub': string } } };
+    };
+    const results = workgroup.WorkGroupConfiguration.ResultConfiguration.OutputLocation['Fn::Sub'].replace(
+      /^s3:\/\/\$\{StateBucket\}\//,
+      '',
+    );
+    const rules = (
+      template.Resources.StateBucket!.Properties as {
+        LifecycleConfiguration: { Rules: { Id: string; Prefix?: string; ExpirationInDays?: number }[] };
+      }
+    ).LifecycleConfiguration.Rules;
+    const ctas = rules.find((r) => r.Prefix === `${results}tables/`);
+    expect(ctas, `a rule on ${results}tables/`).toBeDefined();
+    expect(ctas!.ExpirationInDays).toBeLessThanOrEqual(2);
+    // Every prefixed rule is under the result location (or the case store): none on a prefix nothing writes.
+    for (const rule of rules.filter((r) => r.Prefix))
+      expect(rule.Prefix!.startsWith(results), rule.Id).toBe(true);
+    expect(JSON.stringify(template)).not.toContain('athena-staging');
+  });
+
+  it('keeps the state bucket versioned, noncurrent versions expiring after 30 days', () => {
+    const bucket = template.Resources.StateBucket!.Properties as {
+      VersioningConfiguration?: { Status: string };
+      LifecycleConfiguration: {
+        Rules: {
+          Status: string;
+          Prefix?: string;
+          NoncurrentVersionExpiration?: { NoncurrentDays: number };
+        }[];
+      };
+    };
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const noncurrent = bucket.LifecycleConfiguration.Rules.filter((r) => r.NoncurrentVersionExpiration);
+    expect(noncurrent).toEqual([
+      expect.objectContaining({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 30 } }),
+    ]);
+    expect(noncurrent[0]!.Prefix).toBeUndefined();
+  });
+
+  it('throttles the public /ack stage (burst 20, 10 requests/s)', () => {
+    const stage = Object.values(template.Resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage');
+    expect((stage!.Properties as { DefaultRouteSettings: unknown }).DefaultRouteSettings).toMatchObject({
+      ThrottlingBurstLimit: 20,
+      ThrottlingRateLimit: 10,
+    });
+  });
+
+  it('lets CloudFormation name the signing secret, so a rolled-back first deploy can be retried', () => {
+    const secret = template.Resources.SigningSecret!.Properties as Record<string, unknown>;
+    expect(secret.Name).toBeUndefined();
+    const fn = template.Resources.DetectLambdaFunction!.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(fn.Environment.Variables.SENTINEL_SIGNING_SECRET_ARN).toEqual({ Ref: 'SigningSecret' });
+    // DEPLOY.md's commands take the secret from the stack's output, never from a fixed name.
+    const deploy = readFileSync(join(root, 'DEPLOY.md'), 'utf8');
+    expect(deploy).not.toMatch(/secret-id ai-spend-sentinel\//);
+    expect(deploy).toMatch(/SigningSecretArn/);
+  });
+
+  it('lets detect and follow-up decrypt an SSE-KMS owners file with its key, through S3 only', () => {
+    for (const role of ['DetectRole', 'FollowUpRole']) {
+      expect(on(role, 'kms:Decrypt'), role).toContainEqual(JSON.stringify(EXAMPLE_PARAMS.ownersKmsKeyArn));
+    }
+    expect(on('AckRole', 'kms:Decrypt')).toEqual([]);
+  });
+
   it('lets detect read the export prefix, decrypt with its key through S3, and run queries in its workgroup only', () => {
     expect(on('DetectRole', 's3:GetObject')).toContainEqual(
       expect.stringMatching(/s3:::example-focus-exports\/exports\/sentinel-focus\/data\/\*"/),
     );
-    expect(on('DetectRole', 'kms:Decrypt')).toEqual([
-      JSON.stringify('arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'),
-    ]);
+    expect(on('DetectRole', 'kms:Decrypt')).toContainEqual(JSON.stringify(EXAMPLE_PARAMS.exportKmsKeyArn));
     expect(on('DetectRole', 'athena:StartQueryExecution')).toEqual([
       expect.stringContaining(':workgroup/ai-spend-sentinel-prod'),
     ]);
@@ -239,18 +321,54 @@ describe('the roles (one per function, least privilege)', () => {
     }
   });
 
-  it('gives follow-up no Athena, Glue or export access, and ack no mail, no Athena and no deletes', () => {
+  it('gives follow-up no Athena, Glue or export access (KMS only for the owners file), and ack no mail, no Athena and no deletes', () => {
     const follow = grants('FollowUpRole').map((g) => g.action);
-    expect(follow.filter((a) => /^(athena|glue|kms):/.test(a))).toEqual([]);
+    expect(follow.filter((a) => /^(athena|glue):/.test(a))).toEqual([]);
     expect(on('FollowUpRole', 's3:GetObject').some((r) => r.includes('example-focus-exports/exports'))).toBe(
       false,
     );
     const ack = grants('AckRole').map((g) => g.action);
     expect(ack.filter((a) => /^(athena|glue|kms|ses):|DeleteObject/.test(a))).toEqual([]);
+    expect(follow.filter((a) => a === 'kms:Decrypt')).toHaveLength(1);
     expect(on('AckRole', 's3:PutObject')).toEqual([
       expect.stringContaining('/state/cases/*'),
       expect.stringContaining('/state/case-events/*'),
     ]);
+  });
+
+  it('tells an account under Lake Formation the grant for each Glue action of the detect role (DEPLOY.md)', () => {
+    // Lake Formation's permission for each Glue action the detect role may take (Athena asks both).
+    const LAKE_FORMATION: Record<string, string> = {
+      'glue:GetDatabase': 'DESCRIBE',
+      'glue:GetTable': 'DESCRIBE',
+      'glue:GetTables': 'DESCRIBE',
+      'glue:GetPartition': 'SELECT',
+      'glue:GetPartitions': 'SELECT',
+      'glue:BatchGetPartition': 'SELECT',
+      'glue:CreateTable': 'CREATE_TABLE',
+      'glue:UpdateTable': 'ALTER',
+      'glue:DeleteTable': 'DROP',
+      'glue:BatchDeletePartition': 'DROP',
+    };
+    const deploy = readFileSync(join(root, 'DEPLOY.md'), 'utf8');
+    const section = /^## Lake Formation\n([\s\S]*?)^## /m.exec(deploy)?.[1] ?? '';
+    expect(section, 'a Lake Formation section in DEPLOY.md').toMatch(/aws lakeformation grant-permissions/);
+    expect(section).toMatch(/ai-spend-sentinel-prod-detect-us-east-1/);
+    const glue = [...new Set(grants('DetectRole').map((g) => g.action))].filter((a) => a.startsWith('glue:'));
+    expect(glue.length).toBeGreaterThan(0);
+    for (const action of glue) {
+      const permission = LAKE_FORMATION[action];
+      expect(permission, `${action} has a Lake Formation permission`).toBeDefined();
+      expect(section, `${action} → ${permission}`).toContain(permission!);
+    }
+    // Neither follow-up nor ack touches Glue: the section says no grant is needed for them.
+    for (const role of ['FollowUpRole', 'AckRole']) {
+      expect(
+        grants(role).filter((g) => g.action.startsWith('glue:')),
+        role,
+      ).toEqual([]);
+    }
+    expect(section).toMatch(/Follow-up and ack make no\s+Athena or Glue call/);
   });
 
   it('lets every function read the signing secret and publish to the one bus', () => {
@@ -303,5 +421,83 @@ describe('deploy-time parameters', () => {
     [{ bytesScannedCutoff: '5' }, /parameter bytesScannedCutoff: must be a whole number/],
   ])('refuses %o naming the parameter', (change, message) => {
     expect(() => derive({ ...valid, ...change }, 'prod')).toThrow(message);
+  });
+});
+
+/** The example deployment's values for the template's pseudo parameters and resources. */
+const VALUES: TemplateValues = {
+  'AWS::Partition': 'aws',
+  'AWS::Region': 'us-east-1',
+  'AWS::AccountId': '111122223333',
+  'AWS::URLSuffix': 'amazonaws.com',
+  StateBucket: 'sentinel-state-example',
+  SigningSecret: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:SigningSecret-Ab12Cd',
+  HttpApi: 'abc123',
+};
+
+describe('the roles, evaluated as IAM would (iam-simulate)', () => {
+  const decide = async (t: Template, role: string, request: Omit<IamRequest, 'why'>) => {
+    const policy: PolicyDocument = rolePolicy(t, role, VALUES);
+    const principal = { arn: roleArn(t, role, VALUES), account: VALUES['AWS::AccountId']! };
+    const decision = await evaluate({ ...request, why: 'test' }, policy, principal);
+    expect(decision.error, `${request.action} ${request.resource}`).toBeUndefined();
+    return decision.allowed;
+  };
+  const identity = (name: string) => `arn:aws:ses:us-east-1:111122223333:identity/${name}`;
+
+  it('lets detect and follow-up send from the from address to any recipient SES checks in the sandbox', async () => {
+    for (const role of ['DetectRole', 'FollowUpRole']) {
+      const send = (resource: string, from: string) =>
+        decide(template, role, {
+          action: 'ses:SendEmail',
+          resource,
+          context: { 'ses:FromAddress': from, 'ses:Recipients': ['dana.owner@example.org'] },
+        });
+      // The sender's identity, and (SES sandbox) the recipient's verified identity too.
+      expect(await send(identity(EXAMPLE_PARAMS.from!), EXAMPLE_PARAMS.from!), role).toBe(true);
+      expect(await send(identity('example.com'), EXAMPLE_PARAMS.from!), role).toBe(true);
+      expect(await send(identity('dana.owner@example.org'), EXAMPLE_PARAMS.from!), role).toBe(true);
+      // Never as anyone else.
+      expect(await send(identity('dana.owner@example.org'), 'ceo@example.com'), role).toBe(false);
+    }
+    expect(
+      await decide(template, 'AckRole', {
+        action: 'ses:SendEmail',
+        resource: identity(EXAMPLE_PARAMS.from!),
+        context: { 'ses:FromAddress': EXAMPLE_PARAMS.from! },
+      }),
+    ).toBe(false);
+  });
+
+  describe('with a FOCUS table the user already has (partitions in the catalog)', () => {
+    let own: Template;
+    beforeAll(() => {
+      const out = mkdtempSync(join(tmpdir(), 'sentinel-package-focus-'));
+      const params = { ...EXAMPLE_PARAMS, focusTable: 'cur.focus_export' };
+      const status = packageOffline(
+        Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
+        { quiet: true, out },
+      );
+      if (status !== 0) throw new Error(`packaging with focusTable failed (${status})`);
+      own = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+      rmSync(out, { recursive: true, force: true });
+    }, 120_000);
+
+    it('lets detect list the table (information_schema) and read its catalog partitions', async () => {
+      const glue = 'arn:aws:glue:us-east-1:111122223333';
+      for (const action of ['glue:GetTables', 'glue:GetPartitions', 'glue:BatchGetPartition']) {
+        for (const resource of [
+          `${glue}:catalog`,
+          `${glue}:database/cur`,
+          `${glue}:table/cur/focus_export`,
+        ]) {
+          expect(await decide(own, 'DetectRole', { action, resource }), `${action} ${resource}`).toBe(true);
+        }
+      }
+      // Only that table of the user's database.
+      expect(
+        await decide(own, 'DetectRole', { action: 'glue:GetTable', resource: `${glue}:table/cur/payroll` }),
+      ).toBe(false);
+    });
   });
 });

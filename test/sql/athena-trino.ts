@@ -45,3 +45,25 @@ export async function hiveSyntaxErrors(sql: string): Promise<string[]> {
   }
   return hiveParser.validate(sql).map((e) => `${e.startLine}:${e.startColumn} ${e.message}`);
 }
+
+/** The grammar Athena parses a statement with (docs/athena-sql.md): Hive for DDL, Trino for the rest. */
+export type AthenaGrammar = 'hive' | 'trino';
+
+const DDL_HEAD =
+  /^(CREATE\s+(EXTERNAL\s+)?TABLE|CREATE\s+(DATABASE|SCHEMA)|DROP\s+(TABLE|DATABASE|SCHEMA)|ALTER\s+(TABLE|DATABASE|SCHEMA)|MSCK\s+REPAIR|SHOW\s|DESCRIBE\s)/i;
+/** CREATE TABLE … AS SELECT / WITH: a CTAS, which Athena runs as a Trino query. */
+const CTAS = /^CREATE\s+TABLE\b[\s\S]*?\bAS\s*\(?\s*(SELECT|WITH)\b/i;
+
+/** Athena sends DDL (`CREATE EXTERNAL TABLE`, `DROP TABLE`, `ALTER`, …) to Hive; queries and CTAS to Trino. */
+export function athenaGrammar(sql: string): AthenaGrammar {
+  const head = sql.replace(/^(\s*--[^\n]*\n)+/, '').trimStart();
+  if (CTAS.test(head)) return 'trino';
+  return DDL_HEAD.test(head) ? 'hive' : 'trino';
+}
+
+/** Syntax errors of a statement under the grammar Athena would parse it with, as `grammar line:column message`. */
+export async function athenaSyntaxErrors(sql: string): Promise<string[]> {
+  const grammar = athenaGrammar(sql);
+  const errors = grammar === 'hive' ? await hiveSyntaxErrors(sql) : await trinoSyntaxErrors(sql);
+  return errors.map((e) => `${grammar} ${e}`);
+}

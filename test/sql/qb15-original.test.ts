@@ -3,8 +3,8 @@
  * rule we added, shown by a case where the two disagree.
  */
 import { describe, expect, it } from 'vitest';
+import { originalQuerySql } from '../../bench/qb15-original.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
-import { originalQuerySql } from '../../functions/core/detect/statement-sql.js';
 import type { Row } from '../../functions/core/ports.js';
 import { ACCOUNT, type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, detectOver, withFocus } from './harness.js';

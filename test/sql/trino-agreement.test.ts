@@ -8,9 +8,11 @@
  * mid and late in a month and across a year boundary, and a generated 40-account organization over
  * 120 days with its injected incidents, in AWS's export layout.
  */
+
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { originalQuerySql } from '../../bench/qb15-original.js';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
 import { resolveExport } from '../../functions/adapters/focus-export/resolve-files.js';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
@@ -35,7 +37,6 @@ import {
   detectorSql,
   type FocusTable,
   missingDaysSql,
-  originalQuerySql,
   stagedInferenceSql,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';

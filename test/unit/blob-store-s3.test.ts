@@ -1,6 +1,7 @@
 /** S3BlobStore error mapping and paging on the SDK mock: the answers moto never gives. */
 import {
   DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -12,13 +13,17 @@ import { describe, expect, it } from 'vitest';
 import { parseS3Uri, S3BlobStore } from '../../functions/adapters/blob-store/s3.js';
 import { ConfigError, ConflictError, UpstreamError } from '../../functions/core/errors.js';
 
-const s3Error = (name: string, status: number) =>
+const s3Error = (name: string, status: number, attempts = 1) =>
   new S3ServiceException({
     name,
     $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status },
+    $metadata: { httpStatusCode: status, attempts },
     message: name,
   });
+
+/** A GetObject answer holding `body` at version `etag`. */
+const object = (body: string, etag: string) =>
+  ({ Body: { transformToString: async () => body }, ETag: etag }) as never;
 
 function storeWithMock() {
   const client = new S3Client({ region: 'us-east-1' });
@@ -50,6 +55,32 @@ describe('S3BlobStore (SDK mock)', () => {
       .rejectsOnce(s3Error('PreconditionFailed', 412));
     await expect(store.put('cases/a.json', 'x', { ifMatch: '"v1"' })).rejects.toBeInstanceOf(ConflictError);
     await expect(store.put('cases/a.json', 'x', { ifMatch: '"v1"' })).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('takes a 412 on a conditional put the SDK sent twice as its own write when the key holds its body', async () => {
+    const { mock, store } = storeWithMock();
+    // The first attempt landed but its answer was lost (a reset connection); the retry met its own write.
+    mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412, 2));
+    mock.on(GetObjectCommand).resolves(object('mine', '"e-mine"'));
+    expect(await store.put('notifications/m.json', 'mine', { ifNoneMatch: '*' })).toBe('"e-mine"');
+    expect(await store.put('cases/a.json', 'mine', { ifMatch: '"e0"' })).toBe('"e-mine"');
+    expect(mock.commandCalls(GetObjectCommand)).toHaveLength(2);
+  });
+
+  it('keeps a 412 a conflict when the key holds another body, or when the put was sent once', async () => {
+    const { mock, store } = storeWithMock();
+    mock.on(GetObjectCommand).resolves(object('theirs', '"e-theirs"'));
+    mock.on(PutObjectCommand).rejectsOnce(s3Error('PreconditionFailed', 412, 2));
+    await expect(store.put('cases/a.json', 'mine', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect(mock.commandCalls(GetObjectCommand)).toHaveLength(1);
+    mock.on(PutObjectCommand).rejects(s3Error('PreconditionFailed', 412, 1));
+    await expect(store.put('cases/a.json', 'theirs', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    // Sent once: the 412 is someone else's write, no read needed.
+    expect(mock.commandCalls(GetObjectCommand)).toHaveLength(1);
   });
 
   it('sends If-None-Match / If-Match and the full key under the prefix', async () => {

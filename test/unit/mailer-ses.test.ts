@@ -103,6 +103,56 @@ describe('SesMailer (SDK mock)', () => {
     expect(waits).toHaveLength(3);
   });
 
+  it('does not retry the daily quota, and later sends fail at once without calling SES', async () => {
+    const { mock, mailer, waits } = mailerWithMock();
+    mock
+      .on(SendEmailCommand)
+      .rejects(sesError('LimitExceededException', 400, 'Daily message quota exceeded.'));
+    const first = await mailer.send(contractMessage(FROM)).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(UpstreamError);
+    expect(first).not.toBeInstanceOf(PermanentRejectionError);
+    expect((first as Error).message).toMatch(/daily sending quota is used up/);
+    expect((first as UpstreamError).hint).toMatch(/24-hour window/);
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(waits).toEqual([]);
+    const later = await mailer
+      .send(contractMessage(FROM, { messageId: 'msg-later' }))
+      .catch((e: unknown) => e);
+    expect(later).toBeInstanceOf(UpstreamError);
+    expect((later as Error).message).toMatch(/msg-later .*not attempted: .*daily sending quota/);
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('still retries a rate throttle that is not the daily quota', async () => {
+    const { mock, mailer } = mailerWithMock();
+    mock
+      .on(SendEmailCommand)
+      .rejectsOnce(sesError('LimitExceededException', 400, 'Maximum sending rate exceeded.'))
+      .resolves({ MessageId: 'x' });
+    expect(await mailer.send(contractMessage(FROM))).toEqual({ providerMessageId: 'x' });
+  });
+
+  it('names IAM and the SES sandbox when the role may not send, blaming no recipient', async () => {
+    const { mock, mailer } = mailerWithMock();
+    mock
+      .on(SendEmailCommand)
+      .rejects(
+        sesError(
+          'AccessDeniedException',
+          403,
+          "User `arn:aws:sts::111122223333:assumed-role/ai-spend-sentinel-prod-detect-eu-west-1/x' is not authorized to perform `ses:SendEmail' on resource `arn:aws:ses:eu-west-1:111122223333:identity/dana.owner@example.com'",
+        ),
+      );
+    const failure = await mailer.send(contractMessage(FROM)).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UpstreamError);
+    expect(failure).not.toBeInstanceOf(PermanentRejectionError);
+    expect((failure as Error).message).toMatch(/IAM refused the send: AccessDeniedException \(HTTP 403\)/);
+    expect((failure as UpstreamError).hint).toMatch(
+      /ses:SendEmail .*SES sandbox, each recipient's verified identity/,
+    );
+    expect(mock.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
   it('refuses for good exactly the recipients SES names (sandbox), without retrying', async () => {
     const { mock, mailer } = mailerWithMock();
     mock

@@ -2,11 +2,15 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sentinelEnvironment } from '../../functions/adapters/environment.js';
 import { HeaderInjectionError } from '../../functions/adapters/mailer/errors.js';
 import { parseEmlHeaders } from '../../functions/adapters/mailer/mime.js';
 import { OutboxMailer } from '../../functions/adapters/mailer/outbox.js';
+import { openNotifyPorts } from '../../functions/adapters/open-ports.js';
+import { parseConfig } from '../../functions/core/config.js';
 import { PermanentRejectionError } from '../../functions/core/errors.js';
-import type { OutgoingMessage } from '../../functions/core/ports.js';
+import { silentLogger } from '../../functions/core/log.js';
+import { fixedClock, type OutgoingMessage } from '../../functions/core/ports.js';
 
 const at = new Date('2026-03-03T06:00:00Z');
 
@@ -84,10 +88,10 @@ describe('outbox mailer', () => {
 
     const [text, html, ...extra] = parts(eml);
     expect(extra).toEqual([]);
-    expect(text!.type).toBe('text/plain; charset=UTF-8');
+    expect(text!.type.toLowerCase()).toBe('text/plain; charset=utf-8');
     expect(text!.encoding).toBe('quoted-printable');
     expect(text!.body).toBe(sent.text);
-    expect(html!.type).toBe('text/html; charset=UTF-8');
+    expect(html!.type.toLowerCase()).toBe('text/html; charset=utf-8');
     expect(html!.body).toBe(sent.html);
 
     expect(await readFile(join(outbox.dir, 'msg-0001.html'), 'utf8')).toBe(sent.html);
@@ -99,7 +103,7 @@ describe('outbox mailer', () => {
     await outbox.send(message());
     const eml = await readFile(join(outbox.dir, 'msg-0001.eml'), 'utf8');
     const rawSubject = /^Subject: (.*(?:\r\n .*)*)/m.exec(eml)![1]!;
-    expect(rawSubject).toMatch(/^=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?=/);
+    expect(rawSubject).toMatch(/^=\?UTF-8\?[BQ]\?[^?\s]+\?=/i);
     expect(rawSubject).not.toMatch(/[^\x20-\x7e\r\n]/);
   });
 
@@ -139,16 +143,19 @@ describe('outbox mailer', () => {
     expect(await readdir(outbox.dir)).toEqual([]);
   });
 
-  it('reads the refuse list from SENTINEL_OUTBOX_REFUSE by default', async () => {
-    const previous = process.env.SENTINEL_OUTBOX_REFUSE;
-    process.env.SENTINEL_OUTBOX_REFUSE = 'gone@example.com, dana.owner@example.com';
-    try {
-      const outbox = new OutboxMailer(await mkdtemp(join(tmpdir(), 'sentinel-outbox-')));
-      await expect(outbox.send(message())).rejects.toBeInstanceOf(PermanentRejectionError);
-    } finally {
-      if (previous === undefined) delete process.env.SENTINEL_OUTBOX_REFUSE;
-      else process.env.SENTINEL_OUTBOX_REFUSE = previous;
-    }
+  it('gets its refuse list from SENTINEL_OUTBOX_REFUSE through the composition root', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'sentinel-outbox-'));
+    const ports = await openNotifyPorts(parseConfig({ out }), {
+      clock: fixedClock(at),
+      log: silentLogger(),
+      environment: sentinelEnvironment({
+        SENTINEL_OUTBOX_REFUSE: 'gone@example.com, dana.owner@example.com',
+      }),
+    });
+    await expect(ports.mailer.send(message())).rejects.toBeInstanceOf(PermanentRejectionError);
+    // Without the variable nothing is refused.
+    const plain = new OutboxMailer(await mkdtemp(join(tmpdir(), 'sentinel-outbox-')));
+    await expect(plain.send(message())).resolves.toBeDefined();
   });
 
   it('lists every message in index.html with to, cc, kind, case keys and a link to its html', async () => {
@@ -182,6 +189,17 @@ describe('outbox mailer', () => {
 });
 
 describe('outbox headers', () => {
+  it('reads a long non-ASCII subject back whole from the .eml (encoded words split anywhere)', async () => {
+    const outbox = await newOutbox();
+    const subject = `[Critical] Ausgaben für Bedrock 18,0× über Basis — 東京チーム ✓ ${'é'.repeat(40)} 🚀 bitte antworten`;
+    await outbox.send(message({ subject }));
+    const eml = await readFile(join(outbox.dir, 'msg-0001.eml'), 'utf8');
+    for (const line of eml.split('\r\n')) expect(line.length).toBeLessThanOrEqual(78);
+    expect(parseEmlHeaders(eml).get('subject')).toBe(subject);
+    await outbox.flush();
+    expect(await readFile(join(outbox.dir, 'index.html'), 'utf8')).toContain('東京チーム ✓');
+  });
+
   it('folds a long ASCII subject and reads it back unchanged', async () => {
     const outbox = await newOutbox();
     const subject = `[Critical] ${'Bedrock spend 18.0x baseline on Checkout Prod (111111111111) '.repeat(2)}- answer`;

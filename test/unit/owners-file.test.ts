@@ -35,10 +35,38 @@ describe('owners mapping (docs/emails.md)', () => {
     expect(map[0]).toMatchObject({ accountId: '012345678901', cc: ['x@example.com', 'y@example.com'] });
   });
 
+  it('names the line of a bad row in the file, counting blank lines and quoted line breaks', () => {
+    const csv = [
+      'account_id,owner_email,account_name',
+      '111111111111,ana@example.com,Payments',
+      '',
+      '222222222222,ben@example.com,"Search',
+      'and Ads"',
+      '   ,  ,  ',
+      '333333333333,not-an-address,Data',
+    ].join('\r\n');
+    expect(() => parseOwnersCsv(csv, 'owners.csv')).toThrow(
+      /owners file owners.csv line 7: owner_email 'not-an-address'/,
+    );
+    // The rows around the blank and whitespace-only lines still read.
+    const good = parseOwnersCsv(csv.replace('not-an-address', 'cai@example.com'), 'owners.csv');
+    expect(good.map((e) => [e.accountId, e.accountName])).toEqual([
+      ['111111111111', 'Payments'],
+      ['222222222222', 'Search\nand Ads'],
+      ['333333333333', 'Data'],
+    ]);
+  });
+
+  it('refuses CSV with an unclosed quote, naming the file', () => {
+    expect(() =>
+      parseOwnersCsv('account_id,owner_email\n111111111111,"ana@example.com\n', 'owners.csv'),
+    ).toThrow(/owners file owners.csv is not valid CSV/);
+  });
+
   it('names the row and value of a bad address', () => {
     expect(() =>
       parseOwnersCsv('account_id,owner_email\n111111111111,not-an-address\n', 'owners.csv'),
-    ).toThrow(/owners file owners.csv row 2: owner_email 'not-an-address'/);
+    ).toThrow(/owners file owners.csv line 2: owner_email 'not-an-address'/);
   });
 
   it('gives FinOps the unmapped accounts (routed: false), and every account without a file', async () => {
@@ -56,7 +84,7 @@ describe('owners mapping (docs/emails.md)', () => {
     for (const id of ['12345678901', '8.78932665451E+11', '1234567890123', '12345678901a']) {
       expect(() => parseOwnersCsv(`account_id,owner_email\n${id},ana@example.com\n`, 'owners.csv')).toThrow(
         new RegExp(
-          `owners file owners.csv row 2: account_id '${id.replace(/[.+]/g, '\\$&')}' is not a 12-digit`,
+          `owners file owners.csv line 2: account_id '${id.replace(/[.+]/g, '\\$&')}' is not a 12-digit`,
         ),
       );
     }

@@ -9,29 +9,25 @@ describe('local signing key', () => {
   it('uses SENTINEL_SIGNING_KEY when set', async () => {
     const key = await loadLocalSigningKey({
       out: 's3://bucket/prefix',
-      env: { SENTINEL_SIGNING_KEY: 'k'.repeat(32) },
+      key: 'k'.repeat(32),
     });
     expect(key.toString()).toBe('k'.repeat(32));
   });
 
   it('creates a random key under <out>/.sentinel with mode 0600 and reuses it', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sentinel-key-'));
-    const first = await loadLocalSigningKey({ out, env: {} });
-    const second = await loadLocalSigningKey({ out, env: {} });
+    const first = await loadLocalSigningKey({ out });
+    const second = await loadLocalSigningKey({ out });
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect(second.equals(first)).toBe(true);
     expect((await stat(signingKeyPath(out))).mode & 0o777).toBe(0o600);
   });
 
   it('is a configuration error for an s3:// out without a key source', async () => {
-    await expect(loadLocalSigningKey({ out: 's3://bucket/prefix', env: {} })).rejects.toBeInstanceOf(
-      ConfigError,
-    );
+    await expect(loadLocalSigningKey({ out: 's3://bucket/prefix' })).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('refuses a key too short to sign safely', async () => {
-    await expect(
-      loadLocalSigningKey({ out: '/tmp', env: { SENTINEL_SIGNING_KEY: 'short' } }),
-    ).rejects.toThrow(/too short/);
+    await expect(loadLocalSigningKey({ out: '/tmp', key: 'short' })).rejects.toThrow(/too short/);
   });
 });

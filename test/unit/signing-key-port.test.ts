@@ -17,17 +17,15 @@ import type { SigningKey } from '../../functions/core/ports.js';
 describe('SigningKey adapters', () => {
   it('serves the local key file through the port, created once and reused', async () => {
     const out = await mkdtemp(join(tmpdir(), 'sentinel-key-'));
-    const key: SigningKey = new LocalSigningKey({ out, env: {} });
+    const key: SigningKey = new LocalSigningKey({ out });
     const first = await key.load();
     expect(first.length).toBeGreaterThanOrEqual(32);
     expect((await key.load()).equals(first)).toBe(true);
-    expect((await new LocalSigningKey({ out, env: {} }).load()).equals(first)).toBe(true);
+    expect((await new LocalSigningKey({ out }).load()).equals(first)).toBe(true);
   });
 
   it('keeps the local configuration errors (an s3:// out without a key source)', async () => {
-    await expect(new LocalSigningKey({ out: 's3://bucket/p', env: {} }).load()).rejects.toBeInstanceOf(
-      ConfigError,
-    );
+    await expect(new LocalSigningKey({ out: 's3://bucket/p' }).load()).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('calls Secrets Manager once for many loads', async () => {

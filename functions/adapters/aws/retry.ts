@@ -1,7 +1,8 @@
 /**
- * Capped exponential backoff with full jitter for the AWS adapters (SES throttling, EventBridge
- * failed entries). The adapters own these retries so they stay bounded and testable: a client may
- * be built with `maxAttempts: 1`, otherwise the SDK's own retries come on top of these.
+ * Capped exponential backoff with full jitter, for the retries the SDK has no notion of
+ * (docs/decisions/012-aws-clients.md): SES throttling told apart from the daily quota (its client is
+ * built with `maxAttempts: 1`), EventBridge entries that failed inside a successful PutEvents. Every
+ * other retry is the SDK client's own. Also the helpers that read an SDK error's name and status.
  */
 
 export interface BackoffOptions {

@@ -8,7 +8,11 @@
  * key is 409 `ConditionalRequestConflict`; If-Match on a key that is gone is 404 `NoSuchKey`. All
  * three mean "someone else changed it": ConflictError, and the caller re-reads. Anything else is
  * an UpstreamError naming the bucket and key.
- * The S3 client is injected (built once per cold start by the composition root).
+ * The S3 client is injected (built once per cold start by the composition root) and retries
+ * transient failures itself (a 503, a reset connection). A conditional write it sent more than once
+ * may have landed on an earlier attempt whose answer was lost: before such a write's 412 (or, for
+ * If-Match, 404) is taken as a conflict the key is read back, and finding our own body there means
+ * the write succeeded (docs/storage.md; docs/decisions/012-aws-clients.md).
  */
 import {
   DeleteObjectCommand,
@@ -58,6 +62,10 @@ const isMissing = (error: unknown): boolean => {
   if (name === 'NoSuchBucket') return false;
   return name === 'NoSuchKey' || name === 'NotFound' || httpStatusOf(error) === 404;
 };
+
+/** The SDK sent the request more than once (an earlier attempt's answer was lost or refused). */
+const wasRetried = (error: unknown): boolean =>
+  ((error as { $metadata?: { attempts?: number } } | undefined)?.$metadata?.attempts ?? 1) > 1;
 
 /** 412 PreconditionFailed or 409 ConditionalRequestConflict. */
 const isPreconditionLost = (error: unknown): boolean =>
@@ -133,16 +141,29 @@ export class S3BlobStore implements BlobStore {
       );
       etag = response.ETag;
     } catch (error) {
-      if (ifNoneMatch && isPreconditionLost(error)) {
-        throw new ConflictError(`${this.describe(key)} already exists`, { cause: error });
-      }
-      if (ifMatch && (isPreconditionLost(error) || isMissing(error))) {
-        throw new ConflictError(`${this.describe(key)} changed since it was read`, { cause: error });
+      const lost = ifNoneMatch
+        ? isPreconditionLost(error)
+        : ifMatch !== undefined && (isPreconditionLost(error) || isMissing(error));
+      if (lost) {
+        const landed = wasRetried(error) ? await this.ownWrite(key, body) : undefined;
+        if (landed) return landed;
+        throw new ConflictError(
+          ifNoneMatch
+            ? `${this.describe(key)} already exists`
+            : `${this.describe(key)} changed since it was read`,
+          { cause: error },
+        );
       }
       throw this.failed('PutObject', key, error);
     }
     if (!etag) throw this.failed('PutObject', key, new Error('the response has no ETag'));
     return etag;
+  }
+
+  /** The version of `key` when it holds exactly `body` (our retried write landed), else undefined. */
+  private async ownWrite(key: string, body: string): Promise<string | undefined> {
+    const current = await this.get(key);
+    return current?.body === body ? current.version : undefined;
   }
 
   async list(prefix: string): Promise<string[]> {

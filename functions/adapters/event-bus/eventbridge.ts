@@ -6,12 +6,12 @@
  *
  * Batches hold at most 10 entries and 256 KB (PutEvents' limits). Entries EventBridge reports as
  * failed (`FailedEntryCount`, per-entry `ErrorCode`) are sent again with capped exponential backoff
- * and jitter a bounded number of times, except codes that cannot succeed on a retry; a throttled or
- * failed request is retried the same way. What is still unpublished at the end — failed entries and,
- * after a request that kept failing, its batch and every batch after it — is one EventPublishError
- * listing each event, so the caller keeps them due and publishes them again later.
- * The client is injected; the adapter owns the retries (build it with `maxAttempts: 1` to avoid
- * the SDK's retries stacking on top).
+ * and jitter a bounded number of times, except codes that cannot succeed on a retry: the SDK has no
+ * notion of a request that succeeded with failed entries. A throttled or failed request is the SDK
+ * client's to retry (standard mode, built by the composition root). What is still unpublished at the
+ * end — failed entries and, after a request that failed, its batch and every batch after it — is one
+ * EventPublishError listing each event, so the caller keeps them due and publishes them again later.
+ * The client is injected.
  */
 import {
   type EventBridgeClient,
@@ -22,19 +22,12 @@ import {
 import { BadInputError, UpstreamError } from '../../core/errors.js';
 import { EVENT_SOURCE, isEventDetailType } from '../../core/events.js';
 import type { BusEvent, EventBus } from '../../core/ports.js';
-import {
-  type BackoffOptions,
-  backoff,
-  describeAwsError,
-  isThrottlingOrServerError,
-  withRetries,
-} from '../aws/retry.js';
+import { type BackoffOptions, backoff, describeAwsError } from '../aws/retry.js';
 
 export const MAX_ENTRIES_PER_PUT = 10;
 /** PutEvents' request limit, counted the way EventBridge documents it (Time, Source, DetailType, Detail). */
 export const MAX_PUT_BYTES = 256 * 1024;
 
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException']);
 /** Per-entry error codes that the same entry would get again. */
 const PERMANENT_ENTRY_ERRORS = new Set(['InvalidArgument', 'MalformedDetail', 'ValidationException']);
 
@@ -65,7 +58,7 @@ export class EventPublishError extends UpstreamError {
 export interface EventBridgeBusOptions {
   /** `events.bus_name`: `default` (the account's default bus), a bus name or ARN. */
   busName?: string;
-  /** Retries of failed entries and throttled requests (default 5 attempts, 100 ms base, 5 s cap). */
+  /** Re-sends of failed entries (default 5 attempts, 100 ms base, 5 s cap). */
   retry?: BackoffOptions;
 }
 
@@ -97,7 +90,7 @@ export class EventBridgeBus implements EventBus {
       try {
         failed.push(...(await this.putBatch(batches[b]!)));
       } catch (error) {
-        // The request itself kept failing (bus missing, access denied, throttled throughout).
+        // The request itself failed after the SDK's retries (bus missing, access denied, throttled throughout).
         const reason = describeAwsError(error);
         const unsent = batches.slice(b).flat();
         failed.push(...unsent.map((p) => failure(p, 'RequestFailed', reason)));
@@ -145,11 +138,7 @@ export class EventBridgeBus implements EventBus {
     const permanent: FailedEvent[] = [];
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
-      const response = await withRetries(
-        policy,
-        (error) => isThrottlingOrServerError(error, THROTTLING),
-        () => this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) })),
-      );
+      const response = await this.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
       if (!response.FailedEntryCount) return permanent;
       const results: (PutEventsResultEntry | undefined)[] = response.Entries ?? [];
       const retry: Pending[] = [];

@@ -1,9 +1,11 @@
 /**
- * The Logger on a console: short readable lines on a terminal, one JSON object per line in Lambda
- * or with SENTINEL_LOG_FORMAT=json. Always on stderr, so `--json` output on stdout stays clean.
+ * The Logger on a console: short readable lines (`text`, the default) or one JSON object per line
+ * (`json`). Always on stderr, so `--json` output on stdout stays clean. The CLI picks the format and
+ * level from its environment (SENTINEL_LOG_FORMAT, SENTINEL_LOG_LEVEL: adapters/environment.ts).
  */
 import { describeError } from '../../core/errors.js';
 import type { Logger, LogLevel } from '../../core/log.js';
+import { sentinelEnvironment } from '../environment.js';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,10 +16,8 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const env = process.env;
-  const format =
-    options.format ?? (env.SENTINEL_LOG_FORMAT === 'json' || env.AWS_LAMBDA_FUNCTION_NAME ? 'json' : 'text');
-  const level: LogLevel = options.level ?? (env.SENTINEL_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  const format = options.format ?? 'text';
+  const level: LogLevel = options.level ?? 'info';
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
 
   const emit = (lvl: LogLevel, message: string, fields?: Record<string, unknown>, error?: unknown) => {
@@ -51,4 +51,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m, f, e) => emit('warn', m, f, e),
     error: (m, f, e) => emit('error', m, f, e),
   };
+}
+
+/** The CLI's logger, from the environment its door read (SENTINEL_LOG_FORMAT, SENTINEL_LOG_LEVEL). */
+export function consoleLogger(env: NodeJS.ProcessEnv): Logger {
+  const { logFormat, logLevel } = sentinelEnvironment(env);
+  return createLogger({ format: logFormat, ...(logLevel ? { level: logLevel } : {}) });
 }

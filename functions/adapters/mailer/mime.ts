@@ -1,10 +1,10 @@
 /**
- * RFC 5322 / MIME encoding of an OutgoingMessage: multipart/alternative (text, then html), UTF-8,
- * quoted-printable bodies, RFC 2047 subject. Header values are checked, never repaired.
+ * What both mailers share about a message's headers: the checks before sending (a header value is
+ * checked, never repaired), its Message-ID, and reading an .eml's headers back (the outbox's index).
+ * Composing the .eml itself is nodemailer's (adapters/mailer/outbox.ts).
  */
-import { createHash } from 'node:crypto';
 import type { OutgoingMessage } from '../../core/ports.js';
-import { HeaderInjectionError } from './errors.js';
+import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
 
 const CRLF = '\r\n';
 // A plain addr-spec: no display name, no list separators, no whitespace or angle brackets.
@@ -33,85 +33,19 @@ export function assertSafeMessage(message: OutgoingMessage): void {
 }
 
 /**
- * RFC 2047 B-encoding, one encoded word per folded line, never splitting a UTF-8 character.
- * `prefixLength` is the header name already on the first line ("Subject: " is 9).
+ * The check both mailers make before anything leaves: a header value that could inject a header is
+ * refused; a recipient that is not a plain address will never be accepted, so it is refused for good
+ * (PermanentRejectionError naming it), and the case engine puts FinOps in its place.
  */
-export function encodeHeaderText(value: string, prefixLength = 0): string {
-  if (/^[\x20-\x7e]*$/.test(value)) return foldAscii(value, prefixLength);
-  // An encoded word is "=?UTF-8?B?" + base64 + "?=" (12 characters of frame); lines stay within 78.
-  const bytesFor = (room: number) => Math.floor((room - 12) / 4) * 3;
-  const words: string[] = [];
-  let chunk = '';
-  let maxBytes = bytesFor(76 - prefixLength);
-  for (const char of value) {
-    if (chunk !== '' && Buffer.byteLength(chunk + char, 'utf8') > maxBytes) {
-      words.push(chunk);
-      chunk = '';
-      maxBytes = bytesFor(75);
+export function refuseUnsafeMessage(message: OutgoingMessage): void {
+  try {
+    assertSafeMessage(message);
+  } catch (error) {
+    if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
+      throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
     }
-    chunk += char;
+    throw error;
   }
-  if (chunk) words.push(chunk);
-  return words.map((w) => `=?UTF-8?B?${Buffer.from(w, 'utf8').toString('base64')}?=`).join(`${CRLF} `);
-}
-
-/** Folds plain text at spaces so lines stay within 78 characters where words allow. */
-function foldAscii(value: string, prefixLength: number): string {
-  const lines: string[] = [];
-  let line = '';
-  let room = 78 - prefixLength;
-  for (const word of value.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > room) {
-      lines.push(line);
-      line = word;
-      room = 77; // continuation lines start with one space
-    } else {
-      line = line === '' && lines.length === 0 ? word : `${line} ${word}`;
-    }
-  }
-  lines.push(line);
-  return lines.join(`${CRLF} `);
-}
-
-export function decodeHeaderText(value: string): string {
-  return value
-    .replace(/\r\n[ \t]/g, ' ')
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?UTF-8\?B\?([A-Za-z0-9+/=]*)\?=/gi, (_m, b64: string) =>
-      Buffer.from(b64, 'base64').toString('utf8'),
-    );
-}
-
-/** Quoted-printable (RFC 2045 §6.7) over UTF-8 bytes, lines at most 76 characters, CRLF breaks. */
-export function quotedPrintable(text: string): string {
-  const out: string[] = [];
-  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
-    const bytes = Buffer.from(line, 'utf8');
-    let current = '';
-    for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i]!;
-      const isLast = i === bytes.length - 1;
-      const literal = (byte >= 33 && byte <= 126 && byte !== 61) || ((byte === 32 || byte === 9) && !isLast);
-      const token = literal
-        ? String.fromCharCode(byte)
-        : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-      if (current.length + token.length > 75) {
-        out.push(`${current}=`);
-        current = '';
-      }
-      current += token;
-    }
-    out.push(current);
-  }
-  return out.join(CRLF);
-}
-
-/** RFC 5322 date-time in UTC, e.g. `Tue, 03 Mar 2026 06:00:00 +0000`. */
-export function rfc5322Date(at: Date): string {
-  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${days[at.getUTCDay()]}, ${p(at.getUTCDate())} ${months[at.getUTCMonth()]} ${at.getUTCFullYear()} ${p(at.getUTCHours())}:${p(at.getUTCMinutes())}:${p(at.getUTCSeconds())} +0000`;
 }
 
 export function messageIdHeader(message: OutgoingMessage): string {
@@ -119,45 +53,33 @@ export function messageIdHeader(message: OutgoingMessage): string {
   return `<${message.messageId}@${domain}>`;
 }
 
-/** Folds a comma-separated address list so no header line exceeds 78 characters. */
-function addressList(addresses: string[]): string {
-  return addresses.join(`,${CRLF} `);
+const ENCODED_WORD = /=\?([^?]+)\?([BQ])\?([^?]*)\?=/gi;
+
+/** The bytes of one RFC 2047 encoded word (B: base64; Q: `_` for space and `=XX` escapes). */
+function wordBytes(kind: string, text: string): Buffer {
+  if (kind.toUpperCase() === 'B') return Buffer.from(text, 'base64');
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '=' && /^[0-9A-F]{2}$/i.test(text.slice(i + 1, i + 3))) {
+      bytes.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c === '_' ? 0x20 : c.charCodeAt(0));
+  }
+  return Buffer.from(bytes);
 }
 
-export function buildEml(message: OutgoingMessage, at: Date): string {
-  assertSafeMessage(message);
-  // "=_" cannot occur in quoted-printable text, so this boundary never collides with a body.
-  const boundary = `=_sentinel_${createHash('sha256').update(message.messageId).digest('hex').slice(0, 24)}`;
-  const headers = [
-    `From: ${message.from}`,
-    `To: ${addressList(message.to)}`,
-    ...(message.cc.length > 0 ? [`Cc: ${addressList(message.cc)}`] : []),
-    `Subject: ${encodeHeaderText(message.subject, 'Subject: '.length)}`,
-    `Date: ${rfc5322Date(at)}`,
-    `Message-ID: ${messageIdHeader(message)}`,
-    'MIME-Version: 1.0',
-    // Local outbox only: lets index.html be rebuilt from the .eml files alone.
-    `X-Sentinel-Kind: ${message.kind}`,
-    `X-Sentinel-Case-Keys: ${message.caseKeys.join(' ')}`,
-    `Content-Type: multipart/alternative;${CRLF} boundary="${boundary}"`,
-  ];
-  const part = (type: string, body: string) =>
-    [
-      `--${boundary}`,
-      `Content-Type: ${type}; charset=UTF-8`,
-      'Content-Transfer-Encoding: quoted-printable',
-      '',
-      quotedPrintable(body),
-    ].join(CRLF);
-  return [
-    headers.join(CRLF),
-    '',
-    'This is a multipart message in MIME format.',
-    part('text/plain', message.text),
-    part('text/html', message.html),
-    `--${boundary}--`,
-    '',
-  ].join(CRLF);
+/**
+ * RFC 2047 encoded words (B or Q) decoded, folding undone first. Adjacent words are joined before
+ * decoding, so a UTF-8 character split across two words reads whole.
+ */
+export function decodeHeaderText(value: string): string {
+  return value
+    .replace(/\r\n[ \t]/g, ' ')
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/(=\?[^?]+\?[BQ]\?[^?]*\?=)+/gi, (run) =>
+      Buffer.concat([...run.matchAll(ENCODED_WORD)].map((m) => wordBytes(m[2]!, m[3]!))).toString('utf8'),
+    );
 }
 
 /** Header fields of an .eml (unfolded; subject decoded). Enough for the outbox index and tests. */

@@ -2,28 +2,24 @@
  * Mailer on a local directory (docs/storage.md): per message `<message_id>.eml` (written create-only, so a
  * message is delivered exactly once locally), `.html` and `.txt` for reading, and `index.html`
  * listing every message. Addresses in a refuse list are rejected permanently, like SES would, so
- * the refused-address path can be exercised without AWS.
+ * the refused-address path can be exercised without AWS. The .eml is composed by nodemailer's
+ * MailComposer: RFC 5322, CRLF line ends, multipart/alternative (text, then html), UTF-8,
+ * quoted-printable bodies, RFC 2047 subject.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { UpstreamError } from '../../core/errors.js';
 import type { Mailer, OutgoingMessage, SendResult } from '../../core/ports.js';
-import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
-import { assertSafeMessage, buildEml, messageIdHeader, parseEmlHeaders } from './mime.js';
+import { PermanentRejectionError } from './errors.js';
+import { assertSafeMessage, messageIdHeader, parseEmlHeaders, refuseUnsafeMessage } from './mime.js';
 
 export interface OutboxMailerOptions {
-  /** Addresses to refuse (case-insensitive). Default: `SENTINEL_OUTBOX_REFUSE`, a comma list. */
+  /** Addresses to refuse (case-insensitive); the composition root passes `SENTINEL_OUTBOX_REFUSE`. */
   refuse?: Iterable<string>;
   /** Date header time; defaults to the wall clock (adapters may read it, core may not). */
   now?: () => Date;
-}
-
-export function refuseListFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.SENTINEL_OUTBOX_REFUSE ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
 }
 
 export class OutboxMailer implements Mailer {
@@ -36,21 +32,12 @@ export class OutboxMailer implements Mailer {
 
   constructor(dir: string, options: OutboxMailerOptions = {}) {
     this.dir = resolve(dir);
-    this.refused = new Set([...(options.refuse ?? refuseListFromEnv())].map((a) => a.toLowerCase()));
+    this.refused = new Set([...(options.refuse ?? [])].map((a) => a.toLowerCase()));
     this.now = options.now ?? (() => new Date());
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    try {
-      assertSafeMessage(message);
-    } catch (error) {
-      // A recipient that is not a plain address will never be accepted: refuse it permanently, so
-      // the case engine stops retrying, puts FinOps in its place and reports it in the digest.
-      if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
-        throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
-      }
-      throw error;
-    }
+    refuseUnsafeMessage(message);
     const refused = [...message.to, ...message.cc].filter((a) => this.refused.has(a.toLowerCase()));
     if (refused.length > 0) {
       throw new PermanentRejectionError(refused, `outbox refused ${refused.join(', ')} (refuse list)`, {
@@ -65,7 +52,7 @@ export class OutboxMailer implements Mailer {
       await writeFile(`${base}.html`, message.html, 'utf8');
       await writeFile(`${base}.txt`, message.text, 'utf8');
       try {
-        await writeFile(`${base}.eml`, buildEml(message, this.now()), { encoding: 'utf8', flag: 'wx' });
+        await writeFile(`${base}.eml`, await composeEml(message, this.now()), { flag: 'wx' });
       } catch (error) {
         // Already in the outbox: this is a retry of a delivered message.
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { providerMessageId };
@@ -132,6 +119,27 @@ ${rows}
     await writeFile(temp, html, 'utf8');
     await rename(temp, join(this.dir, 'index.html'));
   }
+}
+
+/** The message as RFC 5322 text. The boundary follows from the message id, so one message composes one way. */
+export async function composeEml(message: OutgoingMessage, at: Date): Promise<Buffer> {
+  assertSafeMessage(message);
+  const options = {
+    from: message.from,
+    to: message.to,
+    ...(message.cc.length > 0 ? { cc: message.cc } : {}),
+    subject: message.subject,
+    date: at,
+    messageId: messageIdHeader(message),
+    // Local outbox only: lets index.html be rebuilt from the .eml files alone.
+    headers: { 'X-Sentinel-Kind': message.kind, 'X-Sentinel-Case-Keys': message.caseKeys.join(' ') },
+    text: message.text,
+    html: message.html,
+    textEncoding: 'quoted-printable' as const,
+    newline: 'windows',
+    baseBoundary: createHash('sha256').update(message.messageId).digest('hex').slice(0, 24),
+  };
+  return new MailComposer(options).compile().build();
 }
 
 function esc(value: string): string {

@@ -7,6 +7,13 @@
  * - throttling (`TooManyRequestsException`, `LimitExceededException`, 429) and SES-side failures
  *   (5xx) are retried here with capped exponential backoff and full jitter, a bounded number of
  *   times, then an UpstreamError: the message stays `failed` and the next run sends it again;
+ * - the daily sending quota (a throttling error whose message says "Daily message quota exceeded")
+ *   is not retried: no backoff inside a run gets a message out before the 24-hour window moves. It
+ *   is an UpstreamError, and every later send of this mailer fails the same way without calling SES,
+ *   so a follow-up does not spend its 300 s backing off message after message;
+ * - AccessDenied (the function's role may not send as, or to, an identity: in the SES sandbox SES
+ *   also authorizes each recipient's identity) blames no recipient: an UpstreamError naming IAM and
+ *   the sandbox;
  * - a refusal that names recipients (`MessageRejected` in the sandbox: "the following identities
  *   failed the check: …"; a `BadRequestException` naming an illegal address) is a
  *   PermanentRejectionError with exactly those addresses, so FinOps stands in for them;
@@ -15,8 +22,8 @@
  *   so the message is retried once the account is put right instead of dropping every owner;
  * - a header value that could inject a header is refused before any call (`assertSafeMessage`);
  *   a recipient that is not a plain address is refused permanently, as the outbox does.
- * The client is injected; the adapter owns the retries (build it with `maxAttempts: 1` to avoid
- * the SDK's retries stacking on top).
+ * The client is injected; the adapter owns the retries, because the SDK counts the daily quota as
+ * throttling (the composition root builds it with `maxAttempts: 1`: docs/decisions/012-aws-clients.md).
  */
 import {
   type SESv2Client,
@@ -34,8 +41,8 @@ import {
   isThrottlingOrServerError,
   withRetries,
 } from '../aws/retry.js';
-import { HeaderInjectionError, PermanentRejectionError } from './errors.js';
-import { assertSafeMessage } from './mime.js';
+import { PermanentRejectionError } from './errors.js';
+import { refuseUnsafeMessage } from './mime.js';
 
 export interface SesMailerOptions {
   /** `notify.configuration_set`: SES event destinations (bounces, complaints) hang off it. */
@@ -50,6 +57,16 @@ const THROTTLING = new Set([
   'ThrottlingException',
   'Throttling',
 ]);
+
+/** SES's text for the daily sending quota, whichever throttling name it comes under. */
+const DAILY_QUOTA = /daily (message|sending) quota/i;
+
+/** The 24-hour sending quota is used up: retrying inside this run cannot help. */
+export const isDailyQuota = (error: unknown): boolean =>
+  isThrottlingOrServerError(error, THROTTLING) && DAILY_QUOTA.test(messageOf(error));
+
+const isRetryable = (error: unknown): boolean =>
+  isThrottlingOrServerError(error, THROTTLING) && !isDailyQuota(error);
 
 /** Account-level refusals: no recipient is at fault, the sender's account or config is. */
 const ACCOUNT_PROBLEMS: Record<string, string> = {
@@ -66,6 +83,8 @@ export class SesMailer implements Mailer {
   readonly kind = 'mailer' as const;
   private readonly configurationSet: string | null;
   private readonly retry: BackoffOptions;
+  /** Set once SES answers that the daily quota is used up: later sends fail without a call. */
+  private quotaReached: UpstreamError | undefined;
 
   constructor(
     private readonly client: SESv2Client,
@@ -76,26 +95,22 @@ export class SesMailer implements Mailer {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    try {
-      assertSafeMessage(message);
-    } catch (error) {
-      // A recipient that is not a plain address will never be accepted (same as the outbox).
-      if (error instanceof HeaderInjectionError && (error.field === 'To' || error.field === 'Cc')) {
-        throw new PermanentRejectionError([error.value], error.message, { cause: error, hint: error.hint });
-      }
-      throw error;
+    refuseUnsafeMessage(message);
+    if (this.quotaReached) {
+      throw new UpstreamError(
+        `SES SendEmail of message ${message.messageId} (${message.kind}) not attempted: ${this.quotaReached.message}`,
+        { cause: this.quotaReached, hint: this.quotaReached.hint },
+      );
     }
     const input = this.request(message);
     const policy = backoff(this.retry);
     let response: SendEmailCommandOutput;
     try {
-      response = await withRetries(
-        policy,
-        (error) => isThrottlingOrServerError(error, THROTTLING),
-        () => this.client.send(new SendEmailCommand(input)),
-      );
+      response = await withRetries(policy, isRetryable, () => this.client.send(new SendEmailCommand(input)));
     } catch (error) {
-      throw this.mapFailure(error, message, policy.attempts);
+      const failure = this.mapFailure(error, message, policy.attempts);
+      if (isDailyQuota(error)) this.quotaReached = failure as UpstreamError;
+      throw failure;
     }
     if (!response.MessageId) {
       throw new UpstreamError(`SES accepted message ${message.messageId} but returned no MessageId`);
@@ -131,6 +146,24 @@ export class SesMailer implements Mailer {
   private mapFailure(error: unknown, message: OutgoingMessage, attempts: number): Error {
     const name = awsErrorName(error) ?? '';
     const what = `SES SendEmail of message ${message.messageId} (${message.kind})`;
+    if (isDailyQuota(error)) {
+      return new UpstreamError(
+        `${what}: the SES daily sending quota is used up: ${describeAwsError(error)}`,
+        {
+          cause: error,
+          hint: 'the next run or follow-up sends it once the 24-hour window moves on; raise the quota in the SES console (Account dashboard) if this repeats',
+        },
+      );
+    }
+    if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+      return new UpstreamError(`${what}: IAM refused the send: ${describeAwsError(error)}`, {
+        cause: error,
+        hint:
+          "the function's role must allow ses:SendEmail on every identity SES checks: the from identity, the configuration set " +
+          "and, while the account is in the SES sandbox, each recipient's verified identity (DEPLOY.md, SES); " +
+          'or request SES production access',
+      });
+    }
     if (isThrottlingOrServerError(error, THROTTLING)) {
       return new UpstreamError(`${what} failed after ${attempts} attempts: ${describeAwsError(error)}`, {
         cause: error,

@@ -4,6 +4,7 @@
  * are owned by FinOps (`routed: false`); with no file configured, FinOps owns every case.
  */
 import { readFile } from 'node:fs/promises';
+import { parse as parseCsvText } from 'csv-parse/sync';
 import { parse as parseYaml } from 'yaml';
 import { BadInputError } from '../../core/errors.js';
 import type { Owner, OwnerDirectory } from '../../core/ports.js';
@@ -48,7 +49,7 @@ export class MappedOwnerDirectory implements OwnerDirectory {
 
 /**
  * Loads the configured mapping from a local file. A configured path that does not exist is bad
- * input (exit 2); the message names the file and, for a bad row, the line and column. An `s3://`
+ * input (exit 2); the message names the file and, for a bad row, its line in the file. An `s3://`
  * mapping is read by `loadS3OwnerDirectory` (owners/s3.ts), which the AWS wiring uses.
  */
 export async function loadOwnerDirectory(path: string | null, finops: string): Promise<MappedOwnerDirectory> {
@@ -121,42 +122,34 @@ function entryFrom(raw: Record<string, unknown>, where: string): OwnerEntry {
   return { accountId, ownerEmail, accountName: str('account_name'), team: str('team'), cc };
 }
 
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
+/** The CSV's records (csv-parse: RFC 4180, quoted fields may hold commas, quotes and newlines), each with its line. */
+function csvRecords(text: string, source: string): { cells: string[]; line: number }[] {
+  let parsed: { record: string[]; info: { lines: number } }[];
+  try {
+    // One line break (spreadsheets write CRLF, editors LF): csv-parse counts a CRLF inside quotes as two lines.
+    parsed = parseCsvText(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (error) {
+    throw new BadInputError(`owners file ${source} is not valid CSV (${(error as Error).message})`, {
+      cause: error,
+      hint: 'close every quoted field; a field holding a comma or a line break is written in double quotes',
+    });
   }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
+  // `info.lines` is the line a record ends on; a record with line breaks inside quotes starts earlier.
+  return parsed.map(({ record, info }) => ({
+    cells: record,
+    line: info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0),
+  }));
 }
 
 export function parseOwnersCsv(text: string, source: string): OwnerEntry[] {
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
-  const header = rows.shift()?.map((h) => h.trim().toLowerCase());
+  const rows = csvRecords(text, source);
+  const header = rows.shift()?.cells.map((h) => h.trim().toLowerCase());
   if (!header?.includes('account_id') || !header.includes('owner_email')) {
     throw new BadInputError(`owners file ${source}: the header must name account_id and owner_email`, {
       hint: `columns: ${COLUMNS.join(', ')}`,
@@ -169,12 +162,12 @@ export function parseOwnersCsv(text: string, source: string): OwnerEntry[] {
     });
   }
   return dedupe(
-    rows.map((cells, i) => {
+    rows.map(({ cells, line }) => {
       const raw: Record<string, string> = {};
       header.forEach((h, j) => {
         raw[h] = cells[j] ?? '';
       });
-      return entryFrom(raw, `owners file ${source} row ${i + 2}`);
+      return entryFrom(raw, `owners file ${source} line ${line}`);
     }),
     source,
   );

@@ -5,7 +5,9 @@
  * StopQueryExecution), pages `GetQueryResults` (the header row comes on the first page only),
  * converts the strings Athena returns by the types in `ResultSetMetadata`, and maps FAILED and
  * CANCELLED to named errors carrying Athena's reason. Bytes scanned and query ids are counted for
- * the run record. The client is injected (tests route it to a mock or to a real Trino).
+ * the run record. Throttled and failed API calls are retried by the SDK client (adaptive mode,
+ * built by the composition root); the engine's own loop is the polling. The client is injected
+ * (tests route it to a mock or to a real Trino).
  */
 import {
   type AthenaClient,
@@ -17,14 +19,9 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { BadInputError, RunAbortedError, UpstreamError } from '../../core/errors.js';
-import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
-import {
-  type BackoffOptions,
-  backoff,
-  describeAwsError,
-  isThrottlingOrServerError,
-  withRetries,
-} from '../aws/retry.js';
+import type { Row } from '../../core/ports.js';
+import { describeAwsError } from '../aws/retry.js';
+import { focusTableError, RemoteQueryEngine } from './remote-engine.js';
 import { convertValue, parseType, type TrinoType } from './trino.js';
 
 export interface AthenaEngineOptions {
@@ -34,8 +31,6 @@ export interface AthenaEngineOptions {
   outputLocation?: string | null;
   /** Polling: first wait, cap (default 200 ms doubling to 5 s). */
   poll?: { firstMs?: number; capMs?: number };
-  /** Throttled API calls (default 6 attempts, 200 ms base, 5 s cap). */
-  retry?: BackoffOptions;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -52,60 +47,44 @@ export class AthenaQueryError extends UpstreamError {
   }
 }
 
-const THROTTLING = new Set(['TooManyRequestsException', 'ThrottlingException']);
 /** Athena's error text for a table or column the user can fix (name it in `focus`). */
 const USER_FIXABLE = /TABLE_NOT_FOUND|COLUMN_NOT_FOUND|SCHEMA_NOT_FOUND|does not exist|cannot be resolved/i;
 
 const abortedError = (signal: AbortSignal, what: string) =>
   new RunAbortedError(`Athena ${what} stopped: ${String(signal.reason ?? 'aborted')}`);
 
-export class AthenaQueryEngine implements QueryEngine {
-  readonly kind = 'query-engine' as const;
+export class AthenaQueryEngine extends RemoteQueryEngine {
   readonly name = 'athena' as const;
-  readonly dialect = 'athena' as const;
-  private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     private readonly client: AthenaClient,
     private readonly options: AthenaEngineOptions,
   ) {
+    super();
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  async query(sql: string, options: { signal?: AbortSignal; label?: string } = {}): Promise<Row[]> {
-    const id = await this.run(sql, options.label ?? 'query', options.signal);
-    const rows = await this.results(id, options.signal);
-    this.counters.rows += rows.length;
-    return rows;
+  protected async run(
+    sql: string,
+    label: string,
+    signal: AbortSignal | undefined,
+    wantRows: boolean,
+  ): Promise<Row[]> {
+    const id = await this.start(sql, label, signal);
+    return wantRows ? this.results(id, signal) : [];
   }
 
-  async execute(sql: string, options: { signal?: AbortSignal; label?: string } = {}): Promise<void> {
-    await this.run(sql, options.label ?? 'statement', options.signal);
-  }
-
-  stats(): QueryStats {
-    return { ...this.counters, queryIds: [...this.counters.queryIds] };
-  }
-
-  async close(): Promise<void> {}
-
+  /** One API call; what the SDK's retries could not get through is an UpstreamError naming the step. */
   private call<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    const policy = backoff({
-      attempts: 6,
-      baseMs: 200,
-      capMs: 5000,
-      sleep: this.sleep,
-      ...this.options.retry,
-    });
-    return withRetries(policy, (e) => isThrottlingOrServerError(e, THROTTLING), operation).catch((error) => {
+    return operation().catch((error: unknown) => {
       if (error instanceof UpstreamError || error instanceof BadInputError) throw error;
       throw new UpstreamError(`Athena ${what} failed: ${describeAwsError(error)}`, { cause: error });
     });
   }
 
   /** Starts a statement and waits for it; returns its id once SUCCEEDED. */
-  private async run(sql: string, label: string, signal: AbortSignal | undefined): Promise<string> {
+  private async start(sql: string, label: string, signal: AbortSignal | undefined): Promise<string> {
     if (signal?.aborted) throw abortedError(signal, label);
     this.counters.statements += 1;
     const { workgroup, database, outputLocation } = this.options;
@@ -145,9 +124,7 @@ export class AthenaQueryEngine implements QueryEngine {
           execution?.Status?.StateChangeReason ??
           'no reason given';
         if (state === 'FAILED' && USER_FIXABLE.test(reason)) {
-          throw new BadInputError(`Athena ${label} (query ${id}) failed: ${reason}`, {
-            hint: 'check focus (the FOCUS table, DATABASE.TABLE) and that it has the columns docs/detection.md "Input" lists',
-          });
+          throw focusTableError(`Athena ${label} (query ${id}) failed: ${reason}`);
         }
         throw new AthenaQueryError(label, id, state, reason, {
           hint:

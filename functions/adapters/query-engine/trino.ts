@@ -13,7 +13,8 @@
  */
 import { BasicAuth, type QueryResult, Trino } from 'trino-client';
 import { BadInputError, UpstreamError } from '../../core/errors.js';
-import type { QueryEngine, QueryStats, Row } from '../../core/ports.js';
+import type { Row } from '../../core/ports.js';
+import { focusTableError, RemoteQueryEngine } from './remote-engine.js';
 
 /** The part of trino-client's `Trino` the engine uses. */
 export interface TrinoClient {
@@ -48,16 +49,15 @@ const USER_FIXABLE = new Set([
   'MISSING_COLUMN_NAME',
 ]);
 
-export class TrinoQueryEngine implements QueryEngine {
-  readonly kind = 'query-engine' as const;
+export class TrinoQueryEngine extends RemoteQueryEngine {
   readonly name = 'trino' as const;
-  readonly dialect = 'athena' as const;
-  private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };
 
   constructor(
     private readonly client: TrinoClient,
     private readonly session: { catalog: string; schema: string; user: string },
-  ) {}
+  ) {
+    super();
+  }
 
   static connect(connection: TrinoConnection): TrinoQueryEngine {
     const client = Trino.create({
@@ -74,23 +74,8 @@ export class TrinoQueryEngine implements QueryEngine {
     return new TrinoQueryEngine(client, connection);
   }
 
-  async query(sql: string, options: { signal?: AbortSignal; label?: string } = {}): Promise<Row[]> {
-    const rows = await this.run(sql, options.label ?? 'query', options.signal);
-    this.counters.rows += rows.length;
-    return rows;
-  }
-
-  async execute(sql: string, options: { signal?: AbortSignal; label?: string } = {}): Promise<void> {
-    await this.run(sql, options.label ?? 'statement', options.signal);
-  }
-
-  stats(): QueryStats {
-    return { ...this.counters, queryIds: [...this.counters.queryIds] };
-  }
-
-  async close(): Promise<void> {}
-
-  private async run(sql: string, label: string, signal: AbortSignal | undefined): Promise<Row[]> {
+  /** Trino streams the rows of every statement; a statement run for its effect has none worth keeping. */
+  protected async run(sql: string, label: string, signal: AbortSignal | undefined): Promise<Row[]> {
     if (signal?.aborted) throw aborted(label, signal);
     this.counters.statements += 1;
     let pages: AsyncIterable<QueryResult>;
@@ -160,12 +145,7 @@ function aborted(label: string, signal: AbortSignal): UpstreamError {
 function failed(label: string, page: QueryResult): Error {
   const error = page.error!;
   const message = `Trino ${label} failed (${error.errorName}, query ${page.id}): ${error.message}`;
-  if (USER_FIXABLE.has(error.errorName)) {
-    return new BadInputError(message, {
-      cause: error,
-      hint: 'check the table name (focus) and that the table has the FOCUS columns docs/detection.md "Input" lists',
-    });
-  }
+  if (USER_FIXABLE.has(error.errorName)) return focusTableError(message, error);
   return new UpstreamError(message, { cause: error });
 }
 

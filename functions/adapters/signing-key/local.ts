@@ -14,7 +14,8 @@ const MIN_KEY_CHARS = 16;
 export interface LocalSigningKeyOptions {
   /** The configured `out`: a local directory or an s3:// URI. */
   out: string;
-  env?: NodeJS.ProcessEnv;
+  /** `SENTINEL_SIGNING_KEY`, when set (the door reads it: adapters/environment.ts). */
+  key?: string | undefined;
 }
 
 /** The SigningKey port over `loadLocalSigningKey`: read (or created) once, then cached. */
@@ -38,7 +39,7 @@ export function signingKeyPath(out: string): string {
 }
 
 export async function loadLocalSigningKey(options: LocalSigningKeyOptions): Promise<Buffer> {
-  const fromEnv = (options.env ?? process.env).SENTINEL_SIGNING_KEY;
+  const fromEnv = options.key;
   if (fromEnv !== undefined && fromEnv !== '') {
     if (fromEnv.length < MIN_KEY_CHARS) {
       throw new ConfigError(`SENTINEL_SIGNING_KEY is too short to sign answer links safely`, {

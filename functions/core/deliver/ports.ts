@@ -24,6 +24,6 @@ export interface NotifyPorts {
   log: Logger;
   render: (data: MessageData) => RenderedMessage;
   answerActions: AnswerActionsFor;
-  /** Test hook: called at each protocol point; the CLI wiring may kill the process there. */
+  /** Called at each protocol point; the crash tests stop the process there (test/fixtures/pipeline-child.mjs). */
   fault?: (point: FaultPoint) => void;
 }

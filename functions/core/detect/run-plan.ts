@@ -121,7 +121,8 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
       failure: (statement, message) =>
         `could not drop a crashed run's staging table ${statement.sql.slice(statement.sql.lastIndexOf('.') + 1).replace(/["`]/g, '')}: ${message}`,
       applies: (s) => s.staleStaging.length > 0,
-      statements: (s) => s.staleStaging.map((t) => dropStaleStatement(s.focus.stagingTables!.schema, t)),
+      statements: (s) =>
+        s.staleStaging.map((t) => dropStaleStatement(s.focus, s.focus.stagingTables!.schema, t)),
       read: ignore,
     },
     {

@@ -15,6 +15,7 @@ import {
   type DetectorStatementInput,
   deliveriesSql,
   detectorSql,
+  dropTableSql,
   exportBoundsSql,
   type FocusTable,
   missingDaysSql,
@@ -116,7 +117,7 @@ export function dropStatements(focus: FocusTable): PlannedStatement[] {
       step: 'drop' as const,
       label: 'drop staging',
       description: `drop ${tables.staging} (its data expires by the result location's lifecycle rule)`,
-      sql: `DROP TABLE IF EXISTS ${tables.staging}`,
+      sql: dropTableSql(focus, tables.schema, tables.table),
       returnsRows: false,
     },
   ];
@@ -177,12 +178,12 @@ export function stagingTablesStatement(schema: string): PlannedStatement {
 }
 
 /** Drops a crashed run's staging table. */
-export function dropStaleStatement(schema: string, table: string): PlannedStatement {
+export function dropStaleStatement(focus: FocusTable, schema: string, table: string): PlannedStatement {
   return {
     step: 'drop-stale',
     label: 'drop stale staging',
     description: `drop a crashed run's staging table ${table}`,
-    sql: `DROP TABLE IF EXISTS "${schema}"."${table}"`,
+    sql: dropTableSql(focus, schema, table),
     returnsRows: false,
   };
 }
@@ -195,7 +196,7 @@ export const STALE_STAGING_MS = 2 * 900_000;
 export function stagingTablesFor(schema: string, at: Date, suffix: string): StagingTables {
   const stamp = at.toISOString().replace(/[-:T]/g, '').slice(0, 14);
   const name = `${STAGING_PREFIX}${stamp}_${suffix}`;
-  return { schema, staging: `"${schema}"."${name}"` };
+  return { schema, table: name, staging: `"${schema}"."${name}"` };
 }
 
 /** The creation time in a staging table's name (null: not one of ours; `_compute`: an earlier version's second table). */

@@ -40,7 +40,14 @@ export interface FocusTable {
    * `trino.sentinel_schema`); runDetection names them per run and drops them at its end.
    */
   stagingSchema?: string;
+  /**
+   * How DDL (`DROP TABLE`) names a table: Athena runs DDL through Hive's grammar, which takes
+   * backticks (`hive`); Trino, and Athena's queries and CTAS, take double quotes (`trino`, the default).
+   */
+  ddl?: DdlQuoting;
 }
+
+export type DdlQuoting = 'hive' | 'trino';
 
 export type StagingMode = 'tables' | 'ctes';
 
@@ -48,7 +55,15 @@ export type StagingMode = 'tables' | 'ctes';
 export interface StagingTables {
   /** The database (Athena) or schema (Trino) it lives in, unquoted. */
   schema: string;
+  /** The table's own name, unquoted. */
+  table: string;
   staging: string;
+}
+
+/** `DROP TABLE IF EXISTS` of one table, quoted as the engine's DDL grammar takes it. */
+export function dropTableSql(focus: FocusTable, schema: string, table: string): string {
+  const quote = focus.ddl === 'hive' ? (n: string) => `\`${n}\`` : (n: string) => `"${n}"`;
+  return `DROP TABLE IF EXISTS ${quote(schema)}.${quote(table)}`;
 }
 
 export const stagingMode = (focus: FocusTable): StagingMode =>
@@ -182,7 +197,7 @@ function stagingRefs(
   const inline: FocusTable = {
     ...focus,
     staging: 'tables',
-    stagingTables: { schema: '', staging: 'staging' },
+    stagingTables: { schema: '', table: 'staging', staging: 'staging' },
   };
   const staging = `staging AS (\n${indent(stagingSql(focus, config, window, needs.detail))}\n),\n`;
   const staged = `staged AS (\n${indent(stagedInferenceSql(inline, config, window, needs.detail))}\n),\n`;
@@ -254,20 +269,5 @@ export function contextSql(
     findings,
     tag_keys: config.tag_keys,
     top_n: BREAKDOWN_TOP_N,
-  });
-}
-
-/** The original QB15 query (docs/detection.md "The original query"), for benchmarks and tests only. */
-export function originalQuerySql(
-  focus: FocusTable,
-  input: { asOfStart: IsoDate; asOfEnd: IsoDate; asIntended: boolean },
-): string {
-  return renderSql('qb15-original', focus.dialect, {
-    focus_table: focus.name,
-    usage_type: focus.usageType,
-    as_of_start: input.asOfStart,
-    as_of_end: input.asOfEnd,
-    since: addDays(input.asOfStart, -30),
-    as_intended: input.asIntended,
   });
 }
