@@ -721,6 +721,23 @@ describe('email truth', () => {
     }
   });
 
+  it('shows pilot mode first, in the subject and both parts, naming who the message was for', () => {
+    const data = exampleMessage('reminder');
+    const pilot = {
+      ...data,
+      recipient: { to: ['finops@example.com'], cc: [] },
+      pilot: data.recipient,
+    };
+    const { text, html, subject } = renderMessage(pilot);
+    expect(subject).toMatch(/^\[Pilot\] Reminder: /);
+    expect(text).toMatch(
+      /^PILOT MODE: this message went to finops@example\.com only\. Without pilot mode it would have gone to dana\.owner@example\.com \(cc finops@example\.com, payments-leads@example\.com\)\./,
+    );
+    expect(html).toContain('<strong>Pilot mode:</strong> this message went to finops@example.com only.');
+    expect(html.indexOf('Pilot mode')).toBeLessThan(html.indexOf('<strong>Reminder:'));
+    expect(renderMessage(data).subject).not.toContain('Pilot');
+  });
+
   it('gives the digest a total at risk, an owner for each change and a When cell that does not wrap', () => {
     const { text, html } = renderMessage(exampleMessage('finops-digest'));
     expect(text).toContain(

@@ -664,6 +664,69 @@ describe('case engine through the pipeline', () => {
     ]);
   });
 
+  it("threads a case's reminder and escalation under its alert, with Reply-To FinOps (or notify.reply_to)", async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    await runPipeline(t.ports, t.config);
+    for (const at of ['2026-03-05T09:00:00Z', '2026-03-07T10:00:00Z']) {
+      t.clock.set(at);
+      await followUp(t.ports, t.config);
+    }
+    const [alert, reminder, escalation] = ['owner-alert', 'reminder', 'escalation'].map(
+      (kind) => t.mailer.sent.find((m) => m.kind === kind)!,
+    );
+    const header = (m: typeof alert) => `<p-${m!.messageId}@test.invalid>`;
+    expect(alert).toMatchObject({ replyTo: ['finops@example.com'], inReplyTo: null, references: [] });
+    expect(reminder).toMatchObject({ inReplyTo: header(alert), references: [header(alert)] });
+    expect(escalation).toMatchObject({
+      inReplyTo: header(reminder),
+      references: [header(alert), header(reminder)],
+    });
+    const log = t.store.json<{ message_id_header: string }>(`notifications/${alert!.messageId}.json`);
+    expect(log.message_id_header).toBe(header(alert));
+
+    const other = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    const replyTo = { ...other.config, notify: { ...other.config.notify, reply_to: 'ai-spend@example.com' } };
+    await runPipeline(other.ports, replyTo);
+    expect(other.mailer.sent.every((m) => m.replyTo.join() === 'ai-spend@example.com')).toBe(true);
+  });
+
+  it('sends every message to FinOps in pilot mode, naming who would have received it', async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners: [{ ...owners[0]!, cc: ['lead@example.com'] }],
+      now: '2026-03-03T08:00:00Z',
+    });
+    const pilot = { ...t.config, notify: { ...t.config.notify, pilot: true } };
+    await runPipeline(t.ports, pilot);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await followUp(t.ports, pilot);
+    const sent = t.mailer.sent.filter((m) => m.kind !== 'finops-digest');
+    expect(sent.map((m) => m.kind)).toEqual(['owner-alert', 'reminder']);
+    for (const m of sent) {
+      expect(m).toMatchObject({ to: ['finops@example.com'], cc: [] });
+      const data = renderedData(m);
+      expect(data.pilot?.to).toEqual(['ana@example.com']);
+      const { text, html, subject } = renderMessage(data);
+      expect(subject).toMatch(/^\[Pilot\] /);
+      expect(text).toMatch(
+        /^PILOT MODE: this message went to finops@example\.com only\. Without pilot mode it would have gone to ana@example\.com/,
+      );
+      expect(html).toContain('Pilot mode');
+    }
+    expect(renderedData(sent[1]!).pilot).toEqual({
+      to: ['ana@example.com'],
+      cc: ['finops@example.com', 'lead@example.com'],
+    });
+  });
+
   it('moves a case at most one step per follow-up, however late it runs', async () => {
     const t = testPorts({
       findings: [makeFinding({ asOf: '2026-03-01' })],

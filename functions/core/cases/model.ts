@@ -80,6 +80,8 @@ export interface CaseMessageRef {
   kind: CaseMessageKind;
   epoch: number;
   at: string;
+  /** The Message-ID header it went out with, once sent (later messages of the case reply to it). */
+  message_id_header?: string | null;
 }
 
 export interface RefusedAddress {
@@ -240,6 +242,14 @@ export interface NotificationEntry {
   updated_at: string;
   attempts: number;
   provider_message_id: string | null;
+  /** The Message-ID header the message went out with (`<…>`), once sent. */
+  message_id_header?: string | null;
+  /** Reply-To and the threading headers it was sent with (docs/emails.md "Threading"). */
+  reply_to?: string[];
+  in_reply_to?: string | null;
+  references?: string[];
+  /** Pilot mode (`notify.pilot`): the recipients it would have had; it went to FinOps instead. */
+  pilot_for?: { to: string[]; cc: string[] } | null;
   error: string | null;
   refused: string[];
 }

@@ -34,6 +34,7 @@ import {
 } from '../notify/grouping.js';
 import type { MessageData } from '../notify/message-model.js';
 import { caseSection } from '../notify/sections.js';
+import { threadOf } from '../notify/threading.js';
 import type { IsoDate } from '../types.js';
 import {
   type ActionExecutor,
@@ -138,10 +139,15 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
 
   private unitOf(plan: PlannedMessage): ActionUnit<NotificationEntry> {
     const now = this.now();
+    // Pilot (docs/emails.md "Pilot"): the message goes to FinOps, with a banner naming who it was for.
+    const pilot = this.config.notify.pilot;
+    const recipient = pilot ? { to: [this.config.notify.finops], cc: [] } : { to: plan.to, cc: plan.cc };
+    const thread = threadOf(plan.sections.map((s) => s.record));
     const data: MessageData = {
       kind: plan.kind,
       generatedAt: now,
-      recipient: { to: plan.to, cc: plan.cc },
+      recipient,
+      pilot: pilot ? { to: plan.to, cc: plan.cc } : null,
       followUpHours: this.config.notify.follow_up_hours,
       contacts: { finops: this.config.notify.finops, escalation: this.config.notify.escalation },
       sections: plan.sections.map((s) =>
@@ -152,8 +158,8 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
       messageId: plan.messageId,
       kind: plan.kind,
       from: this.config.notify.from,
-      to: plan.to,
-      cc: plan.cc,
+      to: recipient.to,
+      cc: recipient.cc,
       rendered: this.ports.render(data),
       cases: plan.sections.map((s) => ({
         case_key: s.record.case_key,
@@ -161,6 +167,10 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         event_ids: s.eventIds,
       })),
       now,
+      replyTo: replyToOf(this.config),
+      inReplyTo: thread.inReplyTo,
+      references: thread.references,
+      pilotFor: data.pilot ?? null,
     });
     return {
       id: plan.messageId,
@@ -187,9 +197,18 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         text: entry.text,
         caseKeys: entry.cases.map((c) => c.case_key),
         kind: entry.kind,
+        replyTo: entry.reply_to ?? replyToOf(this.config),
+        inReplyTo: entry.in_reply_to ?? null,
+        references: entry.references ?? [],
       });
       fault?.('after-send');
-      next = { ...entry, status: 'sent', provider_message_id: sent.providerMessageId, error: null };
+      next = {
+        ...entry,
+        status: 'sent',
+        provider_message_id: sent.providerMessageId,
+        message_id_header: sent.messageIdHeader ?? null,
+        error: null,
+      };
     } catch (failure) {
       const message = describeError(failure);
       if (failure instanceof PermanentRejectionError) {
@@ -228,6 +247,11 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
       for (const r of c.refused) r.reported = true;
     } else {
       c.due = c.due.filter((d) => !ids.has(d.event_id));
+      // Later messages of the case reply to this one (docs/emails.md "Threading").
+      for (const m of c.messages) {
+        if (m.message_id === entry.message_id && entry.message_id_header)
+          m.message_id_header = entry.message_id_header;
+      }
     }
     if (entry.status === 'rejected' && ref.epoch === c.epoch) {
       for (const address of entry.refused) {
@@ -245,6 +269,11 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
     return c;
   }
 }
+
+/** Reply-To of every message: `notify.reply_to`, else FinOps — answers by email reach a person, not the sender. */
+export const replyToOf = (config: SentinelConfig): string[] => [
+  config.notify.reply_to ?? config.notify.finops,
+];
 
 /** The due items of the live cases an executor handles, unclaimed. */
 function dueCasesOf(runner: ActionRunner, finops: string) {
@@ -320,6 +349,7 @@ async function sendDigest(
       rendered: ports.render(planned.data),
       cases: planned.refs,
       now,
+      replyTo: replyToOf(config),
     }),
   );
 }

@@ -112,6 +112,8 @@ export interface MessageData {
   kind: MessageKind;
   generatedAt: string; // ISO time
   recipient: { to: string[]; cc: string[] };
+  /** Pilot mode (`notify.pilot`): who the message was for; it goes to FinOps (`recipient`) with a banner. */
+  pilot?: { to: string[]; cc: string[] } | null;
   followUpHours: number;
   /** Owner alert, reminder, escalation: the cases reported. A digest lists `digest.escalated` instead. */
   sections: CaseSection[];

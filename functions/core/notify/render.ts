@@ -166,6 +166,7 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
   return {
     ...data,
     contacts: data.contacts ?? { finops: 'FinOps', escalation: [] },
+    pilot: data.pilot ?? null,
     sections: data.sections.map(withView),
     digest: digest
       ? {
