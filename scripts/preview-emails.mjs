@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { MESSAGE_KINDS, renderMessage } = await import(
+const { RENDERED_KINDS, renderMessage } = await import(
   pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
 );
 const { exampleMessage } = await import(
@@ -57,7 +57,7 @@ function screenshot(htmlPath, pngPath, width) {
 }
 
 let failed = 0;
-for (const kind of MESSAGE_KINDS) {
+for (const kind of RENDERED_KINDS) {
   const rendered = renderMessage(exampleMessage(kind));
   const htmlPath = join(outDir, `${kind}.html`);
   writeFileSync(join(outDir, `${kind}.subject.txt`), `${rendered.subject}\n`);

@@ -8,6 +8,7 @@ import type { CaseRecord } from '../core/cases/model.js';
 import { applyCaseInput, applyCaseInputs, type CaseInput } from '../core/cases/transitions.js';
 import { addDays } from '../core/dates.js';
 import { emptyBreakdown } from '../core/detect/findings.js';
+import type { TroubledRun } from '../core/health.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
 import { caseSection } from '../core/notify/sections.js';
@@ -363,6 +364,27 @@ function exampleSmallCacheMiss(): Finding {
   };
 }
 
+/** A scheduled detection that failed, and one that found the export stale (the digest and the run alert). */
+const EXAMPLE_FAILED_RUN: TroubledRun = {
+  run_id: '20260309T060000Z-scheduled-detect-3fa2c1',
+  command: 'scheduled-detect',
+  outcome: 'failed',
+  at: '2026-03-09T06:14:00.000Z',
+  stale_days: [],
+  data_through: null,
+  error:
+    'UpstreamError: Athena query 5b1e… failed: TABLE_NOT_FOUND: line 4:8: Table awsdatacatalog.focus.focus_export does not exist',
+};
+const EXAMPLE_STALE_RUN: TroubledRun = {
+  run_id: '20260307T060000Z-scheduled-detect-9c04de',
+  command: 'scheduled-detect',
+  outcome: 'stale',
+  at: '2026-03-07T06:05:00.000Z',
+  stale_days: ['2026-03-05'],
+  data_through: '2026-03-03',
+  error: null,
+};
+
 const contacts = { finops: 'finops@example.com', escalation: ['finops-escalation@example.com'] };
 
 export function exampleMessage(kind: MessageKind): MessageData {
@@ -466,6 +488,7 @@ export function exampleMessage(kind: MessageKind): MessageData {
         sections: [],
         digest: {
           since: '2026-03-02T06:00:00.000Z',
+          troubledRuns: [EXAMPLE_FAILED_RUN, EXAMPLE_STALE_RUN],
           stateCounts: { open: 1, escalated: 2, resolved: 3, suppressed: 1 },
           atRisk: {
             projected30dUsd: 3_741.9 + 121_916.38 + 1_446,
@@ -545,5 +568,19 @@ export function exampleMessage(kind: MessageKind): MessageData {
         },
       };
     }
+    case 'run-alert':
+      return {
+        ...base,
+        kind,
+        generatedAt: '2026-03-09T06:14:00.000Z',
+        recipient: { to: ['finops@example.com'], cc: [] },
+        sections: [],
+        runAlert: {
+          kind: 'failed',
+          since: EXAMPLE_FAILED_RUN,
+          latest: EXAMPLE_FAILED_RUN,
+          schedule: 'cron(0 6 * * ? *)',
+        },
+      };
   }
 }

@@ -738,6 +738,28 @@ describe('email truth', () => {
     expect(renderMessage(data).subject).not.toContain('Pilot');
   });
 
+  it('opens the digest with failed and stale detection runs, in both parts and the subject', () => {
+    const { text, html, subject } = renderMessage(exampleMessage('finops-digest'));
+    expect(text).toMatch(/^DETECTION NEEDS ATTENTION\. 1 detection run failed since the last digest/);
+    expect(text).toContain('  - 7 Mar 06:05: stale: newest charge 3 Mar, as-of 5 Mar not evaluated');
+    expect(html.indexOf('Detection needs attention')).toBeLessThan(html.indexOf('FinOps digest, '));
+    expect(html).toContain('TABLE_NOT_FOUND');
+    expect(subject).toContain('1 failed run, stale cost data');
+  });
+
+  it('tells FinOps a failed detection with the error, what it means and what to do, in both parts', () => {
+    const { text, html, subject } = renderMessage(exampleMessage('run-alert'));
+    expect(subject).toMatch(/^ai-spend-sentinel: detection failed on Mon 9 Mar 2026/);
+    for (const part of [text, html]) {
+      expect(part).toContain('20260309T060000Z-scheduled-detect-3fa2c1');
+      expect(part).toContain('TABLE_NOT_FOUND');
+      expect(part).toMatch(
+        /no AI spend is checked(<\/strong>)?: runaway spend and cache misses go unnoticed/,
+      );
+      expect(part).toContain('once for this condition, not for every run');
+    }
+  });
+
   it('gives the digest a total at risk, an owner for each change and a When cell that does not wrap', () => {
     const { text, html } = renderMessage(exampleMessage('finops-digest'));
     expect(text).toContain(

@@ -17,8 +17,8 @@ export type CaseState = LiveState | ClosedState;
 export const isLive = (state: CaseState): state is LiveState =>
   (LIVE_STATES as readonly string[]).includes(state);
 
-/** Every message kind the notify step sends (docs/storage.md). */
-export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
+/** Every message kind the notify step sends (docs/storage.md); `run-alert` tells FinOps detection is in trouble. */
+export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest' | 'run-alert';
 /** An owner's answer to a case (docs/cases.md). */
 export type Answer = 'stopped' | 'legitimate' | 'investigating';
 
@@ -41,8 +41,8 @@ export const caseOwner = (c: CaseRecord, finops: string): Owner => ({
   routed: c.routed ?? false,
 });
 
-/** Emails a transition can make due; the digest is not per case. */
-export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
+/** Emails a transition can make due; the digest and the run alert are not per case. */
+export type CaseMessageKind = Exclude<MessageKind, 'finops-digest' | 'run-alert'>;
 
 export const SEVERITY_RANK: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
 export const KIND_RANK: Record<CaseMessageKind, number> = { 'owner-alert': 1, reminder: 2, escalation: 3 };

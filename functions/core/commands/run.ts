@@ -21,6 +21,7 @@ import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/
 import { BILL_DETECTORS } from '../detect/registry.js';
 import { dryRunPorts } from '../dry-run.js';
 import { describeError } from '../errors.js';
+import { alertRunTrouble, recordRunHealth } from '../health.js';
 import type { OutgoingMessage } from '../ports.js';
 import {
   baseRecord,
@@ -64,6 +65,14 @@ export interface RunResult {
   /** Dry runs: the messages that would have been sent. */
   wouldSend: OutgoingMessage[];
 }
+
+const alertPorts = (ports: RunPorts, log: RunPorts['log']) => ({
+  store: ports.store,
+  mailer: ports.mailer,
+  clock: ports.clock,
+  log,
+  render: ports.render,
+});
 
 /** The live cases of the detectors a run evaluates: the run records their days (docs/emails.md "The episode"). */
 function liveSubjects(cases: CaseRecord[], detectors: DetectorId[]): CaseSubject[] {
@@ -185,6 +194,15 @@ export async function runPipeline(
     );
     ports.fault?.('after-transitions');
 
+    // How detection went, recorded before the digest so the digest opens with stale data
+    // (docs/emails.md "When detection is in trouble"); a success clears the condition.
+    await recordRunHealth(basePorts.store, {
+      ...record,
+      outcome: detected.staleDays.length > 0 ? 'stale' : 'succeeded',
+      finished_at: clock.now().toISOString(),
+      stale_days: detected.staleDays,
+      data_through: detected.dataThrough,
+    });
     const delivery = await deliverDue(ports, config, { holder: runId, digestAsOf: defaultAsOf });
     record = finishRecord(
       {
@@ -215,6 +233,8 @@ export async function runPipeline(
     );
     await writeRunRecord(basePorts.store, record);
     await publishRunEvents(ports.events, record, { completed: true });
+    // Stale data no digest reported: FinOps gets the run alert, once per condition.
+    if (!dryRun) await alertRunTrouble(alertPorts(basePorts, log), config);
     return {
       run: record,
       findings: detected.findings,
@@ -225,6 +245,13 @@ export async function runPipeline(
   } catch (error) {
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
     await recordFailure({ store: basePorts.store, events: ports.events, log }, record, { completed: true });
+    // A failed run reaches a person: FinOps gets the run alert once per condition (never hiding this error).
+    if (!dryRun) {
+      await recordRunHealth(basePorts.store, record).catch((e: unknown) =>
+        log.error('could not record the failed run in health/detection.json', { run_id: runId }, e),
+      );
+      await alertRunTrouble(alertPorts(basePorts, log), config);
+    }
     throw error;
   }
 }

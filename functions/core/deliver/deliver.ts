@@ -24,6 +24,7 @@ import {
 import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
+import { markReported, readHealth } from '../health.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
 import {
   groupDue,
@@ -230,6 +231,8 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
 
   /** The last digest's record (the next digest says "since …"). */
   digestAsOf: IsoDate | null = null;
+  /** The troubled detection runs the digest reports (they leave the health record's unreported list once sent). */
+  digestRuns: string[] = [];
 
   async afterSettle(entry: NotificationEntry): Promise<void> {
     if (entry.kind === 'finops-digest' && entry.status === 'sent') {
@@ -237,6 +240,7 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         LAST_DIGEST_KEY,
         `${JSON.stringify({ message_id: entry.message_id, sent_at: entry.updated_at, as_of: this.digestAsOf })}\n`,
       );
+      await markReported(this.ports.store, this.digestRuns, entry.message_id);
     }
   }
 
@@ -320,7 +324,9 @@ async function sendDigest(
   now: string,
 ): Promise<void> {
   const blob = await ports.store.get(LAST_DIGEST_KEY);
+  const { health } = await readHealth(ports.store);
   const planned = planDigest({
+    troubledRuns: health.unreported,
     cases: runner.snapshot(),
     failed: runner.outcomes
       .filter((o) => o.executor === email.name)
@@ -338,6 +344,7 @@ async function sendDigest(
   });
   if (!planned) return;
   email.digestAsOf = defaultAsOf;
+  email.digestRuns = health.unreported.map((r) => r.run_id);
   await runner.logAndAct(
     email,
     newEntry({

@@ -14,6 +14,7 @@ import {
   type NotificationEntry,
 } from '../cases/model.js';
 import { roundUsd } from '../detect/findings.js';
+import type { TroubledRun } from '../health.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
 import type { MessageData } from './message-model.js';
@@ -29,6 +30,8 @@ export interface DigestInput {
   /** Messages of this step that failed (the digest names them). */
   failed: { messageId: string; kind: MessageKind; error: string | null }[];
   last: LastDigest | null;
+  /** Detection runs that failed or found the export stale since the last digest (the digest opens with them). */
+  troubledRuns?: TroubledRun[];
   /** The detection run's default as-of day: at most one digest per detection day. */
   defaultAsOf: IsoDate;
   now: string;
@@ -43,7 +46,7 @@ export interface PlannedDigest {
 }
 
 /**
- * What the live cases put at risk (docs/emails.md "The four messages"): the 30-day projections of the
+ * What the live cases put at risk (docs/emails.md "The messages"): the 30-day projections of the
  * ongoing ones, and what every live case spent above its baseline (or avoidably) so far.
  */
 export function atRiskOf(live: CaseRecord[]): NonNullable<MessageData['digest']>['atRisk'] {
@@ -78,6 +81,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       .map((r) => ({ address: r.address, caseKey: c.case_key, error: r.error })),
   );
   const changed = cases.filter((c) => c.undigested.length > 0);
+  const troubled = input.troubledRuns ?? [];
   if (changed.length === 0 && refused.length === 0 && failed.length === 0) {
     // Escalated cases alone are listed once per detection day, not once per rerun of that day.
     if (escalated.length === 0 || last?.as_of === defaultAsOf) return null;
@@ -95,6 +99,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
     sections: [],
     digest: {
       since: last?.sent_at ?? null,
+      troubledRuns: troubled,
       stateCounts,
       atRisk: atRiskOf(live),
       changes: changed.flatMap((c) => {
@@ -143,6 +148,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       ...escalated.map((c) => `escalated:${c.case_key}:${c.epoch}`),
       ...refused.map((r) => `refused:${r.caseKey}:${r.address}`),
       ...failed.map((m) => `failed:${m.messageId}`),
+      ...troubled.map((r) => `run:${r.run_id}`),
     ].sort(),
   );
   return { messageId, data, refs };

@@ -4,6 +4,7 @@
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
 import type { Answer, MessageKind } from '../cases/model.js';
+import type { TroubledRun } from '../health.js';
 import type { Finding, IsoDate, SeriesPoint, Severity } from '../types.js';
 
 export type { Answer, MessageKind };
@@ -119,10 +120,21 @@ export interface MessageData {
   sections: CaseSection[];
   /** Who the copy names as FinOps and the escalation list (`notify.finops`, `notify.escalation`). */
   contacts?: { finops: string; escalation: string[] };
+  /** run-alert only: detection failed, or found the export stale (docs/emails.md "When detection is in trouble"). */
+  runAlert?: {
+    kind: 'stale' | 'failed';
+    /** The first run of the condition and the latest. */
+    since: TroubledRun;
+    latest: TroubledRun;
+    /** `schedule.detect`, for "the next scheduled run". */
+    schedule: string;
+  };
   /** finops-digest only. */
   digest?: {
     /** When the previous digest went out (null: the first digest). */
     since?: string | null;
+    /** Detection runs that failed or found the export stale since the last digest: the digest opens with them. */
+    troubledRuns?: TroubledRun[];
     stateCounts: Record<string, number>;
     /**
      * What the live cases put at risk: the sum of the ongoing cases' 30-day projections, and what the

@@ -30,8 +30,11 @@ export const MESSAGE_KINDS: readonly MessageKind[] = [
   'finops-digest',
 ];
 
+/** Every kind the renderer knows: the four messages about cases, and FinOps' run alert. */
+export const RENDERED_KINDS: readonly MessageKind[] = [...MESSAGE_KINDS, 'run-alert'];
+
 export const isMessageKind = (value: string): value is MessageKind =>
-  (MESSAGE_KINDS as readonly string[]).includes(value);
+  (RENDERED_KINDS as readonly string[]).includes(value);
 
 /** Handlebars helpers, by name; templates/README.md documents each. */
 export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
@@ -133,11 +136,14 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
     render(data: MessageData): RenderedMessage {
       if (!isMessageKind(data.kind)) {
         throw new Error(
-          `unknown message kind '${String(data.kind)}'; expected one of ${MESSAGE_KINDS.join(', ')}`,
+          `unknown message kind '${String(data.kind)}'; expected one of ${RENDERED_KINDS.join(', ')}`,
         );
       }
       if (data.kind === 'finops-digest' && !data.digest) {
         throw new Error('a finops-digest needs its digest data (state counts, changes, escalated cases)');
+      }
+      if (data.kind === 'run-alert' && !data.runAlert) {
+        throw new Error('a run-alert needs its run data (the condition, its first and latest run)');
       }
       const templates = templatesOf(data.kind);
       const context = templateContext(data, headline);
@@ -167,11 +173,15 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
     ...data,
     contacts: data.contacts ?? { finops: 'FinOps', escalation: [] },
     pilot: data.pilot ?? null,
+    runAlert: data.runAlert ?? null,
     sections: data.sections.map(withView),
     digest: digest
       ? {
           ...digest,
           since: digest.since ?? null,
+          troubledRuns: digest.troubledRuns ?? [],
+          failedRuns: (digest.troubledRuns ?? []).filter((r) => r.outcome === 'failed'),
+          staleRuns: (digest.troubledRuns ?? []).filter((r) => r.outcome === 'stale'),
           changes: digest.changes.map((c) => ({
             ...c,
             section: withView(c.section),
