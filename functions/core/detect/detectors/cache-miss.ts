@@ -269,7 +269,10 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
   describe(f) {
     const pct = (r: number | null) => (r === null ? 'n/a' : `${(r * 100).toFixed(1)}%`);
     const days = Math.round((Date.parse(f.recent_end) - Date.parse(f.recent_start)) / 86_400_000) + 1;
-    return `hit ratio ${pct(f.cache_hit_ratio)} (baseline ${pct(f.baseline_cache_hit_ratio)}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per ${days} days, +${money(f.projected_30d_excess_usd)} per 30 days`;
+    // A model that never cached has no baseline to compare with (docs/emails.md "The episode").
+    const before =
+      f.kind === 'cache-absent' ? 'caching unused' : `baseline ${pct(f.baseline_cache_hit_ratio)}`;
+    return `hit ratio ${pct(f.cache_hit_ratio)} (${before}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per ${days} days, +${money(f.projected_30d_excess_usd)} per 30 days`;
   },
 
   describeEpisode(e, peak, latest) {
