@@ -15,12 +15,14 @@ import { type CaseRecord, isLive } from '../cases/model.js';
 import { readAllCases } from '../cases/store.js';
 import type { CaseInput } from '../cases/transitions.js';
 import type { SentinelConfig } from '../config.js';
+import { utcDay } from '../dates.js';
 import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
 import type { NotifyPorts } from '../deliver/ports.js';
 import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
+import { refuseDaysAfterToday } from '../detect/coverage.js';
 import { BILL_DETECTORS } from '../detect/registry.js';
 import { dryRunPorts } from '../dry-run.js';
-import { describeError } from '../errors.js';
+import { AsOfDayOutOfRangeError, describeError } from '../errors.js';
 import { alertRunTrouble, recordRunHealth } from '../health.js';
 import type { OutgoingMessage } from '../ports.js';
 import {
@@ -121,6 +123,8 @@ export async function runPipeline(
     ...baseRecord({ command, runId, started, engine: config.engine, dryRun }),
     detectors,
   };
+  // Bad days are refused before anything runs or is written (docs/cli.md "Exit status").
+  if (request.asOfDays) refuseDaysAfterToday(request.asOfDays, utcDay(started));
   try {
     const defaultAsOf = defaultAsOfDay(clock, config.export_lag_days);
     // Catch-up is per detector (docs/detection.md "As-of days"): a run limited to one never hides another's days.
@@ -243,6 +247,8 @@ export async function runPipeline(
       wouldSend: dry?.record.sent ?? [],
     };
   } catch (error) {
+    // A day before the export began, found once its bounds are read: bad input, and nothing is written.
+    if (error instanceof AsOfDayOutOfRangeError) throw error;
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
     await recordFailure({ store: basePorts.store, events: ports.events, log }, record, { completed: true });
     // A failed run reaches a person: FinOps gets the run alert once per condition (never hiding this error).
