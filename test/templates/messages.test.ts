@@ -551,8 +551,10 @@ describe('email truth', () => {
     expect(c.epoch).toBe(2);
     const { text, html, subject } = renderMessage(messageOf('owner-alert', c, '2026-12-21T06:00:00Z'));
     expect(subject).toMatch(/^Re-opened: \[High\] /);
-    const section = text.slice(text.indexOf('RE-OPENED'));
-    expect(text.indexOf('RE-OPENED')).toBeLessThan(text.indexOf('== Runaway'));
+    // First of all, the message says an answer is contradicted; the section then gives the days.
+    expect(text).toMatch(/^\*\*\* RE-OPENED: AN ANSWER "STOPPED" IS CONTRADICTED BY THE SPEND SINCE\./);
+    const section = text.slice(text.indexOf('RE-OPENED: the answer'));
+    expect(text.indexOf('RE-OPENED: the answer')).toBeLessThan(text.indexOf('== Runaway'));
     expect(section).toContain(
       'RE-OPENED: the answer "stopped" given on Sat 19 Dec 2026, 09:00 UTC by ana@example.com is contradicted by the spend since. Its note: "killed the agent".',
     );
@@ -644,7 +646,8 @@ describe('email truth', () => {
       expect(part).toContain('Which workload runs uncached');
       expect(part).toMatch(/reads about (<strong>)?50%(<\/strong>)? of prompt tokens from the cache/);
     }
-    expect(html).toContain('Assumed if cached');
+    expect(html).toContain('>If cached</div>');
+    expect(text).toContain('If cached           50%');
     expect(subject).toContain('prompt caching unused (hit ratio 0.4%)');
     expect(subject).toContain('$28,447.16 avoidable in 7 days');
     // The window the avoidable cost is counted on is drawn red, and the legend says what red is.

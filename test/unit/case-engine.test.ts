@@ -579,8 +579,8 @@ describe('case engine through the pipeline', () => {
     const c = t.store.json<CaseRecord>(`cases/${findings[0]!.case_key}.json`);
     // first counts every finding of the opening run, also 17 Feb (too old to open a case alone).
     expect(c.first_as_of).toBe('2026-02-17');
-    // The peak is the highest day (docs/emails.md "The episode"), held by the first finding whose window has it.
-    expect(c.peak.as_of).toBe('2026-02-17');
+    // The peak finding is the densest window (its breakdown is shown); the peak value is the highest day.
+    expect(c.peak.as_of).toBe('2026-02-19');
     expect(c).toMatchObject({ peak_metric: 'daily_cost_usd', peak_value: 139 });
     expect(c.episode).toMatchObject({
       newest_evaluated: '2026-02-27',
@@ -790,7 +790,7 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
       asOfDays: ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'],
     });
     expect(read()).toMatchObject({ state: 'open', episode: { ongoing: true } });
-    expect(read().peak.as_of).toBe('2026-03-01'); // the first window holding the $139 day
+    expect(read().peak.as_of).toBe('2026-03-03'); // the window densest with the $139 days
 
     // Daily runs: 7 Mar (as-of 5 Mar, fires on the tail), 8 Mar (as-of 6 Mar, quiet).
     t.clock.set('2026-03-07T07:00:00Z');
@@ -960,12 +960,18 @@ describe('time travel: answers are checked against the spend (docs/cases.md "Sup
     const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
     expect(alert.to).toEqual(['ana@example.com']);
     const { text, html, subject } = renderMessage(renderedData(alert));
-    const section = text.slice(text.indexOf('RE-OPENED'));
-    expect(text.indexOf('RE-OPENED')).toBeLessThan(text.indexOf('== Runaway Bedrock inference spend'));
+    // First of all, the message says an answer is contradicted; the section then gives the days.
+    expect(text).toMatch(/^\*\*\* RE-OPENED: AN ANSWER "STOPPED" IS CONTRADICTED BY THE SPEND SINCE\./);
+    const section = text.slice(text.indexOf('RE-OPENED: the answer'));
+    expect(text.indexOf('RE-OPENED: the answer')).toBeLessThan(
+      text.indexOf('== Runaway Bedrock inference spend'),
+    );
     expect(section).toMatch(
       /^RE-OPENED: the answer "stopped" given on Wed 4 Mar 2026, 10:00 UTC is contradicted by the spend since\. Its note: "killed the loop"\./,
     );
-    expect(section).toContain('Days after 2 Mar above $12.80/day');
+    expect(section).toContain(
+      'Days after 2 Mar above $12.80/day (the baseline plus twice its day-to-day spread)',
+    );
     expect(section).toContain('  - Tue 3 Mar 2026: $108.00/day');
     expect(html).toContain('the answer &ldquo;stopped&rdquo; given on Wed 4 Mar 2026, 10:00 UTC');
     expect(html).toContain('<li>Tue 3 Mar 2026: $108.00/day</li>');

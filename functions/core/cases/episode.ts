@@ -60,7 +60,8 @@ export interface EpisodeTelling {
   projected_30d_excess_usd: number | null;
   /** The severity shown: on the projection while ongoing, on the excess so far once ended (runaway). */
   severity: Severity;
-  /** The day the peak was reached (runaway: the highest day; cache-miss: the peak window's last day). */
+  /** The peak (runaway: the highest recorded day of the spike; cache-miss: the peak window's avoidable cost) and its day. */
+  peak_value: number;
   peak_day: IsoDate;
   /** Runaway: what a day must cost to count as above the baseline (the peak's baseline + k·σ). */
   band_daily_usd: number | null;
@@ -293,7 +294,7 @@ export function episodeFigures(c: {
         });
   const told = e.told!;
   return {
-    peak_value: peakValueOf(peak),
+    peak_value: told.peak_value,
     peak_metric: peakMetricOf(peak),
     peak_as_of: peak.as_of,
     peak_day: told.peak_day,

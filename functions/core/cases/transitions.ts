@@ -494,6 +494,8 @@ function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext):
     },
     band,
   );
+  // The peak value is the episode's (runaway: its highest recorded day).
+  if (c.episode.told && c.episode.told.peak_value > c.peak_value) c.peak_value = c.episode.told.peak_value;
   // The epoch's peak severity is the highest the case has shown (an update alert goes out when it rises).
   const shown = c.episode.told?.severity;
   if (shown && SEVERITY_RANK[shown] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = shown;
@@ -565,11 +567,10 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState 
         c.last_as_of = f.as_of;
         c.quiet_days = c.quiet_days.filter((d) => d > f.as_of);
       }
-      // The peak is the first finding whose window holds the epoch's highest day.
-      if (peakValueOf(f) > c.peak_value) {
-        c.peak_value = peakValueOf(f);
-        c.peak = f;
-      }
+      // The peak finding (its breakdown stands beside the headline) is the highest ranked; the peak
+      // value is the highest of the epoch (runaway: its highest day), whichever finding holds it.
+      if (detectorFor(f).peakRank(f) > detectorFor(c.peak).peakRank(c.peak)) c.peak = f;
+      if (peakValueOf(f) > c.peak_value) c.peak_value = peakValueOf(f);
       return;
     }
     case 'alert-due':

@@ -134,6 +134,11 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
 
   /** What the peak measures of one finding (runaway: the highest day of its recent window). */
   peakValue(finding: F): number;
+  /**
+   * Which finding is the peak finding, whose breakdown and diagnosis stand beside the headline: the
+   * one ranked highest (runaway: the highest recent mean, the window densest with the spike).
+   */
+  peakRank(finding: F): number;
   /** The day `peakValue` was reached (runaway: the highest day; else the recent window's last day). */
   peakDay(finding: F): IsoDate;
   /** The first day of the episode the peak describes (runaway: `started_on`; else its recent window). */

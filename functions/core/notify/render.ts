@@ -73,6 +73,14 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
       }),
   /** Capitals, for the text part's banners: `{{upper "no answer yet"}}` → `NO ANSWER YET`. */
   upper: (v) => String(v ?? '').toUpperCase(),
+  /** An address in two parts, for a narrow table cell that may break only before the `@`. */
+  emailParts: (v) => {
+    const address = String(v ?? '');
+    const at = address.lastIndexOf('@');
+    return at < 0
+      ? { local: address, domain: '' }
+      : { local: address.slice(0, at), domain: address.slice(at) };
+  },
   /** Pads on the right to a width (text tables). */
   pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
 };

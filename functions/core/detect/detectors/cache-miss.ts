@@ -175,6 +175,7 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
 
   peakValue: (f) => f.avoidable_cost_usd ?? 0,
   peakDay: (f) => f.recent_end,
+  peakRank: (f) => f.avoidable_cost_usd ?? 0,
   episodeStart: (peak) => peak.recent_start,
 
   aboveBand(peak, band) {
@@ -229,6 +230,7 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
       excess_daily_usd: ongoing ? latest.excess_daily_usd : null,
       projected_30d_excess_usd: ongoing ? latest.projected_30d_excess_usd : null,
       severity: peak.severity,
+      peak_value: peak.avoidable_cost_usd ?? 0,
       peak_day: peak.recent_end,
       band_daily_usd: null,
       band_hit_ratio: roundRatio((peak.baseline_cache_hit_ratio ?? 1) - band.minHitRatioDrop),

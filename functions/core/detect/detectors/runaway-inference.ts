@@ -4,7 +4,7 @@
  * sql/runaway-inference.sql; this module turns its rows into findings and tells its episode.
  */
 import { z } from 'zod';
-import type { EpisodeBand } from '../../cases/episode.js';
+import type { EpisodeBand, EpisodeDay } from '../../cases/episode.js';
 import { daysBetween } from '../../dates.js';
 import { money } from '../../format.js';
 import type { Breakdown, FindingKind, IsoDate, RunawayFinding, SeriesPoint } from '../../types.js';
@@ -308,6 +308,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
   // The peak of an episode is its highest day (docs/emails.md "The episode"), never a 3-day mean.
   peakValue: (f) => highestDay(f)?.cost_usd ?? f.recent_avg_daily_usd,
   peakDay: (f) => highestDay(f)?.date ?? f.as_of,
+  peakRank: (f) => f.recent_avg_daily_usd,
   episodeStart: (peak) => peak.started_on ?? peak.recent_start,
 
   aboveBand(peak, band: EpisodeBand) {
@@ -337,7 +338,13 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
       spike.length > 0
         ? spike.reduce((sum, d) => sum + d.cost_usd, 0) / spike.length
         : told.recent_avg_daily_usd;
-    const peakValue = highestDay(peak)?.cost_usd ?? peak.recent_avg_daily_usd;
+    // The peak is the episode's highest recorded day (the first, on a tie).
+    const highest = spike.reduce<EpisodeDay | null>(
+      (best, d) => (best === null || d.cost_usd > best.cost_usd ? d : best),
+      null,
+    );
+    const peakValue = highest?.cost_usd ?? highestDay(peak)?.cost_usd ?? peak.recent_avg_daily_usd;
+    const peakDay = highest?.date ?? highestDay(peak)?.date ?? peak.as_of;
     const over = (v: number) =>
       told.kind === 'new-spender' || baseline <= 0 ? null : roundRatioOrNull(v / baseline);
     const excess = ongoing ? roundUsd(latestDaily - baseline) : null;
@@ -354,7 +361,8 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
       excess_daily_usd: excess,
       projected_30d_excess_usd: projected,
       severity: severityOn(projected ?? excessSoFar, band),
-      peak_day: highestDay(peak)?.date ?? peak.as_of,
+      peak_value: roundUsd(peakValue),
+      peak_day: peakDay,
       band_daily_usd: roundUsd(bandLimit(peak.baseline_avg_daily_usd, peak.baseline_stddev_usd ?? 0, band.k)),
       band_hit_ratio: null,
       expected_hit_ratio: null,
@@ -368,7 +376,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
     bandWords:
       basis.bandDailyUsd === null
         ? 'above the baseline'
-        : `above ${money(basis.bandDailyUsd)}/day, the most a day reached before the spike (its baseline plus twice its day-to-day spread)`,
+        : `above ${money(basis.bandDailyUsd)}/day (the baseline plus twice its day-to-day spread)`,
     askQuestion:
       'is this spend stopped or bounded? If it is expected, say it is legitimate and the new level becomes the accepted baseline.',
     flags: { isNewSpender: peak.kind === 'new-spender', isRunaway: peak.kind === 'runaway' },
