@@ -118,9 +118,11 @@ export async function recordRunHealth(
   record: Parameters<typeof troubledRun>[0] & Pick<RunRecord, 'dry_run' | 'command'>,
 ): Promise<DetectionHealth | null> {
   if (!watched(record)) return null;
-  // A run records itself once (before its digest when stale, at the end otherwise): the same run is not listed twice.
+  // A run records how it ended once (a stale run before its digest): the same run and outcome is not listed twice.
   return updateHealth(store, (h) =>
-    h.unreported.some((r) => r.run_id === record.run_id) ? h : noteRun(h, record),
+    h.unreported.some((r) => r.run_id === record.run_id && r.outcome === record.outcome)
+      ? h
+      : noteRun(h, record),
   );
 }
 
