@@ -50,6 +50,9 @@ export async function notifyThroughput(messages: number): Promise<NotifyThroughp
         text: m.body.text,
         caseKeys: m.caseKeys,
         kind: 'owner-alert',
+        replyTo: [],
+        inReplyTo: null,
+        references: [],
       });
     }
     await mailer.flush();

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { MESSAGE_KINDS, renderMessage } = await import(
+const { RENDERED_KINDS, renderMessage } = await import(
   pathToFileURL(join(root, 'dist/functions/core/notify/render.js')).href
 );
 const { exampleMessage, extraExamples } = await import(
@@ -58,7 +58,7 @@ function screenshot(htmlPath, pngPath, width) {
 
 let failed = 0;
 const examples = [
-  ...MESSAGE_KINDS.map((kind) => [kind, exampleMessage(kind)]),
+  ...RENDERED_KINDS.map((kind) => [kind, exampleMessage(kind)]),
   ...Object.entries(extraExamples()),
 ];
 for (const [kind, data] of examples) {

@@ -1,23 +1,17 @@
 /** Terminal summary of cases and messages for `run`, `follow-up` and `demo`. */
 
 import type { CaseSummary } from '../core/cases/apply.js';
+import { episodeFigures } from '../core/cases/episode.js';
 import type { CaseRecord } from '../core/cases/model.js';
 import type { DeliveryReport } from '../core/deliver/deliver.js';
 import { detectorFor } from '../core/detect/registry.js';
-import { describeFinding } from './summary.js';
 
 /**
- * The case's episode as its emails tell it (docs/emails.md): an ongoing one by its latest numbers, an
- * ended one by its peak, its end day and what it cost above the baseline so far.
+ * The case's episode as its emails tell it (docs/emails.md "The episode"): an ongoing one by its
+ * latest day, an ended one by its spike, its end day and what it cost above the baseline so far.
  */
 export function describeEpisode(record: CaseRecord): string {
-  const episode = record.episode;
-  if (!episode || episode.ongoing || !episode.end_day) return describeFinding(record.latest);
-  return detectorFor(record.latest).describeEnded(record.peak ?? record.latest, {
-    end_day: episode.end_day,
-    rate_since_usd: episode.rate_since_usd,
-    excess_so_far_usd: episode.excess_so_far_usd,
-  });
+  return detectorFor(record.latest).describeEpisode(episodeFigures(record), record.peak, record.latest);
 }
 
 /** One line per case: state, severity, kind, account, first firing day, the episode's numbers. */

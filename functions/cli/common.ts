@@ -54,9 +54,25 @@ export function helpText(
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 export function parseFlags(command: string, argv: string[], options: Options, usage: string): FlagValues {
+  return parseCommandLine(command, argv, options, usage).flags;
+}
+
+/** Flags and the arguments that are not flags (`sentinel show CASE`). */
+export function parseCommandLine(
+  command: string,
+  argv: string[],
+  options: Options,
+  usage: string,
+  allowPositionals = false,
+): { flags: FlagValues; positionals: string[] } {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, strict: true });
-    return values as FlagValues;
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { ...COMMON_OPTIONS, ...options },
+      strict: true,
+      allowPositionals,
+    });
+    return { flags: values as FlagValues, positionals };
   } catch (error) {
     throw new BadInputError(`sentinel ${command}: ${(error as Error).message}`, {
       cause: error,

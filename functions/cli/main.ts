@@ -31,6 +31,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   run: { summary: 'detect, open cases, email owners and FinOps', load: () => import('./run.js') },
   'follow-up': { summary: 'deadlines, reminders, escalations, resend', load: () => import('./follow-up.js') },
   ack: { summary: "record an owner's answer on a case", load: () => import('./ack.js') },
+  cases: { summary: 'list the cases, as their emails tell them', load: () => import('./cases.js') },
+  show: { summary: 'one case: state, owner, episode, answers, history', load: () => import('./show.js') },
   render: { summary: 'render an email from JSON or a built-in example', load: () => import('./render.js') },
   sql: { summary: "print a detector's statements (Athena or DuckDB)", load: () => import('./sql.js') },
 };

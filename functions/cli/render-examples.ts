@@ -3,13 +3,17 @@
  * preview and the template tests). The numbers are docs/detection.md "Reference numbers"'s reference cases.
  */
 
-import { addDays, daysBetween } from '../core/dates.js';
+import { DEFAULT_BAND } from '../core/cases/episode.js';
+import type { CaseRecord } from '../core/cases/model.js';
+import { applyCaseInput, applyCaseInputs, type CaseInput } from '../core/cases/transitions.js';
+import { addDays } from '../core/dates.js';
 import { emptyBreakdown } from '../core/detect/findings.js';
-import { detectorFor } from '../core/detect/registry.js';
-import { money } from '../core/format.js';
+import type { TroubledRun } from '../core/health.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
 import type { CaseSection, MessageData, MessageKind } from '../core/notify/message-model.js';
-import type { Finding, SeriesPoint } from '../core/types.js';
+import { caseSection } from '../core/notify/sections.js';
+import type { Owner } from '../core/ports.js';
+import type { CacheMissFinding, DailyFigures, Finding, RunawayFinding, SeriesPoint } from '../core/types.js';
 
 const AS_OF = '2026-03-01';
 const GENERATED_AT = '2026-03-03T06:00:00.000Z';
@@ -34,13 +38,14 @@ const populationStddev = (xs: number[]): number => {
 };
 
 /** docs/detection.md "Reference numbers" runaway: $7.32/day for 23 days, then three days averaging $132.05/day. */
-export function exampleRunawayFinding(): Finding {
+export function exampleRunawayFinding(): RunawayFinding {
   const recentStart = addDays(AS_OF, -2);
   const baselineStart = addDays(AS_OF, -29);
   const baselineEnd = addDays(AS_OF, -7);
   const baseline = noisyDays(23, 7.32, 0.41);
   const guard = [7.05, 7.61, 7.48, 7.9];
-  const recent = [128.4, 131.95, 135.8];
+  // Averaging $132.05/day (the finding's 3-day mean), the newest day $132.05, the highest $135.70 on 28 Feb.
+  const recent = [128.4, 135.7, 132.05];
   const costs = [...baseline, ...guard, ...recent];
   const series: SeriesPoint[] = costs.map((cost_usd, i) => ({
     date: addDays(baselineStart, i),
@@ -140,7 +145,7 @@ export function exampleRunawayFinding(): Finding {
  * docs/detection.md "Reference numbers" cache incident, regional Claude Opus 4.6: 6.47 B uncached input, 1.67 B cache read,
  * 101 M cache write, 25 M output tokens in the 7-day window against a 0.90 baseline hit ratio.
  */
-export function exampleCacheMissFinding(): Finding {
+export function exampleCacheMissFinding(): CacheMissFinding {
   const recentStart = addDays(AS_OF, -6);
   const baselineStart = addDays(AS_OF, -34);
   const baselineEnd = addDays(AS_OF, -7);
@@ -261,6 +266,131 @@ export function exampleCacheMissFinding(): Finding {
   };
 }
 
+const rules = {
+  followUpHours: 48,
+  autoResolveDays: 3,
+  suppressDays: 30,
+  resuppressGrowth: 2,
+  band: DEFAULT_BAND,
+};
+
+const ownerOf = (finding: Finding, team: string): Owner => ({
+  accountId: finding.account_id,
+  ownerEmail: 'dana.owner@example.com',
+  accountName: finding.account_name,
+  team,
+  cc: [],
+  routed: true,
+});
+
+/**
+ * The case a finding opens, through the case engine itself (so the example's episode is what core
+ * computes), then any further inputs (quiet days, answers).
+ */
+function exampleCase(finding: Finding, openedAt: string, team: string, more: CaseInput[] = []): CaseRecord {
+  const owner = ownerOf(finding, team);
+  const opened = applyCaseInput(
+    null,
+    { type: 'finding', finding, mayOpen: true, runId: finding.run_id, owner },
+    { now: new Date(openedAt), rules },
+  ).next!;
+  return applyCaseInputs(opened, more, { now: new Date(Date.parse(openedAt) + HOUR_MS), rules }).next!;
+}
+
+const exampleActions = (input: { caseKey: string; epoch: number }) =>
+  buildAnswerActions({
+    ...input,
+    ackBaseUrl: null,
+    expiresAt: new Date(Date.parse(GENERATED_AT) + 14 * 24 * HOUR_MS),
+    out: EXAMPLE_OUT,
+  });
+
+function section(
+  finding: Finding,
+  overrides: Partial<CaseSection> = {},
+  options: { team?: string; more?: CaseInput[] } = {},
+): CaseSection {
+  const team = options.team ?? 'payments';
+  const c = exampleCase(finding, overrides.notifiedAt ?? FIRST_ALERT_AT, team, options.more);
+  return {
+    ...caseSection(c, ownerOf(finding, team), exampleActions),
+    deadline: new Date(Date.parse(GENERATED_AT) + 48 * HOUR_MS).toISOString(),
+    ...overrides,
+  };
+}
+
+/** A day of the cache example back at its baseline hit ratio. */
+const recoveredDay = (date: string): DailyFigures => ({
+  date,
+  cost_usd: 1_210,
+  hit_ratio: 0.9,
+  prompt_tokens: 1_180_000_000,
+  cache_read_tokens: 1_062_000_000,
+});
+
+/** A new spender on another account: nothing before, $48.20 on the as-of day. */
+function exampleNewSpender(): Finding {
+  const runaway = exampleRunawayFinding();
+  const series = runaway.series.map((p) => ({ ...p, cost_usd: p.date === AS_OF ? 48.2 : 0 }));
+  return {
+    ...runaway,
+    finding_id: '8c2e61f0a9d34b57',
+    case_key: 'e4d2a0917c3b58f6',
+    kind: 'new-spender',
+    account_id: '333333333333',
+    account_name: 'ML Research Lab',
+    recent_avg_daily_usd: 16.07,
+    baseline_avg_daily_usd: 0,
+    baseline_stddev_usd: 0,
+    spike_ratio: null,
+    sigma: null,
+    excess_daily_usd: 16.07,
+    projected_30d_excess_usd: 482.1,
+    severity: 'medium',
+    started_on: AS_OF,
+    diagnosis:
+      'New Bedrock inference spender: no inference spend in the baseline; now $16.07/day is output tokens.',
+    series,
+  };
+}
+
+/** A smaller cache regression on a third account, back to its hit ratio since 2 Mar. */
+function exampleSmallCacheMiss(): Finding {
+  const cache = exampleCacheMissFinding();
+  return {
+    ...cache,
+    finding_id: '2f9d0b7e5c1a4863',
+    case_key: '71b9c2e04f5a3d88',
+    account_id: '444444444444',
+    account_name: 'Search Platform',
+    avoidable_cost_usd: 2_140.5,
+    excess_daily_usd: 2_140.5 / 7,
+    projected_30d_excess_usd: (2_140.5 * 30) / 7,
+    severity: 'high',
+  };
+}
+
+/** A scheduled detection that failed, and one that found the export stale (the digest and the run alert). */
+const EXAMPLE_FAILED_RUN: TroubledRun = {
+  run_id: '20260309T060000Z-scheduled-detect-3fa2c1',
+  command: 'scheduled-detect',
+  outcome: 'failed',
+  at: '2026-03-09T06:14:00.000Z',
+  stale_days: [],
+  data_through: null,
+  error:
+    'UpstreamError: Athena query 5b1e… failed: TABLE_NOT_FOUND: line 4:8: Table awsdatacatalog.focus.focus_export does not exist',
+};
+const EXAMPLE_STALE_RUN: TroubledRun = {
+  run_id: '20260307T060000Z-scheduled-detect-9c04de',
+  command: 'scheduled-detect',
+  outcome: 'stale',
+  at: '2026-03-07T06:05:00.000Z',
+  stale_days: ['2026-03-05'],
+  data_through: '2026-03-03',
+  error: null,
+};
+
 /** A sandbox account over its $100/day cap (docs/detection.md "Budget" reference: $212 on one day). */
 export function exampleBudgetFinding(): Finding {
   const account = '555555555555';
@@ -338,53 +468,8 @@ export function extraExamples(): Record<string, MessageData> {
       contacts,
       kind: 'owner-alert',
       recipient: { to: ['sam.sandbox@example.com'], cc: [] },
-      sections: [section(budget, { team: 'agents', ownerEmail: 'sam.sandbox@example.com' })],
+      sections: [section(budget, { ownerEmail: 'sam.sandbox@example.com' }, { team: 'agents' })],
     },
-  };
-}
-
-function section(finding: Finding, overrides: Partial<CaseSection> = {}): CaseSection {
-  const notifiedAt = overrides.notifiedAt ?? FIRST_ALERT_AT;
-  return {
-    caseKey: finding.case_key,
-    epoch: 1,
-    state: 'open',
-    accountId: finding.account_id,
-    accountName: finding.account_name,
-    team: 'payments',
-    ownerEmail: 'dana.owner@example.com',
-    routed: true,
-    detector: finding.detector,
-    kind: finding.kind,
-    finding,
-    peak: finding,
-    episode: {
-      ongoing: true,
-      spikeFrom: detectorFor(finding).episodeStart(finding),
-      spikeTo: finding.recent_end,
-      endDay: null,
-      rateSinceUsd: null,
-      excessSoFarUsd: 0,
-      newestEvaluated: finding.as_of,
-      peakIsLatest: true,
-      endedBeforeFirstEmail: false,
-      laterDays: [],
-    },
-    firstAsOf: finding.as_of,
-    daysAbove: daysBetween(detectorFor(finding).episodeStart(finding), finding.as_of) + 1,
-    peakSeverity: finding.severity,
-    severityRaised: false,
-    notifiedAt,
-    deadline: new Date(Date.parse(GENERATED_AT) + 48 * HOUR_MS).toISOString(),
-    answers: [],
-    actions: buildAnswerActions({
-      caseKey: finding.case_key,
-      epoch: 1,
-      ackBaseUrl: null,
-      expiresAt: new Date(Date.parse(GENERATED_AT) + 14 * 24 * HOUR_MS),
-      out: EXAMPLE_OUT,
-    }),
-    ...overrides,
   };
 }
 
@@ -403,12 +488,15 @@ export function exampleMessage(kind: MessageKind): MessageData {
         recipient: { to: ['dana.owner@example.com'], cc: ['payments-leads@example.com'] },
         sections: [
           section(runaway),
-          section(cache, {
-            team: 'data-science',
-            severityRaised: true,
-            notifiedAt: '2026-03-02T06:00:00.000Z',
-            deadline: '2026-03-04T06:00:00.000Z',
-          }),
+          section(
+            cache,
+            {
+              severityRaised: true,
+              notifiedAt: '2026-03-02T06:00:00.000Z',
+              deadline: '2026-03-04T06:00:00.000Z',
+            },
+            { team: 'data-science' },
+          ),
         ],
       };
     case 'reminder':
@@ -422,7 +510,7 @@ export function exampleMessage(kind: MessageKind): MessageData {
         },
         sections: [
           section(runaway, { state: 'reminded', deadline: later(96) }),
-          section(cache, { state: 'reminded', team: 'data-science', deadline: later(96) }),
+          section(cache, { state: 'reminded', deadline: later(96) }, { team: 'data-science' }),
         ],
       };
     case 'escalation':
@@ -436,26 +524,50 @@ export function exampleMessage(kind: MessageKind): MessageData {
         },
         sections: [
           section(runaway, { state: 'escalated', deadline: null }),
-          section(cache, { state: 'escalated', team: 'data-science', deadline: null }),
+          section(cache, { state: 'escalated', deadline: null }, { team: 'data-science' }),
         ],
       };
     case 'finops-digest': {
       const escalated = [
         section(runaway, { state: 'escalated', deadline: null }),
-        section(cache, {
-          state: 'escalated',
-          team: 'data-science',
-          deadline: null,
-          answers: [
+        section(
+          cache,
+          {
+            state: 'escalated',
+            deadline: null,
+            answers: [
+              {
+                answer: 'investigating',
+                at: '2026-03-04T09:12:00.000Z',
+                note: 'Looking at the proxy change from 23 Feb',
+                by: 'dana.owner@example.com',
+              },
+            ],
+          },
+          { team: 'data-science' },
+        ),
+      ];
+      const newSpender = section(
+        exampleNewSpender(),
+        { notifiedAt: '2026-03-09T06:00:00.000Z', routed: false, ownerEmail: contacts.finops, team: null },
+        { team: 'research' },
+      );
+      const small = exampleSmallCacheMiss();
+      const resolved = section(
+        small,
+        { state: 'resolved', deadline: null },
+        {
+          team: 'search',
+          more: [
             {
-              answer: 'investigating',
-              at: '2026-03-04T09:12:00.000Z',
-              note: 'Looking at the proxy change from 23 Feb',
-              by: 'dana.owner@example.com',
+              type: 'quiet',
+              days: ['2026-03-02', '2026-03-03', '2026-03-04'],
+              runId: 'run-20260305T060000Z',
+              figures: ['2026-03-02', '2026-03-03', '2026-03-04'].map(recoveredDay),
             },
           ],
-        }),
-      ];
+        },
+      );
       return {
         ...base,
         kind,
@@ -464,7 +576,14 @@ export function exampleMessage(kind: MessageKind): MessageData {
         sections: [],
         digest: {
           since: '2026-03-02T06:00:00.000Z',
+          troubledRuns: [EXAMPLE_FAILED_RUN, EXAMPLE_STALE_RUN],
           stateCounts: { open: 1, escalated: 2, resolved: 3, suppressed: 1 },
+          atRisk: {
+            projected30dUsd: 3_741.9 + 121_916.38 + 1_446,
+            ongoingCases: 3,
+            excessSoFarUsd: 374.19 + 28_447.16 + 48.2,
+            liveCases: 3,
+          },
           changes: [
             {
               caseKey: runaway.case_key,
@@ -474,46 +593,50 @@ export function exampleMessage(kind: MessageKind): MessageData {
               to: 'escalated',
               at: later(96),
               kind: runaway.kind,
-              severity: runaway.severity,
-              peakValue: runaway.recent_avg_daily_usd,
-              peakMetric: 'recent_avg_daily_usd',
-              peakText: `${money(runaway.recent_avg_daily_usd)}/day`,
-              ongoing: true,
+              severity: escalated[0]!.episode.severity,
+              ownerEmail: escalated[0]!.ownerEmail,
+              routed: true,
+              section: escalated[0]!,
               state: 'escalated',
             },
             {
-              caseKey: 'e4d2a0917c3b58f6',
-              accountId: '333333333333',
-              accountName: 'ML Research Lab',
+              caseKey: newSpender.caseKey,
+              accountId: newSpender.accountId,
+              accountName: newSpender.accountName,
               from: null,
               to: 'open',
               at: '2026-03-09T06:00:00.000Z',
-              kind: 'new-spender',
-              severity: 'medium',
-              peakValue: 48.2,
-              peakMetric: 'recent_avg_daily_usd',
-              peakText: '$48.20/day',
-              ongoing: true,
+              kind: newSpender.kind,
+              severity: newSpender.episode.severity,
+              ownerEmail: newSpender.ownerEmail,
+              routed: false,
+              section: newSpender,
               state: 'open',
             },
             {
-              caseKey: '71b9c2e04f5a3d88',
-              accountId: '444444444444',
-              accountName: 'Search Platform',
+              caseKey: resolved.caseKey,
+              accountId: resolved.accountId,
+              accountName: resolved.accountName,
               from: 'acknowledged',
               to: 'resolved',
               at: '2026-03-05T14:30:00.000Z',
-              kind: 'cache-regression',
-              severity: 'high',
-              peakValue: 2140.5,
-              peakMetric: 'avoidable_cost_usd',
-              peakText: '$2,140.50 avoidable',
-              ongoing: false,
+              kind: resolved.kind,
+              severity: resolved.episode.severity,
+              ownerEmail: resolved.ownerEmail,
+              routed: true,
+              section: resolved,
               state: 'resolved',
             },
           ],
           unroutable: [
-            { accountId: '333333333333', accountName: 'ML Research Lab', caseKey: 'e4d2a0917c3b58f6' },
+            {
+              accountId: '333333333333',
+              accountName: 'ML Research Lab',
+              caseKey: 'e4d2a0917c3b58f6',
+              openedAt: '2026-03-05T06:00:00.000Z',
+              ageDays: 4,
+              state: 'open',
+            },
           ],
           refusedAddresses: [
             {
@@ -533,5 +656,19 @@ export function exampleMessage(kind: MessageKind): MessageData {
         },
       };
     }
+    case 'run-alert':
+      return {
+        ...base,
+        kind,
+        generatedAt: '2026-03-09T06:14:00.000Z',
+        recipient: { to: ['finops@example.com'], cc: [] },
+        sections: [],
+        runAlert: {
+          kind: 'failed',
+          since: EXAMPLE_FAILED_RUN,
+          latest: EXAMPLE_FAILED_RUN,
+          schedule: 'cron(0 6 * * ? *)',
+        },
+      };
   }
 }

@@ -6,12 +6,12 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
 import type { MessageData } from '../core/notify/message-model.js';
-import { isMessageKind, MESSAGE_KINDS, renderMessage } from '../core/notify/render.js';
+import { isMessageKind, RENDERED_KINDS, renderMessage } from '../core/notify/render.js';
 import { helpText, parseFlags, runCommand } from './common.js';
 import { exampleMessage } from './render-examples.js';
 
 const USAGE = helpText('sentinel render --template NAME [--input FILE] [--out DIR]', [
-  ['--template NAME', `one of ${MESSAGE_KINDS.join(', ')}`],
+  ['--template NAME', `one of ${RENDERED_KINDS.join(', ')}`],
   ['--input FILE', 'the message data as JSON (see templates/README.md); default: a built-in example'],
   ['--out DIR', 'write NAME.subject.txt, NAME.html and NAME.txt there; default: text part to stdout'],
 ]);
@@ -60,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (!isMessageKind(template)) {
       throw new BadInputError(`--template '${template}' is not a message template`, {
-        hint: `use one of ${MESSAGE_KINDS.join(', ')}`,
+        hint: `use one of ${RENDERED_KINDS.join(', ')}`,
       });
     }
     const input = typeof flags.input === 'string' ? flags.input : undefined;

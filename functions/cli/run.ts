@@ -3,8 +3,11 @@
  * options as `detect`, plus `--owners FILE` and `--dry-run` (render and report; send nothing,
  * change no state).
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OutboxMailer } from '../adapters/mailer/outbox.js';
 import { openRunPorts } from '../adapters/open-ports.js';
+import { episodeFigures } from '../core/cases/episode.js';
 import type { CaseRecord } from '../core/cases/model.js';
 import { readAllCases } from '../core/cases/store.js';
 import { runPipeline } from '../core/commands/run.js';
@@ -12,6 +15,7 @@ import { ENGINES } from '../core/config.js';
 import { recurringLine } from '../core/detect/contract.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
+import type { OutgoingMessage } from '../core/ports.js';
 import { caseSummaryLines, deliveryLines, describeEpisode } from './case-summary.js';
 import { clockFrom, helpText, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
 import {
@@ -35,7 +39,10 @@ export const RUN_USAGE = helpText(
   [
     ...DETECT_FLAG_HELP,
     ['--owners FILE', 'owners mapping (CSV or YAML: account_id, owner_email, account_name, team, cc)'],
-    ['--dry-run', 'render and report what would be sent; send nothing, change no case, finding or log'],
+    [
+      '--dry-run',
+      'render and report what would be sent, into <out>/dry-run/<run id>/ (index.html); send nothing, change no case, finding or log',
+    ],
   ],
   ['Without --as-of/--from, evaluates every as-of day since the last successful run (catch-up).'],
 );
@@ -69,6 +76,11 @@ export async function run(argv: string[]): Promise<number> {
       );
       for (const line of caseSummaryLines(result.cases, records)) out(`  ${line}`);
       if (dryRun) {
+        const preview = await writePreview(config.out, result.run.run_id, result.wouldSend);
+        if (preview)
+          out(
+            `  the ${result.wouldSend.length} message(s) it would send, rendered: ${join(preview, 'index.html')}`,
+          );
         for (const m of result.wouldSend) {
           const cc = m.cc.length > 0 ? ` cc ${m.cc.join(', ')}` : '';
           out(`  would send ${m.kind} to ${m.to.join(', ')}${cc}: ${m.subject}`);
@@ -92,7 +104,21 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
-/** A case's numbers as the dry run prints them: peak severity and the episode in its detector's words. */
+/**
+ * A dry run's messages, rendered as the outbox would hold them (`.eml`, `.html`, `.txt`, `index.html`),
+ * in `<out>/dry-run/<run_id>/` (an s3:// out: the system's temp folder) — a preview, not an outbox:
+ * nothing in it is sent, and the case store is untouched (docs/cli.md).
+ */
+async function writePreview(out: string, runId: string, messages: OutgoingMessage[]): Promise<string | null> {
+  if (messages.length === 0) return null;
+  const dir = /^s3:\/\//i.test(out) ? join(tmpdir(), 'sentinel-dry-run', runId) : join(out, 'dry-run', runId);
+  const preview = new OutboxMailer(dir);
+  for (const m of messages) await preview.send(m);
+  await preview.flush();
+  return dir;
+}
+
+/** A case's numbers as the dry run prints them: the severity its emails show and the episode in its detector's words. */
 function caseNumbers(c: CaseRecord): string {
-  return `${c.peak_severity}, ${describeEpisode(c)} (first ${c.first_as_of}, latest ${c.last_as_of})`;
+  return `${episodeFigures(c).severity}, ${describeEpisode(c)} (first ${c.first_as_of}, latest ${c.last_as_of})`;
 }

@@ -158,6 +158,8 @@ export const configSchema = z.strictObject({
       ack_base_url: z.url().nullable().default(null),
       follow_up_hours: posInt.default(48),
       link_ttl_days: posInt.default(14),
+      // Where answers by email go; null: notify.finops (never the sending address).
+      reply_to: email.nullable().default(null),
       // Pilot: every message goes to FinOps with a banner naming who would have received it.
       pilot: z.boolean().default(false),
     })

@@ -15,6 +15,12 @@ export class SentinelError extends Error {
 /** Bad command-line usage or unreadable input data (exit 2). */
 export class BadInputError extends SentinelError {}
 
+/**
+ * An as-of day asked for that no run can evaluate: after today by the clock, or before the export
+ * began. Checked before anything is written (docs/cli.md "Exit status"): no finding, no run record.
+ */
+export class AsOfDayOutOfRangeError extends BadInputError {}
+
 /** Invalid configuration file or environment (exit 2). */
 export class ConfigError extends SentinelError {}
 

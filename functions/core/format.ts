@@ -104,6 +104,15 @@ export function dateTime(value: unknown): string {
   return `${date(value)}, ${hh}:${mm} UTC`;
 }
 
+/** ISO time → `5 Mar 06:00` (UTC), short enough for a table cell at 400 px. */
+export function shortDateTime(value: unknown): string {
+  const d = parseDay(value);
+  if (!d) return MISSING;
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${shortDate(value)} ${hh}:${mm}`;
+}
+
 /** `27 Feb – 1 Mar 2026`, or one date when both are the same day. */
 export function dateRange(from: unknown, to: unknown): string {
   const a = parseDay(from);

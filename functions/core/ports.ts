@@ -63,10 +63,21 @@ export interface OutgoingMessage {
   /** Shown in the local outbox index; not sent as headers. */
   caseKeys: string[];
   kind: string;
+  /** Where an answer by email goes (`notify.reply_to`, else FinOps), never the sending address. */
+  replyTo: string[];
+  /**
+   * Threading (docs/emails.md "Threading"): the Message-ID header values (`<…>`) of the earlier
+   * messages about the same cases, oldest first, and the newest of them, so a reminder and an
+   * escalation file under their alert.
+   */
+  inReplyTo: string | null;
+  references: string[];
 }
 
 export interface SendResult {
   providerMessageId: string;
+  /** The Message-ID header the message went out with (`<…>`), for later messages to reply to; null when unknown. */
+  messageIdHeader?: string | null;
 }
 
 export interface Mailer {

@@ -71,9 +71,15 @@ describe('sentinel run on a generated export', () => {
     expect(dry.stdout).toMatch(/would send owner-alert/);
     // The case's numbers under the message it would be in.
     expect(dry.stdout).toMatch(
-      /would send owner-alert to \S+.*\n {4}\d{12} .*: (high|medium|critical), \$[\d,.]+\/day \(.*\/day\), since \d{4}-\d\d-\d\d, \+\$[\d,.]+ per 30 days/,
+      /would send owner-alert to \S+.*\n {4}\d{12} .*: (high|medium|critical), \$[\d,.]+\/day on \d{4}-\d\d-\d\d \(.*\/day\), averaging \$[\d,.]+\/day since \d{4}-\d\d-\d\d, \+\$[\d,.]+ per 30 days/,
     );
-    expect(readdirSync(out).sort()).toEqual(['runs']);
+    // Nothing but the run record and the preview of what it would send (docs/cli.md).
+    expect(readdirSync(out).sort()).toEqual(['dry-run', 'runs']);
+    const [previewRun] = readdirSync(join(out, 'dry-run'));
+    const preview = readdirSync(join(out, 'dry-run', previewRun!));
+    expect(preview).toContain('index.html');
+    expect(preview.filter((n) => n.endsWith('.eml')).length).toBeGreaterThan(0);
+    expect(dry.stdout).toContain(`rendered: ${join(out, 'dry-run', previewRun!, 'index.html')}`);
     const [runFile] = readdirSync(join(out, 'runs'));
     const record = JSON.parse(readFileSync(join(out, 'runs', runFile!), 'utf8'));
     expect(record.dry_run).toBe(true);
@@ -157,6 +163,43 @@ describe('sentinel run on a generated export', () => {
       '2026-03-05T09:00:00Z',
     );
     expect(fine.stdout).toMatch(/now suppressed; suppressed until Sat 4 Apr 2026, 09:00 UTC/);
+  });
+
+  it('lists the cases and shows one with its history, without reading JSON by hand', () => {
+    const all = cases();
+    const listed = sentinel('cases', '--out', out, '--json');
+    expect(listed.status).toBe(0);
+    const lines = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((l) => l.case_key).sort()).toEqual(all.map((c) => c.case_key).sort());
+    expect(lines[0]).toMatchObject({
+      state: expect.any(String),
+      severity: expect.any(String),
+      owner_email: expect.any(String),
+    });
+    const closed = sentinel('cases', '--out', out, '--state', 'closed');
+    expect(closed.status).toBe(0);
+    expect(closed.stdout).toMatch(/^\d+ case\(s\) \(resolved, suppressed\) in /);
+    expect(closed.stdout).toMatch(/^(RESOLVED|SUPPRESSED) /m);
+    expect(closed.stdout).not.toMatch(/^(OPEN|REMINDED|ESCALATED|ACKNOWLEDGED) /m);
+    const target = all.find((c) => c.state === 'resolved')!;
+    const shown = sentinel('show', target.case_key.slice(0, 10), '--out', out);
+    expect(shown.status).toBe(0);
+    expect(shown.stdout).toContain(`case ${target.case_key}`);
+    expect(shown.stdout).toMatch(/answers\n.* stopped/);
+    expect(shown.stdout).toMatch(
+      /history \(case-events\/\)\n.*\(new\) +→ open +Case Opened[\s\S]*→ resolved +Case Resolved \(stopped\)/,
+    );
+    const json = JSON.parse(sentinel('show', target.case_key, '--out', out, '--json').stdout);
+    expect(json.case.case_key).toBe(target.case_key);
+    const unknown = sentinel('show', 'ffffffff', '--out', out);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/no case 'ffffffff'/);
+    expect(sentinel('cases', '--out', out, '--state', 'bogus').stderr).toMatch(
+      /--state 'bogus' is not a case state/,
+    );
   });
 
   it('exits 2 naming the problem for a missing owners file, an unknown case or a bad answer', () => {

@@ -5,7 +5,7 @@
  * the case is acknowledged; a rerun sends nothing; a follow-up past the deadline reminds.
  * The AWS backends of the same ports are tested against moto in their own files.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -120,6 +120,20 @@ afterAll(() => {
 });
 
 describe('Lambda handlers over the local adapters', () => {
+  it('detect invoked with {"dryRun": true} walks every step, says what it would send, and sends or changes nothing', async () => {
+    const result = (await handlers.detect({ dryRun: true }, context())) as Awaited<
+      ReturnType<typeof handlers.detect>
+    > & { dry_run?: boolean; would_send?: { kind: string; to: string[] }[] };
+    expect(result).toMatchObject({ outcome: 'succeeded', dry_run: true });
+    expect(result.findings).toBeGreaterThan(0);
+    expect(result.would_send?.some((m) => m.kind === 'owner-alert')).toBe(true);
+    expect(existsSync(join(out, 'outbox'))).toBe(false);
+    expect(existsSync(join(out, 'cases'))).toBe(false);
+    const [record] = files('runs').map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunRecord);
+    expect(record).toMatchObject({ command: 'scheduled-detect', dry_run: true });
+    rmSync(join(out, 'runs'), { recursive: true }); // the real run below starts from an empty store
+  });
+
   it('scheduled detect writes findings, cases, a run record and the owner emails with signed links', async () => {
     const result = await handlers.detect(scheduled, context());
     expect(result.outcome).toBe('succeeded');

@@ -34,6 +34,9 @@ mailerContract('OutboxMailer', async () => {
         subject: headers.get('subject') ?? '',
         html: await readFile(`${base}.html`, 'utf8'),
         text: await readFile(`${base}.txt`, 'utf8'),
+        replyTo: list(headers.get('reply-to')),
+        inReplyTo: headers.get('in-reply-to') ?? null,
+        references: (headers.get('references') ?? '').split(/\s+/).filter((r) => r !== ''),
       };
     },
   };
@@ -63,6 +66,9 @@ mailerContract('SesMailer on moto', async () => ({
   count: async () => (await motoMessages()).filter((m) => m.source === sender).length,
   // moto stores one body of simple content: the HTML part when there is one.
   textProvedBy: 'mailer-ses.test.ts: sends simple content with the subject, HTML and text parts in UTF-8',
+  // moto keeps neither ReplyToAddresses nor simple content's Headers.
+  headersProvedBy:
+    'mailer-ses.test.ts: sends Reply-To and the threading headers, and gives the Message-ID SES sets',
   delivered: async (_message, result): Promise<DeliveredMessage | undefined> => {
     const found = (await motoMessages()).find((m) => m.id === result.providerMessageId);
     if (!found) return undefined;

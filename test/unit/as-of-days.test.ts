@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
+import { detect } from '../../functions/core/commands/detect.js';
+import { runPipeline } from '../../functions/core/commands/run.js';
 import { parseConfig } from '../../functions/core/config.js';
 import { addDays, dayRange, periodsTouched } from '../../functions/core/dates.js';
+import type { DetectFn } from '../../functions/core/detect/contract.js';
+import { checkAsOfDaysInExport } from '../../functions/core/detect/coverage.js';
 import { dataWindow, windowsOf } from '../../functions/core/detect/registry.js';
 import { asOfWindows, coveredBaselineDays } from '../../functions/core/detect/windows.js';
+import { AsOfDayOutOfRangeError, exitCodeFor } from '../../functions/core/errors.js';
+import { silentLogger } from '../../functions/core/log.js';
 import { fixedClock } from '../../functions/core/ports.js';
 import {
   catchUpDays,
@@ -17,6 +23,7 @@ import {
   runDays,
   writeRunRecord,
 } from '../../functions/core/runs.js';
+import { MemoryBlobStore, RecordingBus, testPorts } from '../fixtures/case-ports.js';
 
 const config = parseConfig({});
 
@@ -198,5 +205,77 @@ describe('data windows and billing periods', () => {
     expect(coveredBaselineDays(runaway, '2026-03-30', '2026-01-01')).toBe(23);
     expect(coveredBaselineDays(runaway, '2026-03-30', '2026-03-10')).toBe(14);
     expect(coveredBaselineDays(runaway, '2026-03-30', '2026-03-25')).toBe(0);
+  });
+});
+
+describe('bad as-of days are refused before anything is written', () => {
+  const detectPorts = (now: string, detectFn: DetectFn) => {
+    const store = new MemoryBlobStore();
+    return {
+      store,
+      ports: {
+        store,
+        events: new RecordingBus(),
+        clock: fixedClock(now),
+        log: silentLogger(),
+        detect: detectFn,
+      },
+    };
+  };
+  const never: DetectFn = async () => {
+    throw new Error('detection must not start for a day after the clock');
+  };
+
+  it('refuses a day after the clock naming --now, with a range that ends today, and writes no run record', async () => {
+    const { store, ports } = detectPorts('2026-06-01T08:00:00Z', never);
+    const error = await detect(ports, parseConfig({}), {
+      asOfDays: ['2026-06-05'],
+      detectors: ['runaway-inference'],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AsOfDayOutOfRangeError);
+    expect(exitCodeFor(error)).toBe(2);
+    expect((error as AsOfDayOutOfRangeError).message).toBe(
+      'as-of 2026-06-05 is after today (2026-06-01): no export can cover it yet',
+    );
+    expect((error as AsOfDayOutOfRangeError).hint).toBe(
+      'today is 2026-06-01 by the clock; if the export is from another time (a synthetic or copied one), set the clock with --now 2026-06-06T08:00:00Z or later; or pick as-of days up to 2026-06-01',
+    );
+    expect(store.blobs.size).toBe(0);
+  });
+
+  it('writes nothing for a day before the export began, found once its bounds are read', async () => {
+    const early: DetectFn = async () => {
+      throw new AsOfDayOutOfRangeError('as-of 2025-10-01 is before the export began');
+    };
+    const { store, ports } = detectPorts('2026-06-01T08:00:00Z', early);
+    await expect(
+      detect(ports, parseConfig({}), { asOfDays: ['2025-10-01'], detectors: ['runaway-inference'] }),
+    ).rejects.toBeInstanceOf(AsOfDayOutOfRangeError);
+    expect(store.blobs.size).toBe(0);
+    const t = testPorts({ now: '2026-06-01T08:00:00Z' });
+    await expect(
+      runPipeline({ ...t.ports, detect: early }, t.config, { asOfDays: ['2025-10-01'] }),
+    ).rejects.toBeInstanceOf(AsOfDayOutOfRangeError);
+    await expect(
+      runPipeline({ ...t.ports, detect: never }, t.config, { asOfDays: ['2026-06-02'] }),
+    ).rejects.toMatchObject({ hint: expect.stringContaining('--now 2026-06-03T08:00:00Z') });
+    expect(t.store.blobs.size).toBe(0);
+  });
+
+  it("offers, for a day after today, a range that ends today even when the export's newest charge is later", () => {
+    const error = (() => {
+      try {
+        checkAsOfDaysInExport(['2026-06-05'], '2026-06-01', {
+          first_charge_day: '2026-01-20',
+          last_charge_day: '2026-06-07',
+        });
+      } catch (e) {
+        return e as AsOfDayOutOfRangeError;
+      }
+      return null;
+    })();
+    expect(error?.hint).toMatch(
+      /--now 2026-06-06T08:00:00Z or later; or pick as-of days from 2026-01-20 to 2026-06-01$/,
+    );
   });
 });

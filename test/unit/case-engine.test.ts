@@ -13,12 +13,16 @@ import { acknowledge } from '../../functions/core/commands/acknowledge.js';
 import { followUp } from '../../functions/core/commands/follow-up.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
 import { addDays } from '../../functions/core/dates.js';
+import { renderMessage } from '../../functions/core/notify/render.js';
 import type { Owner } from '../../functions/core/ports.js';
 import { renderedData, testPorts } from '../fixtures/case-ports.js';
 import { makeFinding } from '../fixtures/findings.js';
 
 const rules = { followUpHours: 48, autoResolveDays: 3, suppressDays: 30, resuppressGrowth: 2 };
 const T0 = '2026-03-03T08:00:00.000Z';
+const owners = [
+  { accountId: '111111111111', ownerEmail: 'ana@example.com', accountName: 'Payments', team: 'pay', cc: [] },
+];
 const hoursAfter = (h: number, from = T0) => new Date(Date.parse(from) + h * 3_600_000);
 
 /** Every row the tests apply, so the last test can prove the whole table was walked. */
@@ -211,6 +215,41 @@ describe('case engine: docs/cases.md transition table', () => {
     expect(fresh.next!.deadline).toBe(hoursAfter(168).toISOString());
     expect(fresh.event?.detail_type).toBe('Case Opened');
     expect(fresh.event?.event_id).not.toBe(resolved.events_due[0]?.event_id);
+  });
+
+  it('re-opens a resolved case whose finding shows days after resolved_on above its band: the resolution is contradicted', () => {
+    const resolved = step(opened(), answer('stopped', null, 'key rotated'), hoursAfter(3)).next!; // resolved_on 03-04
+    // As-of 03-06, window 03-04..03-06: 03-05 and 03-06 still cost $60 against a band of $7.80.
+    const series = ['2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06'].map((date) => ({
+      date,
+      cost_usd: 60,
+      hit_ratio: null,
+    }));
+    const f = { ...makeFinding({ asOf: '2026-03-06', recent: 60, baseline: 7 }), series };
+    const a = step(
+      resolved,
+      { ...(finding() as Extract<CaseInput, { type: 'finding' }>), finding: f },
+      hoursAfter(100),
+    );
+    expect(a.next).toMatchObject({ state: 'open', epoch: 2 });
+    expect(a.event).toMatchObject({
+      detail_type: 'Case Opened',
+      reopened_from: 'resolved',
+      contradicted: true,
+    });
+    expect(a.next!.reopened).toMatchObject({
+      from_state: 'resolved',
+      epoch: 1,
+      resolved_on: '2026-03-04',
+      answer: { answer: 'stopped', note: 'key rotated' },
+      contradicting_days: [
+        { date: '2026-03-05', cost_usd: 60 },
+        { date: '2026-03-06', cost_usd: 60 },
+      ],
+    });
+    // The spike it tells starts after resolved_on, whatever the finding's started_on says.
+    expect(a.next!.episode.spike_from).toBe('2026-03-05');
+    expect(a.next!.due).toEqual([expect.objectContaining({ kind: 'owner-alert', raised: false })]);
   });
 
   it('keeps a suppressed case for the same kind below 2× the peak; re-opens at 2× or for another kind', () => {
@@ -540,6 +579,7 @@ describe('case engine through the pipeline', () => {
     const findings = Object.entries(recent).map(([asOf, r]) => ({
       ...makeFinding({ asOf, recent: r, baseline: 12 }),
       series: seriesTo(asOf),
+      started_on: '2026-02-17', // every window's last day above the band walks back to 17 Feb
     }));
     const t = testPorts({ findings, owners, now: '2026-03-01T08:00:00Z' }); // default as-of 27 Feb
     const days = Array.from({ length: 11 }, (_, i) => addDays('2026-02-17', i)); // 17 … 27 Feb
@@ -547,8 +587,9 @@ describe('case engine through the pipeline', () => {
     const c = t.store.json<CaseRecord>(`cases/${findings[0]!.case_key}.json`);
     // first counts every finding of the opening run, also 17 Feb (too old to open a case alone).
     expect(c.first_as_of).toBe('2026-02-17');
+    // The peak finding is the densest window (its breakdown is shown); the peak value is the highest day.
     expect(c.peak.as_of).toBe('2026-02-19');
-    expect(c.peak_metric).toBe('recent_avg_daily_usd');
+    expect(c).toMatchObject({ peak_metric: 'daily_cost_usd', peak_value: 139 });
     expect(c.episode).toMatchObject({
       newest_evaluated: '2026-02-27',
       ongoing: false,
@@ -559,7 +600,7 @@ describe('case engine through the pipeline', () => {
     expect(result.cases[0]?.state).toBe('open'); // notified in this run: no auto-resolve
     // The terminal line tells the same episode as the email.
     expect(describeEpisode(c)).toBe(
-      'ended 2026-02-20, $12.00/day since; peak $139.00/day (11.58× $12.00/day) as-of 2026-02-19; $381.00 above baseline so far',
+      'ended 2026-02-20, $12.00/day since; ran $139.00/day (11.58× $12.00/day) 2026-02-17 … 2026-02-19, highest $139.00 on 2026-02-17; $381.00 above baseline so far',
     );
     const section = renderedData(t.mailer.sent.find((m) => m.kind === 'owner-alert')!).sections[0]!;
     expect(section.episode).toMatchObject({
@@ -570,14 +611,19 @@ describe('case engine through the pipeline', () => {
       rateSinceUsd: 12,
       excessSoFarUsd: 381,
       endedBeforeFirstEmail: true,
+      meanDailyUsd: 139,
+      peakValue: 139,
+      peakDay: '2026-02-17',
+      // Ended: severity on the $381 spent above the baseline, no projection.
+      severity: 'medium',
+      projected30dUsd: null,
     });
-    expect(section.peak.recent_avg_daily_usd).toBe(139);
     const opened = t.bus.events.find((e) => e.detailType === 'Case Opened')!.detail as Record<
       string,
       unknown
     >;
     expect(opened).toMatchObject({
-      peak_metric: 'recent_avg_daily_usd',
+      peak_metric: 'daily_cost_usd',
       ongoing: true, // the event holds the episode as it stood at that transition (opened on 17 Feb)
       end_day: null,
     });
@@ -592,6 +638,101 @@ describe('case engine through the pipeline', () => {
     expect(later.peak.as_of).toBe('2026-03-02');
     const quiet = step(later, { type: 'quiet', days: ['2026-03-03'], runId: 'run-3' }, hoursAfter(2)).next!;
     expect(quiet.episode.ongoing).toBe(false);
+  });
+
+  it('never reminds or escalates FinOps about a case it owns as the fallback: the digest lists it with its age', async () => {
+    // The spike goes on (a finding every day); no mapping: FinOps owns the case.
+    const findings = ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05', '2026-03-06'].map(
+      (asOf) => makeFinding({ asOf }),
+    );
+    const f = findings[0]!;
+    const t = testPorts({ findings, now: '2026-03-03T08:00:00Z' });
+    const escalateTo = { ...t.config, notify: { ...t.config.notify, escalation: ['finops@example.com'] } };
+    await runPipeline(t.ports, escalateTo);
+    expect(t.mailer.sent.filter((m) => m.kind === 'owner-alert').map((m) => m.to)).toEqual([
+      ['finops@example.com'],
+    ]);
+    for (const at of ['2026-03-05T09:00:00Z', '2026-03-07T10:00:00Z']) {
+      t.clock.set(at);
+      await followUp(t.ports, escalateTo);
+    }
+    const c = t.store.json<CaseRecord>(`cases/${f.case_key}.json`);
+    expect(c).toMatchObject({ state: 'escalated', due: [] });
+    expect(t.bus.events.map((e) => e.detailType)).toEqual(
+      expect.arrayContaining(['Case Reminded', 'Case Escalated']),
+    );
+    expect(t.mailer.sent.map((m) => m.kind)).not.toContain('reminder');
+    expect(t.mailer.sent.map((m) => m.kind)).not.toContain('escalation');
+    // The next detection run's digest lists it as unroutable, with its age.
+    t.clock.set('2026-03-08T08:00:00Z');
+    await runPipeline(t.ports, escalateTo);
+    const digest = renderedData(t.mailer.sent.filter((m) => m.kind === 'finops-digest').at(-1)!);
+    expect(digest.digest!.unroutable).toEqual([
+      expect.objectContaining({ caseKey: f.case_key, ageDays: 5, state: 'escalated' }),
+    ]);
+  });
+
+  it("threads a case's reminder and escalation under its alert, with Reply-To FinOps (or notify.reply_to)", async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    await runPipeline(t.ports, t.config);
+    for (const at of ['2026-03-05T09:00:00Z', '2026-03-07T10:00:00Z']) {
+      t.clock.set(at);
+      await followUp(t.ports, t.config);
+    }
+    const [alert, reminder, escalation] = ['owner-alert', 'reminder', 'escalation'].map(
+      (kind) => t.mailer.sent.find((m) => m.kind === kind)!,
+    );
+    const header = (m: typeof alert) => `<p-${m!.messageId}@test.invalid>`;
+    expect(alert).toMatchObject({ replyTo: ['finops@example.com'], inReplyTo: null, references: [] });
+    expect(reminder).toMatchObject({ inReplyTo: header(alert), references: [header(alert)] });
+    expect(escalation).toMatchObject({
+      inReplyTo: header(reminder),
+      references: [header(alert), header(reminder)],
+    });
+    const log = t.store.json<{ message_id_header: string }>(`notifications/${alert!.messageId}.json`);
+    expect(log.message_id_header).toBe(header(alert));
+
+    const other = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners,
+      now: '2026-03-03T08:00:00Z',
+    });
+    const replyTo = { ...other.config, notify: { ...other.config.notify, reply_to: 'ai-spend@example.com' } };
+    await runPipeline(other.ports, replyTo);
+    expect(other.mailer.sent.every((m) => m.replyTo.join() === 'ai-spend@example.com')).toBe(true);
+  });
+
+  it('sends every message to FinOps in pilot mode, naming who would have received it', async () => {
+    const t = testPorts({
+      findings: [makeFinding({ asOf: '2026-03-01' })],
+      owners: [{ ...owners[0]!, cc: ['lead@example.com'] }],
+      now: '2026-03-03T08:00:00Z',
+    });
+    const pilot = { ...t.config, notify: { ...t.config.notify, pilot: true } };
+    await runPipeline(t.ports, pilot);
+    t.clock.set('2026-03-05T09:00:00Z');
+    await followUp(t.ports, pilot);
+    const sent = t.mailer.sent.filter((m) => m.kind !== 'finops-digest');
+    expect(sent.map((m) => m.kind)).toEqual(['owner-alert', 'reminder']);
+    for (const m of sent) {
+      expect(m).toMatchObject({ to: ['finops@example.com'], cc: [] });
+      const data = renderedData(m);
+      expect(data.pilot?.to).toEqual(['ana@example.com']);
+      const { text, html, subject } = renderMessage(data);
+      expect(subject).toMatch(/^\[Pilot\] /);
+      expect(text).toMatch(
+        /^PILOT MODE: this message went to finops@example\.com only\. Without pilot mode it would have gone to ana@example\.com/,
+      );
+      expect(html).toContain('Pilot mode');
+    }
+    expect(renderedData(sent[1]!).pilot).toEqual({
+      to: ['ana@example.com'],
+      cc: ['finops@example.com', 'lead@example.com'],
+    });
   });
 
   it('moves a case at most one step per follow-up, however late it runs', async () => {
@@ -648,7 +789,7 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
     const findings = ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04', '2026-03-05'].map((asOf) =>
       makeFinding({ asOf, recent: Math.round(recent(asOf) * 100) / 100, baseline: 12 }),
     );
-    const t = testPorts({ findings, dailyCost: cost, now: '2026-03-06T08:00:00Z' });
+    const t = testPorts({ findings, owners, dailyCost: cost, now: '2026-03-06T08:00:00Z' });
     const key = findings[0]!.case_key;
     const read = () => t.store.json<CaseRecord>(`cases/${key}.json`);
 
@@ -657,7 +798,7 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
       asOfDays: ['2026-03-01', '2026-03-02', '2026-03-03', '2026-03-04'],
     });
     expect(read()).toMatchObject({ state: 'open', episode: { ongoing: true } });
-    expect(read().peak.as_of).toBe('2026-03-03');
+    expect(read().peak.as_of).toBe('2026-03-03'); // the window densest with the $139 days
 
     // Daily runs: 7 Mar (as-of 5 Mar, fires on the tail), 8 Mar (as-of 6 Mar, quiet).
     t.clock.set('2026-03-07T07:00:00Z');
@@ -690,8 +831,9 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
     await followUp(t.ports, t.config);
     const reminder = t.mailer.sent.find((m) => m.kind === 'reminder')!;
     const section = renderedData(reminder).sections[0]!;
-    expect(section.peak.recent_avg_daily_usd).toBe(139);
     expect(section.episode).toMatchObject({
+      peakValue: 139,
+      meanDailyUsd: 139,
       ongoing: false,
       spikeFrom: '2026-03-01',
       spikeTo: '2026-03-03',
@@ -706,7 +848,7 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
     expect(event).toMatchObject({
       ...figures,
       peak_value: 139,
-      peak_metric: 'recent_avg_daily_usd',
+      peak_metric: 'daily_cost_usd',
       spike_from: '2026-03-01',
       spike_to: '2026-03-03',
     });
@@ -719,6 +861,182 @@ describe('time travel: a runaway spike that stops (docs/emails.md "The episode")
       rate_since_usd: 11.75,
       excess_so_far_usd: 381,
     });
+  });
+});
+
+describe('time travel: the first alert reads the spend as it is (docs/emails.md "The episode")', () => {
+  // $7.32/day, then $130.88/day from 17 Dec. The detector fires on the 3-day mean ($48.51 on 17 Dec).
+  const spike = (d: string) => (d >= '2026-12-17' ? 130.88 : 7.32);
+  const mean3 = (cost: (d: string) => number, asOf: string) =>
+    Math.round(((cost(addDays(asOf, -2)) + cost(addDays(asOf, -1)) + cost(asOf)) / 3) * 100) / 100;
+
+  it("mails a spike's first day as that day's rate, not the 3-day mean, and sizes it by that day's excess", async () => {
+    const f = makeFinding({ asOf: '2026-12-17', recent: mean3(spike, '2026-12-17'), baseline: 7.32 });
+    expect(f.recent_avg_daily_usd).toBe(48.51);
+    const t = testPorts({ findings: [f], owners, dailyCost: spike, now: '2026-12-19T06:00:00Z' });
+    await runPipeline(t.ports, t.config);
+    const alert = t.mailer.sent.find((m) => m.kind === 'owner-alert')!;
+    const { text, html, subject } = renderMessage(renderedData(alert));
+    expect(text).toContain(
+      'ran at $130.88/day on 17 Dec, 17.9× its baseline of $7.32/day, its first day above the baseline',
+    );
+    expect(html).toContain('$130.88/day on 17 Dec, 17.9× its baseline</strong>');
+    expect(subject).toContain('17.9× baseline ($130.88/day, 17 Dec)');
+    expect(text).toContain('it adds $3,706.80 over 30 days ($123.56/day above the baseline)');
+    for (const part of [text, html, subject]) {
+      expect(part).not.toContain('48.51');
+      expect(part).not.toMatch(/6\.6×/);
+    }
+    const opened = t.bus.events.find((e) => e.detailType === 'Case Opened')!.detail as Record<
+      string,
+      unknown
+    >;
+    expect(opened).toMatchObject({
+      peak_value: 130.88,
+      peak_metric: 'daily_cost_usd',
+      peak_day: '2026-12-17',
+      latest_day: '2026-12-17',
+      latest_daily_usd: 130.88,
+      mean_daily_usd: 130.88,
+      projected_30d_excess_usd: 3706.8,
+      severity: 'high',
+    });
+    // The finding record keeps the detector's numbers (docs/findings.md): the 3-day mean fired.
+    expect(t.store.json<CaseRecord>(`cases/${f.case_key}.json`).latest.recent_avg_daily_usd).toBe(48.51);
+  });
+
+  it('rates a new spender at $600/day by its latest day: critical at once, no update alert the next day', async () => {
+    const cost = (d: string) => (d >= '2026-03-03' ? 600 : 0);
+    const newSpender = (asOf: string) => ({
+      ...makeFinding({ asOf, recent: mean3(cost, asOf), baseline: 0, kind: 'new-spender' }),
+      spike_ratio: null,
+      sigma: null,
+    });
+    const first = newSpender('2026-03-03');
+    expect(first).toMatchObject({ recent_avg_daily_usd: 200, severity: 'high' }); // 30 × $200
+    const t = testPorts({
+      findings: [first, newSpender('2026-03-04')],
+      owners,
+      dailyCost: cost,
+      now: '2026-03-05T06:00:00Z',
+    });
+    await runPipeline(t.ports, t.config);
+    const alert = t.mailer.sent.find((m) => m.kind === 'owner-alert')!;
+    const { text, subject } = renderMessage(renderedData(alert));
+    expect(subject).toMatch(/^\[Critical\] new Bedrock spend \$600\.00\/day \(3 Mar\)/);
+    expect(text).toContain('ran at $600.00/day on 3 Mar, on an account that spent $0.00/day before');
+    expect(text).toContain('Excess per day $600.00');
+    expect(text).not.toContain('$200.00');
+    t.clock.set('2026-03-06T06:00:00Z'); // as-of 4 Mar: the 3-day mean reaches $400 (critical) — nothing new
+    await runPipeline(t.ports, t.config);
+    expect(t.bus.events.map((e) => e.detailType)).not.toContain('Case Updated');
+    expect(t.mailer.sent.filter((m) => m.kind === 'owner-alert')).toHaveLength(1);
+  });
+});
+
+describe('time travel: answers are checked against the spend (docs/cases.md "Suppression and re-opening")', () => {
+  it('re-opens a "stopped" case the spend contradicts, and the alert says so first, with the days', async () => {
+    // $12/day; $139 on 1–2 Mar; the owner says "stopped" on 4 Mar; the spend stays at $108 (9×) from 3 Mar.
+    const cost = (d: string) => (d < '2026-03-01' ? 12 : d <= '2026-03-02' ? 139 : 108);
+    const mean = (asOf: string) =>
+      Math.round(((cost(addDays(asOf, -2)) + cost(addDays(asOf, -1)) + cost(asOf)) / 3) * 100) / 100;
+    const findings = ['2026-03-01', '2026-03-02', '2026-03-03'].map((asOf) =>
+      makeFinding({ asOf, recent: mean(asOf), baseline: 12 }),
+    );
+    const t = testPorts({ findings, owners, dailyCost: cost, now: '2026-03-03T08:00:00Z' });
+    const key = findings[0]!.case_key;
+    await runPipeline(t.ports, t.config); // as-of 1 Mar: opens
+    t.clock.set('2026-03-04T07:00:00Z');
+    await runPipeline(t.ports, t.config); // as-of 2 Mar
+    t.clock.set('2026-03-04T10:00:00Z');
+    const ack = await acknowledge(t.ports, t.config, {
+      caseKey: key,
+      answer: 'stopped',
+      note: 'killed the loop',
+    });
+    expect(ack.case).toMatchObject({ state: 'resolved', resolved_on: '2026-03-02' });
+
+    // 5 Mar: as-of 3 Mar fires; its window (1–3 Mar) holds days up to resolved_on, but 3 Mar costs $108.
+    t.clock.set('2026-03-05T07:00:00Z');
+    const run = await runPipeline(t.ports, t.config);
+    expect(run.cases[0]).toMatchObject({ state: 'open', epoch: 2 });
+    const opened = t.bus.events.filter((e) => e.detailType === 'Case Opened').at(-1)!.detail as Record<
+      string,
+      unknown
+    >;
+    expect(opened).toMatchObject({ epoch: 2, reopened_from: 'resolved', contradicted: true });
+    const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
+    expect(alert.to).toEqual(['ana@example.com']);
+    const { text, html, subject } = renderMessage(renderedData(alert));
+    // First of all, the message says an answer is contradicted; the section then gives the days.
+    expect(text).toMatch(/^\*\*\* RE-OPENED: AN ANSWER "STOPPED" IS CONTRADICTED BY THE SPEND SINCE\./);
+    const section = text.slice(text.indexOf('RE-OPENED: the answer'));
+    expect(text.indexOf('RE-OPENED: the answer')).toBeLessThan(
+      text.indexOf('== Runaway Bedrock inference spend'),
+    );
+    expect(section).toMatch(
+      /^RE-OPENED: the answer "stopped" given on Wed 4 Mar 2026, 10:00 UTC is contradicted by the spend since\. Its note: "killed the loop"\./,
+    );
+    expect(section).toContain(
+      'Days after 2 Mar above $12.80/day (the baseline plus twice its day-to-day spread)',
+    );
+    expect(section).toContain('  - Tue 3 Mar 2026: $108.00/day');
+    expect(html).toContain('the answer &ldquo;stopped&rdquo; given on Wed 4 Mar 2026, 10:00 UTC');
+    expect(html).toContain('<li>Tue 3 Mar 2026: $108.00/day</li>');
+    expect(subject).toMatch(/^Re-opened: /);
+    // The new epoch tells the spend after the answer, not the spike that was answered.
+    expect(renderedData(alert).sections[0]!.episode).toMatchObject({
+      spikeFrom: '2026-03-03',
+      latestDailyUsd: 108,
+      latestDay: '2026-03-03',
+    });
+  });
+
+  it('holds a "legitimate" answered on the first day: the same steady spend does not re-open it', async () => {
+    const spike = (d: string) => (d >= '2026-12-17' ? 130.88 : 7.32);
+    const mean = (asOf: string) =>
+      Math.round(((spike(addDays(asOf, -2)) + spike(addDays(asOf, -1)) + spike(asOf)) / 3) * 100) / 100;
+    const findings = ['2026-12-17', '2026-12-18', '2026-12-19'].map((asOf) =>
+      makeFinding({ asOf, recent: mean(asOf), baseline: 7.32 }),
+    );
+    const t = testPorts({ findings, owners, dailyCost: spike, now: '2026-12-19T06:00:00Z' });
+    const key = findings[0]!.case_key;
+    await runPipeline(t.ports, t.config);
+    t.clock.set('2026-12-19T09:00:00Z');
+    const ack = await acknowledge(t.ports, t.config, {
+      caseKey: key,
+      answer: 'legitimate',
+      note: 'support bot launch',
+    });
+    // The peak held is the highest day, $130.88 — not the diluted 3-day mean of $48.51.
+    expect(ack.case).toMatchObject({ state: 'suppressed', suppressed_peak: 130.88 });
+    for (const day of ['2026-12-20T06:00:00Z', '2026-12-21T06:00:00Z']) {
+      t.clock.set(day);
+      await runPipeline(t.ports, t.config);
+    }
+    expect(t.store.json<CaseRecord>(`cases/${key}.json`)).toMatchObject({ state: 'suppressed', epoch: 1 });
+    expect(t.mailer.sent.filter((m) => m.kind === 'owner-alert')).toHaveLength(1);
+  });
+
+  it('quotes the earlier answer and its note when a suppressed case re-opens', async () => {
+    const cost = (d: string) => (d < '2026-03-01' ? 12 : d < '2026-03-10' ? 139 : 400);
+    const mean = (asOf: string) =>
+      Math.round(((cost(addDays(asOf, -2)) + cost(addDays(asOf, -1)) + cost(asOf)) / 3) * 100) / 100;
+    const findings = ['2026-03-01', '2026-03-10'].map((asOf) =>
+      makeFinding({ asOf, recent: mean(asOf), baseline: 12 }),
+    );
+    const t = testPorts({ findings, owners, dailyCost: cost, now: '2026-03-03T08:00:00Z' });
+    const key = findings[0]!.case_key;
+    await runPipeline(t.ports, t.config);
+    await acknowledge(t.ports, t.config, { caseKey: key, answer: 'legitimate', note: 'support bot launch' });
+    t.clock.set('2026-03-12T08:00:00Z'); // catch-up 2–10 Mar: $400 on 10 Mar is 2.9× the $139 accepted
+    await runPipeline(t.ports, t.config);
+    const alert = t.mailer.sent.filter((m) => m.kind === 'owner-alert').at(-1)!;
+    const { text, html } = renderMessage(renderedData(alert));
+    expect(text).toContain(
+      'RE-OPENED. The earlier answer, on Tue 3 Mar 2026, 08:00 UTC: legitimate -- "support bot launch".',
+    );
+    expect(html).toContain('<strong>legitimate</strong> &mdash; &ldquo;support bot launch&rdquo;');
   });
 });
 

@@ -50,6 +50,9 @@ describe('dry run', () => {
       text: '',
       caseKeys: [],
       kind: 'owner-alert',
+      replyTo: [],
+      inReplyTo: null,
+      references: [],
     });
     expect(mailer.sent).toEqual([]);
     expect(record.sent.map((m) => m.messageId)).toEqual(['m']);

@@ -223,7 +223,9 @@ describe('the email and the case events tell one episode', () => {
     const view = sectionView(section);
     expect(view.topTag?.key).toBe('agent-run-id=run-7f3a');
     expect(view.diagnosisLead).toBe('Output tokens rose.');
-    expect(view.severityLabel.toLowerCase()).toBe(peak.severity);
+    // The severity shown is the episode's: ended, on the $381 spent above the baseline.
+    expect(view.severityLabel.toLowerCase()).toBe(c.episode.told!.severity);
+    expect(c.episode.told!.severity).toBe('medium');
   });
 
   it('carries in the reminder event the figures the reminder prints', () => {
@@ -239,7 +241,7 @@ describe('the email and the case events tell one episode', () => {
     });
     expect(reminded).toMatchObject({
       peak_value: c.peak.recent_avg_daily_usd,
-      peak_metric: 'recent_avg_daily_usd',
+      peak_metric: 'daily_cost_usd',
       peak_as_of: c.peak.as_of,
       severity: sectionView(caseSection(c, owner, () => [])).severityLabel.toLowerCase(),
       spike_from: view.spikeFrom,
@@ -276,7 +278,7 @@ describe('the answer page tells the episode as the email subject does', () => {
     } as unknown as Parameters<typeof confirmationPage>[0];
     const page = confirmationPage(review, {});
     const headline = caseHeadline(caseSection(c, owner, () => []));
-    expect(headline).toMatch(/^Bedrock spend peaked .* \(\$139\.00\/day, .*\), ended, on /);
+    expect(headline).toMatch(/^Bedrock spend ran .* \(\$139\.00\/day, .*\), ended, on /);
     expect(page.facts[0]!.toLowerCase()).toBe(headline.toLowerCase());
     expect(renderAckPage(page)).toContain('$139.00/day');
   });

@@ -33,7 +33,10 @@ describe('SesMailer (SDK mock)', () => {
     const { mock, mailer } = mailerWithMock({ configurationSet: 'sentinel-events' });
     mock.on(SendEmailCommand).resolves({ MessageId: '0100018e-ses-id' });
     const message = contractMessage(FROM);
-    expect(await mailer.send(message)).toEqual({ providerMessageId: '0100018e-ses-id' });
+    expect(await mailer.send(message)).toEqual({
+      providerMessageId: '0100018e-ses-id',
+      messageIdHeader: '<0100018e-ses-id@eu-west-1.amazonses.com>',
+    });
     expect(mock.commandCalls(SendEmailCommand)[0]?.args[0].input).toEqual({
       FromEmailAddress: FROM,
       Destination: {
@@ -49,12 +52,36 @@ describe('SesMailer (SDK mock)', () => {
           },
         },
       },
+      ReplyToAddresses: ['finops@example.com'],
       ConfigurationSetName: 'sentinel-events',
       EmailTags: [
         { Name: 'kind', Value: 'owner-alert' },
         { Name: 'sentinel_message_id', Value: message.messageId },
       ],
     });
+  });
+
+  it('sends Reply-To and the threading headers, and gives the Message-ID SES sets', async () => {
+    const { mock, mailer } = mailerWithMock();
+    mock.on(SendEmailCommand).resolves({ MessageId: '0100018f-reminder' });
+    const message = contractMessage(FROM, {
+      replyTo: ['finops-team@example.com'],
+      inReplyTo: '<0100018e-alert@eu-west-1.amazonses.com>',
+      references: ['<0100018e-alert@eu-west-1.amazonses.com>'],
+    });
+    const sent = await mailer.send(message);
+    const input = mock.commandCalls(SendEmailCommand)[0]!.args[0].input;
+    expect(input.ReplyToAddresses).toEqual(['finops-team@example.com']);
+    // Simple content takes custom headers, except those SES sets (Message-ID, Reply-To, …).
+    expect(input.Content?.Simple?.Headers).toEqual([
+      { Name: 'In-Reply-To', Value: '<0100018e-alert@eu-west-1.amazonses.com>' },
+      { Name: 'References', Value: '<0100018e-alert@eu-west-1.amazonses.com>' },
+    ]);
+    expect(sent.messageIdHeader).toBe('<0100018f-reminder@eu-west-1.amazonses.com>');
+    const east = new SesMailer(new SESv2Client({ region: 'us-east-1' }));
+    const eastMock = mockClient((east as unknown as { client: SESv2Client }).client);
+    eastMock.on(SendEmailCommand).resolves({ MessageId: 'x1' });
+    expect((await east.send(contractMessage(FROM))).messageIdHeader).toBe('<x1@email.amazonses.com>');
   });
 
   it('leaves out Cc and the configuration set when there are none', async () => {
@@ -74,7 +101,7 @@ describe('SesMailer (SDK mock)', () => {
       .rejectsOnce(sesError('LimitExceededException', 400))
       .rejectsOnce(sesError('InternalServiceErrorException', 500))
       .resolves({ MessageId: 'after-throttling' });
-    expect(await mailer.send(contractMessage(FROM))).toEqual({ providerMessageId: 'after-throttling' });
+    expect(await mailer.send(contractMessage(FROM))).toMatchObject({ providerMessageId: 'after-throttling' });
     expect(waits).toEqual([100, 200, 300]); // jitter at its ceiling (random = 1); the cap holds
   });
 
@@ -129,7 +156,7 @@ describe('SesMailer (SDK mock)', () => {
       .on(SendEmailCommand)
       .rejectsOnce(sesError('LimitExceededException', 400, 'Maximum sending rate exceeded.'))
       .resolves({ MessageId: 'x' });
-    expect(await mailer.send(contractMessage(FROM))).toEqual({ providerMessageId: 'x' });
+    expect(await mailer.send(contractMessage(FROM))).toMatchObject({ providerMessageId: 'x' });
   });
 
   it('names IAM and the SES sandbox when the role may not send, blaming no recipient', async () => {

@@ -25,6 +25,9 @@ function message(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
     text: 'Spend on R&D is 18.0× baseline: $132.05/day.\nA line with = and trailing space \nÜnïcode ✓\n',
     caseKeys: ['9a41d3c7e2b85f10', 'c07e5f2a8d194b36'],
     kind: 'owner-alert',
+    replyTo: ['finops@example.com'],
+    inReplyTo: null,
+    references: [],
     ...overrides,
   };
 }

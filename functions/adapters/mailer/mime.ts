@@ -10,6 +10,8 @@ const CRLF = '\r\n';
 // A plain addr-spec: no display name, no list separators, no whitespace or angle brackets.
 const ADDRESS_RE = /^[^\s<>,;:"()[\]\\@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const MESSAGE_ID_RE = /^[A-Za-z0-9._-]{1,200}$/;
+// A Message-ID header value: `<local@domain>`, printable, no spaces or angle brackets inside.
+const MESSAGE_ID_HEADER_RE = /^<[!-;=?-~]{1,250}@[A-Za-z0-9.-]{1,250}>$/;
 
 export function assertSafeAddress(field: string, address: string): void {
   if (!ADDRESS_RE.test(address)) throw new HeaderInjectionError(field, address);
@@ -30,6 +32,10 @@ export function assertSafeMessage(message: OutgoingMessage): void {
   assertSafeHeaderText('Subject', message.subject);
   assertSafeHeaderText('X-Sentinel-Kind', message.kind);
   for (const key of message.caseKeys) assertSafeHeaderText('X-Sentinel-Case-Keys', key);
+  for (const address of message.replyTo) assertSafeAddress('Reply-To', address);
+  for (const id of [...(message.inReplyTo ? [message.inReplyTo] : []), ...message.references]) {
+    if (!MESSAGE_ID_HEADER_RE.test(id)) throw new HeaderInjectionError('In-Reply-To', id);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * listing every message. Addresses in a refuse list are rejected permanently, like SES would, so
  * the refused-address path can be exercised without AWS. The .eml is composed by nodemailer's
  * MailComposer: RFC 5322, CRLF line ends, multipart/alternative (text, then html), UTF-8,
- * quoted-printable bodies, RFC 2047 subject.
+ * quoted-printable bodies, RFC 2047 subject, Reply-To, and In-Reply-To / References for threading.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -44,7 +44,8 @@ export class OutboxMailer implements Mailer {
         hint: 'the address is in SENTINEL_OUTBOX_REFUSE or the mailer refuse option',
       });
     }
-    const providerMessageId = messageIdHeader(message).slice(1, -1);
+    const header = messageIdHeader(message);
+    const providerMessageId = header.slice(1, -1);
     const base = join(this.dir, message.messageId);
     try {
       await mkdir(this.dir, { recursive: true });
@@ -55,7 +56,8 @@ export class OutboxMailer implements Mailer {
         await writeFile(`${base}.eml`, await composeEml(message, this.now()), { flag: 'wx' });
       } catch (error) {
         // Already in the outbox: this is a retry of a delivered message.
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { providerMessageId };
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+          return { providerMessageId, messageIdHeader: header };
         throw error;
       }
       this.indexStale = true;
@@ -64,7 +66,7 @@ export class OutboxMailer implements Mailer {
         cause: error,
       });
     }
-    return { providerMessageId };
+    return { providerMessageId, messageIdHeader: header };
   }
 
   /** Rebuilds index.html once after a batch of sends (and whenever an earlier process crashed before it did). */
@@ -131,6 +133,10 @@ export async function composeEml(message: OutgoingMessage, at: Date): Promise<Bu
     subject: message.subject,
     date: at,
     messageId: messageIdHeader(message),
+    // Answers by email go to a person (notify.reply_to, else FinOps); a case's later messages thread under its first.
+    ...(message.replyTo.length > 0 ? { replyTo: message.replyTo } : {}),
+    ...(message.inReplyTo ? { inReplyTo: message.inReplyTo } : {}),
+    ...(message.references.length > 0 ? { references: message.references } : {}),
     // Local outbox only: lets index.html be rebuilt from the .eml files alone.
     headers: { 'X-Sentinel-Kind': message.kind, 'X-Sentinel-Case-Keys': message.caseKeys.join(' ') },
     text: message.text,

@@ -1,7 +1,8 @@
 /**
  * Mailer on Amazon SES v2 (docs/emails.md): `SendEmail` with simple content (subject, HTML and text
- * parts, UTF-8), from the configured verified identity, optional configuration set. Returns SES's
- * MessageId as the provider message id.
+ * parts, UTF-8), from the configured verified identity, optional configuration set, Reply-To
+ * (`ReplyToAddresses`) and the threading headers In-Reply-To and References (simple content's
+ * `Headers`). Returns SES's MessageId as the provider message id, and the Message-ID header SES gives.
  *
  * Errors, as the notify step needs them (docs/storage.md):
  * - throttling (`TooManyRequestsException`, `LimitExceededException`, 429) and SES-side failures
@@ -49,6 +50,8 @@ export interface SesMailerOptions {
   configurationSet?: string | null;
   /** Throttling retries (default 5 attempts, 200 ms base, 10 s cap). */
   retry?: BackoffOptions;
+  /** The domain of the Message-ID headers SES gives (default: from the client's region). */
+  messageIdDomain?: string;
 }
 
 const THROTTLING = new Set([
@@ -88,7 +91,7 @@ export class SesMailer implements Mailer {
 
   constructor(
     private readonly client: SESv2Client,
-    options: SesMailerOptions = {},
+    private readonly options: SesMailerOptions = {},
   ) {
     this.configurationSet = options.configurationSet ?? null;
     this.retry = { attempts: 5, baseMs: 200, capMs: 10_000, ...options.retry };
@@ -115,10 +118,28 @@ export class SesMailer implements Mailer {
     if (!response.MessageId) {
       throw new UpstreamError(`SES accepted message ${message.messageId} but returned no MessageId`);
     }
-    return { providerMessageId: response.MessageId };
+    return {
+      providerMessageId: response.MessageId,
+      messageIdHeader: `<${response.MessageId}@${await this.messageIdDomain()}>`,
+    };
+  }
+
+  /**
+   * SES replaces any Message-ID with its own, `<MessageId@email.amazonses.com>` in us-east-1 and
+   * `<MessageId@<region>.amazonses.com>` elsewhere (AWS does not promise the form; option
+   * `messageIdDomain` overrides it). Later messages of a case reply to it (docs/emails.md "Threading").
+   */
+  private async messageIdDomain(): Promise<string> {
+    if (this.options.messageIdDomain) return this.options.messageIdDomain;
+    const region = await this.client.config.region();
+    return region === 'us-east-1' ? 'email.amazonses.com' : `${region}.amazonses.com`;
   }
 
   private request(message: OutgoingMessage): SendEmailCommandInput {
+    const threading = [
+      ...(message.inReplyTo ? [{ Name: 'In-Reply-To', Value: message.inReplyTo }] : []),
+      ...(message.references.length > 0 ? [{ Name: 'References', Value: message.references.join(' ') }] : []),
+    ];
     const tags = [
       { Name: 'kind', Value: message.kind },
       { Name: 'sentinel_message_id', Value: message.messageId },
@@ -136,8 +157,12 @@ export class SesMailer implements Mailer {
             Html: { Data: message.html, Charset: 'UTF-8' },
             Text: { Data: message.text, Charset: 'UTF-8' },
           },
+          // Simple content takes custom headers except those SES sets itself (Message-ID, Reply-To, …):
+          // the threading headers go here, Reply-To goes in ReplyToAddresses.
+          ...(threading.length > 0 ? { Headers: threading } : {}),
         },
       },
+      ...(message.replyTo.length > 0 ? { ReplyToAddresses: message.replyTo } : {}),
       ...(this.configurationSet ? { ConfigurationSetName: this.configurationSet } : {}),
       ...(tags.length > 0 ? { EmailTags: tags } : {}),
     };

@@ -8,6 +8,7 @@ import { detectorOf, episodeBand } from '../detect/registry.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, OwnerDirectory } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
+import { episodeFigures } from './episode.js';
 import { accountNameFor, type CaseRecord, caseOwner, isLive } from './model.js';
 import { updateCase } from './store.js';
 import { applyCaseInputs, type CaseInput, type CaseRules } from './transitions.js';
@@ -25,7 +26,7 @@ export interface CaseSummary {
   firstAsOf: IsoDate;
   lastAsOf: IsoDate;
   severity: Finding['severity'];
-  recentAvgDailyUsd: number;
+  latestDailyUsd: number;
   ownerEmail: string | null;
   routed: boolean | null;
   transitions: string[];
@@ -48,6 +49,7 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
 
 export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {
   const owner = caseOwner(c, finops);
+  const figures = episodeFigures(c);
   return {
     caseKey: c.case_key,
     accountId: c.account_id,
@@ -59,8 +61,9 @@ export function summarize(c: CaseRecord, finops: string, transitions: string[]):
     epoch: c.epoch,
     firstAsOf: c.first_as_of,
     lastAsOf: c.last_as_of,
-    severity: c.latest.severity,
-    recentAvgDailyUsd: c.latest.recent_avg_daily_usd,
+    // What the emails show (docs/emails.md "The episode"), not the detector's 3-day mean.
+    severity: figures.severity,
+    latestDailyUsd: figures.latest_daily_usd,
     ownerEmail: owner.ownerEmail,
     routed: owner.routed,
     transitions,

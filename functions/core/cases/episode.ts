@@ -12,14 +12,18 @@
  *   the newest evaluated day;
  * - excess so far: Σ from `started_on` (cache-miss: the peak's recent window start) to the day
  *   before the end day (or the newest day) of daily cost − the peak's baseline (runaway), or of the
- *   daily avoidable cost (cache-miss).
+ *   daily avoidable cost (cache-miss);
+ * - what the owner reads (the telling): the detector says it from the recorded days — runaway: the
+ *   newest day's cost and the mean since the start, never the detector's 3-day mean; severity and
+ *   projection on the newest day's excess while ongoing, on the excess so far once ended.
  */
 import { addDays } from '../dates.js';
 import { roundUsd } from '../detect/findings.js';
 import { detectorFor } from '../detect/registry.js';
 import type { DailyFigures, Finding, IsoDate, Severity } from '../types.js';
 
-export type PeakMetric = 'recent_avg_daily_usd' | 'avoidable_cost_usd' | 'projected_30d_excess_usd';
+/** What `peak_value` measures: a runaway episode's highest day, a cache detector's avoidable cost, a budget's excess. */
+export type PeakMetric = 'daily_cost_usd' | 'avoidable_cost_usd' | 'projected_30d_excess_usd';
 
 /** The daily figure of one evaluated day: the account's Bedrock cost (cache-miss: prompt-token cost and hit ratio). */
 export interface EpisodeDay {
@@ -33,6 +37,39 @@ export interface EpisodeDay {
   avoidable_usd: number | null;
 }
 
+/**
+ * What the owner reads of the episode (docs/emails.md "The episode"), told by its detector from the
+ * recorded days with the run's settings, and stored on the case so a reminder tells what the run saw.
+ */
+export interface EpisodeTelling {
+  /** The newest evaluated day and its daily figure (runaway: that day's Bedrock cost). */
+  latest_day: IsoDate;
+  latest_daily_usd: number;
+  /** The mean daily figure over the spike's days (`spike_from` through `spike_to`). */
+  mean_daily_usd: number;
+  /** Days from `spike_from` through `spike_to`. */
+  spike_days: number;
+  /** The baseline the figures are told against: the latest finding's while ongoing, the peak's once ended. */
+  baseline_daily_usd: number;
+  /** latest, mean and peak ÷ baseline (null without a baseline to divide by: a new spender). */
+  latest_ratio: number | null;
+  mean_ratio: number | null;
+  peak_ratio: number | null;
+  /** Ongoing: the latest day's excess over the baseline and 30 × it (cache-miss: the latest finding's); null once ended. */
+  excess_daily_usd: number | null;
+  projected_30d_excess_usd: number | null;
+  /** The severity shown: on the projection while ongoing, on the excess so far once ended (runaway). */
+  severity: Severity;
+  /** The peak (runaway: the highest recorded day of the spike; cache-miss: the peak window's avoidable cost) and its day. */
+  peak_value: number;
+  peak_day: IsoDate;
+  /** Runaway: what a day must cost to count as above the baseline (the peak's baseline + k·σ). */
+  band_daily_usd: number | null;
+  /** Cache-miss: a day below this hit ratio still misses; the hit ratio the avoidable cost assumes. */
+  band_hit_ratio: number | null;
+  expected_hit_ratio: number | null;
+}
+
 export interface CaseEpisode {
   /** Newest as-of day a detection run evaluated for this case's detector (null: none yet). */
   newest_evaluated: IsoDate | null;
@@ -40,6 +77,11 @@ export interface CaseEpisode {
   end_day: IsoDate | null;
   rate_since_usd: number | null;
   excess_so_far_usd: number;
+  /** The days the spike ran: its first day above the band through the newest day, or the day before the end day. */
+  spike_from: IsoDate | null;
+  spike_to: IsoDate | null;
+  /** What the owner reads; null before a run recorded the epoch (or in a case file from before it was stored). */
+  told: EpisodeTelling | null;
   /** Daily figures recorded so far in the epoch, by date. */
   days: EpisodeDay[];
 }
@@ -51,14 +93,23 @@ export interface EpisodeBand {
   minHitRatioDrop: number;
   /** Cache-absent: the hit ratio a cached prompt would reach, the detector's expected ratio (docs/detection.md "Cache miss"). */
   cacheAbsentExpectedHitRatio: number;
+  /** Severity thresholds (`severity.critical_usd`, `severity.high_usd`). */
+  criticalUsd: number;
+  highUsd: number;
 }
 
-export const DEFAULT_BAND: EpisodeBand = { k: 2, minHitRatioDrop: 0.2, cacheAbsentExpectedHitRatio: 0.5 };
+export const DEFAULT_BAND: EpisodeBand = {
+  k: 2,
+  minHitRatioDrop: 0.2,
+  cacheAbsentExpectedHitRatio: 0.5,
+  criticalUsd: 10_000,
+  highUsd: 1_000,
+};
 const MAX_DAYS = 90;
 
 export const peakMetricOf = (f: Pick<Finding, 'detector'>): PeakMetric => detectorFor(f).peakMetric;
 
-/** What the peak measures: `recent_avg_daily_usd`, or a cache detector's `avoidable_cost_usd`. */
+/** What the peak measures: a runaway finding's highest day in its recent window, or a cache detector's `avoidable_cost_usd`. */
 export const peakValueOf = (f: Finding): number => detectorFor(f).peakValue(f);
 
 export function emptyEpisode(): CaseEpisode {
@@ -68,6 +119,9 @@ export function emptyEpisode(): CaseEpisode {
     end_day: null,
     rate_since_usd: null,
     excess_so_far_usd: 0,
+    spike_from: null,
+    spike_to: null,
+    told: null,
     days: [],
   };
 }
@@ -123,12 +177,26 @@ export function recordSeries(days: EpisodeDay[], finding: Finding): EpisodeDay[]
   );
 }
 
-/** The episode from the peak, the newest firing day and the recorded days. */
+/**
+ * The episode from the peak, the latest finding, the newest firing day and the recorded days. The
+ * spike starts at the earliest first day above the band any finding of the epoch saw (`start`), but
+ * after `after`: a re-opened epoch's `resolved_on` (docs/cases.md).
+ */
 export function computeEpisode(
-  input: { peak: Finding; lastFiring: IsoDate; newestEvaluated: IsoDate | null; days: EpisodeDay[] },
+  input: {
+    peak: Finding;
+    latest?: Finding;
+    lastFiring: IsoDate;
+    newestEvaluated: IsoDate | null;
+    days: EpisodeDay[];
+    /** The spike's first day as recorded so far in the epoch (an earlier finding may have seen it start sooner). */
+    start?: IsoDate | null;
+    after?: IsoDate | null;
+  },
   band: EpisodeBand = DEFAULT_BAND,
 ): CaseEpisode {
   const { peak, lastFiring, days } = input;
+  const latest = input.latest ?? peak;
   const newest = input.newestEvaluated ?? lastFiring;
   const ongoing = newest <= lastFiring;
   const known = days.filter((d) => d.date <= newest);
@@ -139,61 +207,116 @@ export function computeEpisode(
   const since = endDay ? known.filter((d) => d.date >= endDay) : [];
   const rateSince =
     since.length > 0 ? roundUsd(since.reduce((s, d) => s + d.cost_usd, 0) / since.length) : null;
-  const from = detector.episodeStart(peak);
+  const starts = [
+    detector.episodeStart(peak),
+    detectorFor(latest).episodeStart(latest),
+    ...(input.start ? [input.start] : []),
+  ].sort();
+  let from = starts[0]!;
+  if (input.after && from <= input.after) from = addDays(input.after, 1);
   const through = endDay ? addDays(endDay, -1) : newest;
+  if (from > through) from = through;
   const episodeDays = known.filter((d) => d.date >= from && d.date <= through);
-  const excess = detector.excessSoFar(episodeDays, peak);
+  const excess = roundUsd(detector.excessSoFar(episodeDays, peak));
   return {
     newest_evaluated: input.newestEvaluated,
     ongoing,
     end_day: endDay,
     rate_since_usd: rateSince,
-    excess_so_far_usd: roundUsd(excess),
+    excess_so_far_usd: excess,
+    spike_from: from,
+    spike_to: through,
+    told: detector.tell(
+      { peak, latest, days: known, ongoing, newest, spikeFrom: from, spikeTo: through, excessSoFar: excess },
+      band,
+    ),
     days,
   };
 }
 
 /**
- * The episode's figures as every message, the case events and the digest state them (docs/emails.md):
- * one function, so an email and the event of the same transition cannot disagree.
+ * The episode's figures as every message, the case record, the case events and the digest state
+ * them (docs/emails.md "The episode"): one function, so an email and the event of the same
+ * transition cannot disagree.
  */
 export interface EpisodeFigures {
-  /** The peak's `recent_avg_daily_usd` (runaway) or `avoidable_cost_usd` (cache-miss). */
+  /** Runaway: the epoch's highest day; cache-miss: the peak's avoidable cost. */
   peak_value: number;
   peak_metric: PeakMetric;
-  /** The as-of day of the peak finding: its numbers, dates, severity and breakdown are the headline. */
+  /** The as-of day of the peak finding: its breakdown and diagnosis are the headline's. */
   peak_as_of: IsoDate;
-  /** The peak's severity, the one shown. */
+  /** The day the peak value was reached. */
+  peak_day: IsoDate;
+  /** The severity shown (the telling's): on the projection while ongoing, on the excess so far once ended. */
   severity: Severity;
-  /** The days the spike ran: the peak's `started_on` (or recent start) to its recent end, or to the day before the end day. */
+  /** The days the spike ran: its first day above the band to the newest day, or to the day before the end day. */
   spike_from: IsoDate;
   spike_to: IsoDate;
   ongoing: boolean;
   end_day: IsoDate | null;
   rate_since_usd: number | null;
   excess_so_far_usd: number;
+  /** The newest evaluated day and its figure; the mean over the spike's days; the baseline they are told against. */
+  latest_day: IsoDate;
+  latest_daily_usd: number;
+  mean_daily_usd: number;
+  spike_days: number;
+  baseline_daily_usd: number;
+  latest_ratio: number | null;
+  mean_ratio: number | null;
+  peak_ratio: number | null;
+  /** Ongoing only: the latest day's excess per day and over 30 days. */
+  excess_daily_usd: number | null;
+  projected_30d_excess_usd: number | null;
+  band_daily_usd: number | null;
+  band_hit_ratio: number | null;
+  expected_hit_ratio: number | null;
 }
 
 export function episodeFigures(c: {
   peak: Finding;
-  peak_value: number;
-  peak_metric: PeakMetric;
+  latest: Finding;
+  last_as_of: IsoDate;
   episode: CaseEpisode;
+  resolved_on?: IsoDate | null;
 }): EpisodeFigures {
-  const { peak, episode: e } = c;
-  const ended = !e.ongoing && e.end_day !== null;
-  const spikeTo = ended ? addDays(e.end_day!, -1) : peak.recent_end;
-  const spikeFrom = detectorFor(peak).episodeStart(peak);
+  const { peak } = c;
+  // A case recorded before the telling was stored (or before any run recorded it) is told from what it holds.
+  const e =
+    c.episode.told && c.episode.spike_from && c.episode.spike_to
+      ? c.episode
+      : computeEpisode({
+          peak,
+          latest: c.latest,
+          lastFiring: c.last_as_of,
+          newestEvaluated: c.episode.newest_evaluated,
+          days: c.episode.days,
+        });
+  const told = e.told!;
   return {
-    peak_value: c.peak_value,
-    peak_metric: c.peak_metric,
+    peak_value: told.peak_value,
+    peak_metric: peakMetricOf(peak),
     peak_as_of: peak.as_of,
-    severity: peak.severity,
-    spike_from: [spikeFrom, spikeTo].sort()[0]!,
-    spike_to: spikeTo,
+    peak_day: told.peak_day,
+    severity: told.severity,
+    spike_from: e.spike_from!,
+    spike_to: e.spike_to!,
     ongoing: e.ongoing,
     end_day: e.ongoing ? null : e.end_day,
     rate_since_usd: e.ongoing ? null : e.rate_since_usd,
     excess_so_far_usd: e.excess_so_far_usd,
+    latest_day: told.latest_day,
+    latest_daily_usd: told.latest_daily_usd,
+    mean_daily_usd: told.mean_daily_usd,
+    spike_days: told.spike_days,
+    baseline_daily_usd: told.baseline_daily_usd,
+    latest_ratio: told.latest_ratio,
+    mean_ratio: told.mean_ratio,
+    peak_ratio: told.peak_ratio,
+    excess_daily_usd: e.ongoing ? told.excess_daily_usd : null,
+    projected_30d_excess_usd: e.ongoing ? told.projected_30d_excess_usd : null,
+    band_daily_usd: told.band_daily_usd,
+    band_hit_ratio: told.band_hit_ratio,
+    expected_hit_ratio: told.expected_hit_ratio,
   };
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
-import type { DetectorId, Finding, FindingKind, IsoDate, Severity } from '../types.js';
+import type { DetectorId, Finding, FindingKind, IsoDate, SeriesPoint, Severity } from '../types.js';
 import type { CaseEpisode, PeakMetric } from './episode.js';
 
 export const LIVE_STATES = ['open', 'reminded', 'escalated', 'acknowledged'] as const;
@@ -17,8 +17,8 @@ export type CaseState = LiveState | ClosedState;
 export const isLive = (state: CaseState): state is LiveState =>
   (LIVE_STATES as readonly string[]).includes(state);
 
-/** Every message kind the notify step sends (docs/storage.md). */
-export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest';
+/** Every message kind the notify step sends (docs/storage.md); `run-alert` tells FinOps detection is in trouble. */
+export type MessageKind = 'owner-alert' | 'reminder' | 'escalation' | 'finops-digest' | 'run-alert';
 /** An owner's answer to a case (docs/cases.md). */
 export type Answer = 'stopped' | 'legitimate' | 'investigating';
 
@@ -41,8 +41,8 @@ export const caseOwner = (c: CaseRecord, finops: string): Owner => ({
   routed: c.routed ?? false,
 });
 
-/** Emails a transition can make due; the digest is not per case. */
-export type CaseMessageKind = Exclude<MessageKind, 'finops-digest'>;
+/** Emails a transition can make due; the digest and the run alert are not per case. */
+export type CaseMessageKind = Exclude<MessageKind, 'finops-digest' | 'run-alert'>;
 
 export const SEVERITY_RANK: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
 export const KIND_RANK: Record<CaseMessageKind, number> = { 'owner-alert': 1, reminder: 2, escalation: 3 };
@@ -80,6 +80,8 @@ export interface CaseMessageRef {
   kind: CaseMessageKind;
   epoch: number;
   at: string;
+  /** The Message-ID header it went out with, once sent (later messages of the case reply to it). */
+  message_id_header?: string | null;
 }
 
 export interface RefusedAddress {
@@ -117,17 +119,19 @@ export interface CaseEvent {
   account_name: string;
   model: string | null;
   owner_email: string | null;
-  /** The severity the emails show: the peak's (docs/emails.md). */
+  /** The severity the emails show (docs/emails.md "The episode"): on the projection while ongoing, on the excess so far once ended. */
   severity: Severity;
   /** The highest severity of the epoch (an update alert goes out when it rises). */
   peak_severity: Severity;
   /**
    * The episode as the case holds it at this transition, the figures its emails print (docs/emails.md,
-   * `episodeFigures`): the peak's value and what it measures, its as-of day and the days the spike
-   * ran, ongoing or ended, the end day, the rate since and the excess so far.
+   * `episodeFigures`): the peak's value and what it measures, its day and its finding's as-of day, the
+   * days the spike ran, ongoing or ended, the end day, the rate since and the excess so far, the newest
+   * day's figure, the mean over the spike and the 30-day projection (ongoing only).
    */
   peak_value: number;
   peak_metric: PeakMetric;
+  peak_day: IsoDate;
   peak_as_of: IsoDate;
   spike_from: IsoDate;
   spike_to: IsoDate;
@@ -135,11 +139,33 @@ export interface CaseEvent {
   end_day: IsoDate | null;
   rate_since_usd: number | null;
   excess_so_far_usd: number;
+  latest_day: IsoDate;
+  latest_daily_usd: number;
+  mean_daily_usd: number;
+  projected_30d_excess_usd: number | null;
+  /** A re-opened epoch's opening event: the state it re-opened from, and whether spend contradicted a resolution. */
+  reopened_from: ClosedState | null;
+  contradicted: boolean;
   as_of: IsoDate;
   deadline: string | null;
   resolved_on: IsoDate | null;
   answer: Answer | null;
   note: string | null;
+}
+
+/**
+ * How an epoch began when it re-opened a closed case (docs/cases.md "Suppression and re-opening"): the
+ * answer that closed the earlier epoch, which the owner alert quotes, and — for a resolution the spend
+ * since contradicts — the days after `resolved_on` above the finding's band.
+ */
+export interface ReopenedFrom {
+  from_state: ClosedState;
+  epoch: number;
+  resolved_on: IsoDate | null;
+  /** The `stopped` or `legitimate` answer that closed the earlier epoch (null: closed without one). */
+  answer: CaseAnswer | null;
+  /** Days after `resolved_on` above the band (runaway: cost; cache-miss: hit ratio); empty unless contradicted. */
+  contradicting_days: SeriesPoint[];
 }
 
 export interface CaseRecord {
@@ -190,6 +216,8 @@ export interface CaseRecord {
   suppressed_kind: FindingKind | null;
   resolved_on: IsoDate | null;
   closed_at: string | null;
+  /** Set when the epoch re-opened a closed case (null in epoch 1). */
+  reopened: ReopenedFrom | null;
   answers: CaseAnswer[];
   messages: CaseMessageRef[];
   due: DueItem[];
@@ -216,6 +244,14 @@ export interface NotificationEntry {
   updated_at: string;
   attempts: number;
   provider_message_id: string | null;
+  /** The Message-ID header the message went out with (`<…>`), once sent. */
+  message_id_header?: string | null;
+  /** Reply-To and the threading headers it was sent with (docs/emails.md "Threading"). */
+  reply_to?: string[];
+  in_reply_to?: string | null;
+  references?: string[];
+  /** Pilot mode (`notify.pilot`): the recipients it would have had; it went to FinOps instead. */
+  pilot_for?: { to: string[]; cc: string[] } | null;
   error: string | null;
   refused: string[];
 }

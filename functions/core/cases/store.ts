@@ -30,8 +30,13 @@ function withDefaults(record: CaseRecord): CaseRecord {
   record.owner_team ??= null;
   record.owner_account_name ??= null;
   record.peak ??= record.latest;
-  record.peak_metric ??= peakMetricOf(record);
+  // What `peak_value` measures follows the detector (case files from before the peak was a day said `recent_avg_daily_usd`).
+  record.peak_metric = peakMetricOf(record);
   record.episode ??= emptyEpisode();
+  record.episode.spike_from ??= null;
+  record.episode.spike_to ??= null;
+  record.episode.told ??= null;
+  record.reopened ??= null;
   for (const day of record.episode.days) day.avoidable_usd ??= null;
   return record;
 }

@@ -4,9 +4,10 @@
  * Rows are tried in order; the first whose state, event and condition match applies.
  */
 import { addDays, utcDay } from '../dates.js';
+import { detectorFor } from '../detect/registry.js';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
-import type { DailyFigures, Finding, IsoDate } from '../types.js';
+import type { DailyFigures, Finding, IsoDate, SeriesPoint } from '../types.js';
 import {
   computeEpisode,
   DEFAULT_BAND,
@@ -20,10 +21,12 @@ import {
 } from './episode.js';
 import type { Answer } from './model.js';
 import {
+  type CaseAnswer,
   type CaseEvent,
   type CaseMessageKind,
   type CaseRecord,
   type CaseState,
+  type ClosedState,
   caseEventId,
   isLive,
   LIVE_STATES,
@@ -83,6 +86,7 @@ type From = CaseState | 'none';
 
 type Effect =
   | 'open-epoch'
+  | 'record-contradiction'
   | 'record-finding'
   | 'alert-due'
   | 'update-alert-due'
@@ -158,6 +162,33 @@ function suppressionEnd(c: CaseRecord, ctx: TransitionContext): number {
   return Date.parse(c.suppressed_at ?? '') + ctx.rules.suppressDays * 86_400_000;
 }
 
+const bandOf = (ctx: TransitionContext): EpisodeBand => ctx.rules.band ?? DEFAULT_BAND;
+
+/**
+ * The finding's days after `resolved_on` above its band (runaway: baseline + k·σ; cache-miss: hit
+ * ratio still `min_hit_ratio_drop` below the baseline): the spend that contradicts a resolution.
+ */
+export function contradictingDays(f: Finding, resolvedOn: IsoDate, band: EpisodeBand): SeriesPoint[] {
+  const above = detectorFor(f).aboveBand(f, band);
+  return f.series.filter((p) => p.date > resolvedOn && p.date <= f.as_of && above(p));
+}
+
+const contradicts = (s: Subject): boolean => {
+  const f = finding(s);
+  const resolvedOn = s.c?.resolved_on;
+  if (!mayOpen(s) || !f || !resolvedOn || f.as_of <= resolvedOn) return false;
+  return contradictingDays(f, resolvedOn, bandOf(s.ctx)).length > 0;
+};
+
+/** The severity the case would show once this finding is recorded (docs/emails.md "The episode"). */
+function severityAfterFinding(s: Subject): Finding['severity'] | null {
+  if (!s.c || s.input.type !== 'finding') return null;
+  const c = structuredClone(s.c);
+  applyEffect(c, 'record-finding', { ...s, c }, c.state);
+  recordEpisode(c, s.input, s.ctx);
+  return c.episode.told?.severity ?? null;
+}
+
 export const TRANSITIONS: readonly TransitionRow[] = [
   // ── findings ────────────────────────────────────────────────────────────────────────────
   {
@@ -179,15 +210,11 @@ export const TRANSITIONS: readonly TransitionRow[] = [
   {
     from: LIVE,
     on: 'finding',
-    when: 'severity above the epoch peak severity',
+    when: 'the severity shown, once it is recorded, above the epoch peak severity',
     guard: (s) => {
-      const f = finding(s);
-      return (
-        mayOpen(s) &&
-        f !== null &&
-        s.c !== null &&
-        SEVERITY_RANK[f.severity] > SEVERITY_RANK[s.c.peak_severity]
-      );
+      if (!mayOpen(s) || s.c === null) return false;
+      const after = severityAfterFinding(s);
+      return after !== null && SEVERITY_RANK[after] > SEVERITY_RANK[s.c.peak_severity];
     },
     to: 'same',
     effects: ['record-finding', 'update-alert-due'],
@@ -213,7 +240,16 @@ export const TRANSITIONS: readonly TransitionRow[] = [
   {
     from: ['resolved'],
     on: 'finding',
-    when: 'its recent window still holds days up to resolved_on (or an old backfill)',
+    when: 'may open, its as-of day is after resolved_on and a day since resolved_on is above its band: the resolution is contradicted',
+    guard: contradicts,
+    to: 'open',
+    effects: ['open-epoch', 'record-contradiction', 'alert-due', 'notified-now', 'deadline-from-now'],
+    event: 'Case Opened',
+  },
+  {
+    from: ['resolved'],
+    on: 'finding',
+    when: 'its recent window still holds days up to resolved_on and no day since is above its band (or an old backfill)',
     to: 'same',
     effects: [],
   },
@@ -416,7 +452,8 @@ export function applyCaseInput(
   const before = current ? JSON.stringify(current) : '';
   const next = current ? structuredClone(current) : seedCase(input);
   if (row.to !== 'same') next.state = row.to;
-  for (const effect of row.effects) applyEffect(next, effect, { ...subject, c: next });
+  for (const effect of row.effects)
+    applyEffect(next, effect, { ...subject, c: next }, current?.state ?? null);
   // A run records what it evaluated on a case that was live, also in the transition that closes it.
   const evaluatedLive = isLive(next.state) || (current !== null && isLive(current.state));
   if ((input.type === 'finding' || input.type === 'quiet') && evaluatedLive) recordEpisode(next, input, ctx);
@@ -443,7 +480,7 @@ export function applyCaseInput(
  * series and as-of day, or the evaluated days without one, then recomputes the episode.
  */
 function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext): void {
-  const band = ctx.rules.band ?? DEFAULT_BAND;
+  const band = bandOf(ctx);
   const evaluated =
     input.type === 'finding' ? [input.finding.as_of] : input.type === 'quiet' ? input.days : [];
   let newest = c.episode.newest_evaluated;
@@ -451,7 +488,23 @@ function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext):
   const figures = input.type === 'finding' ? input.days : input.type === 'quiet' ? input.figures : undefined;
   let days = figures ? recordDays(c.episode.days, figures, c.peak, band) : c.episode.days;
   if (input.type === 'finding') days = recordSeries(days, input.finding);
-  c.episode = computeEpisode({ peak: c.peak, lastFiring: c.last_as_of, newestEvaluated: newest, days }, band);
+  c.episode = computeEpisode(
+    {
+      peak: c.peak,
+      latest: c.latest,
+      lastFiring: c.last_as_of,
+      newestEvaluated: newest,
+      days,
+      start: c.episode.spike_from,
+      after: c.reopened?.from_state === 'resolved' ? c.reopened.resolved_on : null,
+    },
+    band,
+  );
+  // The peak value is the episode's (runaway: its highest recorded day).
+  if (c.episode.told && c.episode.told.peak_value > c.peak_value) c.peak_value = c.episode.told.peak_value;
+  // The epoch's peak severity is the highest the case has shown (an update alert goes out when it rises).
+  const shown = c.episode.told?.severity;
+  if (shown && SEVERITY_RANK[shown] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = shown;
 }
 
 /** Dues are added before the event id is known; the row's event replaces this marker. */
@@ -461,19 +514,31 @@ function addDue(c: CaseRecord, kind: CaseMessageKind, raised: boolean): void {
   c.due.push({ event_id: DUE_PLACEHOLDER, kind, raised, message_id: null });
 }
 
-function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
+function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState | null): void {
   const { input, ctx } = s;
   const now = ctx.now.toISOString();
   switch (effect) {
     case 'open-epoch': {
       const f = finding(s)!;
+      // A re-open keeps what closed the earlier epoch: the alert quotes the answer (docs/cases.md).
+      c.reopened =
+        from === 'resolved' || from === 'suppressed'
+          ? {
+              from_state: from as ClosedState,
+              epoch: c.epoch,
+              resolved_on: c.resolved_on,
+              answer: closingAnswer(c),
+              contradicting_days: [],
+            }
+          : null;
       c.epoch += 1;
       c.kind = f.kind;
       c.opened_at = now;
       c.first_as_of = f.as_of;
       c.last_as_of = f.as_of;
       c.latest = f;
-      c.peak_severity = f.severity;
+      // Raised to the severity the episode shows once this run records it (recordEpisode).
+      c.peak_severity = 'medium';
       c.peak_value = peakValueOf(f);
       c.peak_metric = peakMetricOf(f);
       c.peak = f;
@@ -493,6 +558,12 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
         storeOwner(c, input.owner);
       return;
     }
+    case 'record-contradiction': {
+      const f = finding(s)!;
+      if (c.reopened?.resolved_on)
+        c.reopened.contradicting_days = contradictingDays(f, c.reopened.resolved_on, bandOf(ctx));
+      return;
+    }
     case 'record-finding': {
       const f = finding(s)!;
       if (f.as_of >= c.last_as_of) {
@@ -502,11 +573,10 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
         c.last_as_of = f.as_of;
         c.quiet_days = c.quiet_days.filter((d) => d > f.as_of);
       }
-      if (SEVERITY_RANK[f.severity] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = f.severity;
-      if (peakValueOf(f) > c.peak_value) {
-        c.peak_value = peakValueOf(f);
-        c.peak = f;
-      }
+      // The peak finding (its breakdown stands beside the headline) is the highest ranked; the peak
+      // value is the highest of the epoch (runaway: its highest day), whichever finding holds it.
+      if (detectorFor(f).peakRank(f) > detectorFor(c.peak).peakRank(c.peak)) c.peak = f;
+      if (peakValueOf(f) > c.peak_value) c.peak_value = peakValueOf(f);
       return;
     }
     case 'alert-due':
@@ -574,6 +644,12 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject): void {
   }
 }
 
+/** The `stopped` or `legitimate` answer that closed the current epoch, if an answer did. */
+function closingAnswer(c: CaseRecord): CaseAnswer | null {
+  const closing = c.answers.filter((a) => a.epoch === c.epoch && a.answer !== 'investigating');
+  return closing.at(-1) ?? null;
+}
+
 function storeOwner(c: CaseRecord, owner: Owner): void {
   c.owner_email = owner.ownerEmail;
   c.routed = owner.routed;
@@ -621,6 +697,7 @@ function seedCase(input: CaseInput): CaseRecord {
     suppressed_kind: null,
     resolved_on: null,
     closed_at: null,
+    reopened: null,
     answers: [],
     messages: [],
     due: [],
@@ -667,6 +744,7 @@ function caseEvent(
     peak_severity: c.peak_severity,
     peak_value: figures.peak_value,
     peak_metric: figures.peak_metric,
+    peak_day: figures.peak_day,
     peak_as_of: figures.peak_as_of,
     spike_from: figures.spike_from,
     spike_to: figures.spike_to,
@@ -674,6 +752,12 @@ function caseEvent(
     end_day: figures.end_day,
     rate_since_usd: figures.rate_since_usd,
     excess_so_far_usd: figures.excess_so_far_usd,
+    latest_day: figures.latest_day,
+    latest_daily_usd: figures.latest_daily_usd,
+    mean_daily_usd: figures.mean_daily_usd,
+    projected_30d_excess_usd: figures.projected_30d_excess_usd,
+    reopened_from: detailType === 'Case Opened' ? (c.reopened?.from_state ?? null) : null,
+    contradicted: detailType === 'Case Opened' && (c.reopened?.contradicting_days.length ?? 0) > 0,
     as_of: c.last_as_of,
     deadline: c.deadline,
     resolved_on: c.resolved_on,

@@ -4,10 +4,12 @@
  * cases, sends email or moves the scheduled catch-up.
  */
 import type { SentinelConfig } from '../config.js';
+import { utcDay } from '../dates.js';
 import type { DetectFn, DetectOutcome, EngineOpener } from '../detect/contract.js';
+import { refuseDaysAfterToday } from '../detect/coverage.js';
 import { detectorInputs } from '../detect/registry.js';
 import { runDetection } from '../detect/run-detection.js';
-import { describeError } from '../errors.js';
+import { AsOfDayOutOfRangeError, describeError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, EventBus, OwnerDirectory } from '../ports.js';
 import {
@@ -71,6 +73,8 @@ export async function detect(
     detectors: request.detectors,
     as_of_days: request.asOfDays,
   };
+  // Bad days are refused before anything runs or is written (docs/cli.md "Exit status").
+  refuseDaysAfterToday(request.asOfDays, utcDay(clock.now()));
   try {
     const detection = await ports.detect(
       {
@@ -109,6 +113,8 @@ export async function detect(
     await publishRunEvents(ports.events, record, { completed: false });
     return { run: record, detection };
   } catch (error) {
+    // A day before the export began is bad input, found once the export's bounds are read: nothing was written, nor is.
+    if (error instanceof AsOfDayOutOfRangeError) throw error;
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
     // A failed manual detect says so on the bus as every door does (one shape: the run record).
     await recordFailure({ store, events: ports.events, log }, record, { completed: false });

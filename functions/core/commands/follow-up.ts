@@ -8,6 +8,7 @@ import type { SentinelConfig } from '../config.js';
 import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
 import type { NotifyPorts } from '../deliver/ports.js';
 import { describeError } from '../errors.js';
+import { alertRunTrouble } from '../health.js';
 import {
   baseRecord,
   finishRecord,
@@ -57,6 +58,8 @@ export async function followUp(
       log.warnings,
     );
     await writeRunRecord(ports.store, record);
+    // A run alert whose send failed is retried here, still once per condition.
+    await alertRunTrouble(ports, config);
     return { run: record, cases: transitions.summaries, delivery };
   } catch (error) {
     record = finishRecord(

@@ -15,12 +15,15 @@ import { type CaseRecord, isLive } from '../cases/model.js';
 import { readAllCases } from '../cases/store.js';
 import type { CaseInput } from '../cases/transitions.js';
 import type { SentinelConfig } from '../config.js';
+import { utcDay } from '../dates.js';
 import { type DeliveryReport, deliverDue, deliveryCounts } from '../deliver/deliver.js';
 import type { NotifyPorts } from '../deliver/ports.js';
 import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
+import { refuseDaysAfterToday } from '../detect/coverage.js';
 import { BILL_DETECTORS, detectorInputs } from '../detect/registry.js';
 import { dryRunPorts } from '../dry-run.js';
-import { describeError } from '../errors.js';
+import { AsOfDayOutOfRangeError, describeError } from '../errors.js';
+import { alertRunTrouble, recordRunHealth } from '../health.js';
 import type { OutgoingMessage } from '../ports.js';
 import {
   baseRecord,
@@ -64,6 +67,14 @@ export interface RunResult {
   /** Dry runs: the messages that would have been sent. */
   wouldSend: OutgoingMessage[];
 }
+
+const alertPorts = (ports: RunPorts, log: RunPorts['log']) => ({
+  store: ports.store,
+  mailer: ports.mailer,
+  clock: ports.clock,
+  log,
+  render: ports.render,
+});
 
 /** The live cases of the detectors a run evaluates: the run records their days (docs/emails.md "The episode"). */
 function liveSubjects(cases: CaseRecord[], detectors: DetectorId[]): CaseSubject[] {
@@ -112,6 +123,8 @@ export async function runPipeline(
     ...baseRecord({ command, runId, started, engine: config.engine, dryRun }),
     detectors,
   };
+  // Bad days are refused before anything runs or is written (docs/cli.md "Exit status").
+  if (request.asOfDays) refuseDaysAfterToday(request.asOfDays, utcDay(started));
   try {
     const defaultAsOf = defaultAsOfDay(clock, config.export_lag_days);
     // Catch-up is per detector (docs/detection.md "As-of days"): a run limited to one never hides another's days.
@@ -186,6 +199,15 @@ export async function runPipeline(
     );
     ports.fault?.('after-transitions');
 
+    // How detection went, recorded before the digest so the digest opens with stale data
+    // (docs/emails.md "When detection is in trouble"); a success clears the condition.
+    await recordRunHealth(basePorts.store, {
+      ...record,
+      outcome: detected.staleDays.length > 0 ? 'stale' : 'succeeded',
+      finished_at: clock.now().toISOString(),
+      stale_days: detected.staleDays,
+      data_through: detected.dataThrough,
+    });
     const delivery = await deliverDue(ports, config, { holder: runId, digestAsOf: defaultAsOf });
     record = finishRecord(
       {
@@ -216,6 +238,8 @@ export async function runPipeline(
     );
     await writeRunRecord(basePorts.store, record);
     await publishRunEvents(ports.events, record, { completed: true });
+    // Stale data no digest reported: FinOps gets the run alert, once per condition.
+    if (!dryRun) await alertRunTrouble(alertPorts(basePorts, log), config);
     return {
       run: record,
       findings: detected.findings,
@@ -224,8 +248,17 @@ export async function runPipeline(
       wouldSend: dry?.record.sent ?? [],
     };
   } catch (error) {
+    // A day before the export began, found once its bounds are read: bad input, and nothing is written.
+    if (error instanceof AsOfDayOutOfRangeError) throw error;
     record = finishRecord({ ...record, outcome: 'failed', error: describeError(error) }, clock, log.warnings);
     await recordFailure({ store: basePorts.store, events: ports.events, log }, record, { completed: true });
+    // A failed run reaches a person: FinOps gets the run alert once per condition (never hiding this error).
+    if (!dryRun) {
+      await recordRunHealth(basePorts.store, record).catch((e: unknown) =>
+        log.error('could not record the failed run in health/detection.json', { run_id: runId }, e),
+      );
+      await alertRunTrouble(alertPorts(basePorts, log), config);
+    }
     throw error;
   }
 }

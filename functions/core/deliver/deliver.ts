@@ -24,10 +24,18 @@ import {
 import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
+import { markReported, readHealth } from '../health.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
-import { groupDue, type PlannedMessage } from '../notify/grouping.js';
+import {
+  groupDue,
+  mergedKind,
+  type PlannedMessage,
+  recipientsFor,
+  toFinOpsAlone,
+} from '../notify/grouping.js';
 import type { MessageData } from '../notify/message-model.js';
 import { caseSection } from '../notify/sections.js';
+import { threadOf } from '../notify/threading.js';
 import type { IsoDate } from '../types.js';
 import {
   type ActionExecutor,
@@ -132,10 +140,15 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
 
   private unitOf(plan: PlannedMessage): ActionUnit<NotificationEntry> {
     const now = this.now();
+    // Pilot (docs/emails.md "Pilot"): the message goes to FinOps, with a banner naming who it was for.
+    const pilot = this.config.notify.pilot;
+    const recipient = pilot ? { to: [this.config.notify.finops], cc: [] } : { to: plan.to, cc: plan.cc };
+    const thread = threadOf(plan.sections.map((s) => s.record));
     const data: MessageData = {
       kind: plan.kind,
       generatedAt: now,
-      recipient: { to: plan.to, cc: plan.cc },
+      recipient,
+      pilot: pilot ? { to: plan.to, cc: plan.cc } : null,
       followUpHours: this.config.notify.follow_up_hours,
       contacts: { finops: this.config.notify.finops, escalation: this.config.notify.escalation },
       sections: plan.sections.map((s) =>
@@ -146,8 +159,8 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
       messageId: plan.messageId,
       kind: plan.kind,
       from: this.config.notify.from,
-      to: plan.to,
-      cc: plan.cc,
+      to: recipient.to,
+      cc: recipient.cc,
       rendered: this.ports.render(data),
       cases: plan.sections.map((s) => ({
         case_key: s.record.case_key,
@@ -155,6 +168,10 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         event_ids: s.eventIds,
       })),
       now,
+      replyTo: replyToOf(this.config),
+      inReplyTo: thread.inReplyTo,
+      references: thread.references,
+      pilotFor: data.pilot ?? null,
     });
     return {
       id: plan.messageId,
@@ -181,9 +198,18 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         text: entry.text,
         caseKeys: entry.cases.map((c) => c.case_key),
         kind: entry.kind,
+        replyTo: entry.reply_to ?? replyToOf(this.config),
+        inReplyTo: entry.in_reply_to ?? null,
+        references: entry.references ?? [],
       });
       fault?.('after-send');
-      next = { ...entry, status: 'sent', provider_message_id: sent.providerMessageId, error: null };
+      next = {
+        ...entry,
+        status: 'sent',
+        provider_message_id: sent.providerMessageId,
+        message_id_header: sent.messageIdHeader ?? null,
+        error: null,
+      };
     } catch (failure) {
       const message = describeError(failure);
       if (failure instanceof PermanentRejectionError) {
@@ -205,6 +231,8 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
 
   /** The last digest's record (the next digest says "since …"). */
   digestAsOf: IsoDate | null = null;
+  /** The troubled detection runs the digest reports (they leave the health record's unreported list once sent). */
+  digestRuns: string[] = [];
 
   async afterSettle(entry: NotificationEntry): Promise<void> {
     if (entry.kind === 'finops-digest' && entry.status === 'sent') {
@@ -212,6 +240,7 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
         LAST_DIGEST_KEY,
         `${JSON.stringify({ message_id: entry.message_id, sent_at: entry.updated_at, as_of: this.digestAsOf })}\n`,
       );
+      await markReported(this.ports.store, this.digestRuns, entry.message_id);
     }
   }
 
@@ -222,6 +251,11 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
       for (const r of c.refused) r.reported = true;
     } else {
       c.due = c.due.filter((d) => !ids.has(d.event_id));
+      // Later messages of the case reply to this one (docs/emails.md "Threading").
+      for (const m of c.messages) {
+        if (m.message_id === entry.message_id && entry.message_id_header)
+          m.message_id_header = entry.message_id_header;
+      }
     }
     if (entry.status === 'rejected' && ref.epoch === c.epoch) {
       for (const address of entry.refused) {
@@ -240,6 +274,11 @@ class EmailExecutor implements ActionExecutor<NotificationEntry> {
   }
 }
 
+/** Reply-To of every message: `notify.reply_to`, else FinOps — answers by email reach a person, not the sender. */
+export const replyToOf = (config: SentinelConfig): string[] => [
+  config.notify.reply_to ?? config.notify.finops,
+];
+
 /** The due items of the live cases an executor handles, unclaimed. */
 function dueCasesOf(runner: ActionRunner, finops: string) {
   return (handles: (d: DueItem) => boolean): DueCase[] =>
@@ -254,6 +293,27 @@ function dueCasesOf(runner: ActionRunner, finops: string) {
       .filter((d) => d.items.length > 0);
 }
 
+/**
+ * Reminders and escalations that would reach FinOps alone (the fallback owner, no other recipient)
+ * are not sent: their due items are cleared and the digest lists the unrouted case with its age
+ * (docs/emails.md "FinOps stands in"). The transition and its event stand.
+ */
+async function dropFinOpsAlone(runner: ActionRunner, config: SentinelConfig, log: NotifyPorts['log']) {
+  const notify = { finops: config.notify.finops, escalation: config.notify.escalation };
+  for (const due of dueCasesOf(runner, config.notify.finops)((d) => isEmailDue(d))) {
+    const kind = mergedKind(due.items);
+    if (!toFinOpsAlone(kind, recipientsFor(kind, due.owner, due.record, notify), notify.finops)) continue;
+    const ids = new Set(due.items.map((d) => d.event_id));
+    await runner.update(due.record.case_key, (c) => {
+      c.due = c.due.filter((d) => !(ids.has(d.event_id) && d.message_id === null));
+      return c;
+    });
+    log.info(
+      `${kind} of case ${due.record.case_key} not mailed: it would reach ${notify.finops} alone, the fallback owner; the digest lists the case`,
+    );
+  }
+}
+
 /** The FinOps digest (detection runs only), when planDigest finds something to say. */
 async function sendDigest(
   ports: NotifyPorts,
@@ -264,7 +324,9 @@ async function sendDigest(
   now: string,
 ): Promise<void> {
   const blob = await ports.store.get(LAST_DIGEST_KEY);
+  const { health } = await readHealth(ports.store);
   const planned = planDigest({
+    troubledRuns: health.unreported,
     cases: runner.snapshot(),
     failed: runner.outcomes
       .filter((o) => o.executor === email.name)
@@ -282,6 +344,7 @@ async function sendDigest(
   });
   if (!planned) return;
   email.digestAsOf = defaultAsOf;
+  email.digestRuns = health.unreported.map((r) => r.run_id);
   await runner.logAndAct(
     email,
     newEntry({
@@ -293,6 +356,7 @@ async function sendDigest(
       rendered: ports.render(planned.data),
       cases: planned.refs,
       now,
+      replyTo: replyToOf(config),
     }),
   );
 }
@@ -320,6 +384,7 @@ export async function deliverDue(
     const email = new EmailExecutor(ports, config, now);
     const executors = [email] as ActionExecutor<LoggedAction>[];
     await runner.resumeClaimed(executors);
+    await dropFinOpsAlone(runner, config, log);
     await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
     if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
     return {

@@ -45,6 +45,10 @@ export function newEntry(input: {
   rendered: RenderedMessage;
   cases: NotificationEntry['cases'];
   now: string;
+  replyTo?: string[];
+  inReplyTo?: string | null;
+  references?: string[];
+  pilotFor?: { to: string[]; cc: string[] } | null;
 }): NotificationEntry {
   return {
     message_id: input.messageId,
@@ -61,6 +65,11 @@ export function newEntry(input: {
     updated_at: input.now,
     attempts: 0,
     provider_message_id: null,
+    message_id_header: null,
+    reply_to: input.replyTo ?? [],
+    in_reply_to: input.inReplyTo ?? null,
+    references: input.references ?? [],
+    pilot_for: input.pilotFor ?? null,
     error: null,
     refused: [],
   };

@@ -5,8 +5,8 @@
  * or a field of the run; nothing here is silent. Pure: the run plan (run-plan.ts) sends the
  * statements and hands their rows here.
  */
-import { daysBetween, earlierDay, laterDay } from '../dates.js';
-import { BadInputError } from '../errors.js';
+import { addDays, daysBetween, earlierDay, laterDay } from '../dates.js';
+import { AsOfDayOutOfRangeError } from '../errors.js';
 import type { Row } from '../ports.js';
 import type { IsoDate } from '../types.js';
 import { num, str } from './row-values.js';
@@ -38,6 +38,25 @@ export function coverageOf(row: Row | undefined): Coverage {
   };
 }
 
+/** The fix for a day after the clock: an export from another time (a synthetic one, a copy) needs `--now`. */
+function clockHint(future: IsoDate[], today: IsoDate): string {
+  const latest = future.at(-1)!;
+  return `today is ${today} by the clock; if the export is from another time (a synthetic or copied one), set the clock with --now ${addDays(latest, 1)}T08:00:00Z or later`;
+}
+
+/**
+ * Days after today by the clock are refused before anything runs or is written (no export needs
+ * reading to tell): exit 2 naming `--now`.
+ */
+export function refuseDaysAfterToday(asOfDays: readonly IsoDate[], today: IsoDate): void {
+  const future = asOfDays.filter((d) => d > today);
+  if (future.length === 0) return;
+  const named = future.length === 1 ? future[0] : `${future[0]} … ${future.at(-1)} (${future.length} days)`;
+  throw new AsOfDayOutOfRangeError(`as-of ${named} is after today (${today}): no export can cover it yet`, {
+    hint: `${clockHint(future, today)}; or pick as-of days up to ${today}`,
+  });
+}
+
 /**
  * As-of days after today, or before the export's first covered day, are bad input (exit 2), not
  * stale data. Whether the export's bounds must be read to tell (they are read only then).
@@ -62,12 +81,15 @@ export function checkAsOfDaysInExport(asOfDays: IsoDate[], today: IsoDate, bound
   if (future.length === 0 && early.length === 0) return;
   const covers = `the export covers ${bounds.firstChargeDay} (first covered day) … ${bounds.lastChargeDay} (newest charge)`;
   const named = (days: IsoDate[]) => (days.length === 1 ? days[0] : `${days[0]} … ${days.at(-1)}`);
-  const problem =
-    future.length > 0
-      ? `as-of ${named(future)} is after today (${today})`
-      : `as-of ${named(early)} is before the export began`;
-  throw new BadInputError(`${problem}: ${covers}`, {
-    hint: `pick as-of days from ${bounds.firstChargeDay} to ${bounds.lastChargeDay} (--as-of, or --from/--to)`,
+  if (future.length > 0) {
+    // The range offered never holds the refused day: it ends today, by the clock.
+    const last = earlierDay(bounds.lastChargeDay ?? today, today);
+    throw new AsOfDayOutOfRangeError(`as-of ${named(future)} is after today (${today}): ${covers}`, {
+      hint: `${clockHint(future, today)}; or pick as-of days from ${bounds.firstChargeDay} to ${last}`,
+    });
+  }
+  throw new AsOfDayOutOfRangeError(`as-of ${named(early)} is before the export began: ${covers}`, {
+    hint: `pick as-of days from ${bounds.firstChargeDay} to ${earlierDay(bounds.lastChargeDay ?? today, today)} (--as-of, or --from/--to)`,
   });
 }
 

@@ -4,7 +4,13 @@
  * measures, how its episode is told and which email partial speaks for it. Code outside the
  * registry asks the module; it never branches on a detector's name.
  */
-import type { EpisodeBand, EpisodeDay, PeakMetric } from '../cases/episode.js';
+import type {
+  EpisodeBand,
+  EpisodeDay,
+  EpisodeFigures,
+  EpisodeTelling,
+  PeakMetric,
+} from '../cases/episode.js';
 import type { SentinelConfig } from '../config.js';
 import type { Row } from '../ports.js';
 import type { DailyFigures, DetectorId, Finding, FindingKind, IsoDate, SeriesPoint } from '../types.js';
@@ -77,12 +83,38 @@ export interface DetectorEmailWords {
   chartSubject: string;
   /** What the line the chart splits its bars at is called: "baseline", "cap", "budget's daily pace". */
   chartLine: string;
+  /** The chart legend of a marked (red) bar; shown only when a bar is marked. */
+  markedLegend: string;
   /** The question the owner is asked to answer. */
   askQuestion: string;
   /** Flags for the detector's own partial (e.g. `isNewSpender`). */
   flags: Record<string, boolean>;
   /** Figures its partial prints that are derived from the finding (computed here, never in a template). */
   facts?: Record<string, unknown>;
+  /** One day of the spend that contradicts a resolution: "$130.50" (runaway), "hit ratio 21%" (cache-miss). */
+  dayFigure(day: SeriesPoint): string;
+  /** What those days are above: "above the band of $8.12/day (the baseline plus 2 standard deviations)". */
+  bandWords: string;
+}
+
+/** The band an episode was told with (EpisodeTelling), as the words need it. */
+export interface EpisodeBasis {
+  bandDailyUsd: number | null;
+  bandHitRatio: number | null;
+  expectedHitRatio: number | null;
+}
+
+/** What a detector tells an episode from (computeEpisode in cases/episode.ts). */
+export interface EpisodeInput<F extends Finding> {
+  peak: F;
+  latest: F;
+  /** The recorded days through the newest evaluated day. */
+  days: EpisodeDay[];
+  ongoing: boolean;
+  newest: IsoDate;
+  spikeFrom: IsoDate;
+  spikeTo: IsoDate;
+  excessSoFar: number;
 }
 
 export interface DetectorModule<F extends Finding = Finding, Figures = unknown> {
@@ -116,27 +148,37 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
   /** Rounded once, here, right after the SQL (docs/findings.md). */
   buildFinding(row: DetectorRow<Figures>, context: FindingContext, config: SentinelConfig, run: RunFacts): F;
 
+  /** What the peak measures of one finding (runaway: the highest day of its recent window). */
   peakValue(finding: F): number;
   /** The peak as a digest line states it: `$132.05/day`, `$808.54 avoidable`, `$257.14 over budget`. */
   peakText(value: number): string;
+  /**
+   * Which finding is the peak finding, whose breakdown and diagnosis stand beside the headline: the
+   * one ranked highest (runaway: the highest recent mean, the window densest with the spike).
+   */
+  peakRank(finding: F): number;
+  /** The day `peakValue` was reached (runaway: the highest day; else the recent window's last day). */
+  peakDay(finding: F): IsoDate;
   /** The first day of the episode the peak describes (runaway: `started_on`; else its recent window). */
   episodeStart(peak: F): IsoDate;
-  /** Whether a recorded day is still above the peak's band (the episode's end day follows the last one). */
-  aboveBand(peak: F, band: EpisodeBand): (day: EpisodeDay) => boolean;
+  /** Whether a day is still above the finding's band (the episode's end day follows the last one). */
+  aboveBand(peak: F, band: EpisodeBand): (day: Pick<EpisodeDay, 'cost_usd' | 'hit_ratio'>) => boolean;
   /** The day's avoidable cost for cache detectors (null: the detector has none). */
   dailyAvoidable(peak: F, band: EpisodeBand): (day: DailyFigures) => number | null;
   /** The episode's excess so far over its days (money above the baseline, or avoidable cost). */
   excessSoFar(days: EpisodeDay[], peak: F): number;
+  /**
+   * What the owner reads of the episode (docs/emails.md "The episode"): the latest day, the mean over
+   * the spike, ratios, the projection and the severity shown, from the recorded days.
+   */
+  tell(input: EpisodeInput<F>, band: EpisodeBand): EpisodeTelling;
 
   /** The email partial (`templates/partials/<partial>.html.hbs`, `.text.hbs`, `<partial>-headline.text.hbs`). */
   readonly partial: string;
-  emailWords(peak: F): DetectorEmailWords;
+  emailWords(peak: F, basis: EpisodeBasis): DetectorEmailWords;
   chartMarks(latest: F, endDay: IsoDate | null): ChartMarks;
   /** One line of numbers for the terminal (detect summary). */
   describe(finding: F): string;
-  /** The terminal line of an ended episode (the email's first sentence, short). */
-  describeEnded(
-    peak: F,
-    episode: { end_day: IsoDate; rate_since_usd: number | null; excess_so_far_usd: number },
-  ): string;
+  /** The terminal line of a case's episode (the email's first sentence, short), from `episodeFigures`. */
+  describeEpisode(figures: EpisodeFigures, peak: F, latest: F): string;
 }

@@ -47,6 +47,10 @@ export function severityOf(projected30dExcessUsd: number, config: SentinelConfig
   return 'medium';
 }
 
+/** The severity of a money figure by the thresholds an episode is told with (docs/emails.md "The episode"). */
+export const severityOn = (usd: number, thresholds: { criticalUsd: number; highUsd: number }): Severity =>
+  usd >= thresholds.criticalUsd ? 'critical' : usd >= thresholds.highUsd ? 'high' : 'medium';
+
 /** The last 30 days ending at the as-of day, zero-filled from the export's first covered day. */
 export function denseSeries(
   asOf: IsoDate,

@@ -60,11 +60,13 @@ export const dataWindow = (
     asOfDays,
   );
 
-/** The detectors' settings an episode is told with (bands, the expected hit ratio), from config. */
+/** The settings an episode is told with (bands, the expected hit ratio, severity thresholds), from config. */
 export const episodeBand = (config: SentinelConfig): EpisodeBand => ({
   k: config.detectors['runaway-inference'].k,
   minHitRatioDrop: config.detectors['cache-miss'].min_hit_ratio_drop,
   cacheAbsentExpectedHitRatio: config.detectors['cache-miss'].cache_absent_expected_hit_ratio,
+  criticalUsd: config.severity.critical_usd,
+  highUsd: config.severity.high_usd,
 });
 
 /**

@@ -4,6 +4,7 @@
  * Pure: the notify step decides when to send it and logs it like any other message.
  */
 
+import { episodeFigures } from '../cases/episode.js';
 import {
   accountNameFor,
   type CaseRecord,
@@ -12,7 +13,8 @@ import {
   type MessageKind,
   type NotificationEntry,
 } from '../cases/model.js';
-import { detectorOf } from '../detect/registry.js';
+import { roundUsd } from '../detect/findings.js';
+import type { TroubledRun } from '../health.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
 import type { MessageData } from './message-model.js';
@@ -28,6 +30,8 @@ export interface DigestInput {
   /** Messages of this step that failed (the digest names them). */
   failed: { messageId: string; kind: MessageKind; error: string | null }[];
   last: LastDigest | null;
+  /** Detection runs that failed or found the export stale since the last digest (the digest opens with them). */
+  troubledRuns?: TroubledRun[];
   /** The detection run's default as-of day: at most one digest per detection day. */
   defaultAsOf: IsoDate;
   now: string;
@@ -39,6 +43,30 @@ export interface PlannedDigest {
   messageId: string;
   data: MessageData;
   refs: NotificationEntry['cases'];
+}
+
+/**
+ * What the live cases put at risk (docs/emails.md "The messages"): the 30-day projections of the
+ * ongoing ones, and what every live case spent above its baseline (or avoidably) so far.
+ */
+export function atRiskOf(live: CaseRecord[]): NonNullable<MessageData['digest']>['atRisk'] {
+  let projected30dUsd = 0;
+  let ongoingCases = 0;
+  let excessSoFarUsd = 0;
+  for (const c of live) {
+    const figures = episodeFigures(c);
+    excessSoFarUsd += figures.excess_so_far_usd;
+    if (figures.projected_30d_excess_usd !== null && figures.projected_30d_excess_usd > 0) {
+      projected30dUsd += figures.projected_30d_excess_usd;
+      ongoingCases += 1;
+    }
+  }
+  return {
+    projected30dUsd: roundUsd(projected30dUsd),
+    ongoingCases,
+    excessSoFarUsd: roundUsd(excessSoFarUsd),
+    liveCases: live.length,
+  };
 }
 
 /** The digest to send, or null when nothing changed and no escalated case is new to this day. */
@@ -53,6 +81,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       .map((r) => ({ address: r.address, caseKey: c.case_key, error: r.error })),
   );
   const changed = cases.filter((c) => c.undigested.length > 0);
+  const troubled = input.troubledRuns ?? [];
   if (changed.length === 0 && refused.length === 0 && failed.length === 0) {
     // Escalated cases alone are listed once per detection day, not once per rerun of that day.
     if (escalated.length === 0 || last?.as_of === defaultAsOf) return null;
@@ -70,30 +99,36 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
     sections: [],
     digest: {
       since: last?.sent_at ?? null,
+      troubledRuns: troubled,
       stateCounts,
-      changes: changed.flatMap((c) =>
-        c.undigested.map((u) => ({
+      atRisk: atRiskOf(live),
+      changes: changed.flatMap((c) => {
+        // The line tells the case as its emails do now (the headline of its section), with its severity.
+        const section = caseSection(c, ownerOf(c), () => []);
+        return c.undigested.map((u) => ({
           caseKey: c.case_key,
           accountId: c.account_id,
-          accountName: accountNameFor(c, ownerOf(c)),
+          accountName: section.accountName,
           from: u.from_state,
           to: u.to_state,
           at: u.at,
           kind: c.kind,
-          severity: c.peak_severity,
-          peakValue: c.peak_value,
-          peakMetric: c.peak_metric,
-          peakText: detectorOf(c.detector).peakText(c.peak_value),
-          ongoing: c.episode.ongoing,
+          severity: section.episode.severity,
+          ownerEmail: section.ownerEmail,
+          routed: section.routed,
+          section,
           state: c.state,
-        })),
-      ),
+        }));
+      }),
       unroutable: live
         .filter((c) => !ownerOf(c).routed)
         .map((c) => ({
           accountId: c.account_id,
           accountName: accountNameFor(c, ownerOf(c)),
           caseKey: c.case_key,
+          openedAt: c.opened_at,
+          ageDays: Math.max(0, Math.floor((Date.parse(input.now) - Date.parse(c.opened_at)) / 86_400_000)),
+          state: c.state,
         })),
       refusedAddresses: refused,
       failedMessages: failed.map((m) => ({ messageId: m.messageId, kind: m.kind, error: m.error ?? '' })),
@@ -113,6 +148,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       ...escalated.map((c) => `escalated:${c.case_key}:${c.epoch}`),
       ...refused.map((r) => `refused:${r.caseKey}:${r.address}`),
       ...failed.map((m) => `failed:${m.messageId}`),
+      ...troubled.map((r) => `run:${r.run_id}`),
     ].sort(),
   );
   return { messageId, data, refs };

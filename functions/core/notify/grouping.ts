@@ -62,6 +62,16 @@ export function recipientsFor(
   }
 }
 
+/**
+ * A reminder or an escalation that would go to FinOps alone: FinOps as the fallback owner is not
+ * reminded or escalated about itself; the digest lists its unrouted cases instead (docs/emails.md).
+ */
+export function toFinOpsAlone(kind: CaseMessageKind, recipients: Recipients, finops: string): boolean {
+  if (kind === 'owner-alert') return false;
+  const self = norm(finops);
+  return [...recipients.to, ...recipients.cc].every((a) => a === self);
+}
+
 export interface DueCase {
   record: CaseRecord;
   owner: Owner;

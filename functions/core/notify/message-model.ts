@@ -3,9 +3,9 @@
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
-import type { PeakMetric } from '../cases/episode.js';
 import type { Answer, MessageKind } from '../cases/model.js';
-import type { Finding, IsoDate, SeriesPoint } from '../types.js';
+import type { TroubledRun } from '../health.js';
+import type { Finding, IsoDate, SeriesPoint, Severity } from '../types.js';
 
 export type { Answer, MessageKind };
 
@@ -38,6 +38,44 @@ export interface EpisodeView {
    * (quiet days once a spike ended): the chart shows them after the finding's own days.
    */
   laterDays: SeriesPoint[];
+  /** The newest evaluated day and its figure (runaway: that day's cost, the rate an ongoing episode is told at). */
+  latestDay: IsoDate;
+  latestDailyUsd: number;
+  /** The mean daily figure over the spike's days, and how many days they are. */
+  meanDailyUsd: number;
+  spikeDays: number;
+  /** The baseline the figures are told against (the latest finding's while ongoing, the peak's once ended). */
+  baselineUsd: number;
+  /** latest, mean and peak ÷ baseline (null for a new spender). */
+  latestRatio: number | null;
+  meanRatio: number | null;
+  peakRatio: number | null;
+  /** Ongoing: the latest day's excess per day and over 30 days (null once ended). */
+  excessDailyUsd: number | null;
+  projected30dUsd: number | null;
+  /** The severity shown: on the projection while ongoing, on the excess so far once ended. */
+  severity: Severity;
+  /** The peak: runaway, the highest day and its date; cache-miss, the peak window's avoidable cost and its last day. */
+  peakValue: number;
+  peakDay: IsoDate;
+  /** Ongoing, and the highest day came before the newest and cost more: the body says "It peaked at …". */
+  peakEarlier: boolean;
+  /** Ongoing, and the newest day's excess has fallen under half the highest day's: the subject gives both. */
+  pastPeak: boolean;
+  /** Runaway: what a day must cost to count as above the baseline; cache-miss: the hit ratio a day must reach, and the one its avoidable cost assumes. */
+  bandDailyUsd: number | null;
+  bandHitRatio: number | null;
+  expectedHitRatio: number | null;
+}
+
+/** A re-opened epoch (docs/cases.md "Suppression and re-opening"): what closed the earlier one, and what contradicts it. */
+export interface ReopenedView {
+  fromState: 'resolved' | 'suppressed';
+  resolvedOn: IsoDate | null;
+  /** The `stopped` or `legitimate` answer that closed the earlier epoch (null: closed without one). */
+  answer: { answer: Answer; at: string; note: string | null; by: string | null } | null;
+  /** Days after `resolved_on` above the band: the spend that contradicts the resolution (empty: none). */
+  contradictingDays: SeriesPoint[];
 }
 
 export interface CaseSection {
@@ -59,9 +97,10 @@ export interface CaseSection {
   /** The episode as the case holds it, computed once in core (docs/emails.md "The episode"). */
   episode: EpisodeView;
   firstAsOf: IsoDate;
-  /** Days the spend has run above the band (started_on .. as_of), runaway only. */
-  daysAbove: number | null;
+  /** The highest severity of the epoch (an update alert goes out when it rises). */
   peakSeverity: Finding['severity'];
+  /** Set when this epoch re-opened a closed case: the alert says first what closed it and why it is open again. */
+  reopened: ReopenedView | null;
   /** true when this alert is sent because the severity rose (update banner). */
   severityRaised: boolean;
   notifiedAt: string | null; // ISO time
@@ -74,16 +113,34 @@ export interface MessageData {
   kind: MessageKind;
   generatedAt: string; // ISO time
   recipient: { to: string[]; cc: string[] };
+  /** Pilot mode (`notify.pilot`): who the message was for; it goes to FinOps (`recipient`) with a banner. */
+  pilot?: { to: string[]; cc: string[] } | null;
   followUpHours: number;
   /** Owner alert, reminder, escalation: the cases reported. A digest lists `digest.escalated` instead. */
   sections: CaseSection[];
   /** Who the copy names as FinOps and the escalation list (`notify.finops`, `notify.escalation`). */
   contacts?: { finops: string; escalation: string[] };
+  /** run-alert only: detection failed, or found the export stale (docs/emails.md "When detection is in trouble"). */
+  runAlert?: {
+    kind: 'stale' | 'failed';
+    /** The first run of the condition and the latest. */
+    since: TroubledRun;
+    latest: TroubledRun;
+    /** `schedule.detect`, for "the next scheduled run". */
+    schedule: string;
+  };
   /** finops-digest only. */
   digest?: {
     /** When the previous digest went out (null: the first digest). */
     since?: string | null;
+    /** Detection runs that failed or found the export stale since the last digest: the digest opens with them. */
+    troubledRuns?: TroubledRun[];
     stateCounts: Record<string, number>;
+    /**
+     * What the live cases put at risk: the sum of the ongoing cases' 30-day projections, and what the
+     * live cases spent above their baselines (or avoidably) so far.
+     */
+    atRisk: { projected30dUsd: number; ongoingCases: number; excessSoFarUsd: number; liveCases: number };
     changes: {
       caseKey: string;
       accountId: string;
@@ -94,15 +151,22 @@ export interface MessageData {
       /** What the case is, as every digest line says it (docs/emails.md): kind, severity, episode figure. */
       kind: Finding['kind'];
       severity: Finding['severity'];
-      /** The peak's figure: $/day (runaway) or avoidable $ (cache-miss), and whether the episode ended. */
-      peakValue: number;
-      peakMetric: PeakMetric;
-      /** The peak in words, by its detector (`$132.05/day`, `$808.54 avoidable`). */
-      peakText: string;
-      ongoing: boolean;
+      ownerEmail: string;
+      routed: boolean;
+      /** The case as its emails tell it now: the section the digest line's headline is told from. */
+      section: CaseSection;
       state: string;
     }[];
-    unroutable: { accountId: string; accountName: string; caseKey: string }[];
+    /** Live cases FinOps owns because their account is not mapped, with how long they have been open. */
+    unroutable: {
+      accountId: string;
+      accountName: string;
+      caseKey: string;
+      openedAt: string;
+      /** Whole days since the epoch opened (the digest lists it until the mapping is fixed). */
+      ageDays: number;
+      state: string;
+    }[];
     refusedAddresses: { address: string; caseKey: string; error: string }[];
     failedMessages: { messageId: string; kind: MessageKind; error: string }[];
     escalated: CaseSection[];

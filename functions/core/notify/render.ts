@@ -17,6 +17,7 @@ import {
   percent,
   ratio,
   shortDate,
+  shortDateTime,
   tokens,
 } from '../format.js';
 import type { CaseSection, MessageData, MessageKind, RenderedMessage } from './message-model.js';
@@ -29,8 +30,11 @@ export const MESSAGE_KINDS: readonly MessageKind[] = [
   'finops-digest',
 ];
 
+/** Every kind the renderer knows: the four messages about cases, and FinOps' run alert. */
+export const RENDERED_KINDS: readonly MessageKind[] = [...MESSAGE_KINDS, 'run-alert'];
+
 export const isMessageKind = (value: string): value is MessageKind =>
-  (MESSAGE_KINDS as readonly string[]).includes(value);
+  (RENDERED_KINDS as readonly string[]).includes(value);
 
 /** Handlebars helpers, by name; templates/README.md documents each. */
 export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
@@ -44,6 +48,7 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
   date: (v) => date(v),
   shortDate: (v) => shortDate(v),
   dateTime: (v) => dateTime(v),
+  shortDateTime: (v) => shortDateTime(v),
   dateRange: (a, b) => dateRange(a, b),
   eq: (a, b) => a === b,
   gt: (a, b) => typeof a === 'number' && typeof b === 'number' && a > b,
@@ -66,6 +71,16 @@ export const HELPERS: Record<string, (...args: unknown[]) => unknown> = {
         const m = /^(--\S+)(?: (.*))?$/.exec(chunk);
         return m ? { flag: m[1], value: m[2] ?? '' } : { flag: null, value: chunk };
       }),
+  /** Capitals, for the text part's banners: `{{upper "no answer yet"}}` → `NO ANSWER YET`. */
+  upper: (v) => String(v ?? '').toUpperCase(),
+  /** An address in two parts, for a narrow table cell that may break only before the `@`. */
+  emailParts: (v) => {
+    const address = String(v ?? '');
+    const at = address.lastIndexOf('@');
+    return at < 0
+      ? { local: address, domain: '' }
+      : { local: address.slice(0, at), domain: address.slice(at) };
+  },
   /** Pads on the right to a width (text tables). */
   pad: (v, width) => String(v ?? '').padEnd(typeof width === 'number' ? width : 0),
 };
@@ -118,24 +133,28 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
     return found;
   };
 
-  let headline: Handlebars.TemplateDelegate | undefined;
+  let headlineTemplate: Handlebars.TemplateDelegate | undefined;
+  const headline = (section: CaseSection): string => {
+    headlineTemplate ??= textEnv.compile('{{> case-headline}}', textOptions);
+    return headerSafe(headlineTemplate(withView(section)));
+  };
 
   return {
-    headline(section: CaseSection): string {
-      headline ??= textEnv.compile('{{> case-headline}}', textOptions);
-      return headerSafe(headline(withView(section)));
-    },
+    headline,
     render(data: MessageData): RenderedMessage {
       if (!isMessageKind(data.kind)) {
         throw new Error(
-          `unknown message kind '${String(data.kind)}'; expected one of ${MESSAGE_KINDS.join(', ')}`,
+          `unknown message kind '${String(data.kind)}'; expected one of ${RENDERED_KINDS.join(', ')}`,
         );
       }
       if (data.kind === 'finops-digest' && !data.digest) {
         throw new Error('a finops-digest needs its digest data (state counts, changes, escalated cases)');
       }
+      if (data.kind === 'run-alert' && !data.runAlert) {
+        throw new Error('a run-alert needs its run data (the condition, its first and latest run)');
+      }
       const templates = templatesOf(data.kind);
-      const context = templateContext(data);
+      const context = templateContext(data, headline);
       return {
         subject: headerSafe(templates.subject(context)),
         html: templates.html(context),
@@ -152,17 +171,30 @@ type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
 
 const withView = (section: CaseSection) => ({ ...section, view: sectionView(section) });
 
-/** What templates see: MessageData with `view` facts on the message and on each section. */
-export function templateContext(data: MessageData) {
+/**
+ * What templates see: MessageData with `view` facts on the message and on each section; a digest's
+ * changes carry their case's headline (the words of its email's subject).
+ */
+export function templateContext(data: MessageData, headline: (section: CaseSection) => string) {
   const digest = data.digest;
   return {
     ...data,
     contacts: data.contacts ?? { finops: 'FinOps', escalation: [] },
+    pilot: data.pilot ?? null,
+    runAlert: data.runAlert ?? null,
     sections: data.sections.map(withView),
     digest: digest
       ? {
           ...digest,
           since: digest.since ?? null,
+          troubledRuns: digest.troubledRuns ?? [],
+          failedRuns: (digest.troubledRuns ?? []).filter((r) => r.outcome === 'failed'),
+          staleRuns: (digest.troubledRuns ?? []).filter((r) => r.outcome === 'stale'),
+          changes: digest.changes.map((c) => ({
+            ...c,
+            section: withView(c.section),
+            headline: headline(c.section),
+          })),
           escalated: digest.escalated.map(withView),
         }
       : null,

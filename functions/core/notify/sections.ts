@@ -2,10 +2,8 @@
 
 import { episodeFigures } from '../cases/episode.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
-import { daysBetween } from '../dates.js';
-import { detectorFor } from '../detect/registry.js';
 import type { Owner } from '../ports.js';
-import type { AnswerAction, CaseSection, EpisodeView } from './message-model.js';
+import type { AnswerAction, CaseSection, EpisodeView, ReopenedView } from './message-model.js';
 
 /** The episode view of a case, from what the case holds (docs/emails.md): the figures its events carry too. */
 export function episodeView(c: CaseRecord): EpisodeView {
@@ -26,6 +24,43 @@ export function episodeView(c: CaseRecord): EpisodeView {
     laterDays: c.episode.days
       .filter((d) => d.date > seriesEnd && d.date <= newest)
       .map((d) => ({ date: d.date, cost_usd: d.cost_usd, hit_ratio: d.hit_ratio })),
+    latestDay: figures.latest_day,
+    latestDailyUsd: figures.latest_daily_usd,
+    meanDailyUsd: figures.mean_daily_usd,
+    spikeDays: figures.spike_days,
+    baselineUsd: figures.baseline_daily_usd,
+    latestRatio: figures.latest_ratio,
+    meanRatio: figures.mean_ratio,
+    peakRatio: figures.peak_ratio,
+    excessDailyUsd: figures.excess_daily_usd,
+    projected30dUsd: figures.projected_30d_excess_usd,
+    severity: figures.severity,
+    peakValue: figures.peak_value,
+    peakDay: figures.peak_day,
+    peakEarlier:
+      figures.ongoing &&
+      figures.peak_day < figures.latest_day &&
+      figures.peak_value > figures.latest_daily_usd,
+    // Past the peak: the newest day's excess has fallen under half the highest day's (the subject then says both).
+    pastPeak:
+      figures.ongoing &&
+      figures.latest_daily_usd - figures.baseline_daily_usd <
+        (figures.peak_value - figures.baseline_daily_usd) / 2,
+    bandDailyUsd: figures.band_daily_usd,
+    bandHitRatio: figures.band_hit_ratio,
+    expectedHitRatio: figures.expected_hit_ratio,
+  };
+}
+
+/** What closed the earlier epoch of a re-opened case, and the spend that contradicts it (docs/cases.md). */
+export function reopenedView(c: CaseRecord): ReopenedView | null {
+  const r = c.reopened;
+  if (!r) return null;
+  return {
+    fromState: r.from_state,
+    resolvedOn: r.resolved_on,
+    answer: r.answer && { answer: r.answer.answer, at: r.answer.at, note: r.answer.note, by: r.answer.by },
+    contradictingDays: r.contradicting_days,
   };
 }
 
@@ -53,8 +88,8 @@ export function caseSection(
     peak: c.peak,
     episode: episodeView(c),
     firstAsOf: c.first_as_of,
-    daysAbove: daysBetween(detectorFor(f).episodeStart(f), f.as_of) + 1,
     peakSeverity: c.peak_severity,
+    reopened: reopenedView(c),
     severityRaised,
     notifiedAt: c.notified_at,
     deadline: c.deadline,

@@ -5,7 +5,7 @@
  */
 
 import { detectorFor } from '../detect/registry.js';
-import { dateRange, daysInclusive, money, shortDate } from '../format.js';
+import { date, dateRange, daysInclusive, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
 import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
 
@@ -51,8 +51,15 @@ export interface ChartView {
   lastDate: string;
   /** First day of the trailing run of elevated days (above the band, or cache hit ratio down). */
   elevatedSince: string | null;
-  /** One line per day of the last days, for the text part: `27 Feb  $128.40  ##########`. */
+  /**
+   * One line per day for the text part (`27 Feb  $128.40  ##########`): the last 10 days, reaching back
+   * to the day before the spike's first day so the text shows every spike day the HTML bars show.
+   */
   textLines: string[];
+  /** Some bar is marked red: the legend names the red swatch only then. */
+  hasMarked: boolean;
+  /** What a red bar means (the detector's words). */
+  markedLegend: string;
   /** The daily hit-ratio strip under the bars (prompt-cache detectors). */
   hitStrip: boolean;
 }
@@ -82,15 +89,29 @@ export interface SectionView {
   askQuestion: string;
   recentDays: number;
   /**
-   * When the breakdown's figures are from (the peak's window): "now" and "in the last 3 days" while
-   * the peak is the latest finding of an ongoing episode, else "at the peak" and its dates.
+   * When the breakdown's figures are from (the peak's window, per day over it): "over the last 3 days"
+   * while the peak is the latest finding of an ongoing episode, else "at the peak" and its dates.
    */
   breakdownWhen: { rate: string; tokens: string; column: string; columnShort: string };
   baselineDays: number;
-  /** Days the spend has run above the band: `daysAbove`, else the recent window. */
+  /** The spike's days (`episode.spikeDays`) and its first day above the band (`episode.spikeFrom`). */
   runningDays: number;
-  /** First day above the band: `started_on`, else the recent window's start. */
   runningSince: string;
+  /** A re-opened epoch, in words: what closed the earlier one and the days that contradict it. */
+  reopened: {
+    contradicted: boolean;
+    /** The answer that closed the earlier epoch: `stopped` or `legitimate` (null: closed without one). */
+    answer: string | null;
+    answeredAt: string | null;
+    note: string | null;
+    by: string | null;
+    fromState: string;
+    resolvedOn: string | null;
+    /** `Fri 13 Dec: $130.50/day`, one per day after `resolved_on` above the band. */
+    dayLines: string[];
+    /** What those days are above, in the detector's words. */
+    bandWords: string;
+  } | null;
   chart: ChartView;
   /** The as-of day the section speaks of: the newest day evaluated for the case. */
   asOf: string;
@@ -109,6 +130,8 @@ export interface SectionView {
   month: { forecastUsd: number; lastMonthUsd: number; mtdUsd: number; ratio: number | null } | null;
   lastAnswer: CaseSection['answers'][number] | null;
   hasAnswers: boolean;
+  /** The owner answered `investigating` in this epoch (and nothing closed it). */
+  investigating: boolean;
   /** true: answer buttons are signed links; false: `sentinel ack` command lines. */
   hasLinks: boolean;
 }
@@ -130,6 +153,15 @@ export interface MessageView {
   finops: string;
   escalation: string[];
   usesCommands: boolean;
+  /** Some case has an `investigating` answer: reminders and escalations say "not yet stopped or explained". */
+  investigating: boolean;
+  /** What a reminder and an escalation say the cases wait for: "no answer yet" / "no answer from the owner", or "not yet stopped or explained". */
+  reminderWaiting: string;
+  escalationWaiting: string;
+  /** Some case re-opened because the spend contradicts its resolution (a `stopped` answer). */
+  contradicted: boolean;
+  /** Some case re-opened this epoch (the subject says "Re-opened:"). */
+  anyReopened: boolean;
   digestStateRows: { state: string; cases: number }[];
   digestLiveCount: number;
   digestHasIssues: boolean;
@@ -155,7 +187,7 @@ function rates(entries: BreakdownEntry[], recentDays: number, baselineDays: numb
 }
 
 /** The latest finding's days, then the days the case recorded after them (quiet days), the last 30. */
-function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartView {
+function chartOf(finding: Finding, episode: EpisodeView, band: number, markedLegend: string): ChartView {
   const series = [...finding.series, ...episode.laterDays].slice(-30);
   // An ended spike's excess stops the day before its end day.
   const marks = detectorFor(finding).chartMarks(finding, episode.ongoing ? null : episode.endDay);
@@ -196,8 +228,13 @@ function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartVie
       inRecent,
     };
   });
-  const last = series.slice(-TEXT_CHART_DAYS);
-  const textLines = last.map((p) => {
+  // The text part shows what the bars show: every spike day, from the day before the first one.
+  const spikeAt = series.findIndex((p) => p.date >= episode.spikeFrom);
+  const textFrom = Math.max(
+    0,
+    Math.min(series.length - TEXT_CHART_DAYS, spikeAt < 0 ? series.length : spikeAt - 1),
+  );
+  const textLines = series.slice(textFrom).map((p) => {
     const width = maxUsd > 0 ? Math.round((p.cost_usd / maxUsd) * TEXT_CHART_WIDTH) : 0;
     const hit = p.hit_ratio === null ? '' : `  hit ${(p.hit_ratio * 100).toFixed(0)}%`;
     return `${shortDate(p.date).padEnd(7)}${money(p.cost_usd).padStart(12)}  ${'#'.repeat(width)}${hit}`;
@@ -212,6 +249,8 @@ function chartOf(finding: Finding, episode: EpisodeView, band: number): ChartVie
     lastDate: series[series.length - 1]?.date ?? finding.as_of,
     elevatedSince,
     textLines,
+    hasMarked: bars.some((b) => b.excessPx > 0),
+    markedLegend,
     hitStrip: marks.hitStrip,
   };
 }
@@ -242,7 +281,8 @@ export function sectionView(section: CaseSection): SectionView {
   const f = section.peak;
   const recentDays = daysInclusive(f.recent_start, f.recent_end);
   const baselineDays = daysInclusive(f.baseline_start, f.baseline_end);
-  const severity = f.severity;
+  // The severity shown is the episode's (docs/emails.md "The episode"), not the peak finding's.
+  const severity = section.episode.severity;
   const computeKnown =
     Number.isFinite(f.compute_recent_avg_daily_usd) && Number.isFinite(f.compute_baseline_avg_daily_usd);
   const computeDelta = Math.abs(f.compute_recent_avg_daily_usd - f.compute_baseline_avg_daily_usd);
@@ -252,13 +292,30 @@ export function sectionView(section: CaseSection): SectionView {
   const regions = rates(f.breakdown.regions, recentDays, baselineDays);
   const lastAnswer = section.answers[section.answers.length - 1] ?? null;
   const detector = detectorFor(f);
-  const words = detector.emailWords(f);
+  const episode = section.episode;
+  const words = detector.emailWords(f, {
+    bandDailyUsd: episode.bandDailyUsd,
+    bandHitRatio: episode.bandHitRatio,
+    expectedHitRatio: episode.expectedHitRatio,
+  });
+  const reopened = section.reopened;
   return {
     ...words.flags,
     ...words.facts,
     diagnosisLead: diagnosisLead(f.diagnosis),
     severityLabel: capitalize(severity),
     severityColor: SEVERITY_COLOR[severity],
+    reopened: reopened && {
+      contradicted: reopened.contradictingDays.length > 0,
+      answer: reopened.answer?.answer ?? null,
+      answeredAt: reopened.answer?.at ?? null,
+      note: reopened.answer?.note ?? null,
+      by: reopened.answer?.by ?? null,
+      fromState: reopened.fromState,
+      resolvedOn: reopened.resolvedOn,
+      dayLines: reopened.contradictingDays.map((d) => `${date(d.date)}: ${words.dayFigure(d)}`),
+      bandWords: words.bandWords,
+    },
     partial: detector.partial,
     headlinePartial: `${detector.partial}-headline`,
     chartSubject: words.chartSubject,
@@ -266,24 +323,21 @@ export function sectionView(section: CaseSection): SectionView {
     askQuestion: words.askQuestion,
     recentDays,
     baselineDays,
-    runningDays: section.daysAbove ?? daysInclusive(latest.recent_start, latest.recent_end),
-    runningSince: detectorFor(latest).episodeStart(latest),
+    runningDays: episode.spikeDays,
+    runningSince: episode.spikeFrom,
     // Split at the baseline the figures beside the chart name: the latest's while ongoing, the peak's once ended.
-    chart: chartOf(
-      latest,
-      section.episode,
-      section.episode.ongoing ? latest.baseline_avg_daily_usd : f.baseline_avg_daily_usd,
-    ),
+    chart: chartOf(latest, episode, episode.baselineUsd, words.markedLegend),
     breakdownWhen:
       section.episode.ongoing && section.episode.peakIsLatest
         ? {
-            rate: 'now',
+            // Window totals per day: said as the average they are, never as "now".
+            rate: `over the last ${recentDays === 1 ? 'day' : `${recentDays} days`}`,
             tokens: `in the last ${recentDays === 1 ? '1 day' : `${recentDays} days`}`,
-            column: 'Now, per day',
-            columnShort: 'Now/day',
+            column: `Last ${recentDays === 1 ? 'day' : `${recentDays} days`}, per day`,
+            columnShort: 'Recent/day',
           }
         : {
-            rate: 'at the peak',
+            rate: `at the peak (${dateRange(f.recent_start, f.recent_end)})`,
             tokens: `on ${dateRange(f.recent_start, f.recent_end)}`,
             column: 'At the peak, per day',
             columnShort: 'Peak/day',
@@ -311,6 +365,7 @@ export function sectionView(section: CaseSection): SectionView {
     },
     lastAnswer,
     hasAnswers: section.answers.length > 0,
+    investigating: section.answers.some((a) => a.answer === 'investigating'),
     hasLinks: section.actions.length > 0 && section.actions.every((a) => a.url !== null),
   };
 }
@@ -320,8 +375,9 @@ const LIVE_STATES = new Set(['open', 'acknowledged', 'reminded', 'escalated']);
 
 export function messageView(data: MessageData): MessageView {
   const cases = data.kind === 'finops-digest' ? (data.digest?.escalated ?? []) : data.sections;
+  // The bracketed severity is the highest the sections show, so a subject never outranks its message.
   const maxSeverity = cases.reduce<Severity>(
-    (max, s) => (SEVERITY_ORDER[s.peakSeverity] > SEVERITY_ORDER[max] ? s.peakSeverity : max),
+    (max, s) => (SEVERITY_ORDER[s.episode.severity] > SEVERITY_ORDER[max] ? s.episode.severity : max),
     'medium',
   );
   const earliest = (values: (string | null)[]): string | null =>
@@ -336,6 +392,8 @@ export function messageView(data: MessageData): MessageView {
       .sort(),
   ].map((state) => ({ state, cases: counts[state] ?? 0 }));
   const digest = data.digest;
+  // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
+  const investigating = cases.some((s) => s.answers.some((a) => a.answer === 'investigating'));
   return {
     maxSeverity,
     maxSeverityLabel: capitalize(maxSeverity),
@@ -350,6 +408,12 @@ export function messageView(data: MessageData): MessageView {
     finops: data.contacts?.finops ?? 'FinOps',
     escalation: data.contacts?.escalation ?? [],
     usesCommands: cases.some((s) => s.actions.some((a) => a.url === null)),
+    // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
+    investigating,
+    reminderWaiting: investigating ? 'not yet stopped or explained' : 'no answer yet',
+    escalationWaiting: investigating ? 'not yet stopped or explained' : 'no answer from the owner',
+    contradicted: cases.some((s) => (s.reopened?.contradictingDays.length ?? 0) > 0),
+    anyReopened: cases.some((s) => s.reopened !== null),
     digestStateRows: stateRows,
     digestLiveCount: stateRows.filter((r) => LIVE_STATES.has(r.state)).reduce((n, r) => n + r.cases, 0),
     digestHasIssues:

@@ -6,9 +6,16 @@
  * Marketplace models), not only token inference. Its statement is sql/budget.sql.
  */
 import { z } from 'zod';
-import type { EpisodeDay } from '../../cases/episode.js';
 import type { SentinelConfig } from '../../config.js';
-import { addDays, dayRange, daysBetween, earlierDay, monthEnd, monthStart, previousMonth } from '../../dates.js';
+import {
+  addDays,
+  dayRange,
+  daysBetween,
+  earlierDay,
+  monthEnd,
+  monthStart,
+  previousMonth,
+} from '../../dates.js';
 import { count, money } from '../../format.js';
 import type { BudgetFinding, IsoDate } from '../../types.js';
 import type { DetectorModule } from '../detector.js';
@@ -259,9 +266,12 @@ export const budget: DetectorModule<BudgetFinding, BudgetRow> = {
 
   peakText: (value) => `${money(value)} over budget`,
   peakValue: (f) => f.projected_30d_excess_usd,
+  // The finding with the most money above the budget stands beside the headline.
+  peakRank: (f) => f.projected_30d_excess_usd,
+  peakDay: (f) => f.cap_day ?? f.as_of,
   episodeStart: (peak) => peak.recent_start,
 
-  aboveBand: (peak) => (d: EpisodeDay) => d.cost_usd > peak.baseline_avg_daily_usd,
+  aboveBand: (peak) => (d) => d.cost_usd > peak.baseline_avg_daily_usd,
 
   dailyAvoidable: () => () => null,
 
@@ -269,8 +279,45 @@ export const budget: DetectorModule<BudgetFinding, BudgetRow> = {
   excessSoFar: (days, peak) =>
     days.reduce((s, d) => s + Math.max(0, d.cost_usd - peak.baseline_avg_daily_usd), 0),
 
-  emailWords: (peak) => ({
+  /**
+   * What the owner reads of a budget episode: the latest day's charges against the budget's daily
+   * pace, the projection and severity of the newest finding while it goes on, the peak's once ended.
+   */
+  tell({ peak, latest, days, ongoing, newest, spikeFrom, spikeTo }) {
+    const told = ongoing ? latest : peak;
+    const latestDaily = days.find((d) => d.date === newest)?.cost_usd ?? latest.recent_avg_daily_usd;
+    const spike = days.filter((d) => d.date >= spikeFrom && d.date <= spikeTo);
+    const mean =
+      spike.length > 0
+        ? spike.reduce((sum, d) => sum + d.cost_usd, 0) / spike.length
+        : told.recent_avg_daily_usd;
+    const pace = told.baseline_avg_daily_usd;
+    const over = (v: number) => (pace > 0 ? roundUsd(v / pace) : null);
+    return {
+      latest_day: newest,
+      latest_daily_usd: roundUsd(latestDaily),
+      mean_daily_usd: roundUsd(mean),
+      spike_days: daysBetween(spikeFrom, spikeTo) + 1,
+      baseline_daily_usd: pace,
+      latest_ratio: over(latestDaily),
+      mean_ratio: over(mean),
+      peak_ratio: null,
+      excess_daily_usd: ongoing ? latest.excess_daily_usd : null,
+      projected_30d_excess_usd: ongoing ? latest.projected_30d_excess_usd : null,
+      severity: ongoing ? latest.severity : peak.severity,
+      peak_value: peak.projected_30d_excess_usd,
+      peak_day: peak.cap_day ?? peak.as_of,
+      band_daily_usd: pace,
+      band_hit_ratio: null,
+      expected_hit_ratio: null,
+    };
+  },
+
+  emailWords: (peak, basis) => ({
     chartSubject: 'Bedrock',
+    markedLegend: peak.kind === 'daily-cap' ? 'above the cap' : "above the budget's daily pace",
+    dayFigure: (day) => money(day.cost_usd),
+    bandWords: `above ${money(basis.bandDailyUsd ?? peak.baseline_avg_daily_usd)}/day, ${peak.kind === 'daily-cap' ? "the account's cap" : "the budget's daily pace"}`,
     chartLine:
       peak.kind === 'month-over-month'
         ? "budget's daily pace"
@@ -310,6 +357,8 @@ export const budget: DetectorModule<BudgetFinding, BudgetRow> = {
     return `${f.subject}: ${tokenWords(f.cap_day_value ?? 0)} uncached input tokens on ${f.cap_day} over a ${tokenWords(f.cap_usd ?? 0)}/day cap, +${money(f.projected_30d_excess_usd)} per 30 days`;
   },
 
-  describeEnded: (peak, episode) =>
-    `ended ${episode.end_day}; ${budget.describe(peak)} as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} above budget so far`,
+  describeEpisode: (e, peak, latest) =>
+    e.ongoing
+      ? budget.describe(latest)
+      : `ended ${e.end_day}; ${budget.describe(peak)} as-of ${peak.as_of}; ${money(e.excess_so_far_usd)} above budget so far`,
 };

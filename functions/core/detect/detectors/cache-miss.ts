@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { EpisodeBand } from '../../cases/episode.js';
+import { daysBetween } from '../../dates.js';
 import { money } from '../../format.js';
 import type { Breakdown, CacheMissFinding, DailyFigures, FindingKind } from '../../types.js';
 import type { DetectorModule } from '../detector.js';
@@ -57,6 +58,7 @@ const rowSchema = z.object({
 type CacheMissRow = z.infer<typeof rowSchema>;
 
 const n = (v: number | null) => v ?? 0;
+const percentWord = (r: number | null): string => (r === null ? 'n/a' : `${(r * 100).toFixed(0)}%`);
 
 /** The hit ratio a prompt of this finding would reach with the cache working: its baseline, or the configured one. */
 const expectedHitRatio = (peak: CacheMissFinding, band: EpisodeBand): number =>
@@ -176,6 +178,8 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
 
   peakText: (value) => `${money(value)} avoidable`,
   peakValue: (f) => f.avoidable_cost_usd ?? 0,
+  peakDay: (f) => f.recent_end,
+  peakRank: (f) => f.avoidable_cost_usd ?? 0,
   episodeStart: (peak) => peak.recent_start,
 
   aboveBand(peak, band) {
@@ -206,9 +210,50 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
       : (peak.avoidable_cost_usd ?? 0);
   },
 
-  emailWords: (peak) => ({
+  /**
+   * A cache miss is told by its peak window (a whole window's avoidable cost, never diluted): the
+   * peak's severity, the latest finding's projection while ongoing.
+   */
+  tell({ peak, latest, days, ongoing, newest, spikeFrom, spikeTo }, band) {
+    const told = ongoing ? latest : peak;
+    const latestDaily = days.find((d) => d.date === newest)?.cost_usd ?? latest.recent_avg_daily_usd;
+    const spike = days.filter((d) => d.date >= spikeFrom && d.date <= spikeTo);
+    const mean =
+      spike.length > 0
+        ? spike.reduce((sum, d) => sum + d.cost_usd, 0) / spike.length
+        : told.recent_avg_daily_usd;
+    return {
+      latest_day: newest,
+      latest_daily_usd: roundUsd(latestDaily),
+      mean_daily_usd: roundUsd(mean),
+      spike_days: daysBetween(spikeFrom, spikeTo) + 1,
+      baseline_daily_usd: told.baseline_avg_daily_usd,
+      latest_ratio: null,
+      mean_ratio: null,
+      peak_ratio: null,
+      excess_daily_usd: ongoing ? latest.excess_daily_usd : null,
+      projected_30d_excess_usd: ongoing ? latest.projected_30d_excess_usd : null,
+      severity: peak.severity,
+      peak_value: peak.avoidable_cost_usd ?? 0,
+      peak_day: peak.recent_end,
+      band_daily_usd: null,
+      band_hit_ratio: roundRatio((peak.baseline_cache_hit_ratio ?? 1) - band.minHitRatioDrop),
+      expected_hit_ratio: expectedHitRatio(peak, band),
+    };
+  },
+
+  emailWords: (peak, basis) => ({
     chartSubject: 'prompt-token',
     chartLine: 'baseline',
+    markedLegend:
+      peak.kind === 'cache-absent'
+        ? 'the days the avoidable cost is counted on'
+        : 'on days the hit ratio was down',
+    dayFigure: (day) => `hit ratio ${day.hit_ratio === null ? 'n/a' : percentWord(day.hit_ratio)}`,
+    bandWords:
+      basis.bandHitRatio === null
+        ? 'still below the baseline hit ratio'
+        : `still below ${percentWord(basis.bandHitRatio)}, the hit ratio a working cache stays above`,
     askQuestion:
       peak.kind === 'cache-absent'
         ? 'will prompt caching be turned on for this model, or is the cost bounded?'
@@ -221,7 +266,9 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
       p.hit_ratio !== null &&
       latest.baseline_cache_hit_ratio !== null &&
       p.hit_ratio < latest.baseline_cache_hit_ratio - 0.1,
-    highlighted: (_p, inRecent) => inRecent && latest.baseline_cache_hit_ratio === null,
+    // A model that never cached has no drop to mark: the days its avoidable cost is counted on are.
+    highlighted: (_p, inRecent) =>
+      inRecent && (latest.kind === 'cache-absent' || latest.baseline_cache_hit_ratio === null),
     splitAtBaseline: false,
     hitStrip: true,
   }),
@@ -229,9 +276,14 @@ export const cacheMiss: DetectorModule<CacheMissFinding, CacheMissRow> = {
   describe(f) {
     const pct = (r: number | null) => (r === null ? 'n/a' : `${(r * 100).toFixed(1)}%`);
     const days = Math.round((Date.parse(f.recent_end) - Date.parse(f.recent_start)) / 86_400_000) + 1;
-    return `hit ratio ${pct(f.cache_hit_ratio)} (baseline ${pct(f.baseline_cache_hit_ratio)}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per ${days} days, +${money(f.projected_30d_excess_usd)} per 30 days`;
+    // A model that never cached has no baseline to compare with (docs/emails.md "The episode").
+    const before =
+      f.kind === 'cache-absent' ? 'caching unused' : `baseline ${pct(f.baseline_cache_hit_ratio)}`;
+    return `hit ratio ${pct(f.cache_hit_ratio)} (${before}), avoidable ${money(f.avoidable_cost_usd ?? 0)} per ${days} days, +${money(f.projected_30d_excess_usd)} per 30 days`;
   },
 
-  describeEnded: (peak, episode) =>
-    `ended ${episode.end_day} (hit ratio back); peak avoidable ${money(peak.avoidable_cost_usd ?? 0)} as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} avoidable so far`,
+  describeEpisode(e, peak, latest) {
+    if (e.ongoing) return this.describe(latest);
+    return `ended ${e.end_day} (hit ratio back); peak avoidable ${money(peak.avoidable_cost_usd ?? 0)} as-of ${peak.as_of}; ${money(e.excess_so_far_usd)} avoidable so far`;
+  },
 };

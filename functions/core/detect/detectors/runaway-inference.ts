@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { EpisodeBand, EpisodeDay } from '../../cases/episode.js';
+import { daysBetween } from '../../dates.js';
 import { money } from '../../format.js';
 import type { Breakdown, FindingKind, IsoDate, RunawayFinding, SeriesPoint } from '../../types.js';
 import type { DetectorModule } from '../detector.js';
@@ -15,8 +16,21 @@ import {
   roundOrNull,
   roundUsd,
   severityOf,
+  severityOn,
   times,
 } from '../findings.js';
+
+/** The highest day of a finding's recent window (null when its series does not reach it). */
+function highestDay(f: RunawayFinding): SeriesPoint | null {
+  let best: SeriesPoint | null = null;
+  for (const p of f.series) {
+    if (p.date < f.recent_start || p.date > f.recent_end) continue;
+    if (best === null || p.cost_usd > best.cost_usd) best = p;
+  }
+  return best;
+}
+
+const roundRatioOrNull = (v: number): number | null => (Number.isFinite(v) ? roundOrNull(v) : null);
 
 /** The recurring look-back: a recent-window mean ending any day of D−34 … D−27 (about a month before). */
 export const RECURRING_NEAR_DAYS = 27;
@@ -184,7 +198,7 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
   id: 'runaway-inference',
   kinds: ['runaway', 'new-spender'],
   subject: 'account',
-  peakMetric: 'recent_avg_daily_usd',
+  peakMetric: 'daily_cost_usd',
   contextRank: 'increase',
   seriesHitRatio: false,
   allBedrockCharges: false,
@@ -296,21 +310,79 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
   },
 
   peakText: (value) => `${money(value)}/day`,
-  peakValue: (f) => f.recent_avg_daily_usd,
+  // The peak of an episode is its highest day (docs/emails.md "The episode"), never a 3-day mean.
+  peakValue: (f) => highestDay(f)?.cost_usd ?? f.recent_avg_daily_usd,
+  peakDay: (f) => highestDay(f)?.date ?? f.as_of,
+  peakRank: (f) => f.recent_avg_daily_usd,
   episodeStart: (peak) => peak.started_on ?? peak.recent_start,
 
   aboveBand(peak, band: EpisodeBand) {
     const limit = bandLimit(peak.baseline_avg_daily_usd, peak.baseline_stddev_usd ?? 0, band.k);
-    return (d: EpisodeDay) => d.cost_usd > limit;
+    return (d) => d.cost_usd > limit;
   },
 
   dailyAvoidable: () => () => null,
 
   excessSoFar: (days, peak) => days.reduce((s, d) => s + (d.cost_usd - peak.baseline_avg_daily_usd), 0),
 
-  emailWords: (peak) => ({
+  /**
+   * The detector fires on the 3-day mean (QB15); the owner reads the spend as it is: the newest day's
+   * cost with the mean since the start beside it, severity and projection on the newest day's excess
+   * while ongoing, on the excess so far once ended (docs/emails.md "The episode").
+   */
+  tell({ peak, latest, days, ongoing, newest, spikeFrom, spikeTo, excessSoFar }, band) {
+    const told = ongoing ? latest : peak;
+    const baseline = told.baseline_avg_daily_usd;
+    const costOn = (date: IsoDate): number | null =>
+      days.find((d) => d.date === date)?.cost_usd ??
+      latest.series.find((p) => p.date === date)?.cost_usd ??
+      null;
+    const latestDaily = costOn(newest) ?? latest.recent_avg_daily_usd;
+    const spike = days.filter((d) => d.date >= spikeFrom && d.date <= spikeTo);
+    const mean =
+      spike.length > 0
+        ? spike.reduce((sum, d) => sum + d.cost_usd, 0) / spike.length
+        : told.recent_avg_daily_usd;
+    // The peak is the episode's highest recorded day (the first, on a tie).
+    const highest = spike.reduce<EpisodeDay | null>(
+      (best, d) => (best === null || d.cost_usd > best.cost_usd ? d : best),
+      null,
+    );
+    const peakValue = highest?.cost_usd ?? highestDay(peak)?.cost_usd ?? peak.recent_avg_daily_usd;
+    const peakDay = highest?.date ?? highestDay(peak)?.date ?? peak.as_of;
+    const over = (v: number) =>
+      told.kind === 'new-spender' || baseline <= 0 ? null : roundRatioOrNull(v / baseline);
+    const excess = ongoing ? roundUsd(latestDaily - baseline) : null;
+    const projected = excess === null ? null : roundUsd(30 * excess);
+    return {
+      latest_day: newest,
+      latest_daily_usd: roundUsd(latestDaily),
+      mean_daily_usd: roundUsd(mean),
+      spike_days: daysBetween(spikeFrom, spikeTo) + 1,
+      baseline_daily_usd: baseline,
+      latest_ratio: over(latestDaily),
+      mean_ratio: over(mean),
+      peak_ratio: over(peakValue),
+      excess_daily_usd: excess,
+      projected_30d_excess_usd: projected,
+      severity: severityOn(projected ?? excessSoFar, band),
+      peak_value: roundUsd(peakValue),
+      peak_day: peakDay,
+      band_daily_usd: roundUsd(bandLimit(peak.baseline_avg_daily_usd, peak.baseline_stddev_usd ?? 0, band.k)),
+      band_hit_ratio: null,
+      expected_hit_ratio: null,
+    };
+  },
+
+  emailWords: (peak, basis) => ({
     chartSubject: 'Bedrock inference',
     chartLine: 'baseline',
+    markedLegend: 'above the baseline',
+    dayFigure: (day) => `${money(day.cost_usd)}/day`,
+    bandWords:
+      basis.bandDailyUsd === null
+        ? 'above the baseline'
+        : `above ${money(basis.bandDailyUsd)}/day (the baseline plus twice its day-to-day spread)`,
     askQuestion:
       'is this spend stopped or bounded? If it is expected, say it is legitimate and the new level becomes the accepted baseline.',
     flags: { isNewSpender: peak.kind === 'new-spender', isRunaway: peak.kind === 'runaway' },
@@ -331,12 +403,13 @@ export const runawayInference: DetectorModule<RunawayFinding, RunawayFigures> = 
     return `${money(f.recent_avg_daily_usd)}/day (${ratio}), since ${f.started_on}, +${money(f.projected_30d_excess_usd)} per 30 days`;
   },
 
-  describeEnded(peak, episode) {
-    const ratio =
-      peak.spike_ratio === null
-        ? 'no baseline'
-        : `${peak.spike_ratio.toFixed(2)}× ${money(peak.baseline_avg_daily_usd)}/day`;
-    const since = episode.rate_since_usd === null ? '' : `, ${money(episode.rate_since_usd)}/day since`;
-    return `ended ${episode.end_day}${since}; peak ${money(peak.recent_avg_daily_usd)}/day (${ratio}) as-of ${peak.as_of}; ${money(episode.excess_so_far_usd)} above baseline so far`;
+  describeEpisode(e) {
+    const times = (r: number | null) =>
+      r === null ? 'no baseline' : `${r.toFixed(2)}× ${money(e.baseline_daily_usd)}/day`;
+    if (e.ongoing) {
+      return `${money(e.latest_daily_usd)}/day on ${e.latest_day} (${times(e.latest_ratio)}), averaging ${money(e.mean_daily_usd)}/day since ${e.spike_from}, +${money(e.projected_30d_excess_usd ?? 0)} per 30 days`;
+    }
+    const since = e.rate_since_usd === null ? '' : `, ${money(e.rate_since_usd)}/day since`;
+    return `ended ${e.end_day}${since}; ran ${money(e.mean_daily_usd)}/day (${times(e.mean_ratio)}) ${e.spike_from} … ${e.spike_to}, highest ${money(e.peak_value)} on ${e.peak_day}; ${money(e.excess_so_far_usd)} above baseline so far`;
   },
 };
