@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { CloudWatchMetricsSource } from '../../functions/adapters/metrics/cloudwatch.js';
+import { CloudWatchMetricsSource, cloudWatchClients } from '../../functions/adapters/metrics/cloudwatch.js';
 import { UpstreamError } from '../../functions/core/errors.js';
 
 const FROM = '2026-12-04T16:00:00Z';
@@ -283,5 +283,15 @@ describe('CloudWatch metrics source across linked accounts (SDK mock)', () => {
     expect((error as Error).message).toMatch(
       /CloudWatch ListMetrics AWS\/Bedrock InputTokenCount in us-east-1 failed: AccessDenied/,
     );
+  });
+
+  it('builds one client per region that retries throttling adaptively, more often than the SDK default', async () => {
+    const clients = cloudWatchClients(['us-east-1', 'eu-west-1'], {
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    expect(clients.map((c) => c.region)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(await clients[1]!.client.config.region()).toBe('eu-west-1');
+    expect(await clients[0]!.client.config.maxAttempts()).toBe(8);
+    expect((await clients[0]!.client.config.retryStrategy()).mode).toBe('adaptive');
   });
 });
