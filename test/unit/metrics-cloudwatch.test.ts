@@ -292,6 +292,6 @@ describe('CloudWatch metrics source across linked accounts (SDK mock)', () => {
     expect(clients.map((c) => c.region)).toEqual(['us-east-1', 'eu-west-1']);
     expect(await clients[1]!.client.config.region()).toBe('eu-west-1');
     expect(await clients[0]!.client.config.maxAttempts()).toBe(8);
-    expect((await clients[0]!.client.config.retryStrategy()).mode).toBe('adaptive');
+    expect(((await clients[0]!.client.config.retryStrategy()) as { mode?: string }).mode).toBe('adaptive');
   });
 });
