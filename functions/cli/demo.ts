@@ -1,7 +1,9 @@
 /**
  * `sentinel demo [--out DIR]`: a synthetic organization end to end, locally. Generates the export,
  * runs detection over the last 14 as-of days (so a mid-week spike that already ended is caught),
- * and tallies what was found against the injected incidents.
+ * and tallies what was found against the injected incidents; then judges the same days hour by hour
+ * with the watch's rule over the generated Bedrock metrics, priced by the bill (docs/watch.md), and
+ * says when the watch and when the bill first saw the weekend loop.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +16,7 @@ import { tallyFindings, tallyLines } from '../synthetic/tally.js';
 import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
 import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 import { demoCases } from './demo-cases.js';
+import { watchDemo } from './demo-watch.js';
 import { caseLines } from './summary.js';
 
 const OPTIONS = { out: { type: 'string' } } as const;
@@ -75,9 +78,12 @@ export async function run(argv: string[]): Promise<number> {
     const tally = tallyFindings(org.labels, findings);
     for (const line of tallyLines(tally)) say(line);
     say();
+    const watch = await watchDemo({ config, out, org, asOfDays, tally, log });
+    for (const line of watch.lines) say(line);
+    say();
     say(`Findings: ${join(out, 'findings')}   Export: ${org.exportDir}`);
     await demoCases({ config, out, asOfDays, findings, caseDays, clock, log, say });
-    const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0;
+    const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0 && watch.clean;
     return clean ? 0 : 1;
   });
 }

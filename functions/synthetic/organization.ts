@@ -45,7 +45,8 @@ export type IncidentFamily =
   | 'new-spender'
   | 'midweek-spike'
   | 'cache-regression'
-  | 'cache-absent';
+  | 'cache-absent'
+  | 'weekend-loop';
 
 /** One injected incident, as a detector should report it (labels.json). */
 export interface IncidentLabel {
@@ -58,6 +59,8 @@ export interface IncidentLabel {
   start: IsoDate;
   /** Last abnormal day; null while it is still going on at `end`. */
   end: IsoDate | null;
+  /** For an incident the hourly watch must see: the hour it began (UTC, `YYYY-MM-DDTHH:00:00Z`). */
+  start_hour?: string;
   description: string;
 }
 
@@ -107,6 +110,13 @@ export interface SyntheticOrganization {
   owners: OwnerRecord[];
 }
 
+/**
+ * The weekend loop (docs/watch.md "Reference") goes into organizations of this many accounts or more: the
+ * demo's 40 and `sentinel generate`'s default. Smaller ones, which the test suite's fixtures use, keep the
+ * six incidents they were written against, account for account.
+ */
+export const WEEKEND_LOOP_MIN_ACCOUNTS = 20;
+
 const INCIDENT_ORDER: IncidentFamily[] = [
   'sudden-runaway',
   'new-spender',
@@ -114,6 +124,7 @@ const INCIDENT_ORDER: IncidentFamily[] = [
   'cache-regression',
   'cache-absent',
   'output-runaway',
+  'weekend-loop',
 ];
 
 /** Filled in this order after the incidents, so a small organization still has the key decoys. */
@@ -234,7 +245,9 @@ export function planOrganization(options: GenerateOrganizationOptions): Organiza
   const orgRandom = Random.derive(seed, 'organization');
   const payerAccountId = accountIdFrom(orgRandom);
 
-  const patterns: AccountPattern[] = [...INCIDENT_ORDER];
+  const patterns: AccountPattern[] = INCIDENT_ORDER.filter(
+    (family) => family !== 'weekend-loop' || options.accounts >= WEEKEND_LOOP_MIN_ACCOUNTS,
+  );
   for (let i = 0; patterns.length < options.accounts; i++) {
     patterns.push(SPECIAL_BENIGN_ORDER[i] ?? GENERIC_CYCLE[i % GENERIC_CYCLE.length] ?? 'compute-only');
   }
@@ -346,6 +359,27 @@ function workload(
   };
 }
 
+/** The weekend loop (docs/watch.md "Reference"): $58 an hour from Friday 18:00 UTC for 72 hours. */
+export const WEEKEND_LOOP = { usdPerHour: 58, startHour: 18, hours: 72 } as const;
+
+/** The latest Friday whose 72-hour loop (to Monday 18:00) ends by `end`. */
+export function weekendLoopFriday(days: Day[]): Day {
+  for (let i = days.length - 1 - 3; i >= 0; i--) {
+    const day = days[i];
+    if (day?.weekday === 5) return day;
+  }
+  throw new RangeError('no Friday in range');
+}
+
+/** Hours of the weekend loop on a day: Friday from 18:00, all of Saturday and Sunday, Monday until 18:00. */
+export function weekendLoopHours(friday: Day, day: Day): number {
+  const offset = day.index - friday.index;
+  if (offset === 0) return 24 - WEEKEND_LOOP.startHour;
+  if (offset === 1 || offset === 2) return 24;
+  if (offset === 3) return WEEKEND_LOOP.startHour;
+  return 0;
+}
+
 /** The latest Tuesday whose Tuesday–Thursday spike ends at least 4 days before `end`. */
 function midweekSpikeStart(days: Day[]): Day {
   for (let i = days.length - 1 - 6; i >= 0; i--) {
@@ -419,6 +453,44 @@ function planAccount(pattern: AccountPattern, ctx: PlanContext): AccountPlan {
           start: since(3),
           end: null,
           description: `output tokens rise ~16x on Claude Sonnet 4.5 (agent-run-id ${runId}) while prompt volume barely moves: a generation loop, ~$18/day to ~$150/day`,
+        },
+      };
+    }
+    case 'weekend-loop': {
+      const friday = weekendLoopFriday(ctx.days);
+      const runId = `run-${random.hex(12)}`;
+      const composition = cached(0.6, 0.04, 0.04);
+      const monday = addDays(friday.iso, 3);
+      return {
+        pattern,
+        env: 'prod',
+        description: `~$20 a weekday of Claude Sonnet 4.5 in office hours, then an agent loop (agent-run-id ${runId}) at ~$58/hour from Friday ${friday.iso} 18:00 UTC to Monday ${monday} 18:00`,
+        workloads: [
+          workload(
+            MODELS.sonnet,
+            'claims-assistant',
+            (day, r) => 20 * r.wobble(0.05) * (isWeekend(day) ? 0.05 : 1),
+            cached(0.5, 0.05),
+            baseTags,
+          ),
+          workload(
+            MODELS.sonnet,
+            'claims-assistant',
+            (day) => WEEKEND_LOOP.usdPerHour * weekendLoopHours(friday, day),
+            composition,
+            { ...baseTags, 'agent-run-id': runId },
+            { streaming: false },
+          ),
+        ],
+        label: {
+          family: 'weekend-loop',
+          detector: 'runaway-inference',
+          kind: 'runaway',
+          model: null,
+          start: friday.iso,
+          end: monday,
+          start_hour: `${friday.iso}T${String(WEEKEND_LOOP.startHour).padStart(2, '0')}:00:00Z`,
+          description: `an agent loop (${runId}) at ~$58/hour from Friday 18:00 UTC for 72 hours (~$4,200) on an account at ~$20 a weekday in office hours: the hourly watch sees it within hours, the bill a day or two later`,
         },
       };
     }

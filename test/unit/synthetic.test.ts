@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../functions/synthetic/calendar.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
+import { hourlyMetrics, splitWhole } from '../../functions/synthetic/hourly.js';
 import {
   generateOrganization,
   type IncidentLabel,
@@ -249,6 +250,7 @@ describe('synthetic organization', () => {
         'new-spender',
         'output-runaway',
         'sudden-runaway',
+        'weekend-loop',
       ].sort(),
     );
     expect(new Set(org.labels.map((l) => l.account_id)).size).toBe(org.labels.length);
@@ -345,5 +347,109 @@ describe('synthetic organization', () => {
       (d) => dailyBedrockCost(org.rows, sporadic?.account_id ?? '', d) === 0,
     );
     expect(zeroDays.length).toBeGreaterThan(5);
+  });
+
+  it('leaves the weekend loop out of organizations under 20 accounts, account for account', () => {
+    const small = generateOrganization({ seed: 42, accounts: 12, days: 90, end: END });
+    expect(small.labels.map((l) => l.family)).not.toContain('weekend-loop');
+    expect(small.labels).toHaveLength(6);
+  });
+
+  it('puts the weekend loop at $58 an hour from Friday 18:00 UTC for 72 hours, about $4,200', () => {
+    const l = label('weekend-loop');
+    expect(new Date(`${l.start}T00:00:00Z`).getUTCDay()).toBe(5);
+    expect(l.start_hour).toBe(`${l.start}T18:00:00Z`);
+    expect(l.end).toBe(addDays(l.start, 3));
+    expect(l.end! <= END).toBe(true);
+    const loop = [0, 1, 2, 3].map((i) => dailyBedrockCost(org.rows, l.account_id, addDays(l.start, i)));
+    const before = Array.from({ length: 10 }, (_, i) =>
+      dailyBedrockCost(org.rows, l.account_id, addDays(l.start, -7 - i)),
+    );
+    const weekday = before.filter(
+      (_, i) => ![0, 6].includes(new Date(`${addDays(l.start, -7 - i)}T00:00:00Z`).getUTCDay()),
+    );
+    expect(mean(weekday)).toBeGreaterThan(18);
+    expect(mean(weekday)).toBeLessThan(22);
+    // Friday: 6 loop hours and a workday; Saturday and Sunday 24; Monday 18 and a workday.
+    const extra = loop.map(
+      (c, i) => c - (i === 0 || i === 3 ? mean(weekday) : mean(before.filter((x) => x < 5))),
+    );
+    expect(extra.reduce((a, b) => a + b, 0)).toBeGreaterThan(4100);
+    expect(extra.reduce((a, b) => a + b, 0)).toBeLessThan(4260);
+  });
+});
+
+describe('synthetic hourly metrics', () => {
+  const hourly = hourlyMetrics(org);
+  const modelIdOf = (row: FocusRow) =>
+    (row.resourceid ?? '').slice((row.resourceid ?? '').lastIndexOf('/') + 1);
+
+  it('holds the same tokens per account, model id, day and token class as the FOCUS rows', () => {
+    const columns = {
+      input: 'input_tokens',
+      output: 'output_tokens',
+      cache_read: 'cache_read_tokens',
+      cache_write: 'cache_write_tokens',
+    } as const;
+    const fromBill = new Map<string, number>();
+    for (const row of org.rows) {
+      if (!isBedrockInference(row) || !/token/i.test(usageType(row))) continue;
+      const cls = tokenClassOf(usageType(row));
+      if (cls === 'other') continue;
+      const key = `${row.subaccountid}|${modelIdOf(row)}|${dayOf(row)}|${columns[cls]}`;
+      fromBill.set(key, (fromBill.get(key) ?? 0) + Math.round(tokensOf(row)));
+    }
+    const fromHours = new Map<string, number>();
+    for (const row of hourly) {
+      for (const column of Object.values(columns)) {
+        const tokens = row[column];
+        if (!tokens) continue;
+        const key = `${row.account_id}|${row.model_id}|${row.hour.slice(0, 10)}|${column}`;
+        fromHours.set(key, (fromHours.get(key) ?? 0) + tokens);
+      }
+    }
+    const nonZero = (m: Map<string, number>) => new Map([...m].filter(([, v]) => v > 0));
+    expect(nonZero(fromHours)).toEqual(nonZero(fromBill));
+    expect(fromBill.size).toBeGreaterThan(1000);
+  });
+
+  it('names model ids the bill links to its model keys, and leaves cache metrics null where none are billed', () => {
+    const links = new Map<string, string>();
+    for (const row of org.rows)
+      if (isBedrockInference(row)) links.set(`${row.subaccountid}|${modelIdOf(row)}`, modelKeyOf(row));
+    for (const row of hourly) expect(links.has(`${row.account_id}|${row.model_id}`), row.model_id).toBe(true);
+    expect(new Set(hourly.map((r) => r.model_id))).toContain('us.anthropic.claude-opus-4-6-v1');
+    expect(new Set(hourly.map((r) => r.model_id))).toContain(
+      'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    );
+    // Llama 4 Maverick bills no cache tokens: its rows publish no cache metrics.
+    const llama = hourly.filter((r) => r.model_id.includes('llama4'));
+    expect(llama.length).toBeGreaterThan(0);
+    expect(llama.every((r) => r.cache_read_tokens === null && r.cache_write_tokens === null)).toBe(true);
+    expect(hourly.every((r) => (r.invocations ?? 0) >= 1)).toBe(true);
+  });
+
+  it('spreads office-hours accounts over office hours and the weekend loop over its own hours', () => {
+    const l = label('weekend-loop');
+    const rows = hourly.filter((r) => r.account_id === l.account_id);
+    const hoursOn = (day: string) =>
+      rows.filter((r) => r.hour.startsWith(day)).map((r) => Number(r.hour.slice(11, 13)));
+    const thursday = rows.filter((r) => r.hour.startsWith(addDays(l.start, -1)));
+    const output = (list: typeof rows) => list.reduce((n, r) => n + (r.output_tokens ?? 0), 0);
+    const office = thursday.filter(
+      (r) => Number(r.hour.slice(11, 13)) >= 9 && Number(r.hour.slice(11, 13)) < 17,
+    );
+    // Office hours carry the day; the rest of a workday a trickle.
+    expect(output(office) / output(thursday)).toBeGreaterThan(0.9);
+    const saturday = hoursOn(addDays(l.start, 1));
+    expect(saturday).toEqual(Array.from({ length: 24 }, (_, h) => h));
+    const friday = rows.filter((r) => r.hour.startsWith(l.start) && Number(r.hour.slice(11, 13)) >= 18);
+    expect(friday).toHaveLength(6);
+  });
+
+  it('splits a day into whole hours that add up exactly', () => {
+    expect(splitWhole(10, [1, 1, 1])).toEqual([4, 3, 3]);
+    expect(splitWhole(7, [0, 1, 0, 1])).toEqual([0, 4, 0, 3]);
+    expect(splitWhole(0, [1, 1])).toEqual([0, 0]);
   });
 });

@@ -11,6 +11,8 @@ import {
 import { type HourlyScore, hourlyTotals, median, per100 } from './score.js';
 
 export const HOURLY_TARGETS = { recall: 0.98, fpPer100: 0.5 };
+/** The section's heading: `--hourly-only` replaces the report from here on. */
+export const HOURLY_SECTION_TITLE = '## The hourly watch (`runaway-watch`)';
 
 const f3 = (v: number | null) => (v === null ? '—' : v.toFixed(3));
 const f2 = (v: number | null) => (v === null ? '—' : v.toFixed(2));
@@ -28,7 +30,7 @@ export function renderHourlySection(results: HourlyResults): string {
   const scores = [...results.scores.values()];
   const score = (f: HourlyFamilyId) => results.scores.get(f);
   const p = results.params;
-  line('## The hourly watch (`runaway-watch`)');
+  line(HOURLY_SECTION_TITLE);
   line();
   line(
     `The watch's rule over Bedrock's hourly usage metrics (docs/watch.md "The rule"), judged on its own labelled library: ${results.options.seeds} seeds × ${HOURLY_FAMILY_IDS.length} families = ${results.scenarios} accounts (${results.rows.toLocaleString('en-US')} metric rows), each with ${HISTORY_DAYS} days of history and ${EVALUATED_DAYS} evaluated days; every one of the ${results.evaluatedHours.toLocaleString('en-US')} evaluated account-hours judged as the watch judges a whole hour once it has ended. Tuning grid on ${results.options.tuneSeeds} separate seeds. ${results.seconds} s${results.options.quick ? ' (`--quick`: a smoke run, too few seeds to read much into)' : ''}.`,
