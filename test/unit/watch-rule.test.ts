@@ -188,6 +188,23 @@ describe('the watch rule: runaway', () => {
     ]);
   });
 
+  it('keeps the daily pattern alone when there are not two weeks of history for the weekly one', () => {
+    const rows: HourlyUsage[] = [];
+    for (let ms = hourMs('2026-11-24T00:00:00Z'); ms < hourMs('2026-12-05T00:00:00Z'); ms += HOUR_MS) {
+      const h = new Date(ms).getUTCHours();
+      rows.push(usage(hourIso(ms), h >= 2 && h < 4 ? 60 : 3));
+    }
+    const young = evaluateWatch({
+      rows,
+      pricing: new Pricing(table(), null),
+      evaluate: { from: `${FRIDAY}T00:00:00Z`, to: '2026-12-05T00:00:00Z' },
+      coveredFrom: '2026-11-24T00:00:00Z',
+      params: PARAMS,
+      severity: config.severity,
+    });
+    expect(young.findings).toEqual([]);
+  });
+
   it('keeps a weekly pattern: a job every Friday evening two weeks in a row is expected', () => {
     const rows = loop(
       loop(loop(officeHours(), '2026-11-20T18:00:00Z', 4, 58), '2026-11-27T18:00:00Z', 4, 58),
