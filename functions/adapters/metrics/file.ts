@@ -85,14 +85,24 @@ export function readMetricsFile(path: string): HourlyUsage[] {
     }
     seen.set(key, line);
   }
+  const text3 = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return rows
     .map((r) => r.row)
     .sort(
-      (a, b) =>
-        a.hour.localeCompare(b.hour) ||
-        a.account_id.localeCompare(b.account_id) ||
-        a.model_id.localeCompare(b.model_id),
+      (a, b) => text3(a.hour, b.hour) || text3(a.account_id, b.account_id) || text3(a.model_id, b.model_id),
     );
+}
+
+/** Hours repeat on every row of a file: each distinct text is read once. */
+const hourCache = new Map<string, string | null>();
+function hourOf(text: string): string | null {
+  let hour = hourCache.get(text);
+  if (hour === undefined) {
+    hour = parseHour(text);
+    if (hourCache.size > 100_000) hourCache.clear();
+    hourCache.set(text, hour);
+  }
+  return hour;
 }
 
 interface Located {
@@ -175,7 +185,7 @@ function toRow(path: string, line: number, record: Record<string, unknown>, from
     throw bad(path, line, `model_id ${JSON.stringify(model ?? null)} is not a model id`);
   }
   const hourText = record.hour;
-  const hour = typeof hourText === 'string' ? parseHour(hourText) : null;
+  const hour = typeof hourText === 'string' ? hourOf(hourText) : null;
   if (!hour) {
     throw bad(
       path,
