@@ -162,7 +162,7 @@ export interface HourlyScenario {
 // ---------------------------------------------------------------------------------------------
 // Models, as CloudWatch names them, with the bill's model keys and list prices per million tokens.
 
-interface ModelSpec {
+interface BenchModel {
   id: string;
   key: string;
   prices: ClassPrices;
@@ -200,7 +200,7 @@ const MODELS = {
     prices: price(1.1, 5.5, 0.11, 1.375),
   },
   nova: { id: 'us.amazon.nova-pro-v1:0', key: 'NovaPro', prices: price(0.8, 3.2, 0.2, null) },
-} satisfies Record<string, ModelSpec>;
+} satisfies Record<string, BenchModel>;
 
 function price(input: number, output: number, cache_read: number, cache_write: number | null): ClassPrices {
   return { input, output, cache_read, cache_write };
@@ -214,7 +214,7 @@ interface Mix {
   promptPerInvocation: number;
 }
 
-const usdPerPrompt = (m: ModelSpec, mix: Mix) =>
+const usdPerPrompt = (m: BenchModel, mix: Mix) =>
   ((1 - mix.hit - mix.write) * (m.prices.input ?? 0) +
     mix.hit * (m.prices.cache_read ?? 0) +
     mix.write * (m.prices.cache_write ?? m.prices.input ?? 0) +
@@ -267,7 +267,7 @@ function normalize(raw: Shape): Shape {
 // ---------------------------------------------------------------------------------------------
 
 interface Workload {
-  model: ModelSpec;
+  model: BenchModel;
   mix: Mix;
   /** USD this hour (before noise), 0 = idle. */
   usd(ms: number): number;
@@ -416,7 +416,7 @@ function logBetween(r: Random, [low, high]: [number, number]): number {
   return Math.exp(r.between(Math.log(low), Math.log(high)));
 }
 
-function mixFor(r: Random, model: ModelSpec): Mix {
+function mixFor(r: Random, model: BenchModel): Mix {
   const cached = model.prices.cache_read !== null && r.chance(0.7);
   return {
     hit: cached ? r.between(0.3, 0.85) : 0,
@@ -440,8 +440,8 @@ function everyday(
   r: Random,
   shape: Shape,
   usualHour: number,
-  models: ModelSpec[] = pickModels(r),
-): { workloads: Workload[]; models: ModelSpec[] } {
+  models: BenchModel[] = pickModels(r),
+): { workloads: Workload[]; models: BenchModel[] } {
   const busy = busyDays(r);
   const noise = r.between(0.1, 0.3);
   const shares = models.map(() => r.between(0.2, 1));
@@ -455,7 +455,7 @@ function everyday(
   return { workloads, models };
 }
 
-function pickModels(r: Random): ModelSpec[] {
+function pickModels(r: Random): BenchModel[] {
   const pool = [
     MODELS.opus,
     MODELS.sonnet,
@@ -486,7 +486,7 @@ function startWhere(
   throw new Error('no start hour matches');
 }
 
-function loopWorkload(r: Random, model: ModelSpec, rate: (ms: number) => number): Workload {
+function loopWorkload(r: Random, model: BenchModel, rate: (ms: number) => number): Workload {
   const mix = mixFor(r, model);
   // Loops re-send their context: a loop often reads most of it from the cache, or bills it as output.
   if (r.chance(0.3)) mix.outputPerPrompt = r.between(0.2, 1);
@@ -691,7 +691,7 @@ function planFor(family: HourlyFamilyId, r: Random, window: ReturnType<typeof ho
     case 'model-switch': {
       const { shape } = r.chance(0.5) ? businessShape(r) : roundTheClock(r, [0.6, 1]);
       const variant = r.int(0, 2);
-      const [from, to, links]: [ModelSpec, ModelSpec, { id: string; key: string }[]] =
+      const [from, to, links]: [BenchModel, BenchModel, { id: string; key: string }[]] =
         variant === 0
           ? [MODELS.sonnet, MODELS.sonnetGlobal, []]
           : variant === 1
