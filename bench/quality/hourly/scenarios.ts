@@ -530,7 +530,7 @@ function planFor(family: HourlyFamilyId, r: Random, window: ReturnType<typeof ho
       return {
         workloads: [...base.workloads, loop],
         start,
-        description: `usual hour $${usualHour.toFixed(2)}, loop +$${rate.toFixed(2)}/h from ${new Date(start).toISOString()}`,
+        description: `usual hour $${usualHour.toFixed(2)}, loop +$${rate.toFixed(2)}/h from ${new Date(start).toISOString()} (local time UTC${tz >= 0 ? '+' : ''}${tz})`,
       };
     }
     case 'ramp-6h': {
