@@ -1,14 +1,16 @@
 /**
- * `npm run bench:quality [-- --quick] [-- --seeds N] [-- --tune-seeds N] [-- --no-tune] [-- --out FILE]`
+ * `npm run bench:quality [-- --quick] [-- --seeds N] [-- --tune-seeds N] [-- --no-tune] [-- --out FILE]
+ *   [-- --hourly-seeds N] [-- --hourly-tune-seeds N] [-- --hourly-only]`
  *
  * Generates the labelled scenario library for every family over many seeds, packs the scenarios
  * of one range into one DuckDB table, runs our detection (one pass over the 28 as-of days) and the
  * original query (as written and as intended) over the same table, scores them against the
  * labels, sweeps the tuning grid on separate tuning seeds, and writes bench/QUALITY.md (a quick run:
- * bench/.data/QUALITY-quick.md).
+ * bench/.data/QUALITY-quick.md). Then the hourly watch's own library (bench/quality/hourly/), its section
+ * last; `--hourly-only` reruns that part alone and replaces its section in the report it finds.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
@@ -24,6 +26,8 @@ import {
   stageForGrid,
   WEEK_ONLY_POINT,
 } from './grid.js';
+import { HOURLY_SECTION_TITLE, renderHourlySection } from './hourly/report.js';
+import { type HourlyOptions, runHourlyBench } from './hourly/run.js';
 import { type CacheComparison, type GridResult, renderReport } from './report.js';
 import { FAMILY_IDS, type FamilyId, generateScenario, windowOf } from './scenarios.js';
 import { type FamilyScore, type LabelledRange, scoreSystem } from './score.js';
@@ -34,6 +38,8 @@ interface Options {
   tuneSeeds: number;
   out: string;
   quick: boolean;
+  hourly: HourlyOptions;
+  hourlyOnly: boolean;
 }
 
 /** Tuning seeds never overlap the evaluation seeds. */
@@ -59,7 +65,19 @@ function parseArgs(argv: string[]): Options {
   const defaultOut = quick
     ? packagePath('bench', '.data', 'QUALITY-quick.md')
     : packagePath('bench', 'QUALITY.md');
-  return { seeds, tuneSeeds, quick, out: value('--out') ?? defaultOut };
+  const hourly: HourlyOptions = {
+    seeds: int('--hourly-seeds', quick ? 10 : 200),
+    tuneSeeds: argv.includes('--no-tune') ? 0 : int('--hourly-tune-seeds', quick ? 7 : 70),
+    quick,
+  };
+  return {
+    seeds,
+    tuneSeeds,
+    quick,
+    out: value('--out') ?? defaultOut,
+    hourly,
+    hourlyOnly: argv.includes('--hourly-only'),
+  };
 }
 
 /** Seeds grouped by their range (one DuckDB table and one detection run each), in chunks. */
@@ -126,6 +144,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = defaultConfig();
   const log = (message: string) => process.stderr.write(`${message}\n`);
+  if (options.hourlyOnly) {
+    await hourlyOnly(options, config, log);
+    return;
+  }
 
   const scores = new Map<SystemId, Map<FamilyId, FamilyScore>>(SYSTEMS.map((s) => [s, new Map()]));
   const stats: RunStats = {
@@ -229,10 +251,27 @@ async function main(): Promise<void> {
     config,
     cacheComparison,
   });
+  const hourly = await runHourlyBench(options.hourly, config, log);
   mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, report);
+  writeFileSync(options.out, `${report}\n${renderHourlySection(hourly)}\n`);
   formatLikeTheRepository(options.out, log);
   log(`wrote ${options.out} (${stats.seconds} s)`);
+}
+
+/** The hourly part alone: its section of the report at `--out` replaced (appended when it has none). */
+async function hourlyOnly(
+  options: Options,
+  config: SentinelConfig,
+  log: (message: string) => void,
+): Promise<void> {
+  const hourly = await runHourlyBench(options.hourly, config, log);
+  const held = existsSync(options.out) ? readFileSync(options.out, 'utf8') : '';
+  const at = held.indexOf(HOURLY_SECTION_TITLE);
+  const before = (at >= 0 ? held.slice(0, at) : held).trimEnd();
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${before ? `${before}\n\n` : ''}${renderHourlySection(hourly)}\n`);
+  formatLikeTheRepository(options.out, log);
+  log(`wrote the hourly section of ${options.out} (${hourly.seconds} s)`);
 }
 
 /** The repository's formatter aligns markdown tables under bench/; a report written there gets the same. */

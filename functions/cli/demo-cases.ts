@@ -64,21 +64,30 @@ export async function demoCases(input: {
 
   const answering = result.cases.find((c) => c.routed !== false);
   if (answering) {
+    // The owner answers every section of the one email their account got (one answer link per case).
+    const theirs = result.cases.filter((c) => c.accountId === answering.accountId && c.routed !== false);
+    const what = theirs.length > 1 ? `all ${theirs.length} issues on` : 'the issue on';
     say();
-    say(`4. ${stamp(2)}: ${answering.ownerEmail} answers "investigating" for ${answering.accountName}`);
-    await acknowledge({ ...ports, clock: at(2) }, config, {
-      caseKey: answering.caseKey,
-      answer: 'investigating',
-      note: 'found a retry loop in the ingestion agent; rolling back',
-      by: answering.ownerEmail,
-    });
+    say(
+      `4. ${stamp(2)}: ${answering.ownerEmail} answers "investigating" for ${what} ${answering.accountName}`,
+    );
+    for (const c of theirs) {
+      await acknowledge({ ...ports, clock: at(2) }, config, {
+        caseKey: c.caseKey,
+        answer: 'investigating',
+        note: 'found a retry loop in the ingestion agent; rolling back',
+        by: answering.ownerEmail,
+      });
+    }
     say(`   ${stamp(26)}: the same owner answers "stopped"`);
-    await acknowledge({ ...ports, clock: at(26) }, config, {
-      caseKey: answering.caseKey,
-      answer: 'stopped',
-      note: 'rolled back; spend is back to baseline',
-      by: answering.ownerEmail,
-    });
+    for (const c of theirs) {
+      await acknowledge({ ...ports, clock: at(26) }, config, {
+        caseKey: c.caseKey,
+        answer: 'stopped',
+        note: 'rolled back; spend is back to baseline',
+        by: answering.ownerEmail,
+      });
+    }
   }
   for (const [step, hours] of [
     [5, 49],
@@ -101,10 +110,12 @@ export async function demoCases(input: {
   for (const e of events) byCase.set(e.case_key, [...(byCase.get(e.case_key) ?? []), e]);
   for (const c of await readAllCases(ports.store)) {
     const timeline = (byCase.get(c.case_key) ?? [])
-      .sort((a, b) => a.time.localeCompare(b.time))
-      .map(
-        (e) => `${e.time.slice(5, 16).replace('T', ' ')} ${e.to_state}${e.answer ? ` (${e.answer})` : ''}`,
-      );
+      .sort((a, b) => a.time.localeCompare(b.time) || (a.as_of ?? '').localeCompare(b.as_of ?? ''))
+      .map((e) => {
+        // A case that stays open but changes (a higher severity, a later day) reads as "updated".
+        const what = e.transition === 'updated' ? `updated (${e.severity})` : e.to_state;
+        return `${e.time.slice(5, 16).replace('T', ' ')} ${what}${e.answer ? ` (${e.answer})` : ''}`;
+      });
     say(`   ${c.account_id} ${c.account_name.padEnd(24)} ${c.kind.padEnd(16)} ${timeline.join(' → ')}`);
   }
   say();

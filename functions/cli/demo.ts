@@ -1,19 +1,22 @@
 /**
  * `sentinel demo [--out DIR]`: a synthetic organization end to end, locally. Generates the export,
  * runs detection over the last 14 as-of days (so a mid-week spike that already ended is caught),
- * and tallies what was found against the injected incidents.
+ * and tallies what was found against the injected incidents; then judges the same days hour by hour
+ * with the watch's rule over the generated Bedrock metrics, priced by the bill (docs/watch.md), and
+ * says when the watch and when the bill first saw the weekend loop.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDetectPorts } from '../adapters/open-ports.js';
 import { addDays, dayRange, utcDay } from '../core/dates.js';
-import { BILL_DETECTORS } from '../core/detect/registry.js';
+import { BILL_DETECTORS, detectorInputs } from '../core/detect/registry.js';
 import { BadInputError } from '../core/errors.js';
 import { newRunId } from '../core/runs.js';
 import { tallyFindings, tallyLines } from '../synthetic/tally.js';
 import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
 import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
 import { demoCases } from './demo-cases.js';
+import { watchDemo } from './demo-watch.js';
 import { caseLines } from './summary.js';
 
 const OPTIONS = { out: { type: 'string' } } as const;
@@ -64,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         command: 'detect',
         dryRun: false,
         recurringExemptionOff: [],
+        ...detectorInputs(config, ports.owners),
         // The case step below records on the cases these findings open: read their daily figures too.
         episodeCases: [],
       },
@@ -72,12 +76,15 @@ export async function run(argv: string[]): Promise<number> {
     say(`   ${findings.length} findings in ${new Set(findings.map((f) => f.case_key)).size} cases:`);
     for (const line of caseLines(findings)) say(`   ${line}`);
     say();
-    const tally = tallyFindings(org.labels, findings);
+    const tally = tallyFindings(org.labels, findings, org.accounts);
     for (const line of tallyLines(tally)) say(line);
+    say();
+    const watch = await watchDemo({ config, out, org, asOfDays, tally, log });
+    for (const line of watch.lines) say(line);
     say();
     say(`Findings: ${join(out, 'findings')}   Export: ${org.exportDir}`);
     await demoCases({ config, out, asOfDays, findings, caseDays, clock, log, say });
-    const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0;
+    const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0 && watch.clean;
     return clean ? 0 : 1;
   });
 }

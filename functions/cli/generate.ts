@@ -1,6 +1,7 @@
 /**
  * `sentinel generate --out DIR [--accounts N] [--days N] [--end YYYY-MM-DD] [--seed N] [--scale ROWS]`:
- * writes a synthetic organization's FOCUS export with labelled incidents and an owners mapping.
+ * writes a synthetic organization's FOCUS export with labelled incidents and an owners mapping, and
+ * Bedrock's hourly usage metrics with the same tokens (metrics/hourly.jsonl, for the watch).
  */
 
 import { BadInputError } from '../core/errors.js';
@@ -22,7 +23,10 @@ const USAGE = helpText(
   `sentinel generate --out DIR [--accounts N] [--days N] [--end YYYY-MM-DD] [--seed N] [--scale ROWS]
                   [--config FILE] [--now ISO]`,
   [
-    ['--out DIR', 'where the export (FOCUS Parquet with manifests) and owners.csv are written'],
+    [
+      '--out DIR',
+      'where the export (FOCUS Parquet with manifests), owners.csv and metrics/hourly.jsonl are written',
+    ],
     ['--accounts N', 'accounts in the organization (default 40; 500 with --scale)'],
     ['--days N', 'days of history ending on --end (default 120; 13 calendar months with --scale)'],
     ['--end D', 'last day of data (default: today - 2, UTC, from the clock / --now)'],
@@ -110,6 +114,11 @@ export async function run(argv: string[]): Promise<number> {
     for (const label of result.labels) {
       log.info(`    ${label.family.padEnd(17)} ${label.account_id}  ${label.kind} from ${label.start}`);
     }
+    log.info(
+      result.metricsFile
+        ? `  metrics:  ${result.metricsFile} (${result.metricsRows} account × model id × hour rows, the export's tokens by the hour)`
+        : '  metrics:  not written in --scale mode (its filler accounts exist in the export only)',
+    );
     log.info(
       `  owners:   ${result.ownersFile} (${result.owners.length} mapped, ` +
         `${result.accounts.filter((a) => !mapped.has(a.account_id)).length} left unmapped on purpose)`,

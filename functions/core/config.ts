@@ -67,7 +67,19 @@ const watchSchema = z.strictObject({
   enabled: z.boolean().default(true),
   source: z.enum(['file', 'cloudwatch']).default('file'),
   metrics: z.string().min(1).default('./metrics/hourly.jsonl'),
+  // The rule (docs/watch.md "The rule"); defaults chosen by the hourly quality benchmark (bench/QUALITY.md).
+  baseline_days: posInt.min(14).max(28).default(14),
+  recent_hours: posInt.max(6).default(2),
+  min_hourly_increase_usd: usd.default(10),
+  min_increase_ratio: z.number().min(0).default(2.5),
+  min_slot_ratio: z.number().min(1).default(2),
+  min_baseline_hourly_usd: z.number().gt(0).default(0.05),
+  min_baseline_hours: posInt.default(72),
   new_spender_hourly_usd: usd.default(20),
+  context_growth_ratio: z.number().gt(1).default(2),
+  context_growth_hours: posInt.max(48).default(6),
+  context_max_invocation_ratio: z.number().gt(1).default(2),
+  context_min_hourly_usd: usd.default(1),
   /** Regions read besides those the bill shows Bedrock spend in. */
   regions: z
     .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1'))

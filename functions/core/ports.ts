@@ -142,8 +142,10 @@ export function utcDate(d: Date): IsoDate {
 }
 
 /**
- * One hour of Bedrock's usage metrics for one account and model id (docs/watch.md). A metric the
- * account did not publish for that hour is null, never 0: a missing hour is unknown, not quiet.
+ * One hour of Bedrock's usage metrics for one account and model id (docs/watch.md "Input"). A metric the
+ * account did not publish for that hour (or that was not asked for) is null, never 0. An hour with no row
+ * for an account × model is an idle hour (CloudWatch publishes nothing for an hour without invocations);
+ * a row whose every metric is null is an hour the source could not read: unknown, not quiet.
  */
 export interface HourlyUsage {
   account_id: string;
@@ -158,12 +160,34 @@ export interface HourlyUsage {
   invocations: number | null;
 }
 
+/** The metric columns of an HourlyUsage row. */
+export type HourlyMetric =
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'cache_read_tokens'
+  | 'cache_write_tokens'
+  | 'invocations';
+
+export const HOURLY_METRICS: readonly HourlyMetric[] = [
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_write_tokens',
+  'invocations',
+];
+
 export interface HourlyRange {
   /** First hour (inclusive) and end hour (exclusive), whole UTC hours in ISO form. */
   from: string;
   to: string;
   /** Accounts to read (null: every account the source can see). */
   accounts?: string[] | null;
+  /**
+   * Metrics to read (null: all). CloudWatch bills per metric requested: the watch's first stage asks
+   * for input and output tokens only, and the rest only for the accounts whose cost rose
+   * (docs/watch.md "Regions and cost"). Metrics not asked for come back null.
+   */
+  metrics?: readonly HourlyMetric[] | null;
   signal?: AbortSignal;
 }
 

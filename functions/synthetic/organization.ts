@@ -45,7 +45,9 @@ export type IncidentFamily =
   | 'new-spender'
   | 'midweek-spike'
   | 'cache-regression'
-  | 'cache-absent';
+  | 'cache-absent'
+  | 'weekend-loop'
+  | 'sandbox-over-cap';
 
 /** One injected incident, as a detector should report it (labels.json). */
 export interface IncidentLabel {
@@ -58,6 +60,8 @@ export interface IncidentLabel {
   start: IsoDate;
   /** Last abnormal day; null while it is still going on at `end`. */
   end: IsoDate | null;
+  /** For an incident the hourly watch must see: the hour it began (UTC, `YYYY-MM-DDTHH:00:00Z`). */
+  start_hour?: string;
   description: string;
 }
 
@@ -95,6 +99,8 @@ export interface OwnerRecord {
   account_name: string;
   team: string;
   cc: string;
+  /** The account's environment (`prod`, `dev`, `sandbox`): dev and sandbox accounts get a daily budget cap. */
+  environment: string;
 }
 
 export interface SyntheticOrganization {
@@ -107,6 +113,16 @@ export interface SyntheticOrganization {
   owners: OwnerRecord[];
 }
 
+/**
+ * The weekend loop (docs/watch.md "Reference") goes into organizations of this many accounts or more: the
+ * demo's 40 and `sentinel generate`'s default. Smaller ones, which the test suite's fixtures use, keep the
+ * six incidents they were written against, account for account.
+ */
+export const WEEKEND_LOOP_MIN_ACCOUNTS = 20;
+
+/** The sandbox over its daily cap (docs/detection.md "Budget") goes into organizations of this size too. */
+export const SANDBOX_OVER_CAP_MIN_ACCOUNTS = 20;
+
 const INCIDENT_ORDER: IncidentFamily[] = [
   'sudden-runaway',
   'new-spender',
@@ -114,6 +130,8 @@ const INCIDENT_ORDER: IncidentFamily[] = [
   'cache-regression',
   'cache-absent',
   'output-runaway',
+  'weekend-loop',
+  'sandbox-over-cap',
 ];
 
 /** Filled in this order after the incidents, so a small organization still has the key decoys. */
@@ -234,7 +252,11 @@ export function planOrganization(options: GenerateOrganizationOptions): Organiza
   const orgRandom = Random.derive(seed, 'organization');
   const payerAccountId = accountIdFrom(orgRandom);
 
-  const patterns: AccountPattern[] = [...INCIDENT_ORDER];
+  const patterns: AccountPattern[] = INCIDENT_ORDER.filter(
+    (family) =>
+      (family !== 'weekend-loop' || options.accounts >= WEEKEND_LOOP_MIN_ACCOUNTS) &&
+      (family !== 'sandbox-over-cap' || options.accounts >= SANDBOX_OVER_CAP_MIN_ACCOUNTS),
+  );
   for (let i = 0; patterns.length < options.accounts; i++) {
     patterns.push(NAMED_BENIGN_ORDER[i] ?? GENERIC_CYCLE[i % GENERIC_CYCLE.length] ?? 'compute-only');
   }
@@ -346,6 +368,27 @@ function workload(
   };
 }
 
+/** The weekend loop (docs/watch.md "Reference"): $58 an hour from Friday 18:00 UTC for 72 hours. */
+export const WEEKEND_LOOP = { usdPerHour: 58, startHour: 18, hours: 72 } as const;
+
+/** The latest Friday whose 72-hour loop (to Monday 18:00) ends by `end`. */
+export function weekendLoopFriday(days: Day[]): Day {
+  for (let i = days.length - 1 - 3; i >= 0; i--) {
+    const day = days[i];
+    if (day?.weekday === 5) return day;
+  }
+  throw new RangeError('no Friday in range');
+}
+
+/** Hours of the weekend loop on a day: Friday from 18:00, all of Saturday and Sunday, Monday until 18:00. */
+export function weekendLoopHours(friday: Day, day: Day): number {
+  const offset = day.index - friday.index;
+  if (offset === 0) return 24 - WEEKEND_LOOP.startHour;
+  if (offset === 1 || offset === 2) return 24;
+  if (offset === 3) return WEEKEND_LOOP.startHour;
+  return 0;
+}
+
 /** The latest Tuesday whose Tuesday–Thursday spike ends at least 4 days before `end`. */
 function midweekSpikeStart(days: Day[]): Day {
   for (let i = days.length - 1 - 6; i >= 0; i--) {
@@ -419,6 +462,77 @@ function planAccount(pattern: AccountPattern, ctx: PlanContext): AccountPlan {
           start: since(3),
           end: null,
           description: `output tokens rise ~16x on Claude Sonnet 4.5 (agent-run-id ${runId}) while prompt volume barely moves: a generation loop, ~$18/day to ~$150/day`,
+        },
+      };
+    }
+    case 'weekend-loop': {
+      const friday = weekendLoopFriday(ctx.days);
+      const runId = `run-${random.hex(12)}`;
+      const composition = cached(0.6, 0.04, 0.04);
+      const monday = addDays(friday.iso, 3);
+      return {
+        pattern,
+        env: 'prod',
+        description: `~$20 a weekday of Claude Sonnet 4.5 in office hours, then an agent loop (agent-run-id ${runId}) at ~$58/hour from Friday ${friday.iso} 18:00 UTC to Monday ${monday} 18:00`,
+        workloads: [
+          workload(
+            MODELS.sonnet,
+            'claims-assistant',
+            (day, r) => 20 * r.wobble(0.05) * (isWeekend(day) ? 0.05 : 1),
+            cached(0.5, 0.05),
+            baseTags,
+          ),
+          workload(
+            MODELS.sonnet,
+            'claims-assistant',
+            (day) => WEEKEND_LOOP.usdPerHour * weekendLoopHours(friday, day),
+            composition,
+            { ...baseTags, 'agent-run-id': runId },
+            { streaming: false },
+          ),
+        ],
+        label: {
+          family: 'weekend-loop',
+          detector: 'runaway-inference',
+          kind: 'runaway',
+          model: null,
+          start: friday.iso,
+          end: monday,
+          start_hour: `${friday.iso}T${String(WEEKEND_LOOP.startHour).padStart(2, '0')}:00:00Z`,
+          description: `an agent loop (${runId}) at ~$58/hour from Friday 18:00 UTC for 72 hours (~$4,200) on an account at ~$20 a weekday in office hours: the hourly watch sees it within hours, the bill a day or two later`,
+        },
+      };
+    }
+    case 'sandbox-over-cap': {
+      // ~$212 of Bedrock on one day of a sandbox at ~$80/day, over the default $100/day cap of its environment;
+      // the day stays under the runaway band (3-day mean < 1.75x), so only the budget sees it.
+      const runId = `run-${random.hex(12)}`;
+      return {
+        pattern,
+        env: 'sandbox',
+        description: `sandbox: ~$80/day of Claude Sonnet 4.5, and one evaluation sweep (agent-run-id ${runId}) on ${since(5)} that brings the day to ~$212`,
+        workloads: [
+          workload(MODELS.sonnet, 'evals', steady(80, 0.05), cached(0.3, 0.08), {
+            ...baseTags,
+            env: 'sandbox',
+          }),
+          workload(
+            MODELS.sonnet,
+            'evals',
+            (day) => (day.fromEnd === 5 ? 132 : 0),
+            UNCACHED(0.1),
+            { ...baseTags, env: 'sandbox', 'agent-run-id': runId },
+            { streaming: false },
+          ),
+        ],
+        label: {
+          family: 'sandbox-over-cap',
+          detector: 'budget',
+          kind: 'daily-cap',
+          model: null,
+          start: since(5),
+          end: since(5),
+          description: `a sandbox account at ~$80/day spends ~$212 on one day (${since(5)}), over the $100/day cap its environment gives it`,
         },
       };
     }
@@ -992,6 +1106,7 @@ function ownersFor(accounts: AccountProfile[], random: Random): OwnerRecord[] {
       account_name: account.account_name,
       team: account.team,
       cc: shared ? SHARED_CC : random.chance(0.3) ? `${account.team}-leads@example.com` : '',
+      environment: account.env,
     });
   }
   return owners;
@@ -1000,9 +1115,11 @@ function ownersFor(accounts: AccountProfile[], random: Random): OwnerRecord[] {
 /** owners.csv text (docs/emails.md columns). */
 export function ownersCsv(owners: OwnerRecord[]): string {
   const quote = (value: string) => (/[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
-  const lines = ['account_id,owner_email,account_name,team,cc'];
+  const lines = ['account_id,owner_email,account_name,team,cc,environment'];
   for (const o of owners) {
-    lines.push([o.account_id, o.owner_email, o.account_name, o.team, o.cc].map(quote).join(','));
+    lines.push(
+      [o.account_id, o.owner_email, o.account_name, o.team, o.cc, o.environment].map(quote).join(','),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

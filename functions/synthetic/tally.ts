@@ -1,7 +1,7 @@
 /** How a detection run did against the labelled incidents of a synthetic organization. */
 
 import type { Finding } from '../core/types.js';
-import type { IncidentLabel } from './organization.js';
+import type { AccountProfile, IncidentLabel } from './organization.js';
 
 export interface IncidentResult {
   label: IncidentLabel;
@@ -17,6 +17,11 @@ export interface Tally {
   falseFindings: Finding[];
   /** Findings on an incident account that match none of its labels (wrong detector, kind or model). */
   strayFindings: Finding[];
+  /**
+   * Budget findings that follow from what was injected: an account whose runaway also breaks its
+   * monthly budget, or AgentCore money (no inference, so no runaway, but a budget counts it).
+   */
+  followOnBudget: Finding[];
 }
 
 const matches = (label: IncidentLabel, f: Finding) =>
@@ -25,18 +30,37 @@ const matches = (label: IncidentLabel, f: Finding) =>
   f.kind === label.kind &&
   (label.model === null || f.model === label.model);
 
-export function tallyFindings(labels: IncidentLabel[], findings: Finding[]): Tally {
+/** Patterns whose money a budget counts although no inference detector should fire on them. */
+const BUDGET_MONEY_PATTERNS = new Set(['agentcore-growth']);
+
+export function tallyFindings(
+  labels: IncidentLabel[],
+  findings: Finding[],
+  accounts: Pick<AccountProfile, 'account_id' | 'pattern'>[] = [],
+): Tally {
   const incidentAccounts = new Set(labels.map((l) => l.account_id));
+  const spendIncidents = new Set(
+    labels.filter((l) => l.detector === 'runaway-inference').map((l) => l.account_id),
+  );
+  const budgetMoney = new Set(
+    accounts.filter((a) => BUDGET_MONEY_PATTERNS.has(a.pattern)).map((a) => a.account_id),
+  );
+  const followsOn = (f: Finding) =>
+    f.detector === 'budget' &&
+    f.kind === 'month-over-month' &&
+    (spendIncidents.has(f.account_id) || budgetMoney.has(f.account_id)) &&
+    !labels.some((l) => matches(l, f));
   const incidents = labels.map((label) => {
     const hits = findings.filter((f) => matches(label, f)).sort((a, b) => a.as_of.localeCompare(b.as_of));
     return { label, found: hits.length > 0, firstFiredOn: hits[0]?.as_of ?? null, findings: hits.length };
   });
   return {
     incidents,
-    falseFindings: findings.filter((f) => !incidentAccounts.has(f.account_id)),
+    falseFindings: findings.filter((f) => !incidentAccounts.has(f.account_id) && !followsOn(f)),
     strayFindings: findings.filter(
-      (f) => incidentAccounts.has(f.account_id) && !labels.some((l) => matches(l, f)),
+      (f) => incidentAccounts.has(f.account_id) && !labels.some((l) => matches(l, f)) && !followsOn(f),
     ),
+    followOnBudget: findings.filter(followsOn),
   };
 }
 
@@ -56,6 +80,12 @@ export function tallyLines(tally: Tally): string[] {
   for (const f of tally.falseFindings) {
     lines.push(
       `  false alarm: ${f.account_id} ${f.account_name} ${f.kind}${f.model ? ` ${f.model}` : ''} as of ${f.as_of}`,
+    );
+  }
+  if (tally.followOnBudget.length > 0) {
+    const accounts = [...new Set(tally.followOnBudget.map((f) => `${f.account_id} ${f.account_name}`))];
+    lines.push(
+      `Budget findings that follow from them (a runaway also breaks the monthly budget; AgentCore money counts): ${tally.followOnBudget.length}, on ${accounts.join(', ')}`,
     );
   }
   if (tally.strayFindings.length > 0) {

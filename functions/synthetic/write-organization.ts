@@ -4,9 +4,12 @@
  *   <out>/labels.json     the injected incidents (what a detector should report)
  *   <out>/owners.csv      the owners mapping (docs/emails.md), a few accounts left out on purpose
  *   <out>/accounts.json   every account's pattern, for reading benchmark results
+ *   <out>/metrics/hourly.jsonl  Bedrock's hourly usage metrics, the same tokens as the export's rows
+ *                         (docs/watch.md "Input"); not in scale mode, whose filler accounts exist in the export only
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hourlyJsonLines, hourlyMetrics } from './hourly.js';
 import {
   type AccountProfile,
   generateOrganization,
@@ -38,6 +41,9 @@ export interface SyntheticOutput {
   labelsFile: string;
   ownersFile: string;
   accountsFile: string;
+  /** null in scale mode. */
+  metricsFile: string | null;
+  metricsRows: number;
   start: string;
   end: string;
   summary: FocusExportSummary;
@@ -47,6 +53,7 @@ export interface SyntheticOutput {
 }
 
 export const EXPORT_FOLDER = 'export';
+export const METRICS_FILE = join('metrics', 'hourly.jsonl');
 
 export async function writeSyntheticOrganization(
   out: string,
@@ -62,6 +69,8 @@ export async function writeSyntheticOrganization(
     accounts: AccountProfile[];
   };
   let summary: FocusExportSummary;
+  let metricsFile: string | null = null;
+  let metricsRows = 0;
   if (options.scaleRows !== undefined) {
     const result = await writeScaleExport(exportDir, {
       ...options.export,
@@ -82,6 +91,11 @@ export async function writeSyntheticOrganization(
       ...options.export,
     });
     for (const period of summary.periods) options.onPeriod?.(period);
+    const hourly = hourlyMetrics(generated);
+    metricsFile = join(out, METRICS_FILE);
+    mkdirSync(join(out, 'metrics'), { recursive: true });
+    writeFileSync(metricsFile, hourlyJsonLines(hourly));
+    metricsRows = hourly.length;
   }
   const labelsFile = join(out, 'labels.json');
   const ownersFile = join(out, 'owners.csv');
@@ -94,6 +108,8 @@ export async function writeSyntheticOrganization(
     labelsFile,
     ownersFile,
     accountsFile,
+    metricsFile,
+    metricsRows,
     start: organization.start,
     end: organization.end,
     summary,

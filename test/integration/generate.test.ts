@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileMetricsSource } from '../../functions/adapters/metrics/file.js';
 import { generateOrganization, type IncidentLabel } from '../../functions/synthetic/organization.js';
 import { writeFocusCsv, writeFocusExport } from '../../functions/synthetic/write-export.js';
 
@@ -101,7 +102,7 @@ describe('sentinel generate', () => {
       'sudden-runaway',
     ]);
     const owners = readFileSync(join(out, 'owners.csv'), 'utf8').trim().split('\n');
-    expect(owners[0]).toBe('account_id,owner_email,account_name,team,cc');
+    expect(owners[0]).toBe('account_id,owner_email,account_name,team,cc,environment');
     expect(owners).toHaveLength(1 + 10 - 3);
 
     const files = `'${join(out, 'export', 'data', '*', '*.parquet')}'`;
@@ -141,6 +142,46 @@ describe('sentinel generate', () => {
     const costOn = (day: string) => Number(daily.find((d) => d.day === day)?.cost ?? 0);
     expect(costOn('2026-02-20')).toBeLessThan(9);
     expect(costOn(END)).toBeGreaterThan(110);
+
+    // Bedrock's hourly metrics: the export's tokens per account, model id, day and class, by the hour.
+    const metrics = join(out, 'metrics', 'hourly.jsonl');
+    expect(run.stderr).toContain(`metrics:  ${metrics}`);
+    const rows = await new FileMetricsSource(metrics).hourly({
+      from: '2026-01-01T00:00:00Z',
+      to: '2026-03-11T00:00:00Z',
+    });
+    expect(rows.length).toBeGreaterThan(1000);
+    const daySums = (list: { key: string; tokens: number }[]) => {
+      const m = new Map<string, number>();
+      for (const { key, tokens } of list) m.set(key, (m.get(key) ?? 0) + tokens);
+      return new Map([...m].filter(([, v]) => v > 0));
+    };
+    const fromHours = daySums(
+      rows.flatMap((r) =>
+        (['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens'] as const).map((c) => ({
+          key: `${r.account_id}|${r.model_id}|${r.hour.slice(0, 10)}|${c}`,
+          tokens: r[c] ?? 0,
+        })),
+      ),
+    );
+    const billed = await query(`SELECT subaccountid AS account,
+        regexp_extract(resourceid, '[^/]+$') AS model_id,
+        chargeperiodstart::DATE::VARCHAR AS day,
+        CASE WHEN skumeter ILIKE '%cache-read%' OR skumeter ILIKE '%cacheread%' THEN 'cache_read_tokens'
+             WHEN skumeter ILIKE '%cache-write%' OR skumeter ILIKE '%cachewrite%' THEN 'cache_write_tokens'
+             WHEN skumeter ILIKE '%input%' THEN 'input_tokens' ELSE 'output_tokens' END AS column_name,
+        sum(round(consumedquantity * CASE consumedunit WHEN '1K tokens' THEN 1e3 ELSE 1e6 END))::BIGINT AS tokens
+      FROM read_parquet(${files})
+      WHERE chargecategory = 'Usage' AND chargeclass IS NULL AND resourceid LIKE 'arn:aws:bedrock:%'
+        AND skumeter ILIKE '%token%'
+      GROUP BY ALL`);
+    const fromBill = daySums(
+      billed.map((b) => ({
+        key: `${b.account}|${b.model_id}|${b.day}|${b.column_name}`,
+        tokens: Number(b.tokens),
+      })),
+    );
+    expect(fromHours).toEqual(fromBill);
   });
 
   it('writes the same export for the same seed', async () => {
@@ -200,6 +241,8 @@ describe('sentinel generate', () => {
       END,
     );
     expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toContain('metrics:  not written in --scale mode');
+    expect(existsSync(join(out, 'metrics'))).toBe(false);
     const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8')) as IncidentLabel[];
     const [summary] =
       await query(`SELECT count(*)::INTEGER AS n, count(DISTINCT subaccountid)::INTEGER AS accounts,

@@ -29,6 +29,16 @@ describe('configuration', () => {
     expect(config.detectors.budget.month_over_month_ratio).toBe(2);
     expect(config.detectors.budget.max_uncached_input_tokens_per_day).toBeNull();
     expect(config.watch.source).toBe('file');
+    // The hourly rule's parameters: the hourly quality benchmark's choice (bench/QUALITY.md).
+    expect(config.watch).toMatchObject({
+      recent_hours: 2,
+      min_slot_ratio: 2,
+      min_increase_ratio: 2.5,
+      min_hourly_increase_usd: 10,
+      new_spender_hourly_usd: 20,
+      context_growth_ratio: 2,
+      context_growth_hours: 6,
+    });
     expect(config.kill_switch.mode).toBe('off');
     expect(config.kill_switch.detectors).toEqual(['runaway-inference', 'runaway-watch', 'budget']);
   });
@@ -64,6 +74,12 @@ describe('configuration', () => {
     [{ notify: { finops: 'not-an-address' } }, 'notify.finops'],
     [{ engine: 'postgres' }, 'engine'],
     [{ tag_keys: ["x'; DROP TABLE"] }, 'tag_keys.0'],
+    [{ watch: { baseline_days: 7 } }, 'watch.baseline_days'],
+    [{ watch: { recent_hours: 0 } }, 'watch.recent_hours'],
+    [{ watch: { min_slot_ratio: 0.5 } }, 'watch.min_slot_ratio'],
+    [{ watch: { min_baseline_hourly_usd: 0 } }, 'watch.min_baseline_hourly_usd'],
+    [{ watch: { context_growth_ratio: 1 } }, 'watch.context_growth_ratio'],
+    [{ watch: { min_hourly_increase_usd: -1 } }, 'watch.min_hourly_increase_usd'],
   ])('rejects %j naming %s', (input, path) => {
     let error: unknown;
     try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../functions/synthetic/calendar.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
+import { hourlyMetrics, splitWhole } from '../../functions/synthetic/hourly.js';
 import {
   generateOrganization,
   type IncidentLabel,
@@ -62,8 +63,17 @@ interface Firing {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** A compact restatement of docs/detection.md "Runaway inference" and "Cache miss" at default thresholds: the oracle the labels are checked against. */
-function evaluate(rows: FocusRow[], firstDay: string, asOf: string): Firing[] {
+/**
+ * A compact restatement of docs/detection.md "Runaway inference", "Cache miss" and the budget's daily
+ * cap at default thresholds: the oracle the labels are checked against. (The month-over-month rule is
+ * left out: a runaway breaks the monthly budget too, and the demo tally counts those separately.)
+ */
+function evaluate(
+  rows: FocusRow[],
+  firstDay: string,
+  asOf: string,
+  accountsOf: { account_id: string; env: string }[],
+): Firing[] {
   const inference = rows.filter(isBedrockInference);
   const daily = new Map<string, Map<string, number>>();
   const accounts = new Set(rows.map((r) => r.subaccountid ?? ''));
@@ -89,7 +99,7 @@ function evaluate(rows: FocusRow[], firstDay: string, asOf: string): Firing[] {
     const avg = mean(baseline);
     const sd = Math.sqrt(mean(baseline.map((x) => (x - avg) ** 2)));
     let kind: 'runaway' | 'new-spender' | null = null;
-    if (avg >= 1 && recent > avg + 2 * sd && recent - avg >= 10 && recent >= 1.5 * avg) kind = 'runaway';
+    if (avg >= 1 && recent > avg + 2 * sd && recent - avg >= 10 && recent >= 1.75 * avg) kind = 'runaway';
     if (avg < 1 && recent >= 50) kind = 'new-spender';
     if (!kind) continue;
     let recurring = false;
@@ -98,6 +108,13 @@ function evaluate(rows: FocusRow[], firstDay: string, asOf: string): Firing[] {
       if (window.length === 3 && mean(window.map((d) => cost(account, d))) >= 0.67 * recent) recurring = true;
     }
     if (!recurring) firings.push({ account, detector: 'runaway-inference', kind, model: null, asOf });
+  }
+  // Daily cap: dev, test and sandbox accounts at $100/day, any day of the last three over it.
+  for (const { account_id, env } of accountsOf) {
+    if (!['dev', 'test', 'sandbox'].includes(env)) continue;
+    if (span(account_id, 0, 2).some((c) => c > 100)) {
+      firings.push({ account: account_id, detector: 'budget', kind: 'daily-cap', model: null, asOf });
+    }
   }
 
   type Sums = Record<TokenClass, { tokens: number; cost: number }>;
@@ -248,11 +265,13 @@ describe('synthetic organization', () => {
         'midweek-spike',
         'new-spender',
         'output-runaway',
+        'sandbox-over-cap',
         'sudden-runaway',
+        'weekend-loop',
       ].sort(),
     );
     expect(new Set(org.labels.map((l) => l.account_id)).size).toBe(org.labels.length);
-    for (const l of org.labels) expect(l.model === null).toBe(l.detector === 'runaway-inference');
+    for (const l of org.labels) expect(l.model === null).toBe(l.detector !== 'cache-miss');
     expect(label('cache-regression').model).toBe('Claude4.6Opus');
     expect(label('cache-absent').model).toBe('Claude4.5Sonnet');
   });
@@ -291,7 +310,7 @@ describe('synthetic organization', () => {
 
   it('fires exactly the labelled incidents under the documented rules over a 14-day catch-up', () => {
     const firings: Firing[] = [];
-    for (let i = 13; i >= 0; i--) firings.push(...evaluate(org.rows, org.start, addDays(END, -i)));
+    for (let i = 13; i >= 0; i--) firings.push(...evaluate(org.rows, org.start, addDays(END, -i), org.accounts));
     const labelled = new Set(org.labels.map((l) => `${l.account_id}|${l.detector}`));
     const unexpected = firings.filter((f) => !labelled.has(`${f.account}|${f.detector}`));
     expect(unexpected).toEqual([]);
@@ -303,7 +322,7 @@ describe('synthetic organization', () => {
       // A finding never precedes the incident it reports.
       for (const hit of hits) expect(hit.asOf >= l.start, l.family).toBe(true);
     }
-    const onEnd = new Set(evaluate(org.rows, org.start, END).map((f) => f.account));
+    const onEnd = new Set(evaluate(org.rows, org.start, END, org.accounts).map((f) => f.account));
     expect(onEnd.has(label('midweek-spike').account_id)).toBe(false);
   });
 
@@ -315,7 +334,7 @@ describe('synthetic organization', () => {
       const other = generateOrganization({ seed, accounts, days: 90, end });
       const labelled = new Set(other.labels.map((l) => `${l.account_id}|${l.detector}`));
       for (let i = 13; i >= 0; i--) {
-        const unexpected = evaluate(other.rows, other.start, addDays(end, -i)).filter(
+        const unexpected = evaluate(other.rows, other.start, addDays(end, -i), other.accounts).filter(
           (f) => !labelled.has(`${f.account}|${f.detector}`),
         );
         expect(unexpected, `seed ${seed}`).toEqual([]);
@@ -329,7 +348,7 @@ describe('synthetic organization', () => {
     expect(mapped.has(label('new-spender').account_id)).toBe(false);
     expect(org.owners.filter((o) => o.cc === SHARED_CC).length).toBeGreaterThanOrEqual(3);
     const csv = ownersCsv(org.owners);
-    expect(csv.split('\n')[0]).toBe('account_id,owner_email,account_name,team,cc');
+    expect(csv.split('\n')[0]).toBe('account_id,owner_email,account_name,team,cc,environment');
     expect(csv.trim().split('\n')).toHaveLength(org.owners.length + 1);
   });
 
@@ -345,5 +364,109 @@ describe('synthetic organization', () => {
       (d) => dailyBedrockCost(org.rows, sporadic?.account_id ?? '', d) === 0,
     );
     expect(zeroDays.length).toBeGreaterThan(5);
+  });
+
+  it('leaves the weekend loop out of organizations under 20 accounts, account for account', () => {
+    const small = generateOrganization({ seed: 42, accounts: 12, days: 90, end: END });
+    expect(small.labels.map((l) => l.family)).not.toContain('weekend-loop');
+    expect(small.labels).toHaveLength(6);
+  });
+
+  it('puts the weekend loop at $58 an hour from Friday 18:00 UTC for 72 hours, about $4,200', () => {
+    const l = label('weekend-loop');
+    expect(new Date(`${l.start}T00:00:00Z`).getUTCDay()).toBe(5);
+    expect(l.start_hour).toBe(`${l.start}T18:00:00Z`);
+    expect(l.end).toBe(addDays(l.start, 3));
+    expect(l.end! <= END).toBe(true);
+    const loop = [0, 1, 2, 3].map((i) => dailyBedrockCost(org.rows, l.account_id, addDays(l.start, i)));
+    const before = Array.from({ length: 10 }, (_, i) =>
+      dailyBedrockCost(org.rows, l.account_id, addDays(l.start, -7 - i)),
+    );
+    const weekday = before.filter(
+      (_, i) => ![0, 6].includes(new Date(`${addDays(l.start, -7 - i)}T00:00:00Z`).getUTCDay()),
+    );
+    expect(mean(weekday)).toBeGreaterThan(18);
+    expect(mean(weekday)).toBeLessThan(22);
+    // Friday: 6 loop hours and a workday; Saturday and Sunday 24; Monday 18 and a workday.
+    const extra = loop.map(
+      (c, i) => c - (i === 0 || i === 3 ? mean(weekday) : mean(before.filter((x) => x < 5))),
+    );
+    expect(extra.reduce((a, b) => a + b, 0)).toBeGreaterThan(4100);
+    expect(extra.reduce((a, b) => a + b, 0)).toBeLessThan(4260);
+  });
+});
+
+describe('synthetic hourly metrics', () => {
+  const hourly = hourlyMetrics(org);
+  const modelIdOf = (row: FocusRow) =>
+    (row.resourceid ?? '').slice((row.resourceid ?? '').lastIndexOf('/') + 1);
+
+  it('holds the same tokens per account, model id, day and token class as the FOCUS rows', () => {
+    const columns = {
+      input: 'input_tokens',
+      output: 'output_tokens',
+      cache_read: 'cache_read_tokens',
+      cache_write: 'cache_write_tokens',
+    } as const;
+    const fromBill = new Map<string, number>();
+    for (const row of org.rows) {
+      if (!isBedrockInference(row) || !/token/i.test(usageType(row))) continue;
+      const cls = tokenClassOf(usageType(row));
+      if (cls === 'other') continue;
+      const key = `${row.subaccountid}|${modelIdOf(row)}|${dayOf(row)}|${columns[cls]}`;
+      fromBill.set(key, (fromBill.get(key) ?? 0) + Math.round(tokensOf(row)));
+    }
+    const fromHours = new Map<string, number>();
+    for (const row of hourly) {
+      for (const column of Object.values(columns)) {
+        const tokens = row[column];
+        if (!tokens) continue;
+        const key = `${row.account_id}|${row.model_id}|${row.hour.slice(0, 10)}|${column}`;
+        fromHours.set(key, (fromHours.get(key) ?? 0) + tokens);
+      }
+    }
+    const nonZero = (m: Map<string, number>) => new Map([...m].filter(([, v]) => v > 0));
+    expect(nonZero(fromHours)).toEqual(nonZero(fromBill));
+    expect(fromBill.size).toBeGreaterThan(1000);
+  });
+
+  it('names model ids the bill links to its model keys, and leaves cache metrics null where none are billed', () => {
+    const links = new Map<string, string>();
+    for (const row of org.rows)
+      if (isBedrockInference(row)) links.set(`${row.subaccountid}|${modelIdOf(row)}`, modelKeyOf(row));
+    for (const row of hourly) expect(links.has(`${row.account_id}|${row.model_id}`), row.model_id).toBe(true);
+    expect(new Set(hourly.map((r) => r.model_id))).toContain('us.anthropic.claude-opus-4-6-v1');
+    expect(new Set(hourly.map((r) => r.model_id))).toContain(
+      'global.anthropic.claude-sonnet-4-5-20250929-v1:0',
+    );
+    // Llama 4 Maverick bills no cache tokens: its rows publish no cache metrics.
+    const llama = hourly.filter((r) => r.model_id.includes('llama4'));
+    expect(llama.length).toBeGreaterThan(0);
+    expect(llama.every((r) => r.cache_read_tokens === null && r.cache_write_tokens === null)).toBe(true);
+    expect(hourly.every((r) => (r.invocations ?? 0) >= 1)).toBe(true);
+  });
+
+  it('spreads office-hours accounts over office hours and the weekend loop over its own hours', () => {
+    const l = label('weekend-loop');
+    const rows = hourly.filter((r) => r.account_id === l.account_id);
+    const hoursOn = (day: string) =>
+      rows.filter((r) => r.hour.startsWith(day)).map((r) => Number(r.hour.slice(11, 13)));
+    const thursday = rows.filter((r) => r.hour.startsWith(addDays(l.start, -1)));
+    const output = (list: typeof rows) => list.reduce((n, r) => n + (r.output_tokens ?? 0), 0);
+    const office = thursday.filter(
+      (r) => Number(r.hour.slice(11, 13)) >= 9 && Number(r.hour.slice(11, 13)) < 17,
+    );
+    // Office hours carry the day; the rest of a workday a trickle.
+    expect(output(office) / output(thursday)).toBeGreaterThan(0.9);
+    const saturday = hoursOn(addDays(l.start, 1));
+    expect(saturday).toEqual(Array.from({ length: 24 }, (_, h) => h));
+    const friday = rows.filter((r) => r.hour.startsWith(l.start) && Number(r.hour.slice(11, 13)) >= 18);
+    expect(friday).toHaveLength(6);
+  });
+
+  it('splits a day into whole hours that add up exactly', () => {
+    expect(splitWhole(10, [1, 1, 1])).toEqual([4, 3, 3]);
+    expect(splitWhole(7, [0, 1, 0, 1])).toEqual([0, 4, 0, 3]);
+    expect(splitWhole(0, [1, 1])).toEqual([0, 0]);
   });
 });
