@@ -310,7 +310,8 @@ describe('synthetic organization', () => {
 
   it('fires exactly the labelled incidents under the documented rules over a 14-day catch-up', () => {
     const firings: Firing[] = [];
-    for (let i = 13; i >= 0; i--) firings.push(...evaluate(org.rows, org.start, addDays(END, -i), org.accounts));
+    for (let i = 13; i >= 0; i--)
+      firings.push(...evaluate(org.rows, org.start, addDays(END, -i), org.accounts));
     const labelled = new Set(org.labels.map((l) => `${l.account_id}|${l.detector}`));
     const unexpected = firings.filter((f) => !labelled.has(`${f.account}|${f.detector}`));
     expect(unexpected).toEqual([]);
