@@ -15,7 +15,9 @@
 -- month_over_month_ratio, min_last_month_usd, min_increase_usd, recurring_match,
 -- recurring_exempt_accounts, tag_keys.
 -- A month-over-month forecast whose run rate the same 7 days of last month already had is held back
--- as a recurring monthly pattern (a month-end batch read into the 1st's forecast), as runaway does.
+-- as a recurring monthly pattern (a month-end batch read into the 1st's forecast), as runaway does;
+-- and a day that costs more than 3x the mean of the other six of the run rate counts once, in the month
+-- to date: the forecast must also pass at the other six days' rate (a one-off on the 1st).
 WITH {{staging_cte}}{{bedrock_cte}}
 as_of_days (as_of, month_start, last_month_start, last_month_end, last_month_days, days_after, run_start,
             recent_start, prior_run_start, prior_run_end) AS (
@@ -53,6 +55,9 @@ months AS (
       THEN bedrock_daily.cost ELSE 0.0 END) AS mtd,
     sum(CASE WHEN bedrock_daily.day BETWEEN as_of_days.run_start AND as_of_days.as_of
       THEN bedrock_daily.cost ELSE 0.0 END) / 7.0 AS run_rate,
+    -- The costliest day of the seven, to tell a one-off (a backfill on the 1st) from a trend.
+    coalesce(max(CASE WHEN bedrock_daily.day BETWEEN as_of_days.run_start AND as_of_days.as_of
+      THEN bedrock_daily.cost END), 0.0) AS run_max_day,
     sum(CASE WHEN bedrock_daily.day BETWEEN as_of_days.recent_start AND as_of_days.as_of
       THEN bedrock_daily.cost ELSE 0.0 END) AS recent_cost,
     sum(CASE WHEN bedrock_daily.day BETWEEN as_of_days.run_start AND as_of_days.as_of
@@ -102,6 +107,12 @@ month_over_month AS (
     AND last_month >= {{num min_last_month_usd}}
     AND mtd + run_rate * days_after >= {{num month_over_month_ratio}} * last_month
     AND mtd + run_rate * days_after - last_month >= {{num min_increase_usd}}
+    -- One day above 3× the mean of the other six is a one-off: it counts in the month to date but is
+    -- not extrapolated, so the forecast must also pass at the other six days' rate (docs/detection.md
+    -- "Budget").
+    AND (run_max_day <= 3.0 * (7.0 * run_rate - run_max_day) / 6.0
+      OR (mtd + (7.0 * run_rate - run_max_day) / 6.0 * days_after >= {{num month_over_month_ratio}} * last_month
+        AND mtd + (7.0 * run_rate - run_max_day) / 6.0 * days_after - last_month >= {{num min_increase_usd}}))
 ),
 
 caps (account_id, cap) AS (

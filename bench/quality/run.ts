@@ -1,13 +1,14 @@
 /**
  * `npm run bench:quality [-- --quick] [-- --seeds N] [-- --tune-seeds N] [-- --no-tune] [-- --out FILE]
- *   [-- --hourly-seeds N] [-- --hourly-tune-seeds N] [-- --hourly-only]`
+ *   [-- --hourly-seeds N] [-- --hourly-tune-seeds N] [-- --hourly-only] [-- --budget-seeds N] [-- --budget-only]`
  *
  * Generates the labelled scenario library for every family over many seeds, packs the scenarios
  * of one range into one DuckDB table, runs our detection (one pass over the 28 as-of days) and the
  * original query (as written and as intended) over the same table, scores them against the
  * labels, sweeps the tuning grid on separate tuning seeds, and writes bench/QUALITY.md (a quick run:
- * bench/.data/QUALITY-quick.md). Then the hourly watch's own library (bench/quality/hourly/), its section
- * last; `--hourly-only` reruns that part alone and replaces its section in the report it finds.
+ * bench/.data/QUALITY-quick.md). Then the budget detector's families (bench/quality/budget/) and the
+ * hourly watch's own library (bench/quality/hourly/), each in its own section; `--budget-only` and
+ * `--hourly-only` rerun one part alone and replace its section in the report they find.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.
 import { packagePath } from '../../functions/core/assets.js';
 import { defaultConfig, type SentinelConfig } from '../../functions/core/config.js';
 import type { FocusRow } from '../../functions/synthetic/focus-row.js';
+import { BUDGET_SECTION_TITLE, renderBudgetSection } from './budget/report.js';
+import { type BudgetOptions, runBudgetBench } from './budget/run.js';
 import { loadFocus } from './focus-table.js';
 import {
   alarmDifference,
@@ -40,6 +43,8 @@ interface Options {
   quick: boolean;
   hourly: HourlyOptions;
   hourlyOnly: boolean;
+  budget: BudgetOptions;
+  budgetOnly: boolean;
 }
 
 /** Tuning seeds never overlap the evaluation seeds. */
@@ -77,6 +82,8 @@ function parseArgs(argv: string[]): Options {
     out: value('--out') ?? defaultOut,
     hourly,
     hourlyOnly: argv.includes('--hourly-only'),
+    budget: { seeds: int('--budget-seeds', quick ? 10 : 200) },
+    budgetOnly: argv.includes('--budget-only'),
   };
 }
 
@@ -146,6 +153,10 @@ async function main(): Promise<void> {
   const log = (message: string) => process.stderr.write(`${message}\n`);
   if (options.hourlyOnly) {
     await hourlyOnly(options, config, log);
+    return;
+  }
+  if (options.budgetOnly) {
+    await budgetOnly(options, config, log);
     return;
   }
 
@@ -251,9 +262,13 @@ async function main(): Promise<void> {
     config,
     cacheComparison,
   });
+  const budget = await runBudgetBench(options.budget, config, log);
   const hourly = await runHourlyBench(options.hourly, config, log);
   mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${report}\n${renderHourlySection(hourly)}\n`);
+  writeFileSync(
+    options.out,
+    `${report}\n${renderBudgetSection(budget, config)}\n\n${renderHourlySection(hourly)}\n`,
+  );
   formatLikeTheRepository(options.out, log);
   log(`wrote ${options.out} (${stats.seconds} s)`);
 }
@@ -272,6 +287,27 @@ async function hourlyOnly(
   writeFileSync(options.out, `${before ? `${before}\n\n` : ''}${renderHourlySection(hourly)}\n`);
   formatLikeTheRepository(options.out, log);
   log(`wrote the hourly section of ${options.out} (${hourly.seconds} s)`);
+}
+
+/** The budget part alone: its section (between the main report and the hourly one) replaced. */
+async function budgetOnly(
+  options: Options,
+  config: SentinelConfig,
+  log: (message: string) => void,
+): Promise<void> {
+  const budget = await runBudgetBench(options.budget, config, log);
+  const held = existsSync(options.out) ? readFileSync(options.out, 'utf8') : '';
+  const at = held.indexOf(BUDGET_SECTION_TITLE);
+  const hourlyAt = held.indexOf(HOURLY_SECTION_TITLE);
+  const before = (at >= 0 ? held.slice(0, at) : hourlyAt >= 0 ? held.slice(0, hourlyAt) : held).trimEnd();
+  const after = hourlyAt >= 0 ? `\n\n${held.slice(hourlyAt).trimEnd()}` : '';
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(
+    options.out,
+    `${before ? `${before}\n\n` : ''}${renderBudgetSection(budget, config)}${after}\n`,
+  );
+  formatLikeTheRepository(options.out, log);
+  log(`wrote the budget section of ${options.out} (${budget.seconds} s)`);
 }
 
 /** The repository's formatter aligns markdown tables under bench/; a report written there gets the same. */

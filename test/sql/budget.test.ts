@@ -61,6 +61,30 @@ describe('budget: month over month (reference numbers)', () => {
     expect(f.series.at(-1)).toEqual({ date: '2026-04-18', cost_usd: 400, hit_ratio: null });
   });
 
+  it('counts a one-off on the 1st in the month to date but does not extrapolate it', async () => {
+    // Last month $3,000; a $1,500 backfill on the 1st, then $100/day as before. The 7-day run rate
+    // with the 1st in it would forecast $1,600 + 29 × $314 = $10,714 (3.6×) as of the 1st.
+    const rows = [
+      ...coverage(),
+      ...dailyCosts('2026-03-01', Array(31).fill(3000 / 31)),
+      ...dailyCosts('2026-04-01', [1600, ...Array(17).fill(100)]),
+    ];
+    const days = dayRange('2026-04-01', '2026-04-18');
+    const result = await detectOver(rows, days, { detectors: ['budget'] });
+    expect(result.findings.filter((f) => f.account_id === ACCOUNT)).toEqual([]);
+  });
+
+  it('still fires when the one day is big enough on its own: the month to date carries it', async () => {
+    // A $6,000 day on the 1st: mtd alone is 2× last month, and the other six days' rate adds to it.
+    const rows = [
+      ...coverage(),
+      ...dailyCosts('2026-03-01', Array(31).fill(3000 / 31)),
+      ...dailyCosts('2026-04-01', [6000, 100]),
+    ];
+    const result = await detectOver(rows, ['2026-04-02'], { detectors: ['budget'] });
+    expect(asBudget(result.findings.find((f) => f.account_id === ACCOUNT)).kind).toBe('month-over-month');
+  });
+
   it('skips month over month when the export does not cover last month whole', async () => {
     const lateExport = stepMidMonth(4).filter((r) => r.chargeperiodstart >= '2026-03-10');
     const result = await detectOver(lateExport, ['2026-04-18'], { detectors: ['budget'] });
