@@ -76,6 +76,19 @@ function sendEmail(p) {
   };
 }
 
+/**
+ * Lambda sends the record of an asynchronous invocation that failed every attempt to the on-failure
+ * destination with the function's own role (serverless.yml `destinations`, DEPLOY.md "Alarms").
+ */
+function failureDestination() {
+  return {
+    Sid: 'FailureDestination',
+    Effect: 'Allow',
+    Action: ['sqs:SendMessage'],
+    Resource: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'Arn'] },
+  };
+}
+
 /** kms:Decrypt on a bucket's key, only through S3 in this region (an SSE-KMS object read). */
 function decryptThroughS3(sid, keyArn) {
   return {
@@ -205,6 +218,7 @@ function detectStatements(p) {
     sendEmail(p),
     ...readOwners(p),
     ...common(p),
+    failureDestination(),
   ];
   if (p.kmsKeyArn) statements.push(decryptThroughS3('DecryptExport', p.kmsKeyArn));
   return statements;
@@ -218,6 +232,7 @@ function followUpStatements(p) {
     sendEmail(p),
     ...readOwners(p),
     ...common(p),
+    failureDestination(),
   ];
 }
 

@@ -24,6 +24,7 @@ const CREATED_FOCUS_TABLE = 'focus';
 const EMAIL = /^[^\s@,${}]+@[^\s@,${}]+\.[^\s@,${}]+$/;
 const S3_URI = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[^\s${}]*)?$/;
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 class ParameterError extends Error {}
 
@@ -122,6 +123,27 @@ function derive(raw, stage) {
     fail('bytesScannedCutoff', 'must be a whole number of bytes, at least 10000000 (Athena minimum)');
   }
 
+  const pilotText = String(required(raw, 'pilot')).toLowerCase();
+  if (pilotText !== 'true' && pilotText !== 'false') fail('pilot', `'${raw.pilot}' is not true or false`);
+  const replyToText = optional(raw, 'replyTo');
+  const replyTo = replyToText ? email('replyTo', replyToText) : null;
+  const alarmEmailText = optional(raw, 'alarmEmail');
+  const alarmEmail = alarmEmailText ? email('alarmEmail', alarmEmailText) : null;
+  const alarmTopicArn = optional(raw, 'alarmTopicArn');
+  if (alarmTopicArn && !SNS_TOPIC_ARN.test(alarmTopicArn)) {
+    fail(
+      'alarmTopicArn',
+      `'${alarmTopicArn}' is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)`,
+    );
+  }
+  // An existing topic is someone else's: the stack neither subscribes to it nor replaces its policy.
+  if (alarmTopicArn && alarmEmail) {
+    fail(
+      'alarmEmail',
+      'subscribes an address to the topic the stack creates: with alarmTopicArn, subscribe to that topic instead',
+    );
+  }
+
   const sesArn = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}';
   return {
     service: SERVICE,
@@ -145,6 +167,9 @@ function derive(raw, stage) {
     eventBus,
     schedule: { detect: raw.detectSchedule, follow_up: raw.followUpSchedule },
     bytesScannedCutoff: cutoff,
+    pilot: pilotText === 'true',
+    replyTo,
+    alarms: { email: alarmEmail, topicArn: alarmTopicArn },
     arns: {
       exportBucket: `${S3_ARN}${exportLocation.bucket}`,
       exportObjects: `${S3_ARN}${exportLocation.bucket}/${exportLocation.key}/*`,
@@ -179,6 +204,8 @@ function sentinelConfigOf(p) {
       finops: p.finops,
       escalation: p.escalation,
       configuration_set: p.configurationSet,
+      reply_to: p.replyTo,
+      pilot: p.pilot,
       ack_base_url: 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/ack',
     },
   };

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Example parameters: every optional branch (owners file, KMS key, escalation list) is exercised. */
+/** Example parameters: every optional branch (owners file, KMS key, escalation list, Reply-To, alarm address) is exercised. */
 export const EXAMPLE_PARAMS = {
   exportLocation: 's3://example-focus-exports/exports/sentinel-focus/data',
   exportKmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -26,6 +26,8 @@ export const EXAMPLE_PARAMS = {
   from: 'sentinel@example.com',
   finops: 'finops@example.com',
   escalation: 'finops@example.com,cloud-lead@example.com',
+  replyTo: 'finops-team@example.com',
+  alarmEmail: 'sentinel-ops@example.com',
 };
 
 /**

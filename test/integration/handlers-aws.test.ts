@@ -272,6 +272,7 @@ beforeAll(async () => {
     StateBucket: bucket,
     HttpApi: 'e2eapi',
     SigningSecret: secret.ARN!,
+    'FailedInvocationsQueue.Arn': `arn:aws:sqs:${MOTO_REGION}:${ACCOUNT}:ai-spend-sentinel-${stage}-failed-invocations`,
   };
   const detect = template.Resources.DetectLambdaFunction!.Properties as {
     Environment: { Variables: Record<string, unknown> };

@@ -11,11 +11,13 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
+import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/core/events.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
 import {
   evaluate,
   type IamRequest,
   type PolicyDocument,
+  resolveIntrinsics,
   roleArn,
   rolePolicy,
   type TemplateValues,
@@ -37,12 +39,24 @@ const { EXAMPLE_PARAMS, packageOffline } = (await import(packageScript)) as {
 const artifactDir = join(root, '.serverless');
 const EXPECT: Expectations = {
   functions: {
-    detect: { handler: 'functions/handlers/detect.handler', timeout: 900, asyncRetries: 0 },
-    followUp: { handler: 'functions/handlers/follow-up.handler', asyncRetries: 0 },
+    detect: {
+      handler: 'functions/handlers/detect.handler',
+      timeout: 900,
+      asyncRetries: 1,
+      onFailure: 'FailedInvocationsQueue',
+    },
+    followUp: {
+      handler: 'functions/handlers/follow-up.handler',
+      asyncRetries: 0,
+      onFailure: 'FailedInvocationsQueue',
+    },
     ack: { handler: 'functions/handlers/ack.handler' },
   },
-  schedules: { detect: 'cron(0 6 ? * MON *)', followUp: 'rate(1 hour)' },
+  // Daily by default (DEPLOY.md "What it costs").
+  schedules: { detect: 'cron(0 6 * * ? *)', followUp: 'rate(1 hour)' },
   routes: { 'GET /ack': 'ack', 'POST /ack': 'ack' },
+  errorAlarms: true,
+  eventRules: [{ source: EVENT_SOURCE, detailTypes: ['Run Failed', 'Data Stale'] }],
   artifactDir,
 };
 const BUNDLES = { detect: 'detect', followUp: 'follow-up', ack: 'ack' } as const;
@@ -77,6 +91,15 @@ describe('npm run package', () => {
     (r.DetectLambdaFunction!.Properties as Record<string, unknown>).Runtime = 'nodejs20.x';
     (r.RunsTable!.Properties as Record<string, unknown>).DatabaseName = { Ref: 'NoSuchDatabase' };
     delete r.DetectLambdaEvConf;
+    delete r.FollowUpErrorsAlarm;
+    delete (r.FollowUpLambdaEvConf!.Properties as { DestinationConfig: Record<string, unknown> })
+      .DestinationConfig.OnFailure;
+    const topicPolicy = r.AlarmTopicPolicy!.Properties as {
+      PolicyDocument: { Statement: { Sid: string }[] };
+    };
+    topicPolicy.PolicyDocument.Statement = topicPolicy.PolicyDocument.Statement.filter(
+      (s) => s.Sid !== 'RunTroubleRulePublish',
+    );
     const problems = await checkTemplate(broken, EXPECT);
     for (const fault of [
       /StateBucket .*BucketEncryptoin is not a property/,
@@ -88,12 +111,36 @@ describe('npm run package', () => {
       /route: POST \/ack does not reach the ack function/,
       /function detect: runtime nodejs20.x/,
       /RunsTable: Ref NoSuchDatabase names nothing/,
-      /function detect: 2 asynchronous retries, not 0/,
+      /function detect: 2 asynchronous retries, not 1/,
+      /function detect: no on-failure destination/,
+      /function followUp: no on-failure destination/,
+      /alarm: no alarm on the errors of followUp/,
+      /event rule: RunTroubleRule publishes to AlarmTopic, whose policy does not let EventBridge publish/,
     ]) {
       expect(
         problems.some((p) => fault.test(p)),
         `${fault} in\n${problems.join('\n')}`,
       ).toBe(true);
+    }
+  });
+
+  it('the check fails when trouble would reach no one: a rule without Data Stale, a topic CloudWatch may not publish to', async () => {
+    const broken = copy();
+    const r = broken.Resources;
+    const rule = r.RunTroubleRule!.Properties as { EventPattern: { 'detail-type': string[] } };
+    rule.EventPattern['detail-type'] = ['Run Failed'];
+    const topicPolicy = r.AlarmTopicPolicy!.Properties as {
+      PolicyDocument: { Statement: { Sid: string }[] };
+    };
+    topicPolicy.PolicyDocument.Statement = topicPolicy.PolicyDocument.Statement.filter(
+      (s) => s.Sid !== 'StackAlarmsPublish',
+    );
+    const problems = await checkTemplate(broken, EXPECT);
+    expect(problems).toContain('event rule: no enabled rule routes ai-spend-sentinel Run Failed, Data Stale');
+    for (const alias of ['detect', 'followUp', 'ack']) {
+      expect(problems).toContain(
+        `alarm: ${alias[0]!.toUpperCase()}${alias.slice(1)}ErrorsAlarm notifies AlarmTopic, whose policy does not let CloudWatch alarms publish`,
+      );
     }
   });
 
@@ -145,6 +192,9 @@ describe('npm run package', () => {
     expect(config.notify.transport).toBe('ses');
     expect(config.events.transport).toBe('eventbridge');
     expect(config.notify.ack_base_url).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/ack');
+    expect(config.notify.reply_to).toBe(EXAMPLE_PARAMS.replyTo);
+    expect(config.notify.pilot).toBe(false);
+    expect(config.schedule.detect).toBe('cron(0 6 * * ? *)');
   });
 
   it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
@@ -389,18 +439,29 @@ interface GlueTableInput {
 }
 
 describe('deploy-time parameters', () => {
-  const { derive } = createRequire(import.meta.url)('../../infra/parameters.cjs') as {
+  const { derive, sentinelConfigOf } = createRequire(import.meta.url)('../../infra/parameters.cjs') as {
     derive: (raw: Record<string, unknown>, stage: string) => Record<string, unknown>;
+    sentinelConfigOf: (p: Record<string, unknown>) => { 'Fn::Sub': string };
   };
   const valid = {
     exportLocation: 's3://cur-exports/focus/sentinel/data',
     from: 'sentinel@example.com',
     finops: 'finops@example.com',
     eventBus: 'default',
-    detectSchedule: 'cron(0 6 ? * MON *)',
+    detectSchedule: 'cron(0 6 * * ? *)',
     followUpSchedule: 'rate(1 hour)',
     bytesScannedCutoff: '107374182400',
+    pilot: 'false',
   };
+  const configOf = (raw: Record<string, unknown>) =>
+    parseConfig(
+      JSON.parse(
+        sentinelConfigOf(derive(raw, 'prod'))
+          ['Fn::Sub'].replace(/\$\{StateBucket\}/g, 'state-bucket')
+          .replace(/\$\{[^}]+\}/g, 'x'),
+      ),
+      'SENTINEL_CONFIG',
+    );
 
   it('accepts the required parameters alone and creates the FOCUS table', () => {
     expect(derive(valid, 'prod')).toMatchObject({
@@ -419,8 +480,137 @@ describe('deploy-time parameters', () => {
     [{ exportKmsKeyArn: 'alias/cur' }, /parameter exportKmsKeyArn: 'alias\/cur' is not a KMS key ARN/],
     [{ detectSchedule: 'weekly' }, /parameter detectSchedule: 'weekly' is not an EventBridge/],
     [{ bytesScannedCutoff: '5' }, /parameter bytesScannedCutoff: must be a whole number/],
+    [{ pilot: 'yes' }, /parameter pilot: 'yes' is not true or false/],
+    [{ replyTo: 'finops' }, /parameter replyTo: 'finops' is not an email address/],
+    [{ alarmEmail: 'ops@' }, /parameter alarmEmail: 'ops@' is not an email address/],
+    [{ alarmTopicArn: 'ops-alerts' }, /parameter alarmTopicArn: 'ops-alerts' is not an SNS topic ARN/],
+    [
+      { alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops-alerts' },
+      /parameter alarmEmail: subscribes an address to the topic the stack creates/,
+    ],
   ])('refuses %o naming the parameter', (change, message) => {
     expect(() => derive({ ...valid, ...change }, 'prod')).toThrow(message);
+  });
+
+  it('carries pilot and replyTo into SENTINEL_CONFIG (notify.pilot, notify.reply_to)', () => {
+    expect(configOf(valid).notify).toMatchObject({ pilot: false, reply_to: null });
+    expect(configOf({ ...valid, pilot: 'true', replyTo: 'finops-team@example.com' }).notify).toMatchObject({
+      pilot: true,
+      reply_to: 'finops-team@example.com',
+    });
+    // osls hands a YAML default over as a boolean.
+    expect(configOf({ ...valid, pilot: true }).notify.pilot).toBe(true);
+  });
+});
+
+describe('alarms: trouble reaches a person (DEPLOY.md "Alarms")', () => {
+  const require = createRequire(import.meta.url);
+  const { derive } = require('../../infra/parameters.cjs') as {
+    derive: (raw: Record<string, unknown>, stage: string) => unknown;
+  };
+  const { alarmResources, RUN_TROUBLE_PATTERN } = require('../../infra/alarms.cjs') as {
+    alarmResources: (p: unknown) => Template & { Outputs: Record<string, { Value: unknown }> };
+    RUN_TROUBLE_PATTERN: { source: string[]; 'detail-type': string[]; detail: { command: string[] } };
+  };
+  const props = (id: string) => template.Resources[id]!.Properties as Record<string, unknown>;
+
+  it("routes the scheduled detection's Run Failed and Data Stale to the topic, with the pattern DEPLOY.md shows", () => {
+    const rule = props('RunTroubleRule');
+    expect(rule.EventPattern).toEqual(RUN_TROUBLE_PATTERN);
+    expect(RUN_TROUBLE_PATTERN.source).toEqual([EVENT_SOURCE]);
+    for (const type of RUN_TROUBLE_PATTERN['detail-type']) expect(EVENT_DETAIL_TYPES).toContain(type);
+    // The scheduled detection's own command (functions/handlers/detect.ts), the only one routed.
+    expect(RUN_TROUBLE_PATTERN.detail.command).toEqual(['scheduled-detect']);
+    expect(rule.EventBusName).toBe('default');
+    expect(rule.Targets).toEqual([{ Id: 'alarm-topic', Arn: { Ref: 'AlarmTopic' } }]);
+    const deploy = readFileSync(join(root, 'DEPLOY.md'), 'utf8');
+    const section = /^## Alarms\n([\s\S]*?)^## /m.exec(deploy)?.[1] ?? '';
+    const shown = [...section.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!) as unknown);
+    expect(shown, 'the rule pattern in DEPLOY.md "Alarms"').toContainEqual(RUN_TROUBLE_PATTERN);
+  });
+
+  it("lets only this rule and this stack's alarms publish to the topic it creates, and subscribes alarmEmail", () => {
+    const topic = 'arn:aws:sns:us-east-1:111122223333:ai-spend-sentinel-prod-alarms';
+    const rule = 'arn:aws:events:us-east-1:111122223333:rule/ai-spend-sentinel-prod-run-trouble';
+    const policy = resolveIntrinsics(props('AlarmTopicPolicy').PolicyDocument, {
+      ...VALUES,
+      AlarmTopic: topic,
+      'RunTroubleRule.Arn': rule,
+    }) as { Statement: Record<string, unknown>[] };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: {
+          ArnLike: {
+            'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:111122223333:alarm:ai-spend-sentinel-prod-*',
+          },
+          StringEquals: { 'aws:SourceAccount': '111122223333' },
+        },
+      }),
+      expect.objectContaining({
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: { ArnEquals: { 'aws:SourceArn': rule } },
+      }),
+    ]);
+    for (const id of Object.keys(template.Resources).filter((k) => k.endsWith('Alarm'))) {
+      expect(String(props(id).AlarmName), id).toMatch(/^ai-spend-sentinel-prod-/);
+    }
+    expect(props('AlarmEmailSubscription')).toEqual({
+      TopicArn: { Ref: 'AlarmTopic' },
+      Protocol: 'email',
+      Endpoint: EXAMPLE_PARAMS.alarmEmail,
+    });
+  });
+
+  it('keeps failed invocations 14 days and alarms while any is unread', () => {
+    expect(props('FailedInvocationsQueue')).toMatchObject({
+      MessageRetentionPeriod: 14 * 86_400,
+      SqsManagedSseEnabled: true,
+    });
+    expect(props('FailedInvocationsAlarm')).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailedInvocationsQueue', 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: 'AlarmTopic' }],
+    });
+  });
+
+  it('with an existing topic (alarmTopicArn): creates no topic and touches no policy; every alarm and the rule notify it', () => {
+    const arn = 'arn:aws:sns:us-east-1:111122223333:ops-alerts';
+    const fragment = alarmResources(
+      derive(
+        {
+          exportLocation: 's3://cur-exports/focus/sentinel/data',
+          from: 'sentinel@example.com',
+          finops: 'finops@example.com',
+          eventBus: 'sentinel',
+          detectSchedule: 'cron(0 6 * * ? *)',
+          followUpSchedule: 'rate(1 hour)',
+          bytesScannedCutoff: '107374182400',
+          pilot: 'false',
+          alarmTopicArn: arn,
+        },
+        'prod',
+      ),
+    );
+    const types = Object.values(fragment.Resources).map((r) => r.Type);
+    expect(types).not.toContain('AWS::SNS::Topic');
+    expect(types).not.toContain('AWS::SNS::TopicPolicy');
+    expect(types).not.toContain('AWS::SNS::Subscription');
+    const alarms = Object.values(fragment.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(4);
+    for (const a of alarms) expect(a.Properties!.AlarmActions).toEqual([arn]);
+    expect(fragment.Resources.RunTroubleRule!.Properties).toMatchObject({
+      EventBusName: 'sentinel',
+      Targets: [{ Id: 'alarm-topic', Arn: arn }],
+    });
+    expect(fragment.Outputs.AlarmTopicArn!.Value).toBe(arn);
   });
 });
 
@@ -433,6 +623,8 @@ const VALUES: TemplateValues = {
   StateBucket: 'sentinel-state-example',
   SigningSecret: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:SigningSecret-Ab12Cd',
   HttpApi: 'abc123',
+  'FailedInvocationsQueue.Arn':
+    'arn:aws:sqs:us-east-1:111122223333:ai-spend-sentinel-prod-failed-invocations',
 };
 
 describe('the roles, evaluated as IAM would (iam-simulate)', () => {
@@ -467,6 +659,17 @@ describe('the roles, evaluated as IAM would (iam-simulate)', () => {
         context: { 'ses:FromAddress': EXAMPLE_PARAMS.from! },
       }),
     ).toBe(false);
+  });
+
+  it('lets detect and follow-up send a failed invocation to the failed-invocations queue, and nowhere else', async () => {
+    const queue = VALUES['FailedInvocationsQueue.Arn']!;
+    const other = 'arn:aws:sqs:us-east-1:111122223333:someone-elses-queue';
+    for (const role of ['DetectRole', 'FollowUpRole']) {
+      expect(await decide(template, role, { action: 'sqs:SendMessage', resource: queue }), role).toBe(true);
+      expect(await decide(template, role, { action: 'sqs:SendMessage', resource: other }), role).toBe(false);
+    }
+    // ack is invoked synchronously by the HTTP API: it has no asynchronous destination.
+    expect(await decide(template, 'AckRole', { action: 'sqs:SendMessage', resource: queue })).toBe(false);
   });
 
   describe('with a FOCUS table the user already has (partitions in the catalog)', () => {

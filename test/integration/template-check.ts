@@ -3,7 +3,10 @@
  * in the resource specification (`@aws-cdk/aws-service-spec`) and required properties are set;
  * every Ref and GetAtt points at something that exists; the two schedules and the two /ack routes
  * reach their functions; no Allow statement of any policy has a wildcard action or resource; each
- * function runs nodejs22.x on arm64; each zip is under 1 MB and carries no native binding.
+ * function runs nodejs22.x on arm64; each zip is under 1 MB and carries no native binding; a failure
+ * reaches a person (DEPLOY.md "Alarms"): an alarm on each function's errors, the asynchronous
+ * functions' on-failure destination, and rules that route the service's trouble events to a topic
+ * whose policy lets EventBridge (and the alarms CloudWatch) publish.
  * Returns the problems found, one sentence each (empty: the template passes).
  */
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +32,20 @@ export interface Template {
 
 export interface Expectations {
   /** Function logical name (serverless alias) → handler path (`functions/handlers/x.handler`). */
-  functions: Record<string, { handler: string; timeout?: number; asyncRetries?: number }>;
+  functions: Record<
+    string,
+    {
+      handler: string;
+      timeout?: number;
+      asyncRetries?: number;
+      /** Logical id of the resource its failed asynchronous invocations go to. */
+      onFailure?: string;
+    }
+  >;
+  /** Each function has an alarm on its `Errors` metric that notifies a topic. */
+  errorAlarms?: boolean;
+  /** Event rules that must route the service's events (`source`, these detail-types) to an SNS topic. */
+  eventRules?: { source: string; detailTypes: string[] }[];
   /** Function alias → its schedule expression. */
   schedules: Record<string, string>;
   /** Route keys (`GET /ack`) → function alias. */
@@ -253,6 +269,21 @@ export async function checkTemplate(template: Template, expect: Expectations): P
         problems.push(`function ${alias}: ${String(retries)} asynchronous retries, not ${want.asyncRetries}`);
       }
     }
+    if (want.onFailure !== undefined) {
+      const config = Object.values(resources).find(
+        (r) =>
+          r.Type === 'AWS::Lambda::EventInvokeConfig' &&
+          JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: lambdaId(alias) }),
+      );
+      const destination = (config?.Properties?.DestinationConfig as { OnFailure?: { Destination?: Json } })
+        ?.OnFailure?.Destination;
+      const target = arnOf(destination);
+      if (!target)
+        problems.push(`function ${alias}: no on-failure destination (a failed invocation is lost)`);
+      else if (target !== want.onFailure || !resources[target]) {
+        problems.push(`function ${alias}: failed invocations go to ${target}, not ${want.onFailure}`);
+      }
+    }
     if (expect.artifactDir) {
       const key = isObject(p.Code) ? String(p.Code.S3Key ?? '') : '';
       const zip = join(expect.artifactDir, key.split('/').pop() ?? '');
@@ -307,7 +338,67 @@ export async function checkTemplate(template: Template, expect: Expectations): P
     if (!route || !integration) problems.push(`route: ${routeKey} does not reach the ${alias} function`);
   }
 
-  // 4. Policies: no Allow with a wildcard action (or NotAction) or a bare "*" resource.
+  // 4. Trouble reaches a person: alarms on errors, and event rules, into topics that let them publish.
+  const alarmsOn = (alias: string) =>
+    Object.entries(resources).filter(([, r]) => {
+      const p = r.Properties ?? {};
+      return (
+        r.Type === 'AWS::CloudWatch::Alarm' &&
+        p.Namespace === 'AWS/Lambda' &&
+        p.MetricName === 'Errors' &&
+        JSON.stringify(p.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: lambdaId(alias) } }]) &&
+        p.ActionsEnabled !== false
+      );
+    });
+  if (expect.errorAlarms) {
+    for (const alias of Object.keys(expect.functions)) {
+      const found = alarmsOn(alias);
+      if (found.length === 0) problems.push(`alarm: no alarm on the errors of ${alias}`);
+      for (const [id, r] of found) {
+        const actions = (r.Properties?.AlarmActions ?? []) as Json[];
+        if (actions.length === 0) problems.push(`alarm: ${id} notifies no one (no AlarmActions)`);
+        for (const action of actions) {
+          const topic = isObject(action) && typeof action.Ref === 'string' ? action.Ref : undefined;
+          if (topic && !topicAllows(resources, topic, 'cloudwatch.amazonaws.com')) {
+            problems.push(
+              `alarm: ${id} notifies ${topic}, whose policy does not let CloudWatch alarms publish`,
+            );
+          }
+        }
+      }
+    }
+  }
+  for (const want of expect.eventRules ?? []) {
+    const rule = rules.find(([, r]) => {
+      const pattern = (r.Properties?.EventPattern ?? {}) as Record<string, Json>;
+      const listed = (key: string) => [pattern[key] ?? []].flat() as Json[];
+      return (
+        r.Properties?.State !== 'DISABLED' &&
+        listed('source').includes(want.source) &&
+        want.detailTypes.every((t) => listed('detail-type').includes(t))
+      );
+    });
+    if (!rule) {
+      problems.push(`event rule: no enabled rule routes ${want.source} ${want.detailTypes.join(', ')}`);
+      continue;
+    }
+    const [ruleId, r] = rule;
+    const targets = ((r.Properties?.Targets ?? []) as Json[]).filter(isObject);
+    if (targets.length === 0) problems.push(`event rule: ${ruleId} has no target`);
+    for (const target of targets) {
+      const topic = isObject(target.Arn) && typeof target.Arn.Ref === 'string' ? target.Arn.Ref : undefined;
+      if (topic && resources[topic]?.Type !== 'AWS::SNS::Topic') {
+        problems.push(`event rule: ${ruleId} targets ${topic}, not an SNS topic`);
+      } else if (topic && !topicAllows(resources, topic, 'events.amazonaws.com', ruleId)) {
+        problems.push(
+          `event rule: ${ruleId} publishes to ${topic}, whose policy does not let EventBridge publish`,
+        );
+      }
+    }
+  }
+
+  // 5. Policies: no Allow with a wildcard action (or NotAction) or a bare "*" resource.
   for (const [id, document] of policyDocuments(resources)) {
     const statements = [(isObject(document) ? document.Statement : []) ?? []].flat() as Json[];
     statements.forEach((s, i) => {
@@ -325,6 +416,47 @@ export async function checkTemplate(template: Template, expect: Expectations): P
     });
   }
   return problems;
+}
+
+/** The logical id an `{Fn::GetAtt: [id, Arn]}` or `{Ref: id}` names. */
+function arnOf(value: Json): string | undefined {
+  if (!isObject(value)) return undefined;
+  if (typeof value.Ref === 'string') return value.Ref;
+  const ga = value['Fn::GetAtt'];
+  if (Array.isArray(ga)) return String(ga[0]);
+  if (typeof ga === 'string') return ga.split('.')[0];
+  return undefined;
+}
+
+/**
+ * Whether a topic policy of the template lets `service` publish to the topic (when the topic has a
+ * policy at all: without one, SNS's default policy lets only the account's own principals publish,
+ * which EventBridge is not). With `sourceRule`, the grant must be limited to that rule.
+ */
+function topicAllows(
+  resources: Record<string, CfnResource>,
+  topic: string,
+  service: string,
+  sourceRule?: string,
+): boolean {
+  const policies = Object.values(resources).filter(
+    (r) =>
+      r.Type === 'AWS::SNS::TopicPolicy' &&
+      ((r.Properties?.Topics ?? []) as Json[]).some((t) => arnOf(t) === topic),
+  );
+  if (policies.length === 0) return service === 'cloudwatch.amazonaws.com' && !sourceRule;
+  return policies.some((r) => {
+    const document = r.Properties?.PolicyDocument;
+    const statements = [(isObject(document) ? document.Statement : []) ?? []].flat() as Json[];
+    return statements.some((s) => {
+      if (!isObject(s) || s.Effect !== 'Allow') return false;
+      const principal = isObject(s.Principal) ? [s.Principal.Service ?? []].flat() : [];
+      const actions = [s.Action ?? []].flat().map((a) => String(a).toLowerCase());
+      const onTopic = [s.Resource ?? []].flat().some((res) => arnOf(res) === topic);
+      const limited = !sourceRule || JSON.stringify(s.Condition ?? {}).includes(`["${sourceRule}","Arn"]`);
+      return principal.includes(service) && actions.includes('sns:publish') && onTopic && limited;
+    });
+  });
 }
 
 /** Every policy document in the template, with where it is. */
