@@ -45,7 +45,11 @@ const DUCKDB_CTES: FocusTable = { ...DUCKDB_TABLES, staging: 'ctes' };
 const toDuckDb = (sql: string) => athenaToDuckDb(sql, ATHENA_TABLE, 'focus');
 
 /** Data window of each detector, in days before the as-of day (docs/detection.md "Input"). */
-const LOOKBACK: Record<DetectorId, number> = { 'runaway-inference': 36, 'cache-miss': 34, budget: 6 };
+const LOOKBACK: Record<Exclude<DetectorId, 'runaway-watch'>, number> = {
+  'runaway-inference': 36,
+  'cache-miss': 34,
+  budget: 6,
+};
 
 const AS_OF_CASES: { name: string; days: IsoDate[] }[] = [
   { name: 'mid-month 2026-03-18', days: ['2026-03-18'] },
