@@ -537,8 +537,9 @@ function recordSource(c: CaseRecord, f: Finding, ctx: TransitionContext): void {
     [source]: seen
       ? {
           first_at: seen.first_at,
-          first_covered: covered < seen.first_covered ? covered : seen.first_covered,
-          last_covered: newest > seen.last_covered ? newest : seen.last_covered,
+          // ISO days or hours (one source, one form): text order is time order.
+          first_covered: [covered, seen.first_covered].sort()[0]!,
+          last_covered: [newest, seen.last_covered].sort()[1]!,
         }
       : { first_at: ctx.now.toISOString(), first_covered: covered, last_covered: newest },
   };
