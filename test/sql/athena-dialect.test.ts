@@ -514,14 +514,15 @@ describe('sentinel sql', () => {
       '-- 6. missing days:',
       '-- 7. delivery folders:',
       '-- 8. unit check:',
+      '-- 11. prices for the hourly watch:',
     ]);
     expect(out.match(/^-- \d+\. (drop|detector|context)/gm)).toEqual([
       '-- 2. drop',
       '-- 9. detector',
       '-- 10. context',
-      '-- 11. drop',
+      '-- 12. drop',
     ]);
-    expect(out.match(/^-- Sent only /gm)).toHaveLength(8);
+    expect(out.match(/^-- Sent only /gm)).toHaveLength(9);
     expect(out).toContain(
       `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
     );
@@ -585,9 +586,10 @@ describe('sentinel sql', () => {
       '-- 4. missing days:',
       '-- 5. delivery folders:',
       '-- 6. unit check:',
+      '-- 9. prices for the hourly watch:',
     ]);
     expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
-    expect(out.match(/^-- \d+\. /gm)).toHaveLength(8);
+    expect(out.match(/^-- \d+\. /gm)).toHaveLength(9);
   });
 
   it.each([
