@@ -11,6 +11,7 @@ import type {
   EpisodeTelling,
   PeakMetric,
 } from '../cases/episode.js';
+import type { CaseSources } from '../cases/model.js';
 import type { SentinelConfig } from '../config.js';
 import type { Row } from '../ports.js';
 import type {
@@ -112,6 +113,8 @@ export interface EpisodeBasis {
   expectedHitRatio: number | null;
   /** When the message is written (an estimate's age is told from it); absent where no message is. */
   now?: string | null;
+  /** What each source saw of the case's epoch (the watch tells the first hour it fired from it). */
+  sources?: CaseSources | null;
 }
 
 /** What a detector tells an episode from (computeEpisode in cases/episode.ts). */

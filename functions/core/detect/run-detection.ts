@@ -191,25 +191,41 @@ async function writeFindings(
 ): Promise<void> {
   for (const detector of detectors) {
     for (const day of detectorDays.get(detector) ?? []) {
-      const dayFindings = findings.filter((f) => f.detector === detector && f.as_of === day);
-      const key = findingsKey(detector, day);
-      // `Finding Detected` when a finding id first appears in findings/. Published before the file
-      // is written: a crash in between publishes again (same event id), never loses the event.
-      if (ports.events && dayFindings.length > 0) {
-        const known = new Set(findingIdsIn((await ports.store.get(key))?.body ?? ''));
-        const fresh = dayFindings.filter((f) => !known.has(f.finding_id));
-        await ports.events.publish(
-          fresh.map((f) => ({
-            id: `finding-${f.finding_id}`,
-            detailType: 'Finding Detected',
-            time: ports.clock.now().toISOString(),
-            detail: f,
-          })),
-        );
-      }
-      await ports.store.put(key, dayFindings.map((f) => `${findingLine(f)}\n`).join(''));
+      await writeDayFindings(
+        ports,
+        detector,
+        day,
+        findings.filter((f) => f.detector === detector && f.as_of === day),
+      );
     }
   }
+}
+
+/**
+ * One detector's findings file of one day, rewritten whole (docs/storage.md; empty when nothing fired),
+ * and `Finding Detected` for each finding id new to it — published before the file is written: a crash in
+ * between publishes again (same event id), never loses the event.
+ */
+export async function writeDayFindings(
+  ports: { store: BlobStore; clock: Clock; events?: EventBus },
+  detector: DetectorId,
+  day: IsoDate,
+  dayFindings: Finding[],
+): Promise<void> {
+  const key = findingsKey(detector, day);
+  if (ports.events && dayFindings.length > 0) {
+    const known = new Set(findingIdsIn((await ports.store.get(key))?.body ?? ''));
+    const fresh = dayFindings.filter((f) => !known.has(f.finding_id));
+    await ports.events.publish(
+      fresh.map((f) => ({
+        id: `finding-${f.finding_id}`,
+        detailType: 'Finding Detected',
+        time: ports.clock.now().toISOString(),
+        detail: f,
+      })),
+    );
+  }
+  await ports.store.put(key, dayFindings.map((f) => `${findingLine(f)}\n`).join(''));
 }
 
 /**

@@ -329,9 +329,15 @@ export function hoursOld(observedThrough: string, now: string | null | undefined
 }
 
 /** The figures a watch section prints, computed once (docs/emails.md "A watch finding"). */
-export function watchFacts(f: RunawayWatchFinding, now: string | null | undefined) {
+export function watchFacts(
+  f: RunawayWatchFinding,
+  now: string | null | undefined,
+  firstFired: string | null = null,
+) {
   const age = hoursOld(f.observed_through, now);
   const recentHours = Math.round((hourMs(f.recent_end) - hourMs(f.recent_start)) / HOUR_MS) + 1;
+  // The case's first hour that fired (a finding holds its own day's only): the window of that hour began it.
+  const first = firstFired && firstFired < f.first_hour ? firstFired : f.first_hour;
   return {
     recentHourlyUsd: f.recent_avg_hourly_usd,
     expectedHourlyUsd: f.expected_hourly_usd,
@@ -340,6 +346,8 @@ export function watchFacts(f: RunawayWatchFinding, now: string | null | undefine
     projected30dUsd: f.projected_30d_excess_usd,
     spikeRatio: f.spike_ratio,
     recentHours,
+    // When the hours that fired first began: the first firing hour's own window.
+    since: hourDateTime(addHours(first, -(recentHours - 1))),
     recentFrom: hourDateTime(f.recent_start),
     recentTo: hourDateTime(addHours(f.recent_end, 1)),
     firstHour: hourDateTime(f.first_hour),
@@ -442,7 +450,7 @@ export const runawayWatch: CaseDetector<RunawayWatchFinding> = {
       isRunaway: peak.kind === 'runaway',
       isContextGrowth: peak.kind === 'context-growth',
     },
-    facts: { watch: watchFacts(peak, basis.now) },
+    facts: { watch: watchFacts(peak, basis.now, basis.sources?.metrics?.first_covered ?? null) },
   }),
 
   chartMarks: () => ({
