@@ -400,8 +400,10 @@ export async function openMetricsSource(
 export async function openWatchPorts(
   config: SentinelConfig,
   options: OpenOptions & { accountId?: string },
+  /** The notify ports already open in this invocation (the hourly function's), shared. */
+  opened?: NotifyPorts,
 ): Promise<WatchPorts> {
-  const notify = await openNotifyPorts(config, options);
+  const notify = opened ?? (await openNotifyPorts(config, options));
   const metrics = await openMetricsSource(config, notify.store, options);
   return {
     ...notify,

@@ -145,6 +145,8 @@ describe('npm run package', () => {
     expect(config.notify.transport).toBe('ses');
     expect(config.events.transport).toBe('eventbridge');
     expect(config.notify.ack_base_url).toBe('https://abc123.execute-api.us-east-1.amazonaws.com/ack');
+    // The hourly function watches Bedrock's CloudWatch metrics (the deploy parameter `watch`, default on).
+    expect(config.watch).toMatchObject({ enabled: true, source: 'cloudwatch' });
   });
 
   it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
@@ -209,6 +211,37 @@ describe('the roles (one per function, least privilege)', () => {
     grants(role)
       .filter((g) => g.action === action)
       .map((g) => g.resource);
+
+  it('grants "*" only to the watch: CloudWatch GetMetricData and ListMetrics, on the hourly function', () => {
+    const everywhere = ['DetectRole', 'FollowUpRole', 'AckRole'].flatMap((role) =>
+      grants(role)
+        .filter((g) => g.resource === '"*"')
+        .map((g) => `${role} ${g.action}`),
+    );
+    expect(everywhere.sort()).toEqual([
+      'FollowUpRole cloudwatch:GetMetricData',
+      'FollowUpRole cloudwatch:ListMetrics',
+    ]);
+  });
+
+  it('the check allows "*" on that statement alone: another action beside them, or another statement, is refused', async () => {
+    const broken = copy();
+    const statements = (role: string) =>
+      (broken.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+        .Policies[0]!.PolicyDocument.Statement as unknown as Record<string, unknown>[];
+    const read = statements('FollowUpRole').find((s) => s.Sid === 'ReadBedrockMetrics')!;
+    read.Action = ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'cloudwatch:PutMetricData'];
+    statements('AckRole').push({
+      Sid: 'ReadBedrockMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    });
+    const problems = (await checkTemplate(broken, EXPECT)).filter((p) => /Allow on every resource/.test(p));
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FollowUpRole']);
+    // The ack role's copy is the same statement: allowed by the check, refused by the roles test above.
+    expect(await checkTemplate(template, EXPECT)).toEqual([]);
+  });
 
   it('lets detect create and drop only sentinel_staging_* tables', () => {
     for (const action of ['glue:CreateTable', 'glue:DeleteTable', 'glue:UpdateTable']) {
@@ -400,7 +433,18 @@ describe('deploy-time parameters', () => {
     detectSchedule: 'cron(0 6 ? * MON *)',
     followUpSchedule: 'rate(1 hour)',
     bytesScannedCutoff: '107374182400',
+    watch: 'true',
   };
+
+  it('turns the watch off with watch=false (the hourly function then only follows up)', () => {
+    const { sentinelConfigOf } = createRequire(import.meta.url)('../../infra/parameters.cjs') as {
+      sentinelConfigOf: (p: unknown) => { 'Fn::Sub': string };
+    };
+    const config = (watch: string) =>
+      JSON.parse(sentinelConfigOf(derive({ ...valid, watch }, 'prod'))['Fn::Sub']) as { watch: unknown };
+    expect(config('false').watch).toEqual({ enabled: false, source: 'cloudwatch' });
+    expect(config('true').watch).toEqual({ enabled: true, source: 'cloudwatch' });
+  });
 
   it('accepts the required parameters alone and creates the FOCUS table', () => {
     expect(derive(valid, 'prod')).toMatchObject({
@@ -419,6 +463,7 @@ describe('deploy-time parameters', () => {
     [{ exportKmsKeyArn: 'alias/cur' }, /parameter exportKmsKeyArn: 'alias\/cur' is not a KMS key ARN/],
     [{ detectSchedule: 'weekly' }, /parameter detectSchedule: 'weekly' is not an EventBridge/],
     [{ bytesScannedCutoff: '5' }, /parameter bytesScannedCutoff: must be a whole number/],
+    [{ watch: 'maybe' }, /parameter watch: 'maybe' is not true or false/],
   ])('refuses %o naming the parameter', (change, message) => {
     expect(() => derive({ ...valid, ...change }, 'prod')).toThrow(message);
   });
