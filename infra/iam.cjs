@@ -224,6 +224,23 @@ function detectStatements(p) {
   return statements;
 }
 
+/**
+ * The hourly watch reads Bedrock's usage metrics (docs/watch.md). CloudWatch's GetMetricData and
+ * ListMetrics authorize no resource but "*": the one statement the template check allows it on
+ * (docs/decisions/011-iam-by-evaluation.md). Read-only; only with the `watch` parameter on.
+ */
+function readBedrockMetrics(p) {
+  if (!p.watch) return [];
+  return [
+    {
+      Sid: 'ReadBedrockMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    },
+  ];
+}
+
 function followUpStatements(p) {
   const state = `${p.statePrefix}/`;
   return [
@@ -231,6 +248,7 @@ function followUpStatements(p) {
     stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [state]),
     sendEmail(p),
     ...readOwners(p),
+    ...readBedrockMetrics(p),
     ...common(p),
     failureDestination(),
   ];

@@ -118,6 +118,10 @@ function derive(raw, stage) {
     }
   }
 
+  const watchText = required(raw, 'watch').toLowerCase();
+  if (watchText !== 'true' && watchText !== 'false') fail('watch', `'${raw.watch}' is not true or false`);
+  const watch = watchText === 'true';
+
   const cutoff = Number(required(raw, 'bytesScannedCutoff'));
   if (!Number.isInteger(cutoff) || cutoff < 10_000_000) {
     fail('bytesScannedCutoff', 'must be a whole number of bytes, at least 10000000 (Athena minimum)');
@@ -166,6 +170,8 @@ function derive(raw, stage) {
     configurationSet,
     eventBus,
     schedule: { detect: raw.detectSchedule, follow_up: raw.followUpSchedule },
+    /** The hourly watch over Bedrock's CloudWatch metrics runs in the follow-up function (docs/watch.md). */
+    watch,
     bytesScannedCutoff: cutoff,
     pilot: pilotText === 'true',
     replyTo,
@@ -198,6 +204,7 @@ function sentinelConfigOf(p) {
       sentinel_database: p.database,
     },
     events: { transport: 'eventbridge', bus_name: p.eventBus },
+    watch: { enabled: p.watch, source: 'cloudwatch' },
     notify: {
       transport: 'ses',
       from: p.from,

@@ -9,10 +9,12 @@
 import { join } from 'node:path';
 import { engineDetection } from '../core/commands/detect.js';
 import type { RunPorts } from '../core/commands/run.js';
+import type { WatchPorts } from '../core/commands/watch.js';
 import type { SentinelConfig } from '../core/config.js';
 import type { NotifyPorts } from '../core/deliver/ports.js';
 import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
 import { checkFocusColumns } from '../core/detect/focus-columns.js';
+import { PRICES_KEY, type PriceTable } from '../core/detect/prices.js';
 import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
 import { BadInputError, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -23,6 +25,7 @@ import type {
   Clock,
   EventBus,
   Mailer,
+  MetricsSource,
   OwnerDirectory,
   QueryEngine,
   SigningKey,
@@ -347,4 +350,65 @@ export async function openAckPorts(config: SentinelConfig, options: OpenOptions)
     openEventBus(config),
   ]);
   return { store, events, clock: options.clock };
+}
+
+/**
+ * The hourly watch's metrics (docs/watch.md): the file `watch.metrics` names, or CloudWatch in the regions
+ * the bill shows Bedrock spend in (kept with the prices) plus `watch.regions` — else the function's own
+ * region. The account id labels the metrics of a monitoring account without cross-account links.
+ */
+export async function openMetricsSource(
+  config: SentinelConfig,
+  store: BlobStore,
+  options: { log: Logger; environment?: SentinelEnvironment; accountId?: string },
+): Promise<MetricsSource> {
+  if (config.watch.source === 'file') {
+    const { FileMetricsSource } = await import('./metrics/file.js');
+    return new FileMetricsSource(config.watch.metrics);
+  }
+  const environment = environmentOf(options);
+  const accountId = options.accountId ?? environment.accountId;
+  if (!accountId || !/^\d{12}$/.test(accountId)) {
+    throw new ConfigError('watch.source cloudwatch needs the account the metrics are read in', {
+      hint: 'set SENTINEL_ACCOUNT_ID to its 12-digit id (the Lambda functions take it from their own ARN)',
+    });
+  }
+  const held = await store.get(PRICES_KEY);
+  let billRegions: string[] = [];
+  try {
+    billRegions = held ? ((JSON.parse(held.body) as PriceTable).regions ?? []) : [];
+  } catch {
+    // An unreadable price table: the watch itself says so; read the configured regions meanwhile.
+  }
+  const regions = [...new Set([...billRegions, ...config.watch.regions])].sort();
+  if (regions.length === 0 && environment.region) regions.push(environment.region);
+  if (regions.length === 0) {
+    throw new ConfigError('the watch has no region to read CloudWatch in', {
+      hint: 'run a detection first (its prices name the regions with Bedrock spend), or set watch.regions',
+    });
+  }
+  const { CloudWatchMetricsSource, cloudWatchClients } = await import('./metrics/cloudwatch.js');
+  return new CloudWatchMetricsSource({
+    clients: cloudWatchClients(regions),
+    accountId,
+    recentlyActive: false,
+    warn: (message) => options.log.warn(message),
+  });
+}
+
+/** Ports of `watch` and of the hourly function's watch step: the notify ports and the metrics. */
+export async function openWatchPorts(
+  config: SentinelConfig,
+  options: OpenOptions & { accountId?: string },
+  /** The notify ports already open in this invocation (the hourly function's), shared. */
+  opened?: NotifyPorts,
+): Promise<WatchPorts> {
+  const notify = opened ?? (await openNotifyPorts(config, options));
+  const metrics = await openMetricsSource(config, notify.store, options);
+  return {
+    ...notify,
+    metrics,
+    listPrices: async () => (await import('./list-prices.js')).loadListPrices(),
+    ...(options.progress ? { progress: options.progress } : {}),
+  };
 }

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   detect: { summary: 'run the detectors and write findings', load: () => import('./detect.js') },
   run: { summary: 'detect, open cases, email owners and FinOps', load: () => import('./run.js') },
   'follow-up': { summary: 'deadlines, reminders, escalations, resend', load: () => import('./follow-up.js') },
+  watch: { summary: "the hourly watch over Bedrock's usage metrics", load: () => import('./watch.js') },
   ack: { summary: "record an owner's answer on a case", load: () => import('./ack.js') },
   cases: { summary: 'list the cases, as their emails tell them', load: () => import('./cases.js') },
   show: { summary: 'one case: state, owner, episode, answers, history', load: () => import('./show.js') },

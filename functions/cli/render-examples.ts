@@ -60,6 +60,7 @@ export function exampleRunawayFinding(): RunawayFinding {
   return {
     finding_id: 'f3c1a9e07b2d4c58',
     case_key: '9a41d3c7e2b85f10',
+    source: 'bill',
     detector: 'runaway-inference',
     kind: 'runaway',
     as_of: AS_OF,
@@ -229,6 +230,7 @@ export function exampleCacheMissFinding(): CacheMissFinding {
   return {
     finding_id: '5be20d7c91a3f644',
     case_key: 'c07e5f2a8d194b36',
+    source: 'bill',
     detector: 'cache-miss',
     kind: 'cache-regression',
     as_of: AS_OF,
@@ -403,6 +405,7 @@ export function exampleBudgetFinding(): Finding {
   return {
     finding_id: '2c9e1f7a4b6d8e03',
     case_key: 'b8f1e3a7c9d2046e',
+    source: 'bill',
     detector: 'budget',
     kind: 'daily-cap',
     as_of: AS_OF,

@@ -109,7 +109,11 @@ export async function run(argv: string[]): Promise<number> {
  * in `<out>/dry-run/<run_id>/` (an s3:// out: the system's temp folder) — a preview, not an outbox:
  * nothing in it is sent, and the case store is untouched (docs/cli.md).
  */
-async function writePreview(out: string, runId: string, messages: OutgoingMessage[]): Promise<string | null> {
+export async function writePreview(
+  out: string,
+  runId: string,
+  messages: OutgoingMessage[],
+): Promise<string | null> {
   if (messages.length === 0) return null;
   const dir = /^s3:\/\//i.test(out) ? join(tmpdir(), 'sentinel-dry-run', runId) : join(out, 'dry-run', runId);
   const preview = new OutboxMailer(dir);

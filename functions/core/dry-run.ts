@@ -53,8 +53,8 @@ const DRY: { [K in PortKind]: StandIn<K> } = {
 
 /**
  * Fields of a command's ports that are not ports and act on nothing: time, logging, rendering, link
- * signing, progress lines, the crash-test hook, and detection (which writes only through the store
- * and bus it is handed, and is told the run is dry).
+ * signing, progress lines, the crash-test hook, list prices, and detection (which writes only through the
+ * store and bus it is handed, and is told the run is dry).
  */
 const READ_ONLY_FIELDS = new Set([
   'clock',
@@ -65,6 +65,8 @@ const READ_ONLY_FIELDS = new Set([
   'progress',
   'detect',
   'signal',
+  // The watch's list prices: a lookup in a bundled table, no call.
+  'listPrices',
 ]);
 
 export class DryRunPortError extends Error {}

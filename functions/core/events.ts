@@ -13,6 +13,7 @@ export const EVENT_DETAIL_TYPES = [
   'Case Suppressed',
   'Case Rerouted',
   'Detection Run Completed',
+  'Watch Run Completed',
   'Data Stale',
   'Run Failed',
 ] as const;

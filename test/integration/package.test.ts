@@ -195,6 +195,8 @@ describe('npm run package', () => {
     expect(config.notify.reply_to).toBe(EXAMPLE_PARAMS.replyTo);
     expect(config.notify.pilot).toBe(false);
     expect(config.schedule.detect).toBe('cron(0 6 * * ? *)');
+    // The hourly function watches Bedrock's CloudWatch metrics (the deploy parameter `watch`, default on).
+    expect(config.watch).toMatchObject({ enabled: true, source: 'cloudwatch' });
   });
 
   it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
@@ -259,6 +261,37 @@ describe('the roles (one per function, least privilege)', () => {
     grants(role)
       .filter((g) => g.action === action)
       .map((g) => g.resource);
+
+  it('grants "*" only to the watch: CloudWatch GetMetricData and ListMetrics, on the hourly function', () => {
+    const everywhere = ['DetectRole', 'FollowUpRole', 'AckRole'].flatMap((role) =>
+      grants(role)
+        .filter((g) => g.resource === '"*"')
+        .map((g) => `${role} ${g.action}`),
+    );
+    expect(everywhere.sort()).toEqual([
+      'FollowUpRole cloudwatch:GetMetricData',
+      'FollowUpRole cloudwatch:ListMetrics',
+    ]);
+  });
+
+  it('the check allows "*" on that statement alone: another action beside them, or another statement, is refused', async () => {
+    const broken = copy();
+    const statements = (role: string) =>
+      (broken.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+        .Policies[0]!.PolicyDocument.Statement as unknown as Record<string, unknown>[];
+    const read = statements('FollowUpRole').find((s) => s.Sid === 'ReadBedrockMetrics')!;
+    read.Action = ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'cloudwatch:PutMetricData'];
+    statements('AckRole').push({
+      Sid: 'ReadBedrockMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    });
+    const problems = (await checkTemplate(broken, EXPECT)).filter((p) => /Allow on every resource/.test(p));
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FollowUpRole']);
+    // The ack role's copy is the same statement: allowed by the check, refused by the roles test above.
+    expect(await checkTemplate(template, EXPECT)).toEqual([]);
+  });
 
   it('lets detect create and drop only sentinel_staging_* tables', () => {
     for (const action of ['glue:CreateTable', 'glue:DeleteTable', 'glue:UpdateTable']) {
@@ -452,6 +485,7 @@ describe('deploy-time parameters', () => {
     followUpSchedule: 'rate(1 hour)',
     bytesScannedCutoff: '107374182400',
     pilot: 'false',
+    watch: 'true',
   };
   const configOf = (raw: Record<string, unknown>) =>
     parseConfig(
@@ -462,6 +496,16 @@ describe('deploy-time parameters', () => {
       ),
       'SENTINEL_CONFIG',
     );
+
+  it('turns the watch off with watch=false (the hourly function then only follows up)', () => {
+    const { sentinelConfigOf } = createRequire(import.meta.url)('../../infra/parameters.cjs') as {
+      sentinelConfigOf: (p: unknown) => { 'Fn::Sub': string };
+    };
+    const config = (watch: string) =>
+      JSON.parse(sentinelConfigOf(derive({ ...valid, watch }, 'prod'))['Fn::Sub']) as { watch: unknown };
+    expect(config('false').watch).toEqual({ enabled: false, source: 'cloudwatch' });
+    expect(config('true').watch).toEqual({ enabled: true, source: 'cloudwatch' });
+  });
 
   it('accepts the required parameters alone and creates the FOCUS table', () => {
     expect(derive(valid, 'prod')).toMatchObject({
@@ -488,6 +532,7 @@ describe('deploy-time parameters', () => {
       { alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops-alerts' },
       /parameter alarmEmail: subscribes an address to the topic the stack creates/,
     ],
+    [{ watch: 'maybe' }, /parameter watch: 'maybe' is not true or false/],
   ])('refuses %o naming the parameter', (change, message) => {
     expect(() => derive({ ...valid, ...change }, 'prod')).toThrow(message);
   });
@@ -594,6 +639,7 @@ describe('alarms: trouble reaches a person (DEPLOY.md "Alarms")', () => {
           followUpSchedule: 'rate(1 hour)',
           bytesScannedCutoff: '107374182400',
           pilot: 'false',
+          watch: 'true',
           alarmTopicArn: arn,
         },
         'prod',

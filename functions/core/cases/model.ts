@@ -168,6 +168,22 @@ export interface ReopenedFrom {
   contradicting_days: SeriesPoint[];
 }
 
+/** What one source of findings saw of a case's epoch (docs/cases.md "One case, two sources"). */
+export interface SourceSeen {
+  /** When the case first recorded a finding of this source in the epoch (the run's clock). */
+  first_at: string;
+  /** What that finding covered: the bill's as-of day, or the watch's first firing hour. */
+  first_covered: string;
+  /** The newest it covered since (the bill's newest as-of day, the watch's newest hour judged). */
+  last_covered: string;
+}
+
+/** Per source, what it saw of the epoch; a source that has not seen it is null. */
+export interface CaseSources {
+  bill: SourceSeen | null;
+  metrics: SourceSeen | null;
+}
+
 export interface CaseRecord {
   case_key: string;
   /** Incremented by every write; the blob version token guards the write itself. */
@@ -225,6 +241,8 @@ export interface CaseRecord {
   /** Transitions not yet reported by a FinOps digest. */
   undigested: DigestChange[];
   refused: RefusedAddress[];
+  /** Which source saw the epoch first, and when (the digest says it); case files from before have none. */
+  sources?: CaseSources | null;
   updated_at: string;
 }
 

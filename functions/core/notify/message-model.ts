@@ -3,7 +3,7 @@
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
-import type { Answer, MessageKind } from '../cases/model.js';
+import type { Answer, CaseSources, MessageKind } from '../cases/model.js';
 import type { TroubledRun } from '../health.js';
 import type { Finding, IsoDate, SeriesPoint, Severity } from '../types.js';
 
@@ -107,6 +107,8 @@ export interface CaseSection {
   deadline: string | null; // ISO time
   answers: { answer: Answer; at: string; note: string | null; by: string | null }[];
   actions: AnswerAction[];
+  /** What each source (the bill, Bedrock's usage metrics) saw of the epoch, and when (null: not recorded). */
+  sources?: CaseSources | null;
 }
 
 export interface MessageData {

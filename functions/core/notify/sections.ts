@@ -96,6 +96,7 @@ export function caseSection(
     answers: c.answers
       .filter((a) => a.epoch === c.epoch)
       .map((a) => ({ answer: a.answer, at: a.at, note: a.note, by: a.by })),
+    sources: c.sources ?? null,
     // Closed cases take no answer: their sections carry no buttons.
     actions:
       c.state === 'resolved' || c.state === 'suppressed'
