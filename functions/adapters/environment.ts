@@ -28,6 +28,8 @@ export interface SentinelEnvironment {
   logFormat: 'json' | 'text';
   /** `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` is set: S3 is a local server, addressed path-style. */
   s3PathStyle: boolean;
+  /** `SENTINEL_ACCOUNT_ID` (set by the deployment): the account it runs in, which the kill switch never stops. */
+  accountId: string | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -50,5 +52,8 @@ export function sentinelEnvironment(raw: NodeJS.ProcessEnv): SentinelEnvironment
     logLevel: LOG_LEVELS.includes(level as LogLevel) ? (level as LogLevel) : undefined,
     logFormat: raw.SENTINEL_LOG_FORMAT === 'json' || raw.AWS_LAMBDA_FUNCTION_NAME ? 'json' : 'text',
     s3PathStyle: nonEmpty(raw.AWS_ENDPOINT_URL_S3 ?? raw.AWS_ENDPOINT_URL) !== undefined,
+    accountId: /^\d{12}$/.test(raw.SENTINEL_ACCOUNT_ID?.trim() ?? '')
+      ? raw.SENTINEL_ACCOUNT_ID!.trim()
+      : undefined,
   };
 }

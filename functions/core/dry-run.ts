@@ -53,7 +53,7 @@ const DRY: { [K in PortKind]: StandIn<K> } = {
 
 /**
  * Fields of a command's ports that are not ports and act on nothing: time, logging, rendering, link
- * signing, progress lines, the crash-test hook, and detection (which writes only through the store
+ * signing (answer and release links), progress lines, the crash-test hook, and detection (which writes only through the store
  * and bus it is handed, and is told the run is dry).
  */
 const READ_ONLY_FIELDS = new Set([
@@ -61,6 +61,7 @@ const READ_ONLY_FIELDS = new Set([
   'log',
   'render',
   'answerActions',
+  'releaseAction',
   'fault',
   'progress',
   'detect',
@@ -104,6 +105,9 @@ class DryKillSwitch implements KillSwitch {
   }
   engaged(): Promise<EngagedAccount[]> {
     return this.base.engaged();
+  }
+  organization(organizationalUnits: readonly string[]) {
+    return this.base.organization(organizationalUnits);
   }
   describe(): string {
     return `${this.base.describe()} (dry run)`;

@@ -45,6 +45,7 @@ import {
   type LoggedAction,
 } from './actions.js';
 import { flushCaseEvents } from './case-events.js';
+import { type KillSwitchEntry, runKillSwitchStep } from './kill-switch.js';
 import { acquireLease, LEASE_KEY, releaseLease } from './lease.js';
 import {
   createEntry,
@@ -60,6 +61,8 @@ export interface DeliveryReport {
   leaseTaken: boolean;
   eventsWritten: number;
   messages: MessageOutcome[];
+  /** The kill-switch actions carried out (engaged, would engage, escalated instead, released, failed). */
+  killSwitch?: KillSwitchEntry[];
   /** Every case as this step left it (null when the lease was not taken: nothing was read). */
   cases: CaseRecord[] | null;
 }
@@ -95,6 +98,11 @@ export function deliveryCounts(
     counts[key] = (counts[key] ?? 0) + 1;
   }
   counts.case_events_written = delivery.eventsWritten;
+  // Kill-switch actions (docs/kill-switch.md), counted only when there were some.
+  for (const entry of delivery.killSwitch ?? []) {
+    const key = `kill_switch_${entry.status === 'failed' ? 'failed' : entry.action.replaceAll('-', '_')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -381,19 +389,33 @@ export async function deliverDue(
       { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },
       flushed.cases,
     );
+    // The kill switch first: an owner alert of this step then says the account is stopped, and an
+    // escalation the switch asks for (max_engaged) goes out with this step's emails.
+    const killSwitch = ports.killSwitch
+      ? await runKillSwitchStep(runner, { ...ports, killSwitch: ports.killSwitch }, config, now)
+      : null;
     const email = new EmailExecutor(ports, config, now);
     const executors = [email] as ActionExecutor<LoggedAction>[];
     await runner.resumeClaimed(executors);
     await dropFinOpsAlone(runner, config, log);
     await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
     if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
+    // The kill switch's case events were recorded by this step: written and published now.
+    const late = await flushCaseEvents(ports, runner.snapshot());
     return {
       leaseTaken: true,
-      eventsWritten: flushed.written,
+      eventsWritten: flushed.written + late.written,
       messages: runner.outcomes
         .filter((o) => o.executor === email.name)
         .map((o) => outcomeOf(o.entry as NotificationEntry)),
-      cases: runner.snapshot(),
+      ...(killSwitch
+        ? {
+            killSwitch: runner.outcomes
+              .filter((o) => o.executor === killSwitch.name)
+              .map((o) => o.entry as KillSwitchEntry),
+          }
+        : {}),
+      cases: late.cases,
     };
   } finally {
     try {

@@ -78,6 +78,26 @@ export interface ReopenedView {
   contradictingDays: SeriesPoint[];
 }
 
+/**
+ * What the kill switch did about a case, as its emails tell it (docs/kill-switch.md): `engaged` (Bedrock
+ * inference in the account is denied since `since`), `would-engage` (dry-run: enforce mode would have
+ * denied it from `since`), `escalated` (max_engaged reached), `released`.
+ */
+export interface KillSwitchView {
+  status: 'engaged' | 'would-engage' | 'escalated' | 'released';
+  /** When the stop was attached, or (dry-run, escalated) when the switch decided. */
+  since: string;
+  /** What made the case qualify: `a critical runaway case opened`. */
+  why: string;
+  severity: Severity;
+  policyId: string | null;
+  /** The role pattern the stop leaves untouched (null: nobody in the account can call Bedrock inference). */
+  breakGlassRole: string | null;
+  releasedAt: string | null;
+  /** `the owner answered that the spend is stopped`, … */
+  releasedHow: string | null;
+}
+
 export interface CaseSection {
   caseKey: string;
   epoch: number;
@@ -107,6 +127,8 @@ export interface CaseSection {
   deadline: string | null; // ISO time
   answers: { answer: Answer; at: string; note: string | null; by: string | null }[];
   actions: AnswerAction[];
+  /** What the kill switch did about the case in this epoch (a stop in place whatever the epoch); null: nothing. */
+  killSwitch?: KillSwitchView | null;
 }
 
 export interface MessageData {
