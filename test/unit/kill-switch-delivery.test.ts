@@ -273,4 +273,37 @@ describe('the kill switch in delivery', () => {
       { action: 'engage', account_id: SANDBOX, case_key: expect.any(String) },
     ]);
   });
+
+  it('the digest lists each stopped account with its age and how to lift it, once a day while it holds', async () => {
+    const s = setup({ mode: 'enforce' }, [critical(SANDBOX)]);
+    await s.run();
+    const engagedAt = s.caseOf(SANDBOX).kill_switch!.engaged_at!;
+    const digests = () => s.mailer.sent.filter((m) => m.kind === 'finops-digest');
+    expect(renderedData(digests()[0]!).digest!.killSwitch!.engaged).toEqual([
+      expect.objectContaining({ accountId: SANDBOX, ageHours: 0, age: 'under an hour', since: engagedAt }),
+    ]);
+    // A day and 5 hours later, the same finding again: nothing changed but the stop holds.
+    s.clock.set(new Date(Date.parse(engagedAt) + 29 * 3_600_000).toISOString());
+    await s.run({ asOfDays: ['2026-03-02'] });
+    expect(digests()).toHaveLength(2);
+    const [line] = renderedData(digests()[1]!).digest!.killSwitch!.engaged;
+    expect(line).toMatchObject({ accountId: SANDBOX, ageHours: 29, age: '1 day 5 h' });
+    expect(line!.release).toEqual({
+      url: null,
+      command: `sentinel kill-switch release --account ${SANDBOX} --out ${s.config.out}`,
+    });
+    // Again on the same detection day: no second digest for the stop alone.
+    await s.run({ asOfDays: ['2026-03-02'] });
+    expect(digests()).toHaveLength(2);
+  });
+
+  it('a dry-run digest lists what enforce mode would have stopped', async () => {
+    const s = setup({ mode: 'dry-run' }, [critical(SANDBOX)]);
+    await s.run();
+    const digest = s.mailer.sent.find((m) => m.kind === 'finops-digest')!;
+    const ks = renderedData(digest).digest!.killSwitch!;
+    expect(ks.mode).toBe('dry-run');
+    expect(ks.engaged).toEqual([]);
+    expect(ks.wouldEngage.map((w) => w.accountId)).toEqual([SANDBOX]);
+  });
 });

@@ -8,6 +8,12 @@ import type { SentinelConfig } from '../config.js';
 import { deliverKillSwitch, type KillSwitchEntry, type KillSwitchStepPorts } from '../deliver/kill-switch.js';
 import { BadInputError } from '../errors.js';
 import { stopPolicy, stopPolicyName } from '../kill-switch/policy.js';
+import {
+  type AnswerLinkParams,
+  AnswerLinkRejectedError,
+  type ReleaseLinkClaims,
+  verifyReleaseLink,
+} from '../notify/answer-links.js';
 import type { Clock, EngagedAccount, EventBus, PolicyDocument } from '../ports.js';
 
 export type KillSwitchCommandPorts = KillSwitchStepPorts & { events: EventBus; clock: Clock };
@@ -141,4 +147,68 @@ function requireAccountId(accountId: string): void {
       hint: 'pass the 12 digits of the account, as sentinel kill-switch status lists it',
     });
   }
+}
+
+/** A release link checked against the key and what is attached now (the /ack GET: changes nothing). */
+export type ReleaseLinkReview =
+  | { status: 'valid'; claims: ReleaseLinkClaims; since: string; case: CaseRecord | null }
+  | {
+      status: 'invalid';
+      problem: AnswerLinkRejectedError['problem'] | 'not-engaged' | 'off';
+      message: string;
+      hint: string;
+    };
+
+export async function reviewReleaseLink(
+  ports: {
+    store: KillSwitchStepPorts['store'];
+    clock: Clock;
+    killSwitch?: KillSwitchStepPorts['killSwitch'];
+  },
+  params: AnswerLinkParams,
+  key: Uint8Array,
+): Promise<ReleaseLinkReview> {
+  let claims: ReleaseLinkClaims;
+  try {
+    claims = verifyReleaseLink(params, { key, now: ports.clock.now() });
+  } catch (error) {
+    if (!(error instanceof AnswerLinkRejectedError)) throw error;
+    return { status: 'invalid', problem: error.problem, message: error.message, hint: error.hint ?? '' };
+  }
+  if (!ports.killSwitch) {
+    return {
+      status: 'invalid',
+      problem: 'off',
+      message: 'the kill switch is off in this deployment: there is no stop to lift from here',
+      hint: 'lift a stop left from before by hand (docs/kill-switch.md "Releasing by hand")',
+    };
+  }
+  const attached = (await ports.killSwitch.engaged()).find((e) => e.account_id === claims.accountId);
+  if (!attached || attached.case_key !== claims.caseKey) {
+    return {
+      status: 'invalid',
+      problem: 'not-engaged',
+      message: `account ${claims.accountId} is not stopped for case ${claims.caseKey} (any more): nothing to lift`,
+      hint: 'sentinel kill-switch status lists what is stopped now',
+    };
+  }
+  const c = (await readAllCases(ports.store)).find((x) => x.case_key === claims.caseKey) ?? null;
+  return { status: 'valid', claims, since: attached.engaged_at, case: c };
+}
+
+/** The POST of a release link: checked again (nothing trusted from the GET), then released as FinOps. */
+export async function releaseByLink(
+  ports: Partial<Pick<KillSwitchCommandPorts, 'killSwitch'>> & Omit<KillSwitchCommandPorts, 'killSwitch'>,
+  config: SentinelConfig,
+  input: { params: AnswerLinkParams; key: Uint8Array },
+): Promise<{ review: ReleaseLinkReview; result: ReleaseResult | null }> {
+  const review = await reviewReleaseLink(ports, input.params, input.key);
+  if (review.status !== 'valid' || !ports.killSwitch) return { review, result: null };
+  const result = await releaseKillSwitch({ ...ports, killSwitch: ports.killSwitch }, config, {
+    accountId: review.claims.accountId,
+    caseKey: review.claims.caseKey,
+    cause: 'finops-link',
+    by: 'release link',
+  });
+  return { review, result };
 }

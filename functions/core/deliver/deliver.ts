@@ -25,6 +25,7 @@ import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
 import { markReported, readHealth } from '../health.js';
+import { releaseCommand } from '../notify/answer-links.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
 import {
   groupDue,
@@ -45,7 +46,7 @@ import {
   type LoggedAction,
 } from './actions.js';
 import { flushCaseEvents } from './case-events.js';
-import { type KillSwitchEntry, runKillSwitchStep } from './kill-switch.js';
+import { KILL_SWITCH_EXECUTOR, type KillSwitchEntry, runKillSwitchStep } from './kill-switch.js';
 import { acquireLease, LEASE_KEY, releaseLease } from './lease.js';
 import {
   createEntry,
@@ -349,6 +350,25 @@ async function sendDigest(
       followUpHours: config.notify.follow_up_hours,
     },
     answerActions: ports.answerActions,
+    killSwitch: ports.killSwitch
+      ? {
+          mode: config.kill_switch.mode,
+          // Without a link builder (tests, a bare composition), the command line still tells FinOps how.
+          release:
+            ports.releaseAction ??
+            (({ accountId }) => ({ url: null, command: releaseCommand(accountId, config.out) })),
+          failed: runner.outcomes
+            .filter((o) => o.executor === KILL_SWITCH_EXECUTOR)
+            .map((o) => o.entry as KillSwitchEntry)
+            .filter((e) => e.status === 'failed')
+            .map((e) => ({
+              accountId: e.account_id,
+              caseKey: e.case_key,
+              action: e.action,
+              error: e.error ?? '',
+            })),
+        }
+      : null,
   });
   if (!planned) return;
   email.digestAsOf = defaultAsOf;

@@ -94,8 +94,10 @@ export function releaseExplanation(cause: Release['cause'], accountId: string, b
  * once; each check is decided against what this step has already engaged, so `max_engaged` holds within
  * one run too. A decision of `none` is not logged: the item is cleared and the reason logged.
  */
+export const KILL_SWITCH_EXECUTOR = 'kill switch';
+
 export class KillSwitchExecutor implements ActionExecutor<KillSwitchEntry> {
-  readonly name = 'kill switch';
+  readonly name = KILL_SWITCH_EXECUTOR;
 
   constructor(
     private readonly ports: KillSwitchStepPorts,

@@ -196,6 +196,7 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
             headline: headline(c.section),
           })),
           escalated: digest.escalated.map(withView),
+          killSwitch: digest.killSwitch ?? null,
         }
       : null,
     view: messageView(data),

@@ -83,6 +83,7 @@ export function killSwitchView(c: CaseRecord): KillSwitchView | null {
     status: ks.status,
     since: ks.engaged_at ?? ks.at,
     why: qualifyingWords(c.kind, ks),
+    explanation: ks.explanation,
     severity: ks.severity,
     policyId: ks.policy_id,
     breakGlassRole: ks.break_glass_role,
