@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
 import { stopPolicy } from '../../functions/core/kill-switch/policy.js';
 
@@ -44,6 +44,8 @@ const statusJson = () => {
 };
 
 beforeAll(() => {
+  // The key the run signs the digest's links with and the /ack handler checks them with.
+  process.env.SENTINEL_SIGNING_KEY = 'test-signing-key-0123456789abcdef';
   work = mkdtempSync(join(tmpdir(), 'sentinel-kill-switch-'));
   out = join(work, 'out');
   const gen = sentinel(
@@ -70,6 +72,8 @@ beforeAll(() => {
     config,
     JSON.stringify({
       out,
+      // The digest then carries a signed release link per stopped account (docs/emails.md "The kill switch").
+      notify: { ack_base_url: 'https://ack.example.test/ack' },
       kill_switch: {
         mode: 'enforce',
         accounts,
@@ -81,7 +85,11 @@ beforeAll(() => {
   );
 }, 120_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => {
+  delete process.env.SENTINEL_SIGNING_KEY;
+  delete process.env.SENTINEL_CONFIG;
+  rmSync(work, { recursive: true, force: true });
+});
 
 describe('sentinel kill-switch', () => {
   it('policy prints the document it would attach, before anything is stopped', () => {
@@ -172,5 +180,65 @@ describe('sentinel kill-switch', () => {
     );
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('is not stopped: nothing to release');
+  });
+
+  it("the digest's signed release link: GET asks to confirm and changes nothing, POST lifts the stop", async () => {
+    const [stopped] = statusJson();
+    expect(stopped).toBeDefined();
+    const account = String(stopped!.account_id);
+    const digest = readdirSync(join(out, 'outbox'))
+      .filter((n) => n.endsWith('.txt'))
+      .map((n) => readFileSync(join(out, 'outbox', n), 'utf8'))
+      .find((t) => t.startsWith('FINOPS DIGEST') || t.includes('\nFINOPS DIGEST'))!;
+    const match = new RegExp(
+      `lift the stop: (https://ack\\.example\\.test/ack\\?release=${account}\\S+)`,
+    ).exec(digest);
+    expect(match, digest).not.toBeNull();
+    const params = Object.fromEntries(new URL(match![1]!).searchParams);
+
+    process.env.SENTINEL_CONFIG = readFileSync(config, 'utf8');
+    // The handler's clock is the system's: the time of the run that signed the link, plus two hours.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-03T10:00:00Z'));
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const { handler } = (await import('../../functions/handlers/ack.js')) as unknown as {
+      handler: (event: unknown, context: unknown) => Promise<{ statusCode: number; body: string }>;
+    };
+    const context = { awsRequestId: 'release', getRemainingTimeInMillis: () => 29_000 };
+    const http = (method: 'GET' | 'POST', query: Record<string, string>, body?: string) => ({
+      version: '2.0',
+      routeKey: `${method} /ack`,
+      rawPath: '/ack',
+      rawQueryString: new URLSearchParams(query).toString(),
+      headers: method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+      queryStringParameters: method === 'GET' ? query : undefined,
+      requestContext: { http: { method, path: '/ack' } },
+      body,
+      isBase64Encoded: false,
+    });
+
+    const tampered = await handler(http('GET', { ...params, release: '999999999999' }), context);
+    expect(tampered.statusCode).toBe(403);
+    const get = await handler(http('GET', params), context);
+    expect(get.statusCode, get.body).toBe(200);
+    expect(get.body).toContain(`Lift the kill switch on account ${account}?`);
+    expect(get.body).not.toContain('<textarea');
+    expect(statusJson().map((s) => s.account_id)).toContain(account);
+
+    const post = await handler(http('POST', {}, new URLSearchParams(params).toString()), context);
+    expect(post.statusCode, post.body).toBe(200);
+    expect(post.body).toContain(
+      `The stop is lifted: Bedrock inference in account ${account} is allowed again`,
+    );
+    expect(statusJson().map((s) => s.account_id)).not.toContain(account);
+    expect(cases().find((c) => c.case_key === stopped!.case_key)!.kill_switch).toMatchObject({
+      status: 'released',
+      released_by: 'finops-link',
+    });
+    // The same link again: nothing left to lift.
+    const again = await handler(http('POST', {}, new URLSearchParams(params).toString()), context);
+    expect(again.statusCode).toBe(409);
   });
 });

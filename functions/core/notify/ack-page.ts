@@ -174,6 +174,29 @@ export function releaseConfirmationPage(
 
 const RELEASE_FIELDS = ['release', 'case', 'exp', 'sig'] as const;
 
+const RELEASE_STATUS: Record<string, number> = {
+  malformed: 400,
+  tampered: 403,
+  expired: 410,
+  'not-engaged': 409,
+  off: 409,
+};
+
+/** A release link that cannot be honoured: bad, expired, or the stop it names is gone. */
+export function releaseProblemPage(review: { problem: string; message: string; hint: string }): AckPage {
+  const gone = review.problem === 'not-engaged';
+  return {
+    status: RELEASE_STATUS[review.problem] ?? 400,
+    title: 'This link cannot be used',
+    heading: gone ? 'Nothing to lift' : 'This link cannot be used',
+    tone: gone ? 'ok' : 'error',
+    lines: [sentence(review.message)],
+    facts: [],
+    hint: review.hint ? sentence(review.hint) : null,
+    form: null,
+  };
+}
+
 /** What lifting by link did. */
 export function releaseResultPage(result: {
   status: 'released' | 'pending' | 'not-engaged';
