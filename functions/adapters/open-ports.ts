@@ -16,6 +16,7 @@ import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
 import { checkFocusColumns } from '../core/detect/focus-columns.js';
 import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
 import { BadInputError, ConfigError } from '../core/errors.js';
+import { accountsListedWrongly } from '../core/kill-switch/decide.js';
 import type { Logger } from '../core/log.js';
 import { buildAnswerActions, buildReleaseAction } from '../core/notify/answer-links.js';
 import { renderMessage } from '../core/notify/render.js';
@@ -210,12 +211,46 @@ export async function openKillSwitch(
   if (config.kill_switch.mode === 'off' && (isS3(config.out) || config.kill_switch.transport !== 'local')) {
     return undefined;
   }
+  let killSwitch: KillSwitch;
   if (config.kill_switch.transport === 'organizations') {
     const { OrganizationsKillSwitch } = await import('./kill-switch/organizations.js');
-    return new OrganizationsKillSwitch(await organizationsClient(), { clock, ownAccountId });
+    killSwitch = new OrganizationsKillSwitch(await organizationsClient(), { clock, ownAccountId });
+  } else {
+    const { LocalKillSwitch } = await import('./kill-switch/local.js');
+    killSwitch = new LocalKillSwitch(store, { clock, ownAccountId });
   }
-  const { LocalKillSwitch } = await import('./kill-switch/local.js');
-  return new LocalKillSwitch(store, { clock, ownAccountId });
+  await refuseWrongAccounts(config, killSwitch, ownAccountId);
+  return killSwitch;
+}
+
+/**
+ * At start, `kill_switch.accounts` naming the deployment's own account or the management account is refused
+ * with the key named (exit 2). The management account takes one Organizations call; when it cannot be read,
+ * every run's decision still refuses to stop it (`organization-unknown`, `management-account`).
+ */
+async function refuseWrongAccounts(
+  config: SentinelConfig,
+  killSwitch: KillSwitch,
+  ownAccountId: string | null,
+): Promise<void> {
+  const ks = config.kill_switch;
+  if (ks.mode === 'off' || ks.accounts.length === 0) return;
+  let management: string | null = null;
+  if (ks.transport === 'organizations') {
+    management = await killSwitch
+      .organization([])
+      .then((facts) => facts.management_account_id)
+      .catch(() => null);
+  }
+  const problem = accountsListedWrongly(ks, {
+    own_account_id: ownAccountId,
+    management_account_id: management,
+  });
+  if (problem) {
+    throw new ConfigError(`the configuration is not valid:\n  kill_switch.accounts: ${problem}`, {
+      hint: 'docs/kill-switch.md "When it engages"',
+    });
+  }
 }
 
 /** The digest's release link for an engaged account: signed with the answer-link key, or the CLI line. */

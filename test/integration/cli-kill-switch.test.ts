@@ -20,7 +20,14 @@ let out: string;
 let config: string;
 
 function sentinel(...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return sentinelWith({}, ...args);
+}
+
+function sentinelWith(env: Record<string, string>, ...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -109,6 +116,17 @@ describe('sentinel kill-switch', () => {
     const unknown = sentinel('kill-switch', 'lift', '--config', config);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain("'lift' is not a subcommand");
+    // The deployment's own account among the accounts it may stop: refused at start, the key named.
+    const [own] = JSON.parse(readFileSync(config, 'utf8')).kill_switch.accounts as string[];
+    const ownListed = sentinelWith(
+      { SENTINEL_ACCOUNT_ID: own! },
+      'kill-switch',
+      'status',
+      '--config',
+      config,
+    );
+    expect(ownListed.status).toBe(2);
+    expect(ownListed.stderr).toContain(`kill_switch.accounts: ${own} is the deployment's own account`);
   });
 
   it('status lists what a run stopped; release lifts one, and its case and the bus record it', () => {
