@@ -31,8 +31,9 @@ export interface SentinelEnvironment {
   /** `AWS_REGION` (else `AWS_DEFAULT_REGION`): where the watch reads CloudWatch when nothing else names a region. */
   region: string | undefined;
   /**
-   * `SENTINEL_ACCOUNT_ID`: the account the watch reads CloudWatch in, whose metrics it labels with this id
-   * when CloudWatch shows no cross-account links (the Lambda functions take it from their own ARN).
+   * `SENTINEL_ACCOUNT_ID` (set by the deployment, 12 digits): the account it runs in — the kill switch never
+   * stops it, and the watch labels this account's metrics with it when CloudWatch shows no cross-account
+   * links (the Lambda functions also take it from their own ARN).
    */
   accountId: string | undefined;
 }
@@ -58,6 +59,8 @@ export function sentinelEnvironment(raw: NodeJS.ProcessEnv): SentinelEnvironment
     logFormat: raw.SENTINEL_LOG_FORMAT === 'json' || raw.AWS_LAMBDA_FUNCTION_NAME ? 'json' : 'text',
     s3PathStyle: nonEmpty(raw.AWS_ENDPOINT_URL_S3 ?? raw.AWS_ENDPOINT_URL) !== undefined,
     region: nonEmpty(raw.AWS_REGION) ?? nonEmpty(raw.AWS_DEFAULT_REGION),
-    accountId: nonEmpty(raw.SENTINEL_ACCOUNT_ID),
+    accountId: /^\d{12}$/.test(raw.SENTINEL_ACCOUNT_ID?.trim() ?? '')
+      ? raw.SENTINEL_ACCOUNT_ID!.trim()
+      : undefined,
   };
 }

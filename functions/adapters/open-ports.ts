@@ -8,22 +8,25 @@
  */
 import { join } from 'node:path';
 import { engineDetection } from '../core/commands/detect.js';
+import type { KillSwitchCommandPorts } from '../core/commands/kill-switch.js';
 import type { RunPorts } from '../core/commands/run.js';
 import type { WatchPorts } from '../core/commands/watch.js';
 import type { SentinelConfig } from '../core/config.js';
-import type { NotifyPorts } from '../core/deliver/ports.js';
+import type { NotifyPorts, ReleaseActionFor } from '../core/deliver/ports.js';
 import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
 import { checkFocusColumns } from '../core/detect/focus-columns.js';
 import { PRICES_KEY, type PriceTable } from '../core/detect/prices.js';
 import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
 import { BadInputError, ConfigError } from '../core/errors.js';
+import { accountsListedWrongly } from '../core/kill-switch/decide.js';
 import type { Logger } from '../core/log.js';
-import { buildAnswerActions } from '../core/notify/answer-links.js';
+import { buildAnswerActions, buildReleaseAction } from '../core/notify/answer-links.js';
 import { renderMessage } from '../core/notify/render.js';
 import type {
   BlobStore,
   Clock,
   EventBus,
+  KillSwitch,
   Mailer,
   MetricsSource,
   OwnerDirectory,
@@ -184,6 +187,92 @@ async function openOwners(config: SentinelConfig, environment: SentinelEnvironme
   return loadOwnerDirectory(config.owners, config.notify.finops);
 }
 
+/** Organizations has one endpoint, in us-east-1; its adapter retries by itself (docs/kill-switch.md). */
+const organizationsClient = () =>
+  client(
+    'organizations',
+    async () =>
+      new (await import('@aws-sdk/client-organizations')).OrganizationsClient({
+        region: 'us-east-1',
+        maxAttempts: 1,
+      }),
+  );
+
+/**
+ * The kill switch (docs/kill-switch.md "Modes and transports"): `kill_switch.transport` names it. With
+ * mode `off` it is opened only over a local directory, where reading it costs nothing (a stop left from
+ * before is still released when its case closes); a deployment with the switch off holds no
+ * Organizations permissions, so it opens none.
+ */
+export async function openKillSwitch(
+  config: SentinelConfig,
+  store: BlobStore,
+  clock: Clock,
+  environment: SentinelEnvironment,
+): Promise<KillSwitch | undefined> {
+  const ownAccountId = environment.accountId ?? null;
+  if (config.kill_switch.mode === 'off' && (isS3(config.out) || config.kill_switch.transport !== 'local')) {
+    return undefined;
+  }
+  let killSwitch: KillSwitch;
+  if (config.kill_switch.transport === 'organizations') {
+    const { OrganizationsKillSwitch } = await import('./kill-switch/organizations.js');
+    killSwitch = new OrganizationsKillSwitch(await organizationsClient(), { clock, ownAccountId });
+  } else {
+    const { LocalKillSwitch } = await import('./kill-switch/local.js');
+    killSwitch = new LocalKillSwitch(store, { clock, ownAccountId });
+  }
+  await refuseWrongAccounts(config, killSwitch, ownAccountId);
+  return killSwitch;
+}
+
+/**
+ * At start, `kill_switch.accounts` naming the deployment's own account or the management account is refused
+ * with the key named (exit 2). The management account takes one Organizations call; when it cannot be read,
+ * every run's decision still refuses to stop it (`organization-unknown`, `management-account`).
+ */
+async function refuseWrongAccounts(
+  config: SentinelConfig,
+  killSwitch: KillSwitch,
+  ownAccountId: string | null,
+): Promise<void> {
+  const ks = config.kill_switch;
+  if (ks.mode === 'off' || ks.accounts.length === 0) return;
+  let management: string | null = null;
+  if (ks.transport === 'organizations') {
+    management = await killSwitch
+      .organization([])
+      .then((facts) => facts.management_account_id)
+      .catch(() => null);
+  }
+  const problem = accountsListedWrongly(ks, {
+    own_account_id: ownAccountId,
+    management_account_id: management,
+  });
+  if (problem) {
+    throw new ConfigError(`the configuration is not valid:\n  kill_switch.accounts: ${problem}`, {
+      hint: 'docs/kill-switch.md "When it engages"',
+    });
+  }
+}
+
+/** The digest's release link for an engaged account: signed with the answer-link key, or the CLI line. */
+function releaseActionOf(
+  config: SentinelConfig,
+  clock: Clock,
+  key: Uint8Array | undefined,
+): ReleaseActionFor {
+  return ({ accountId, caseKey }) =>
+    buildReleaseAction({
+      accountId,
+      caseKey,
+      ackBaseUrl: config.notify.ack_base_url,
+      ...(key ? { key } : {}),
+      expiresAt: new Date(clock.now().getTime() + config.notify.link_ttl_days * 86_400_000),
+      out: config.out,
+    });
+}
+
 const signingKeys = new Map<string, SigningKey>();
 
 /**
@@ -293,6 +382,7 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
   const ackBaseUrl = config.notify.ack_base_url;
   const signingKey = ackBaseUrl ? await openSigningKey(config, environment) : undefined;
   const key = signingKey ? await signingKey.load() : undefined;
+  const killSwitch = await openKillSwitch(config, store, clock, environment);
   return {
     store,
     mailer,
@@ -300,6 +390,7 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
     owners,
     clock,
     log,
+    ...(killSwitch ? { killSwitch, releaseAction: releaseActionOf(config, clock, key) } : {}),
     render: renderMessage,
     answerActions: ({ caseKey, epoch }) =>
       buildAnswerActions({
@@ -343,13 +434,31 @@ export async function openDetectPorts(config: SentinelConfig, options: OpenOptio
   };
 }
 
-/** Ports of `ack`: the case store and the bus. */
+/** Ports of `ack`: the case store, the bus, and the kill switch an answer may lift. */
 export async function openAckPorts(config: SentinelConfig, options: OpenOptions) {
-  const [store, events] = await Promise.all([
-    openStore(config, environmentOf(options)),
-    openEventBus(config),
-  ]);
-  return { store, events, clock: options.clock };
+  const environment = environmentOf(options);
+  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
+  const killSwitch = await openKillSwitch(config, store, options.clock, environment);
+  return { store, events, clock: options.clock, log: options.log, ...(killSwitch ? { killSwitch } : {}) };
+}
+
+/** Ports of `sentinel kill-switch` (and the digest's release link): the switch, the case store, the bus. */
+export async function openKillSwitchPorts(
+  config: SentinelConfig,
+  options: OpenOptions,
+): Promise<KillSwitchCommandPorts> {
+  const environment = environmentOf(options);
+  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
+  const killSwitch = await openKillSwitch(config, store, options.clock, environment);
+  if (!killSwitch) {
+    throw new ConfigError(
+      `kill_switch.mode is off and kill_switch.transport is ${config.kill_switch.transport}: there is no kill switch to read here`,
+      {
+        hint: 'set kill_switch.mode to dry-run or enforce (docs/kill-switch.md), or run against a local out',
+      },
+    );
+  }
+  return { store, events, clock: options.clock, log: options.log, killSwitch };
 }
 
 /**

@@ -81,6 +81,11 @@ export async function run(argv: string[]): Promise<number> {
           out(
             `  the ${result.wouldSend.length} message(s) it would send, rendered: ${join(preview, 'index.html')}`,
           );
+        for (const k of result.wouldKillSwitch) {
+          out(
+            `  the kill switch would ${k.action} account ${k.account_id}${k.case_key ? ` (case ${k.case_key})` : ''}: nothing attached or detached (dry run)`,
+          );
+        }
         for (const m of result.wouldSend) {
           const cc = m.cc.length > 0 ? ` cc ${m.cc.join(', ')}` : '';
           out(`  would send ${m.kind} to ${m.to.join(', ')}${cc}: ${m.subject}`);

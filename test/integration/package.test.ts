@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/core/events.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
@@ -718,19 +718,38 @@ describe('the roles, evaluated as IAM would (iam-simulate)', () => {
     expect(await decide(template, 'AckRole', { action: 'sqs:SendMessage', resource: queue })).toBe(false);
   });
 
-  describe('with a FOCUS table the user already has (partitions in the catalog)', () => {
+  // One more packaging, with the options off by default turned on: the user's own FOCUS table and the
+  // kill switch (docs/kill-switch.md).
+  describe('with a FOCUS table the user already has (partitions in the catalog) and the kill switch on', () => {
     let own: Template;
+    let out: string;
     beforeAll(() => {
-      const out = mkdtempSync(join(tmpdir(), 'sentinel-package-focus-'));
-      const params = { ...EXAMPLE_PARAMS, focusTable: 'cur.focus_export' };
+      out = mkdtempSync(join(tmpdir(), 'sentinel-package-focus-'));
+      const params = {
+        ...EXAMPLE_PARAMS,
+        focusTable: 'cur.focus_export',
+        killSwitch: 'enforce',
+        killSwitchAccounts: '222233334444',
+        breakGlassRole: 'arn:aws:iam::*:role/BreakGlass',
+      };
       const status = packageOffline(
         Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
         { quiet: true, out },
       );
-      if (status !== 0) throw new Error(`packaging with focusTable failed (${status})`);
+      if (status !== 0) throw new Error(`packaging with focusTable and killSwitch failed (${status})`);
       own = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-      rmSync(out, { recursive: true, force: true });
     }, 120_000);
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+    it('passes the template check: the Organizations reads that take no resource are the only "*"', async () => {
+      expect(await checkTemplate(own, { ...EXPECT, artifactDir: out })).toEqual([]);
+      const fn = own.Resources.FollowUpLambdaFunction!.Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(fn.Environment.Variables.SENTINEL_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+      const text = (fn.Environment.Variables.SENTINEL_CONFIG as { 'Fn::Sub': string })['Fn::Sub'];
+      expect(JSON.parse(text).kill_switch).toMatchObject({ mode: 'enforce', transport: 'organizations' });
+    });
 
     it('lets detect list the table (information_schema) and read its catalog partitions', async () => {
       const glue = 'arn:aws:glue:us-east-1:111122223333';

@@ -45,6 +45,7 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   suppressDays: config.cases.suppress_days,
   resuppressGrowth: config.cases.resuppress_growth,
   band: episodeBand(config),
+  killSwitch: config.kill_switch.mode === 'off' ? null : { detectors: config.kill_switch.detectors },
 });
 
 export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {

@@ -29,6 +29,8 @@ import {
   type ClosedState,
   caseEventId,
   isLive,
+  type KillSwitchEventDetail,
+  type KillSwitchReleaseCause,
   LIVE_STATES,
   SEVERITY_RANK,
 } from './model.js';
@@ -40,6 +42,12 @@ export interface CaseRules {
   resuppressGrowth: number;
   /** The detectors' bands, for the episode's end day (default k 2, hit-ratio drop 0.2). */
   band?: EpisodeBand;
+  /**
+   * The kill switch's detectors when its mode is not `off` (docs/kill-switch.md): a case of theirs that
+   * opens, re-opens or rises gets a kill-switch check due. Absent or null: no check (a stop already in
+   * place is still released when its case closes, in every mode).
+   */
+  killSwitch?: { detectors: readonly string[] } | null;
 }
 
 export interface TransitionContext {
@@ -103,6 +111,7 @@ type Effect =
   | 'resolved-on-expiry'
   | 'suppress-at-peak'
   | 'set-route'
+  | 'kill-switch-check'
   | 'close';
 
 interface Subject {
@@ -197,7 +206,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     when: 'a catch-up day or within notify_max_age_days of the default as-of day',
     guard: mayOpen,
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   {
@@ -217,7 +226,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
       return after !== null && SEVERITY_RANK[after] > SEVERITY_RANK[s.c.peak_severity];
     },
     to: 'same',
-    effects: ['record-finding', 'update-alert-due'],
+    effects: ['record-finding', 'update-alert-due', 'kill-switch-check'],
     event: 'Case Updated',
   },
   {
@@ -237,7 +246,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
       // The watch's windows are hours: the day of its first hour is what counts.
       (finding(s)?.recent_start ?? '').slice(0, 10) > s.c.resolved_on,
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   {
@@ -246,7 +255,14 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     when: 'may open, its as-of day is after resolved_on and a day since resolved_on is above its band: the resolution is contradicted',
     guard: contradicts,
     to: 'open',
-    effects: ['open-epoch', 'record-contradiction', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: [
+      'open-epoch',
+      'record-contradiction',
+      'alert-due',
+      'notified-now',
+      'deadline-from-now',
+      'kill-switch-check',
+    ],
     event: 'Case Opened',
   },
   {
@@ -267,7 +283,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
       return peakValueOf(f) >= s.ctx.rules.resuppressGrowth * (s.c.suppressed_peak ?? 0);
     },
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   { from: ['suppressed'], on: 'finding', when: 'any other finding', to: 'same', effects: [] },
@@ -690,12 +706,43 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState 
     case 'set-route':
       if (input.type === 'route') storeOwner(c, input.owner);
       return;
+    case 'kill-switch-check': {
+      // The executor decides with the organization's facts and what is engaged (docs/kill-switch.md).
+      if (!ctx.rules.killSwitch?.detectors.includes(c.detector)) return;
+      const change = from === null ? 'opened' : isLive(from) ? 'rose' : 'reopened';
+      c.due.push({
+        event_id: DUE_PLACEHOLDER,
+        kind: 'kill-switch',
+        raised: false,
+        message_id: null,
+        kill_switch: { action: 'check', change },
+      });
+      return;
+    }
     case 'close':
       c.closed_at = now;
       // Nothing is sent for a closed case: what was due is moot (docs/storage.md retries only live cases).
       c.due = c.due.filter((d) => d.message_id !== null);
+      // A stop this case engaged is lifted when it closes, in every mode (docs/kill-switch.md "Release").
+      if (c.kill_switch?.status === 'engaged') {
+        c.due.push({
+          event_id: DUE_PLACEHOLDER,
+          kind: 'kill-switch',
+          raised: false,
+          message_id: null,
+          kill_switch: { action: 'release', ...closingCause(c, input) },
+        });
+      }
       return;
   }
+}
+
+/** Why a closing transition lifts the stop (docs/kill-switch.md "Release"), and who answered. */
+function closingCause(c: CaseRecord, input: CaseInput): { cause: KillSwitchReleaseCause; by: string | null } {
+  if (input.type === 'answer' && input.answer !== 'investigating') {
+    return { cause: input.answer === 'stopped' ? 'answer-stopped' : 'answer-legitimate', by: input.by };
+  }
+  return { cause: c.state === 'suppressed' ? 'case-suppressed' : 'case-resolved', by: null };
 }
 
 /** The `stopped` or `legitimate` answer that closed the current epoch, if an answer did. */
@@ -764,9 +811,34 @@ function seedCase(input: CaseInput): CaseRecord {
   };
 }
 
-/** The plain transition name of a case event: `Case Reminded` → `reminded`. */
+/** The plain transition name of a case event: `Case Reminded` → `reminded`, `Kill Switch Engaged` → `kill-switch-engaged`. */
 export const transitionName = (detailType: EventDetailType): string =>
-  detailType.replace('Case ', '').toLowerCase();
+  detailType
+    .replace(/^Case /, '')
+    .toLowerCase()
+    .replaceAll(' ', '-');
+
+/**
+ * A `Kill Switch …` case event (docs/events.md): the case as it stands, with what the kill switch did.
+ * Appended to `events_due` (and counted in `occurrences`) by the caller's conditional write, like a
+ * transition's own event; the state does not change.
+ */
+export function killSwitchCaseEvent(
+  c: CaseRecord,
+  detailType: Extract<EventDetailType, `Kill Switch ${string}`>,
+  detail: KillSwitchEventDetail,
+  now: Date,
+): CaseEvent {
+  const ctx: TransitionContext = {
+    now,
+    rules: { followUpHours: 0, autoResolveDays: 0, suppressDays: 0, resuppressGrowth: 2 },
+  };
+  // Neither an answer nor a finding: the event carries no answer or note.
+  const event = caseEvent(c, detailType, c.state, { type: 'deadline' }, ctx);
+  event.kill_switch = detail;
+  c.events_due.push(event);
+  return event;
+}
 
 function caseEvent(
   c: CaseRecord,

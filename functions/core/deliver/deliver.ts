@@ -25,6 +25,7 @@ import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
 import { markReported, readHealth } from '../health.js';
+import { releaseCommand } from '../notify/answer-links.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
 import {
   groupDue,
@@ -45,6 +46,7 @@ import {
   type LoggedAction,
 } from './actions.js';
 import { flushCaseEvents } from './case-events.js';
+import { KILL_SWITCH_EXECUTOR, type KillSwitchEntry, runKillSwitchStep } from './kill-switch.js';
 import { acquireLease, LEASE_KEY, releaseLease } from './lease.js';
 import {
   createEntry,
@@ -60,6 +62,8 @@ export interface DeliveryReport {
   leaseTaken: boolean;
   eventsWritten: number;
   messages: MessageOutcome[];
+  /** The kill-switch actions carried out (engaged, would engage, escalated instead, released, failed). */
+  killSwitch?: KillSwitchEntry[];
   /** Every case as this step left it (null when the lease was not taken: nothing was read). */
   cases: CaseRecord[] | null;
 }
@@ -95,6 +99,11 @@ export function deliveryCounts(
     counts[key] = (counts[key] ?? 0) + 1;
   }
   counts.case_events_written = delivery.eventsWritten;
+  // Kill-switch actions (docs/kill-switch.md), counted only when there were some.
+  for (const entry of delivery.killSwitch ?? []) {
+    const key = `kill_switch_${entry.status === 'failed' ? 'failed' : entry.action.replaceAll('-', '_')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -341,6 +350,25 @@ async function sendDigest(
       followUpHours: config.notify.follow_up_hours,
     },
     answerActions: ports.answerActions,
+    killSwitch: ports.killSwitch
+      ? {
+          mode: config.kill_switch.mode,
+          // Without a link builder (tests, a bare composition), the command line still tells FinOps how.
+          release:
+            ports.releaseAction ??
+            (({ accountId }) => ({ url: null, command: releaseCommand(accountId, config.out) })),
+          failed: runner.outcomes
+            .filter((o) => o.executor === KILL_SWITCH_EXECUTOR)
+            .map((o) => o.entry as KillSwitchEntry)
+            .filter((e) => e.status === 'failed')
+            .map((e) => ({
+              accountId: e.account_id,
+              caseKey: e.case_key,
+              action: e.action,
+              error: e.error ?? '',
+            })),
+        }
+      : null,
   });
   if (!planned) return;
   email.digestAsOf = defaultAsOf;
@@ -381,19 +409,33 @@ export async function deliverDue(
       { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },
       flushed.cases,
     );
+    // The kill switch first: an owner alert of this step then says the account is stopped, and an
+    // escalation the switch asks for (max_engaged) goes out with this step's emails.
+    const killSwitch = ports.killSwitch
+      ? await runKillSwitchStep(runner, { ...ports, killSwitch: ports.killSwitch }, config, now)
+      : null;
     const email = new EmailExecutor(ports, config, now);
     const executors = [email] as ActionExecutor<LoggedAction>[];
     await runner.resumeClaimed(executors);
     await dropFinOpsAlone(runner, config, log);
     await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
     if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
+    // The kill switch's case events were recorded by this step: written and published now.
+    const late = await flushCaseEvents(ports, runner.snapshot());
     return {
       leaseTaken: true,
-      eventsWritten: flushed.written,
+      eventsWritten: flushed.written + late.written,
       messages: runner.outcomes
         .filter((o) => o.executor === email.name)
         .map((o) => outcomeOf(o.entry as NotificationEntry)),
-      cases: runner.snapshot(),
+      ...(killSwitch
+        ? {
+            killSwitch: runner.outcomes
+              .filter((o) => o.executor === killSwitch.name)
+              .map((o) => o.entry as KillSwitchEntry),
+          }
+        : {}),
+      cases: late.cases,
     };
   } finally {
     try {

@@ -201,6 +201,7 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
             headline: headline(c.section),
           })),
           escalated: digest.escalated.map((s) => withView(s, data.generatedAt)),
+          killSwitch: digest.killSwitch ?? null,
         }
       : null,
     view: messageView(data),

@@ -7,7 +7,7 @@
 import { detectorFor, sourceOfFinding } from '../detect/registry.js';
 import { date, dateRange, dateTime, daysInclusive, hourDateTime, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
-import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
+import type { CaseSection, EpisodeView, KillSwitchView, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
 
@@ -172,6 +172,27 @@ export interface MessageView {
   digestStateRows: { state: string; cases: number }[];
   digestLiveCount: number;
   digestHasIssues: boolean;
+  /**
+   * An escalation that comes instead of a stop (kill_switch.max_engaged reached): every case of it is live,
+   * not escalated by its deadlines, and the kill switch escalated it (docs/kill-switch.md).
+   */
+  killSwitchInstead: boolean;
+  /** What the escalation's preheader says came before it (nothing, for one that comes instead of a stop). */
+  escalationAfter: string;
+  /** What the kill switch did about the cases, by what it did (docs/kill-switch.md): said first in the message. */
+  killSwitch: {
+    engaged: KillSwitchLine[];
+    wouldEngage: KillSwitchLine[];
+    escalated: KillSwitchLine[];
+    released: KillSwitchLine[];
+    any: boolean;
+  };
+}
+
+/** One account the kill switch acted on, as a message's opening lines tell it. */
+export interface KillSwitchLine extends KillSwitchView {
+  accountId: string;
+  accountName: string;
 }
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -419,6 +440,26 @@ export function messageView(data: MessageData): MessageView {
   const digest = data.digest;
   // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
   const investigating = cases.some((s) => s.answers.some((a) => a.answer === 'investigating'));
+  // One line per account: two cases of one account share its stop.
+  const killSwitchLines = (status: KillSwitchView['status']): KillSwitchLine[] => {
+    const lines = new Map<string, KillSwitchLine>();
+    for (const s of data.kind === 'finops-digest' ? [] : cases) {
+      if (s.killSwitch?.status === status && !lines.has(s.accountId)) {
+        lines.set(s.accountId, { ...s.killSwitch, accountId: s.accountId, accountName: s.accountName });
+      }
+    }
+    return [...lines.values()];
+  };
+  const killSwitchInstead =
+    data.kind === 'escalation' &&
+    cases.length > 0 &&
+    cases.every((s) => s.state !== 'escalated' && s.killSwitch?.status === 'escalated');
+  const killSwitch = {
+    engaged: killSwitchLines('engaged'),
+    wouldEngage: killSwitchLines('would-engage'),
+    escalated: killSwitchLines('escalated'),
+    released: killSwitchLines('released'),
+  };
   return {
     maxSeverity,
     maxSeverityLabel: capitalize(maxSeverity),
@@ -436,7 +477,13 @@ export function messageView(data: MessageData): MessageView {
     // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
     investigating,
     reminderWaiting: investigating ? 'not yet stopped or explained' : 'no answer yet',
-    escalationWaiting: investigating ? 'not yet stopped or explained' : 'no answer from the owner',
+    escalationWaiting: killSwitchInstead
+      ? 'the kill switch could not stop it'
+      : investigating
+        ? 'not yet stopped or explained'
+        : 'no answer from the owner',
+    killSwitchInstead,
+    escalationAfter: killSwitchInstead ? '' : ' after the alert and a reminder',
     contradicted: cases.some((s) => (s.reopened?.contradictingDays.length ?? 0) > 0),
     anyReopened: cases.some((s) => s.reopened !== null),
     anyEstimate: cases.some((s) => sourceOfFinding(s.peak) === 'metrics'),
@@ -447,5 +494,6 @@ export function messageView(data: MessageData): MessageView {
         (digest?.refusedAddresses.length ?? 0) +
         (digest?.failedMessages.length ?? 0) >
       0,
+    killSwitch: { ...killSwitch, any: Object.values(killSwitch).some((l) => l.length > 0) },
   };
 }
