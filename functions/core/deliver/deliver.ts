@@ -323,7 +323,7 @@ async function dropFinOpsAlone(runner: ActionRunner, config: SentinelConfig, log
 async function finishLastDigest(runner: ActionRunner, email: EmailExecutor, last: LastDigest | null) {
   if (!last?.message_id) return;
   const found = await email.read(last.message_id);
-  if (!found || found.entry.status !== 'sent') return;
+  if (found?.entry.status !== 'sent') return;
   const cases = runner.casesByKey();
   const pending = found.entry.cases.some((ref) =>
     cases.get(ref.case_key)?.undigested.some((u) => ref.event_ids.includes(u.event_id)),
@@ -397,7 +397,11 @@ export async function deliverDue(
     return { leaseTaken: false, eventsWritten: 0, messages: [], cases: null };
   }
   try {
-    const flushed = await flushCaseEvents(ports, await readAllCases(store));
+    const flushed = await flushCaseEvents(ports, await readAllCases(store), (caseKey, error) =>
+      log.warn(
+        `events of case ${caseKey} stay due, to be published by the next run: ${describeError(error)}`,
+      ),
+    );
     const now = () => clock.now().toISOString();
     const runner = new ActionRunner(
       { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },
