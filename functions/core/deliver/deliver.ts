@@ -323,6 +323,26 @@ async function dropFinOpsAlone(runner: ActionRunner, config: SentinelConfig, log
   }
 }
 
+/**
+ * The digest is not claimed on its cases (it reports them, it is not their due action): a process
+ * stopped after sending it and before clearing what it reported from every case would have the next
+ * detection run report those changes again, in a second digest. `digests/last.json` is written before
+ * the cases are cleared, so its digest's clearing is finished here first (docs/storage.md "Actions").
+ */
+async function finishLastDigest(runner: ActionRunner, email: EmailExecutor, last: LastDigest | null) {
+  if (!last?.message_id) return;
+  const found = await email.read(last.message_id);
+  if (found?.entry.status !== 'sent') return;
+  const cases = runner.casesByKey();
+  const pending = found.entry.cases.some((ref) =>
+    cases.get(ref.case_key)?.undigested.some((u) => ref.event_ids.includes(u.event_id)),
+  );
+  if (!pending) return;
+  for (const ref of found.entry.cases) {
+    await runner.update(ref.case_key, (c) => email.settle(found.entry, c, ref));
+  }
+}
+
 /** The FinOps digest (detection runs only), when planDigest finds something to say. */
 async function sendDigest(
   ports: NotifyPorts,
@@ -333,6 +353,8 @@ async function sendDigest(
   now: string,
 ): Promise<void> {
   const blob = await ports.store.get(LAST_DIGEST_KEY);
+  const last = blob ? (JSON.parse(blob.body) as LastDigest) : null;
+  await finishLastDigest(runner, email, last);
   const { health } = await readHealth(ports.store);
   const planned = planDigest({
     troubledRuns: health.unreported,
@@ -341,7 +363,7 @@ async function sendDigest(
       .filter((o) => o.executor === email.name)
       .map((o) => outcomeOf(o.entry as NotificationEntry))
       .filter((m) => m.status === 'failed'),
-    last: blob ? (JSON.parse(blob.body) as LastDigest) : null,
+    last,
     defaultAsOf,
     now,
     notify: {
@@ -403,7 +425,11 @@ export async function deliverDue(
     return { leaseTaken: false, eventsWritten: 0, messages: [], cases: null };
   }
   try {
-    const flushed = await flushCaseEvents(ports, await readAllCases(store));
+    const flushed = await flushCaseEvents(ports, await readAllCases(store), (caseKey, error) =>
+      log.warn(
+        `events of case ${caseKey} stay due, to be published by the next run: ${describeError(error)}`,
+      ),
+    );
     const now = () => clock.now().toISOString();
     const runner = new ActionRunner(
       { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },

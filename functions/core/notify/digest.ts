@@ -21,6 +21,8 @@ import type { DigestKillSwitch, MessageData } from './message-model.js';
 import { type AnswerActionsFor, caseSection, killSwitchView } from './sections.js';
 
 export interface LastDigest {
+  /** The digest's log entry (notifications/<message_id>.json). */
+  message_id?: string;
   sent_at: string;
   as_of: IsoDate | null;
 }
