@@ -183,7 +183,8 @@ export class KillSwitchExecutor implements ActionExecutor<KillSwitchEntry> {
           },
         });
         if (decision.action === 'none') {
-          this.ports.log.info(
+          // Routine (an account not chosen, a severity below the bar): one line per case a run is noise.
+          this.ports.log.debug(
             `kill switch: case ${c.case_key} (account ${c.account_id}) does not engage it: ${decision.explanation}`,
           );
           dropped.push({ caseKey: c.case_key, eventIds: [item.event_id] });
