@@ -35,6 +35,8 @@ const VALID = {
   detectSchedule: 'cron(0 6 ? * MON *)',
   followUpSchedule: 'rate(1 hour)',
   bytesScannedCutoff: '107374182400',
+  pilot: 'false',
+  watch: 'true',
 };
 const ENFORCE = {
   ...VALID,
@@ -51,6 +53,8 @@ const VALUES: TemplateValues = {
   StateBucket: 'sentinel-state-example',
   SigningSecret: 'arn:aws:secretsmanager:us-east-1:444455556666:secret:SigningSecret-Ab12Cd',
   HttpApi: 'abc123',
+  'FailedInvocationsQueue.Arn':
+    'arn:aws:sqs:us-east-1:444455556666:ai-spend-sentinel-prod-failed-invocations',
 };
 
 const configOf = (raw: Record<string, unknown>) =>
