@@ -17,7 +17,6 @@ import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.
 import { BadInputError, ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { buildAnswerActions } from '../core/notify/answer-links.js';
-import { renderMessage } from '../core/notify/render.js';
 import type {
   BlobStore,
   Clock,
@@ -290,6 +289,8 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
   const ackBaseUrl = config.notify.ack_base_url;
   const signingKey = ackBaseUrl ? await openSigningKey(config, environment) : undefined;
   const key = signingKey ? await signingKey.load() : undefined;
+  // Loaded here, not at the top: `detect` opens its ports from this module and renders no email.
+  const { renderMessage } = await import('../core/notify/render.js');
   return {
     store,
     mailer,

@@ -8,6 +8,7 @@ import type { SentinelConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
 import type { DetectorModule } from './detector.js';
+import { BILL_DETECTORS } from './detector-ids.js';
 import { accountCaps, budget } from './detectors/budget.js';
 import { cacheMiss } from './detectors/cache-miss.js';
 import { runawayInference } from './detectors/runaway-inference.js';
@@ -22,8 +23,7 @@ const MODULES: Record<DetectorId, AnyDetector> = {
   budget,
 };
 
-/** Every detector over the bill, in the order a run evaluates them and `--help` lists them. */
-export const BILL_DETECTORS: readonly DetectorId[] = ['runaway-inference', 'cache-miss', 'budget'];
+export { BILL_DETECTORS };
 
 /** Every registered detector (the findings table's `detector` partitions). */
 export const ALL_DETECTORS: readonly DetectorId[] = Object.keys(MODULES) as DetectorId[];
