@@ -1,5 +1,5 @@
 -- The rows coverage counts, per billing period, delivery folder and day, read from the export itself:
--- DuckDB's staging keeps only the rows a detector reads (staging.sql, coverage_rows false), and reading
+-- the staging of DuckDB keeps only the rows a detector reads (staging.sql, coverage_rows false), and reading
 -- these few columns costs less than classifying every other row; Athena and Trino take the same
 -- groups from staging, their one scan of the export (docs/architecture.md "one scan per run").
 -- Parameters: focus_table, cost_column, periods.

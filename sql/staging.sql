@@ -10,8 +10,8 @@
 --     covered day, rows without an account or a cost, missing days, delivery folders).
 -- Athena and Trino create it once per run as a CTAS (bytes are money: one scan), and `sentinel sql
 -- --inline` makes it the first CTE of a statement. DuckDB, which pays for decoding rather than bytes,
--- materializes only the rows a detector may read (coverage_rows false: the export's rows are filtered
--- on their raw columns, so a few rows of kind 'other' remain and no statement counts them; coverage
+-- materializes only the rows a detector may read (coverage_rows false: rows of the export are filtered
+-- on their raw columns, so a few rows of kind other remain and no statement counts them; coverage
 -- reads a few columns of the export itself, coverage-rows.sql).
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
 -- exist), periods (billing_period pruning), window_start..window_end (the data window), window_after
@@ -56,7 +56,7 @@ WITH export_rows AS (
   WHERE billing_period IN ({{string_list periods}})
   {{#unless coverage_rows}}
     -- On the raw columns, before any is transformed, so the reader skips row groups outside the
-    -- window and decodes nothing more for rows no kind but 'other' can take (kinds below).
+    -- window and decodes nothing more for rows that can only be of kind other (kinds below).
     AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
     AND (
       {{> bedrock_rows}}
