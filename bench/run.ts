@@ -401,10 +401,11 @@ function renderReport(r: ReportInput): string {
   out(
     'From Parquet metadata (`parquet_metadata()`): the compressed column chunks of the columns each statement references, ' +
       "in the billing periods its `billing_period` predicate names; each statement billed at least 10 MB (Athena's minimum). " +
-      'A weekly run evaluates as-of days D−6 … D with both detectors. As built (docs/architecture.md "one scan per run"), the statements ' +
+      'A weekly run evaluates as-of days D−6 … D with every detector over the bill (budget included). As built (docs/architecture.md "one scan per run"), the statements ' +
       'are the ones `runDetection` sends, from the same statement plan: the staging-table listing (information_schema), ' +
-      "the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss and context over the run's " +
-      'staging table, then DROP TABLE (DDL, not billed). Missing days, delivery folders and unknown units are read only when ' +
+      'the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss, budget, context and the ' +
+      "prices statement (prices/latest.json) over the run's staging table, then DROP TABLE (DDL, not billed). " +
+      'Missing days, delivery folders and unknown units are read only when ' +
       'coverage finds some. The original is QB15 as written (every period; its columns that exist in a FOCUS 1.2 export — ' +
       'it also names `x_usagetype`, which a 1.2 table lacks).',
   );
