@@ -599,11 +599,16 @@ function missedTargets(
 
 await main();
 
-/** The Lambda bundle section `npm run bench:lambda` writes (scripts/bench-lambda.mjs) survives a rerun. */
+/** The sections other benches write (scripts/bench-lambda.mjs, bench/watch-hourly.ts) survive a rerun. */
 function keptSection(target: string): string {
   if (!existsSync(target)) return '';
   const text = readFileSync(target, 'utf8');
-  const from = text.indexOf('<!-- lambda-bundles:start -->');
-  const to = text.indexOf('<!-- lambda-bundles:end -->');
-  return from >= 0 && to > from ? `\n${text.slice(from, to + '<!-- lambda-bundles:end -->'.length)}\n` : '';
+  return ['lambda-bundles', 'watch']
+    .map((name) => {
+      const from = text.indexOf(`<!-- ${name}:start -->`);
+      const end = `<!-- ${name}:end -->`;
+      const to = text.indexOf(end);
+      return from >= 0 && to > from ? `\n${text.slice(from, to + end.length)}\n` : '';
+    })
+    .join('');
 }

@@ -18,11 +18,13 @@ const LOGICAL_IDS = { findings: 'FindingsTable', case_events: 'CaseEventsTable',
 
 /**
  * `functions/core/sql/ddl.ts` itself, compiled on the fly with esbuild (no stale dist/): written under
- * node_modules/.cache so that it finds sql/ walking up, and its packages in node_modules.
+ * dist/.infra (git-ignored) so that it finds this checkout's sql/ walking up, and its packages in
+ * node_modules. Not under node_modules itself: a node_modules linked from another checkout would make it
+ * read that checkout's sql/.
  */
 async function ddlModule() {
   const esbuild = require('esbuild');
-  const out = path.join(ROOT, 'node_modules', '.cache', 'sentinel-infra', 'ddl.mjs');
+  const out = path.join(ROOT, 'dist', '.infra', 'ddl.mjs');
   esbuild.buildSync({
     entryPoints: [path.join(ROOT, 'functions', 'core', 'sql', 'ddl.ts')],
     outfile: out,

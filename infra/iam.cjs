@@ -7,6 +7,7 @@
  * recorded call of the end-to-end tests or listed with its reason (docs/decisions/011-iam-by-evaluation.md).
  */
 const { load } = require('./parameters.cjs');
+const { killSwitchStatements } = require('./kill-switch-iam.cjs');
 
 const sub = (text) => ({ 'Fn::Sub': text });
 const BUCKET = 'arn:${AWS::Partition}:s3:::${StateBucket}';
@@ -217,11 +218,29 @@ function detectStatements(p) {
     { Sid: 'ReadExport', Effect: 'Allow', Action: ['s3:GetObject'], Resource: sub(p.arns.exportObjects) },
     sendEmail(p),
     ...readOwners(p),
+    ...killSwitch(p),
     ...common(p),
     failureDestination(),
   ];
   if (p.kmsKeyArn) statements.push(decryptThroughS3('DecryptExport', p.kmsKeyArn));
   return statements;
+}
+
+/**
+ * The hourly watch reads Bedrock's usage metrics (docs/watch.md). CloudWatch's GetMetricData and
+ * ListMetrics authorize no resource but "*": the one statement the template check allows it on
+ * (docs/decisions/011-iam-by-evaluation.md). Read-only; only with the `watch` parameter on.
+ */
+function readBedrockMetrics(p) {
+  if (!p.watch) return [];
+  return [
+    {
+      Sid: 'ReadBedrockMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    },
+  ];
 }
 
 function followUpStatements(p) {
@@ -231,18 +250,38 @@ function followUpStatements(p) {
     stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [state]),
     sendEmail(p),
     ...readOwners(p),
+    ...readBedrockMetrics(p),
+    ...killSwitch(p),
     ...common(p),
     failureDestination(),
   ];
 }
 
-/** The answer endpoint reads and updates one case and appends its case events; it sends no email. */
+/**
+ * The kill switch's Organizations grants (docs/kill-switch.md "IAM scope"), when it is not off: limited to
+ * the SCPs tagged as ours and to accounts as targets. Granted also in dry-run, which engages nothing but
+ * must still lift a stop left from an earlier `enforce`.
+ */
+function killSwitch(p) {
+  return p.killSwitch.mode === 'off' ? [] : killSwitchStatements();
+}
+
+/**
+ * The answer endpoint reads and updates one case and appends its case events; it sends no email. With the
+ * kill switch, an answer (or a release link) lifts the stop at once: the action log and the delivery lease.
+ */
 function ackStatements(p) {
   const cases = `${p.statePrefix}/cases/`;
   const events = `${p.statePrefix}/case-events/`;
+  const stops =
+    p.killSwitch.mode === 'off' ? [] : [`${p.statePrefix}/kill-switch/`, `${p.statePrefix}/locks/`];
   return [
-    listState('ListState', [cases, events]),
-    stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject'], [cases, events]),
+    listState('ListState', [cases, events, ...stops]),
+    stateObjects('CaseStore', ['s3:GetObject', 's3:PutObject'], [cases, events, ...stops]),
+    ...(stops.length > 0
+      ? [stateObjects('DeliveryLease', ['s3:DeleteObject'], [`${p.statePrefix}/locks/`])]
+      : []),
+    ...killSwitch(p),
     ...common(p),
   ];
 }
@@ -275,15 +314,18 @@ function role(p, alias, statements) {
   };
 }
 
-async function iam(context) {
-  const p = await load(context);
+/** The three roles for derived parameters (tests evaluate them without packaging). */
+function roles(p) {
   return {
-    Resources: {
-      DetectRole: role(p, 'detect', detectStatements(p)),
-      FollowUpRole: role(p, 'followUp', followUpStatements(p)),
-      AckRole: role(p, 'ack', ackStatements(p)),
-    },
+    DetectRole: role(p, 'detect', detectStatements(p)),
+    FollowUpRole: role(p, 'followUp', followUpStatements(p)),
+    AckRole: role(p, 'ack', ackStatements(p)),
   };
 }
 
+async function iam(context) {
+  return { Resources: roles(await load(context)) };
+}
+
 module.exports = iam;
+module.exports.roles = roles;

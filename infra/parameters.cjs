@@ -65,6 +65,50 @@ function kmsKey(raw, name) {
   return arn;
 }
 
+const KILL_SWITCH_MODES = ['off', 'dry-run', 'enforce'];
+
+/** A comma-separated list parameter, each item checked against `pattern`. */
+function list(raw, name, pattern, what) {
+  const text = optional(raw, name);
+  if (!text) return [];
+  return text.split(',').map((item) => {
+    const value = item.trim();
+    if (!pattern.test(value)) fail(name, `'${value}' is not ${what}`);
+    return value;
+  });
+}
+
+/**
+ * The kill switch (docs/kill-switch.md): off unless asked for. In a deployment it always runs on AWS
+ * Organizations; the start-time checks of the configuration (docs/configuration.md) run again at cold start.
+ */
+function killSwitchOf(raw) {
+  const mode = optional(raw, 'killSwitch') ?? 'off';
+  if (!KILL_SWITCH_MODES.includes(mode))
+    fail('killSwitch', `'${mode}' is not one of ${KILL_SWITCH_MODES.join(', ')}`);
+  const accounts = list(raw, 'killSwitchAccounts', /^\d{12}$/, 'a 12-digit account id');
+  const organizationalUnits = list(
+    raw,
+    'killSwitchOUs',
+    /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/,
+    'an organizational unit id such as ou-ab12-cd34ef56',
+  );
+  const breakGlassRole = optional(raw, 'breakGlassRole');
+  if (breakGlassRole && !/^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/[\w+=,.@*/-]+$/.test(breakGlassRole)) {
+    fail(
+      'breakGlassRole',
+      `'${breakGlassRole}' is not an IAM role ARN (pattern), such as arn:aws:iam::*:role/BreakGlass`,
+    );
+  }
+  if (mode === 'enforce' && accounts.length === 0 && organizationalUnits.length === 0) {
+    fail(
+      'killSwitchAccounts',
+      'killSwitch=enforce needs at least one account here or a unit in killSwitchOUs',
+    );
+  }
+  return { mode, accounts, organizationalUnits, breakGlassRole };
+}
+
 /** Validates the raw parameters and derives every name the stack uses. Pure: tests call it directly. */
 function derive(raw, stage) {
   if (!/^[a-z0-9][a-z0-9-]{0,15}$/.test(stage)) {
@@ -118,6 +162,10 @@ function derive(raw, stage) {
     }
   }
 
+  const watchText = required(raw, 'watch').toLowerCase();
+  if (watchText !== 'true' && watchText !== 'false') fail('watch', `'${raw.watch}' is not true or false`);
+  const watch = watchText === 'true';
+
   const cutoff = Number(required(raw, 'bytesScannedCutoff'));
   if (!Number.isInteger(cutoff) || cutoff < 10_000_000) {
     fail('bytesScannedCutoff', 'must be a whole number of bytes, at least 10000000 (Athena minimum)');
@@ -143,6 +191,7 @@ function derive(raw, stage) {
       'subscribes an address to the topic the stack creates: with alarmTopicArn, subscribe to that topic instead',
     );
   }
+  const killSwitch = killSwitchOf(raw);
 
   const sesArn = 'arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}';
   return {
@@ -166,10 +215,13 @@ function derive(raw, stage) {
     configurationSet,
     eventBus,
     schedule: { detect: raw.detectSchedule, follow_up: raw.followUpSchedule },
+    /** The hourly watch over Bedrock's CloudWatch metrics runs in the follow-up function (docs/watch.md). */
+    watch,
     bytesScannedCutoff: cutoff,
     pilot: pilotText === 'true',
     replyTo,
     alarms: { email: alarmEmail, topicArn: alarmTopicArn },
+    killSwitch,
     arns: {
       exportBucket: `${S3_ARN}${exportLocation.bucket}`,
       exportObjects: `${S3_ARN}${exportLocation.bucket}/${exportLocation.key}/*`,
@@ -198,6 +250,7 @@ function sentinelConfigOf(p) {
       sentinel_database: p.database,
     },
     events: { transport: 'eventbridge', bus_name: p.eventBus },
+    watch: { enabled: p.watch, source: 'cloudwatch' },
     notify: {
       transport: 'ses',
       from: p.from,
@@ -208,6 +261,17 @@ function sentinelConfigOf(p) {
       pilot: p.pilot,
       ack_base_url: 'https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/ack',
     },
+    ...(p.killSwitch.mode === 'off'
+      ? {}
+      : {
+          kill_switch: {
+            mode: p.killSwitch.mode,
+            transport: 'organizations',
+            accounts: p.killSwitch.accounts,
+            organizational_units: p.killSwitch.organizationalUnits,
+            break_glass_role: p.killSwitch.breakGlassRole,
+          },
+        }),
   };
   return { 'Fn::Sub': JSON.stringify(config) };
 }

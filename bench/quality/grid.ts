@@ -13,7 +13,8 @@ import { BENCH_FOCUS } from './focus-table.js';
 import type { Alarm } from './systems.js';
 
 export interface GridPoint {
-  detector: DetectorId;
+  /** A detector over the bill (the hourly benchmark grids the watch's rule). */
+  detector: Exclude<DetectorId, 'runaway-watch'>;
   /** The knob varied and its value, e.g. `k = 2.5`; several for a joint grid. */
   name: string;
   knobs: Record<string, number>;

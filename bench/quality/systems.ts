@@ -33,12 +33,13 @@ export interface Alarm {
 }
 
 /** Recent-window length per detector: which as-of days "see" an incident. */
+// The watch is scored by the hourly benchmark (bench/quality/hourly/): it has no recent days here.
 export const RECENT_DAYS: Record<SystemId, Record<DetectorId, number>> = {
-  ours: { 'runaway-inference': 3, 'cache-miss': 7, budget: 3 },
+  ours: { 'runaway-inference': 3, 'cache-miss': 7, budget: 3, 'runaway-watch': 0 },
   // The original's recent window is D−3 … D; it has no cache or budget detector.
-  'original-written': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
-  'original-intended': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
-  'original-intended-packed': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3 },
+  'original-written': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3, 'runaway-watch': 0 },
+  'original-intended': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3, 'runaway-watch': 0 },
+  'original-intended-packed': { 'runaway-inference': 4, 'cache-miss': 7, budget: 3, 'runaway-watch': 0 },
 };
 
 /** Nothing is stored: detection runs dry. */

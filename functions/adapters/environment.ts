@@ -28,6 +28,14 @@ export interface SentinelEnvironment {
   logFormat: 'json' | 'text';
   /** `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` is set: S3 is a local server, addressed path-style. */
   s3PathStyle: boolean;
+  /** `AWS_REGION` (else `AWS_DEFAULT_REGION`): where the watch reads CloudWatch when nothing else names a region. */
+  region: string | undefined;
+  /**
+   * `SENTINEL_ACCOUNT_ID` (set by the deployment, 12 digits): the account it runs in — the kill switch never
+   * stops it, and the watch labels this account's metrics with it when CloudWatch shows no cross-account
+   * links (the Lambda functions also take it from their own ARN).
+   */
+  accountId: string | undefined;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -50,5 +58,9 @@ export function sentinelEnvironment(raw: NodeJS.ProcessEnv): SentinelEnvironment
     logLevel: LOG_LEVELS.includes(level as LogLevel) ? (level as LogLevel) : undefined,
     logFormat: raw.SENTINEL_LOG_FORMAT === 'json' || raw.AWS_LAMBDA_FUNCTION_NAME ? 'json' : 'text',
     s3PathStyle: nonEmpty(raw.AWS_ENDPOINT_URL_S3 ?? raw.AWS_ENDPOINT_URL) !== undefined,
+    region: nonEmpty(raw.AWS_REGION) ?? nonEmpty(raw.AWS_DEFAULT_REGION),
+    accountId: /^\d{12}$/.test(raw.SENTINEL_ACCOUNT_ID?.trim() ?? '')
+      ? raw.SENTINEL_ACCOUNT_ID!.trim()
+      : undefined,
   };
 }

@@ -8,20 +8,26 @@
  */
 import { join } from 'node:path';
 import { engineDetection } from '../core/commands/detect.js';
+import type { KillSwitchCommandPorts } from '../core/commands/kill-switch.js';
 import type { RunPorts } from '../core/commands/run.js';
+import type { WatchPorts } from '../core/commands/watch.js';
 import type { SentinelConfig } from '../core/config.js';
-import type { NotifyPorts } from '../core/deliver/ports.js';
+import type { NotifyPorts, ReleaseActionFor } from '../core/deliver/ports.js';
 import type { EngineOpener, OpenedEngine } from '../core/detect/contract.js';
 import { checkFocusColumns } from '../core/detect/focus-columns.js';
+import { PRICES_KEY, type PriceTable } from '../core/detect/prices.js';
 import { athenaFocusTable, focusTableName } from '../core/detect/statement-plan.js';
 import { BadInputError, ConfigError } from '../core/errors.js';
+import { accountsListedWrongly } from '../core/kill-switch/decide.js';
 import type { Logger } from '../core/log.js';
-import { buildAnswerActions } from '../core/notify/answer-links.js';
+import { buildAnswerActions, buildReleaseAction } from '../core/notify/answer-links.js';
 import type {
   BlobStore,
   Clock,
   EventBus,
+  KillSwitch,
   Mailer,
+  MetricsSource,
   OwnerDirectory,
   QueryEngine,
   SigningKey,
@@ -180,6 +186,92 @@ async function openOwners(config: SentinelConfig, environment: SentinelEnvironme
   return loadOwnerDirectory(config.owners, config.notify.finops);
 }
 
+/** Organizations has one endpoint, in us-east-1; its adapter retries by itself (docs/kill-switch.md). */
+const organizationsClient = () =>
+  client(
+    'organizations',
+    async () =>
+      new (await import('@aws-sdk/client-organizations')).OrganizationsClient({
+        region: 'us-east-1',
+        maxAttempts: 1,
+      }),
+  );
+
+/**
+ * The kill switch (docs/kill-switch.md "Modes and transports"): `kill_switch.transport` names it. With
+ * mode `off` it is opened only over a local directory, where reading it costs nothing (a stop left from
+ * before is still released when its case closes); a deployment with the switch off holds no
+ * Organizations permissions, so it opens none.
+ */
+export async function openKillSwitch(
+  config: SentinelConfig,
+  store: BlobStore,
+  clock: Clock,
+  environment: SentinelEnvironment,
+): Promise<KillSwitch | undefined> {
+  const ownAccountId = environment.accountId ?? null;
+  if (config.kill_switch.mode === 'off' && (isS3(config.out) || config.kill_switch.transport !== 'local')) {
+    return undefined;
+  }
+  let killSwitch: KillSwitch;
+  if (config.kill_switch.transport === 'organizations') {
+    const { OrganizationsKillSwitch } = await import('./kill-switch/organizations.js');
+    killSwitch = new OrganizationsKillSwitch(await organizationsClient(), { clock, ownAccountId });
+  } else {
+    const { LocalKillSwitch } = await import('./kill-switch/local.js');
+    killSwitch = new LocalKillSwitch(store, { clock, ownAccountId });
+  }
+  await refuseWrongAccounts(config, killSwitch, ownAccountId);
+  return killSwitch;
+}
+
+/**
+ * At start, `kill_switch.accounts` naming the deployment's own account or the management account is refused
+ * with the key named (exit 2). The management account takes one Organizations call; when it cannot be read,
+ * every run's decision still refuses to stop it (`organization-unknown`, `management-account`).
+ */
+async function refuseWrongAccounts(
+  config: SentinelConfig,
+  killSwitch: KillSwitch,
+  ownAccountId: string | null,
+): Promise<void> {
+  const ks = config.kill_switch;
+  if (ks.mode === 'off' || ks.accounts.length === 0) return;
+  let management: string | null = null;
+  if (ks.transport === 'organizations') {
+    management = await killSwitch
+      .organization([])
+      .then((facts) => facts.management_account_id)
+      .catch(() => null);
+  }
+  const problem = accountsListedWrongly(ks, {
+    own_account_id: ownAccountId,
+    management_account_id: management,
+  });
+  if (problem) {
+    throw new ConfigError(`the configuration is not valid:\n  kill_switch.accounts: ${problem}`, {
+      hint: 'docs/kill-switch.md "When it engages"',
+    });
+  }
+}
+
+/** The digest's release link for an engaged account: signed with the answer-link key, or the CLI line. */
+function releaseActionOf(
+  config: SentinelConfig,
+  clock: Clock,
+  key: Uint8Array | undefined,
+): ReleaseActionFor {
+  return ({ accountId, caseKey }) =>
+    buildReleaseAction({
+      accountId,
+      caseKey,
+      ackBaseUrl: config.notify.ack_base_url,
+      ...(key ? { key } : {}),
+      expiresAt: new Date(clock.now().getTime() + config.notify.link_ttl_days * 86_400_000),
+      out: config.out,
+    });
+}
+
 const signingKeys = new Map<string, SigningKey>();
 
 /**
@@ -291,6 +383,7 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
   const key = signingKey ? await signingKey.load() : undefined;
   // Loaded here, not at the top: `detect` opens its ports from this module and renders no email.
   const { renderMessage } = await import('../core/notify/render.js');
+  const killSwitch = await openKillSwitch(config, store, clock, environment);
   return {
     store,
     mailer,
@@ -298,6 +391,7 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
     owners,
     clock,
     log,
+    ...(killSwitch ? { killSwitch, releaseAction: releaseActionOf(config, clock, key) } : {}),
     render: renderMessage,
     answerActions: ({ caseKey, epoch }) =>
       buildAnswerActions({
@@ -341,11 +435,90 @@ export async function openDetectPorts(config: SentinelConfig, options: OpenOptio
   };
 }
 
-/** Ports of `ack`: the case store and the bus. */
+/** Ports of `ack`: the case store, the bus, and the kill switch an answer may lift. */
 export async function openAckPorts(config: SentinelConfig, options: OpenOptions) {
-  const [store, events] = await Promise.all([
-    openStore(config, environmentOf(options)),
-    openEventBus(config),
-  ]);
-  return { store, events, clock: options.clock };
+  const environment = environmentOf(options);
+  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
+  const killSwitch = await openKillSwitch(config, store, options.clock, environment);
+  return { store, events, clock: options.clock, log: options.log, ...(killSwitch ? { killSwitch } : {}) };
+}
+
+/** Ports of `sentinel kill-switch` (and the digest's release link): the switch, the case store, the bus. */
+export async function openKillSwitchPorts(
+  config: SentinelConfig,
+  options: OpenOptions,
+): Promise<KillSwitchCommandPorts> {
+  const environment = environmentOf(options);
+  const [store, events] = await Promise.all([openStore(config, environment), openEventBus(config)]);
+  const killSwitch = await openKillSwitch(config, store, options.clock, environment);
+  if (!killSwitch) {
+    throw new ConfigError(
+      `kill_switch.mode is off and kill_switch.transport is ${config.kill_switch.transport}: there is no kill switch to read here`,
+      {
+        hint: 'set kill_switch.mode to dry-run or enforce (docs/kill-switch.md), or run against a local out',
+      },
+    );
+  }
+  return { store, events, clock: options.clock, log: options.log, killSwitch };
+}
+
+/**
+ * The hourly watch's metrics (docs/watch.md): the file `watch.metrics` names, or CloudWatch in the regions
+ * the bill shows Bedrock spend in (kept with the prices) plus `watch.regions` — else the function's own
+ * region. The account id labels the metrics of a monitoring account without cross-account links.
+ */
+export async function openMetricsSource(
+  config: SentinelConfig,
+  store: BlobStore,
+  options: { log: Logger; environment?: SentinelEnvironment; accountId?: string },
+): Promise<MetricsSource> {
+  if (config.watch.source === 'file') {
+    const { FileMetricsSource } = await import('./metrics/file.js');
+    return new FileMetricsSource(config.watch.metrics);
+  }
+  const environment = environmentOf(options);
+  const accountId = options.accountId ?? environment.accountId;
+  if (!accountId || !/^\d{12}$/.test(accountId)) {
+    throw new ConfigError('watch.source cloudwatch needs the account the metrics are read in', {
+      hint: 'set SENTINEL_ACCOUNT_ID to its 12-digit id (the Lambda functions take it from their own ARN)',
+    });
+  }
+  const held = await store.get(PRICES_KEY);
+  let billRegions: string[] = [];
+  try {
+    billRegions = held ? ((JSON.parse(held.body) as PriceTable).regions ?? []) : [];
+  } catch {
+    // An unreadable price table: the watch itself says so; read the configured regions meanwhile.
+  }
+  const regions = [...new Set([...billRegions, ...config.watch.regions])].sort();
+  if (regions.length === 0 && environment.region) regions.push(environment.region);
+  if (regions.length === 0) {
+    throw new ConfigError('the watch has no region to read CloudWatch in', {
+      hint: 'run a detection first (its prices name the regions with Bedrock spend), or set watch.regions',
+    });
+  }
+  const { CloudWatchMetricsSource, cloudWatchClients } = await import('./metrics/cloudwatch.js');
+  return new CloudWatchMetricsSource({
+    clients: cloudWatchClients(regions),
+    accountId,
+    recentlyActive: false,
+    warn: (message) => options.log.warn(message),
+  });
+}
+
+/** Ports of `watch` and of the hourly function's watch step: the notify ports and the metrics. */
+export async function openWatchPorts(
+  config: SentinelConfig,
+  options: OpenOptions & { accountId?: string },
+  /** The notify ports already open in this invocation (the hourly function's), shared. */
+  opened?: NotifyPorts,
+): Promise<WatchPorts> {
+  const notify = opened ?? (await openNotifyPorts(config, options));
+  const metrics = await openMetricsSource(config, notify.store, options);
+  return {
+    ...notify,
+    metrics,
+    listPrices: async () => (await import('./list-prices.js')).loadListPrices(),
+    ...(options.progress ? { progress: options.progress } : {}),
+  };
 }

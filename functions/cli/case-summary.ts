@@ -28,6 +28,11 @@ export function caseSummaryLines(cases: CaseSummary[], records: Map<string, Case
 export function deliveryLines(delivery: DeliveryReport, outboxDir: string | null): string[] {
   const lines: string[] = [];
   if (!delivery.leaseTaken) lines.push('another process is sending: due emails left to the next run');
+  // The kill switch's actions (docs/kill-switch.md), before the emails that tell of them.
+  for (const a of delivery.killSwitch ?? []) {
+    const what = a.status === 'failed' ? `failed   kill switch ${a.action}` : `kill switch ${a.action}`;
+    lines.push(`${what} on ${a.account_id} (case ${a.case_key}): ${a.error ?? a.explanation}`);
+  }
   for (const m of delivery.messages) {
     const cc = m.cc.length > 0 ? ` cc ${m.cc.join(', ')}` : '';
     lines.push(

@@ -27,6 +27,8 @@ export async function demoCases(input: {
   clock: Clock;
   log: Logger;
   say: (line?: string) => void;
+  /** What the dry-run kill switch would have saved (said after the run's deliveries). */
+  killSwitchLines?: string[];
 }): Promise<void> {
   const { asOfDays, findings, caseDays, log, say } = input;
   // The demo's 14 days stand for one catch-up: every day of it may open a case.
@@ -61,6 +63,7 @@ export async function demoCases(input: {
   );
   for (const line of caseSummaryLines(result.cases, records)) say(`   ${line}`);
   for (const line of deliveryLines(result.delivery, outbox)) say(`   ${line}`);
+  for (const line of input.killSwitchLines ?? []) say(`   ${line}`);
 
   const answering = result.cases.find((c) => c.routed !== false);
   if (answering) {
@@ -113,7 +116,13 @@ export async function demoCases(input: {
       .sort((a, b) => a.time.localeCompare(b.time) || (a.as_of ?? '').localeCompare(b.as_of ?? ''))
       .map((e) => {
         // A case that stays open but changes (a higher severity, a later day) reads as "updated".
-        const what = e.transition === 'updated' ? `updated (${e.severity})` : e.to_state;
+        // The kill switch leaves the state as it is: its events read by what it did.
+        const what =
+          e.transition === 'updated'
+            ? `updated (${e.severity})`
+            : e.transition.startsWith('kill-switch-')
+              ? e.transition.replaceAll('-', ' ')
+              : e.to_state;
         return `${e.time.slice(5, 16).replace('T', ' ')} ${what}${e.answer ? ` (${e.answer})` : ''}`;
       });
     say(`   ${c.account_id} ${c.account_name.padEnd(24)} ${c.kind.padEnd(16)} ${timeline.join(' → ')}`);

@@ -26,9 +26,17 @@ export async function watchDemo(input: {
   asOfDays: IsoDate[];
   tally: Tally;
   log: Logger;
-}): Promise<{ lines: string[]; clean: boolean }> {
+}): Promise<{
+  lines: string[];
+  clean: boolean;
+  /** An account's Bedrock cost in one hour (ms), priced by the bill: null without metrics. */
+  hourlyCost: ((accountId: string, hourMs: number) => number) | null;
+  /** The end of the hours read (ms, exclusive). */
+  until: number;
+}> {
   const { config, org, asOfDays } = input;
-  if (!org.metricsFile) return { lines: [], clean: true };
+  const until = Date.parse(`${addDays(asOfDays[asOfDays.length - 1]!, 1)}T00:00:00Z`);
+  if (!org.metricsFile) return { lines: [], clean: true, hourlyCost: null, until };
   const first = asOfDays[0]!;
   const last = asOfDays[asOfDays.length - 1]!;
 
@@ -83,11 +91,12 @@ export async function watchDemo(input: {
     const key = `${row.account_id}|${hourMs(row.hour)}`;
     cost.set(key, (cost.get(key) ?? 0) + usd);
   }
+  const hourlyCost = (account: string, at: number) => cost.get(`${account}|${at}`) ?? 0;
   const watch = tallyWatch({
     labels: org.labels,
     findings: result.findings,
     bill: input.tally.incidents,
-    hourlyCost: (account, at) => cost.get(`${account}|${at}`) ?? 0,
+    hourlyCost,
     exportLagDays: config.export_lag_days,
   });
   const lines = [
@@ -95,5 +104,5 @@ export async function watchDemo(input: {
     ...watchTallyLines(watch),
   ];
   const clean = watch.incidents.every((i) => i.firedAt !== null) && watch.falseFindings.length === 0;
-  return { lines, clean };
+  return { lines, clean, hourlyCost, until };
 }

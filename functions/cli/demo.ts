@@ -8,10 +8,15 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDetectPorts } from '../adapters/open-ports.js';
+import type { SentinelConfig } from '../core/config.js';
 import { addDays, dayRange, utcDay } from '../core/dates.js';
 import { BILL_DETECTORS, detectorInputs } from '../core/detect/registry.js';
 import { BadInputError } from '../core/errors.js';
+import { money } from '../core/format.js';
 import { newRunId } from '../core/runs.js';
+import { killSwitchSaving } from '../synthetic/kill-switch-tally.js';
+import type { IncidentLabel } from '../synthetic/organization.js';
+import type { Tally } from '../synthetic/tally.js';
 import { tallyFindings, tallyLines } from '../synthetic/tally.js';
 import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
 import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
@@ -23,6 +28,34 @@ import { DEMO_USAGE as USAGE } from './usage.js';
 const OPTIONS = { out: { type: 'string' } } as const;
 
 export const DEMO_DAYS = 14;
+
+/** What the dry-run kill switch would have saved on the sandbox incident, as the demo says it. */
+function sandboxSavingLines(
+  sandbox: IncidentLabel,
+  tally: Tally,
+  watch: { hourlyCost: ((accountId: string, hourMs: number) => number) | null; until: number },
+  config: SentinelConfig,
+): string[] {
+  const firstFiredOn = tally.incidents.find((i) => i.label === sandbox)?.firstFiredOn ?? null;
+  const head = `kill switch, dry run on the sandbox ${sandbox.account_id} (kill_switch.accounts): in enforce mode`;
+  const saving =
+    firstFiredOn && watch.hourlyCost
+      ? killSwitchSaving({
+          accountId: sandbox.account_id,
+          firstFiredOn,
+          exportLagDays: config.export_lag_days,
+          hourlyCost: watch.hourlyCost,
+          until: watch.until,
+        })
+      : null;
+  if (!saving) return [`${head} it would have denied Bedrock inference there until someone answered`];
+  const when = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  return [
+    `${head} the daily run of ${when(saving.engagedAt)} UTC would have denied Bedrock inference there until`,
+    `  someone answered; nobody answers it here, so it would have saved ${money(saving.savedUsd)}, the account's Bedrock spend`,
+    `  from then to the end of the data (${when(saving.until)} UTC, ${saving.hours} h; priced by the bill, an estimate)`,
+  ];
+}
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {
@@ -79,7 +112,33 @@ export async function run(argv: string[]): Promise<number> {
     for (const line of watch.lines) say(line);
     say();
     say(`Findings: ${join(out, 'findings')}   Export: ${org.exportDir}`);
-    await demoCases({ config, out, asOfDays, findings, caseDays, clock, log, say });
+    // The kill switch in dry-run on the sandbox incident's account (docs/kill-switch.md), unless the
+    // configuration already sets it: the cases below say what enforce mode would have done.
+    const sandbox = org.labels.find((l) => l.family === 'sandbox-over-cap');
+    const demoConfig =
+      sandbox && config.kill_switch.mode === 'off'
+        ? {
+            ...config,
+            kill_switch: {
+              ...config.kill_switch,
+              mode: 'dry-run' as const,
+              accounts: [sandbox.account_id],
+              min_severity: 'high' as const,
+            },
+          }
+        : config;
+    const killSwitchLines = sandbox ? sandboxSavingLines(sandbox, tally, watch, config) : [];
+    await demoCases({
+      config: demoConfig,
+      out,
+      asOfDays,
+      findings,
+      caseDays,
+      clock,
+      log,
+      say,
+      killSwitchLines: demoConfig === config ? [] : killSwitchLines,
+    });
     const clean = tally.incidents.every((i) => i.found) && tally.falseFindings.length === 0 && watch.clean;
     return clean ? 0 : 1;
   });

@@ -31,9 +31,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   detect: { summary: 'run the detectors and write findings', load: () => import('./detect.js') },
   run: { summary: 'detect, open cases, email owners and FinOps', load: () => import('./run.js') },
   'follow-up': { summary: 'deadlines, reminders, escalations, resend', load: () => import('./follow-up.js') },
+  watch: { summary: "the hourly watch over Bedrock's usage metrics", load: () => import('./watch.js') },
   ack: { summary: "record an owner's answer on a case", load: () => import('./ack.js') },
   cases: { summary: 'list the cases, as their emails tell them', load: () => import('./cases.js') },
   show: { summary: 'one case: state, owner, episode, answers, history', load: () => import('./show.js') },
+  'kill-switch': {
+    summary: 'stopped accounts, release one, the policy document',
+    load: () => import('./kill-switch.js'),
+  },
   render: { summary: 'render an email from JSON or a built-in example', load: () => import('./render.js') },
   sql: { summary: "print a detector's statements (Athena or DuckDB)", load: () => import('./sql.js') },
 };
@@ -42,7 +47,7 @@ export const USAGE = `usage: sentinel <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
   .join('\n')}
 
 Every command accepts --config FILE and --now ISO. Run 'sentinel <command> --help' for its options;

@@ -4,7 +4,7 @@
  */
 
 import { DEFAULT_BAND } from '../core/cases/episode.js';
-import type { CaseRecord } from '../core/cases/model.js';
+import type { CaseKillSwitch, CaseRecord } from '../core/cases/model.js';
 import { applyCaseInput, applyCaseInputs, type CaseInput } from '../core/cases/transitions.js';
 import { addDays } from '../core/dates.js';
 import { emptyBreakdown } from '../core/detect/findings.js';
@@ -60,6 +60,7 @@ export function exampleRunawayFinding(): RunawayFinding {
   return {
     finding_id: 'f3c1a9e07b2d4c58',
     case_key: '9a41d3c7e2b85f10',
+    source: 'bill',
     detector: 'runaway-inference',
     kind: 'runaway',
     as_of: AS_OF,
@@ -229,6 +230,7 @@ export function exampleCacheMissFinding(): CacheMissFinding {
   return {
     finding_id: '5be20d7c91a3f644',
     case_key: 'c07e5f2a8d194b36',
+    source: 'bill',
     detector: 'cache-miss',
     kind: 'cache-regression',
     as_of: AS_OF,
@@ -308,14 +310,36 @@ const exampleActions = (input: { caseKey: string; epoch: number }) =>
 function section(
   finding: Finding,
   overrides: Partial<CaseSection> = {},
-  options: { team?: string; more?: CaseInput[] } = {},
+  options: { team?: string; more?: CaseInput[]; killSwitch?: Partial<CaseKillSwitch> } = {},
 ): CaseSection {
   const team = options.team ?? 'payments';
   const c = exampleCase(finding, overrides.notifiedAt ?? FIRST_ALERT_AT, team, options.more);
+  if (options.killSwitch) c.kill_switch = { ...exampleKillSwitch(c), ...options.killSwitch };
   return {
     ...caseSection(c, ownerOf(finding, team), exampleActions),
     deadline: new Date(Date.parse(GENERATED_AT) + 48 * HOUR_MS).toISOString(),
     ...overrides,
+  };
+}
+
+/** The break-glass role of the examples (docs/kill-switch.md "Try it in dry-run for two weeks"). */
+const EXAMPLE_BREAK_GLASS = 'arn:aws:iam::*:role/BreakGlass';
+
+/** The kill switch engaged on a case when its alert went out (docs/kill-switch.md). */
+function exampleKillSwitch(c: CaseRecord): CaseKillSwitch {
+  return {
+    status: 'engaged',
+    epoch: c.epoch,
+    at: FIRST_ALERT_AT,
+    policy_id: 'p-k1llsw1tc4',
+    engaged_at: FIRST_ALERT_AT,
+    explanation: `Bedrock inference is denied until a person answers: a ${c.peak_severity} ${c.detector} case opened on account ${c.account_id}`,
+    change: 'opened',
+    severity: c.peak_severity,
+    break_glass_role: EXAMPLE_BREAK_GLASS,
+    released_at: null,
+    released_by: null,
+    released_by_whom: null,
   };
 }
 
@@ -403,6 +427,7 @@ export function exampleBudgetFinding(): Finding {
   return {
     finding_id: '2c9e1f7a4b6d8e03',
     case_key: 'b8f1e3a7c9d2046e',
+    source: 'bill',
     detector: 'budget',
     kind: 'daily-cap',
     as_of: AS_OF,
@@ -458,17 +483,128 @@ export function exampleBudgetFinding(): Finding {
   };
 }
 
-/** Messages beyond one per kind, for previews: an owner alert about a budget. */
+/**
+ * Messages beyond one per kind, for previews: an owner alert about a budget, and the kill switch's words
+ * (docs/kill-switch.md): engaged, in dry-run, an escalation instead of a stop, and the digest's part.
+ */
 export function extraExamples(): Record<string, MessageData> {
   const budget = exampleBudgetFinding();
+  const base = { generatedAt: GENERATED_AT, followUpHours: 48, contacts };
+  const sandbox = { to: ['sam.sandbox@example.com'], cc: [] };
+  const budgetSection = (killSwitch?: Partial<CaseKillSwitch>) =>
+    section(
+      budget,
+      { ownerEmail: 'sam.sandbox@example.com' },
+      { team: 'agents', ...(killSwitch ? { killSwitch } : {}) },
+    );
+  const digest = exampleMessage('finops-digest');
+  const runaway = exampleRunawayFinding();
   return {
     'owner-alert-budget': {
-      generatedAt: GENERATED_AT,
-      followUpHours: 48,
-      contacts,
+      ...base,
       kind: 'owner-alert',
-      recipient: { to: ['sam.sandbox@example.com'], cc: [] },
-      sections: [section(budget, { ownerEmail: 'sam.sandbox@example.com' }, { team: 'agents' })],
+      recipient: sandbox,
+      sections: [budgetSection()],
+    },
+    'owner-alert-kill-switch': {
+      ...base,
+      kind: 'owner-alert',
+      recipient: sandbox,
+      sections: [budgetSection({})],
+    },
+    'owner-alert-kill-switch-dry-run': {
+      ...base,
+      kind: 'owner-alert',
+      recipient: sandbox,
+      sections: [budgetSection({ status: 'would-engage', policy_id: null, engaged_at: null })],
+    },
+    'escalation-kill-switch': {
+      ...base,
+      kind: 'escalation',
+      recipient: {
+        to: ['finops-escalation@example.com'],
+        cc: ['sam.sandbox@example.com', 'finops@example.com'],
+      },
+      sections: [
+        budgetSection({
+          status: 'escalated',
+          policy_id: null,
+          engaged_at: null,
+          explanation:
+            '3 accounts are already stopped (kill_switch.max_engaged: 3); FinOps gets this case as an escalation instead',
+        }),
+      ],
+    },
+    'finops-digest-kill-switch': {
+      ...digest,
+      digest: {
+        ...digest.digest!,
+        killSwitch: {
+          mode: 'enforce',
+          engaged: [
+            {
+              accountId: budget.account_id,
+              accountName: budget.account_name,
+              caseKey: budget.case_key,
+              caseState: 'open',
+              since: '2026-03-07T06:02:00.000Z',
+              ageHours: 47,
+              age: '1 day 23 h',
+              release: {
+                url: null,
+                command: `sentinel kill-switch release --account ${budget.account_id} --out ${EXAMPLE_OUT}`,
+              },
+            },
+            {
+              accountId: runaway.account_id,
+              accountName: runaway.account_name,
+              caseKey: runaway.case_key,
+              caseState: 'escalated',
+              since: '2026-03-08T14:00:00.000Z',
+              ageHours: 16,
+              age: '16 h',
+              release: {
+                url: `https://sentinel.example.com/ack?release=${runaway.account_id}&case=${runaway.case_key}&exp=1774252800&sig=0hWm3Kx8vQ2pLr9TnYc4Fu7Bs1Dg6Ea5Zi0Jo3Hk`,
+                command: null,
+              },
+            },
+          ],
+          wouldEngage: [],
+          escalated: [],
+          released: [
+            {
+              accountId: '444444444444',
+              accountName: 'Agents Dev',
+              caseKey: '5a0f3c9e1d7b2846',
+              at: '2026-03-08T09:41:00.000Z',
+              how: 'the owner answered that the spend is stopped (lee.dev@example.com)',
+            },
+          ],
+          failed: [],
+        },
+      },
+    },
+    'finops-digest-kill-switch-dry-run': {
+      ...digest,
+      digest: {
+        ...digest.digest!,
+        killSwitch: {
+          mode: 'dry-run',
+          engaged: [],
+          wouldEngage: [
+            {
+              accountId: budget.account_id,
+              accountName: budget.account_name,
+              caseKey: budget.case_key,
+              at: '2026-03-07T06:02:00.000Z',
+              why: 'this high case (Bedrock spend over its daily cap) opened',
+            },
+          ],
+          escalated: [],
+          released: [],
+          failed: [],
+        },
+      },
     },
   };
 }

@@ -61,6 +61,11 @@ export async function run(argv: string[]): Promise<number> {
           out(
             `  the ${result.wouldSend.length} message(s) it would send, rendered: ${join(preview, 'index.html')}`,
           );
+        for (const k of result.wouldKillSwitch) {
+          out(
+            `  the kill switch would ${k.action} account ${k.account_id}${k.case_key ? ` (case ${k.case_key})` : ''}: nothing attached or detached (dry run)`,
+          );
+        }
         for (const m of result.wouldSend) {
           const cc = m.cc.length > 0 ? ` cc ${m.cc.join(', ')}` : '';
           out(`  would send ${m.kind} to ${m.to.join(', ')}${cc}: ${m.subject}`);
@@ -89,7 +94,11 @@ export async function run(argv: string[]): Promise<number> {
  * in `<out>/dry-run/<run_id>/` (an s3:// out: the system's temp folder) — a preview, not an outbox:
  * nothing in it is sent, and the case store is untouched (docs/cli.md).
  */
-async function writePreview(out: string, runId: string, messages: OutgoingMessage[]): Promise<string | null> {
+export async function writePreview(
+  out: string,
+  runId: string,
+  messages: OutgoingMessage[],
+): Promise<string | null> {
   if (messages.length === 0) return null;
   const dir = /^s3:\/\//i.test(out) ? join(tmpdir(), 'sentinel-dry-run', runId) : join(out, 'dry-run', runId);
   const preview = new OutboxMailer(dir);

@@ -174,6 +174,44 @@ export const SQL_USAGE = helpText(
 );
 
 /** `sentinel <command> --help`, by command: main.ts prints these without loading the command. */
+export const WATCH_USAGE = helpText(
+  'sentinel watch [--metrics FILE] [--out DIR] [--owners FILE] [--json] [--dry-run] [--config FILE] [--now ISO]',
+  [
+    [
+      '--metrics FILE',
+      'hourly Bedrock usage metrics, JSON lines or CSV (default: watch.source and watch.metrics of the configuration)',
+    ],
+    [
+      '--out DIR',
+      'the case store (default ./sentinel-out, or s3://…); its prices/latest.json comes from a detection run',
+    ],
+    ['--owners FILE', 'owners mapping (CSV or YAML: account_id, owner_email, account_name, team, cc)'],
+    ['--json', 'one finding per line on stdout, nothing else there'],
+    [
+      '--dry-run',
+      'render and report what would be sent, into <out>/dry-run/<run id>/; send nothing, change no case, finding or stored hour',
+    ],
+  ],
+  [
+    'Evaluates every whole hour since the last watch (at most 48) with the detector runaway-watch; every figure is an estimate the bill confirms later.',
+  ],
+);
+
+export const KILL_SWITCH_USAGE = helpText(
+  `sentinel kill-switch status [--json] | release --account ID [--by WHO] | policy --account ID
+             [--out DIR] [--config FILE] [--now ISO]`,
+  [
+    ['status', 'the stopped accounts: since when, for which case (--json: one object per line)'],
+    ['release', 'lift the stop on --account now; its case records Kill Switch Released'],
+    ['policy', 'print the SCP document the switch attaches to --account (JSON), to review it'],
+    ['--account ID', 'the 12-digit account id'],
+    ['--json', 'status: {account_id, policy_id, case_key, engaged_at, policy} per line, nothing else'],
+    ['--by WHO', 'release: who releases (recorded on the case)'],
+    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…)'],
+  ],
+  ['The transport is kill_switch.transport: a local file under --out, or AWS Organizations.'],
+);
+
 export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   generate: GENERATE_USAGE,
   demo: DEMO_USAGE,
@@ -183,6 +221,8 @@ export const COMMAND_USAGE: Readonly<Record<string, string>> = {
   ack: ACK_USAGE,
   cases: CASES_USAGE,
   show: SHOW_USAGE,
+  watch: WATCH_USAGE,
+  'kill-switch': KILL_SWITCH_USAGE,
   render: RENDER_USAGE,
   sql: SQL_USAGE,
 };

@@ -53,18 +53,21 @@ const DRY: { [K in PortKind]: StandIn<K> } = {
 
 /**
  * Fields of a command's ports that are not ports and act on nothing: time, logging, rendering, link
- * signing, progress lines, the crash-test hook, and detection (which writes only through the store
- * and bus it is handed, and is told the run is dry).
+ * signing (answer and release links), progress lines, the crash-test hook, list prices, and detection
+ * (which writes only through the store and bus it is handed, and is told the run is dry).
  */
 const READ_ONLY_FIELDS = new Set([
   'clock',
   'log',
   'render',
   'answerActions',
+  'releaseAction',
   'fault',
   'progress',
   'detect',
   'signal',
+  // The watch's list prices: a lookup in a bundled table, no call.
+  'listPrices',
 ]);
 
 export class DryRunPortError extends Error {}
@@ -104,6 +107,9 @@ class DryKillSwitch implements KillSwitch {
   }
   engaged(): Promise<EngagedAccount[]> {
     return this.base.engaged();
+  }
+  organization(organizationalUnits: readonly string[]) {
+    return this.base.organization(organizationalUnits);
   }
   describe(): string {
     return `${this.base.describe()} (dry run)`;

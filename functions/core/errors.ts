@@ -21,6 +21,12 @@ export class BadInputError extends SentinelError {}
  */
 export class AsOfDayOutOfRangeError extends BadInputError {}
 
+/**
+ * The watch has no prices to estimate with: no detection run has written `prices/latest.json` yet
+ * (docs/watch.md "Prices"). Refused before anything is read or written (exit 2).
+ */
+export class NoPricesError extends BadInputError {}
+
 /** Invalid configuration file or environment (exit 2). */
 export class ConfigError extends SentinelError {}
 

@@ -12,7 +12,12 @@ export const EVENT_DETAIL_TYPES = [
   'Case Resolved',
   'Case Suppressed',
   'Case Rerouted',
+  // The kill switch (docs/kill-switch.md): case events too, written on the case they are about.
+  'Kill Switch Would Engage',
+  'Kill Switch Engaged',
+  'Kill Switch Released',
   'Detection Run Completed',
+  'Watch Run Completed',
   'Data Stale',
   'Run Failed',
 ] as const;

@@ -139,3 +139,17 @@ export function headerSafe(value: string): string {
     .join('');
   return printable.replace(/\s{2,}/g, ' ').trim();
 }
+
+/** An hour's start → `Fri 18:00` (UTC), for chart axes and short lines. */
+export function hourLabel(value: unknown): string {
+  const d = parseDay(value);
+  if (!d) return MISSING;
+  return `${WEEKDAYS[d.getUTCDay()]} ${String(d.getUTCHours()).padStart(2, '0')}:00`;
+}
+
+/** An hour's start → `Fri 27 Nov, 18:00 UTC`. */
+export function hourDateTime(value: unknown): string {
+  const d = parseDay(value);
+  if (!d) return MISSING;
+  return `${WEEKDAYS[d.getUTCDay()]} ${shortDate(value)}, ${String(d.getUTCHours()).padStart(2, '0')}:00 UTC`;
+}

@@ -8,13 +8,31 @@ export type IsoHour = string;
 
 const ISO_HOUR = /^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$/;
 
+// A watch converts the same few hundred hours millions of times (docs/watch.md "Speed"): both directions
+// are remembered, up to a bound (a long-lived process starts afresh past it).
+const CACHE_LIMIT = 20_000;
+const isoOfMs = new Map<number, IsoHour>();
+const msOfIso = new Map<string, number>();
+
 export function hourIso(ms: number): IsoHour {
-  return `${new Date(ms).toISOString().slice(0, 13)}:00:00Z`;
+  let iso = isoOfMs.get(ms);
+  if (iso === undefined) {
+    iso = `${new Date(ms).toISOString().slice(0, 13)}:00:00Z`;
+    if (isoOfMs.size >= CACHE_LIMIT) isoOfMs.clear();
+    isoOfMs.set(ms, iso);
+  }
+  return iso;
 }
 
 /** Milliseconds of an hour in the canonical form; NaN for anything else. */
 export function hourMs(hour: IsoHour): number {
-  return ISO_HOUR.test(hour) ? Date.parse(hour) : Number.NaN;
+  let ms = msOfIso.get(hour);
+  if (ms === undefined) {
+    ms = ISO_HOUR.test(hour) ? Date.parse(hour) : Number.NaN;
+    if (msOfIso.size >= CACHE_LIMIT) msOfIso.clear();
+    msOfIso.set(hour, ms);
+  }
+  return ms;
 }
 
 /**

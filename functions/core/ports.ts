@@ -2,7 +2,9 @@
  * Ports: the only way core logic touches the outside world. One adapter per backend
  * (DuckDB | Athena, local dir | S3, outbox | SES, jsonl | EventBridge).
  */
+
 import type { EventDetailType } from './events.js';
+import type { OrganizationFacts } from './kill-switch/decide.js';
 import type { IsoDate } from './types.js';
 
 export type Row = Record<string, unknown>;
@@ -231,6 +233,11 @@ export interface KillSwitch {
   release(input: { account_id: string }): Promise<void>;
   /** Every account with our stop policy attached. */
   engaged(): Promise<EngagedAccount[]>;
+  /**
+   * What the decision needs of the organization (docs/kill-switch.md "When it engages"): its management
+   * account, the accounts under each configured unit and the deployment's own account, as far as known.
+   */
+  organization(organizationalUnits: readonly string[]): Promise<OrganizationFacts>;
   describe(): string;
 }
 

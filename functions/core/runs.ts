@@ -39,9 +39,42 @@ export interface RunRecord {
   /** Runaway candidates held back as recurring monthly patterns (`counts.recurring_candidates` of them). */
   recurring_candidates: RecurringCandidate[];
   unroutable_cases: string[];
+  /** What an hourly watch read and judged (docs/watch.md "The command"); null for every other command. */
+  watch: WatchRunFields | null;
   warnings: string[];
   outcome: RunOutcome;
   error: string | null;
+}
+
+/**
+ * A watch's part of its run record: the hours it evaluated (the watch's catch-up starts after the newest
+ * of the last successful watch), what it read, and what reading cost.
+ */
+export interface WatchRunFields {
+  /** Where the metrics came from (`describe()` of the source: a file, CloudWatch and its regions). */
+  source: string;
+  /** The whole hours evaluated for the first time by this watch (at most 48), oldest first. */
+  evaluated_hours: string[];
+  /** Hours since the last watch older than the 48 a watch evaluates, left out. */
+  skipped_hours: number;
+  /** Hours judged in all: the new ones and the earlier hours of their days (each day's findings are rewritten whole). */
+  judged_hours: number;
+  accounts: number;
+  /** Account-hours of the judged hours that could not be read (unknown, never zero). */
+  unknown_hours: number;
+  /** Model ids with tokens no price covers (left out of the estimates). */
+  unpriced_model_ids: string[];
+  /** The price table used: when and by which run it was written. */
+  prices_computed_at: string | null;
+  prices_run_id: string | null;
+  /** Days of full metrics read from the store, and days read from the source in full and stored. */
+  stored_days_read: number;
+  days_fetched: string[];
+  /** Accounts the first stage flagged, whose other metrics were read. */
+  screen_flagged_accounts: number;
+  /** The source's calls and metrics requested (CloudWatch bills $0.01 per 1,000 metrics requested). */
+  requests: number;
+  metrics_requested: number;
 }
 
 /** `<UTC stamp>-<command>-<random>`: sortable by time, and the command is readable from the key. */
@@ -86,6 +119,7 @@ export function baseRecord(input: {
     counts: {},
     recurring_candidates: [],
     unroutable_cases: [],
+    watch: null,
     warnings: [],
     outcome: 'succeeded',
     error: null,
@@ -130,7 +164,8 @@ export function finishRecord(record: RunRecord, clock: Clock, warnings: readonly
 
 /**
  * The run events of docs/events.md, one shape each (detail = the run record): `Run Failed`, or
- * `Detection Run Completed` (detection runs) and `Data Stale` when days were stale.
+ * `Detection Run Completed` (detection runs; `Watch Run Completed` for a watch) and `Data Stale` when
+ * days were stale.
  */
 export function runEvents(record: RunRecord, options: { completed: boolean }): BusEvent[] {
   const time = record.finished_at;
@@ -141,7 +176,7 @@ export function runEvents(record: RunRecord, options: { completed: boolean }): B
   if (options.completed) {
     list.push({
       id: `${record.run_id}-completed`,
-      detailType: 'Detection Run Completed',
+      detailType: record.command === 'watch' ? 'Watch Run Completed' : 'Detection Run Completed',
       time,
       detail: record,
     });
@@ -193,7 +228,7 @@ export async function writeRunRecord(store: BlobStore, record: RunRecord): Promi
  * Runs that can never move catch-up, known from their key alone: an hourly follow-up writes a
  * record every hour, and reading each one on every run would grow without bound.
  */
-const NEVER_CATCH_UP_KEY = /^runs\/\d{8}T\d{6}Z-(follow-up|detect)-[0-9a-f]+\.json$/;
+const NEVER_CATCH_UP_KEY = /^runs\/\d{8}T\d{6}Z-(follow-up|detect|watch)-[0-9a-f]+\.json$/;
 
 /**
  * Each detector's newest as-of day evaluated by a successful `run` or scheduled detection that was

@@ -6,7 +6,16 @@ export type IsoDate = string; // YYYY-MM-DD (UTC calendar day)
  * The detectors (docs/architecture.md "Detectors"): each is a module of functions/core/detect/registry.ts,
  * the only place that knows which exist and what each does. Ids appear here as a type only.
  */
-export type DetectorId = 'runaway-inference' | 'cache-miss' | 'budget';
+export type DetectorId = 'runaway-inference' | 'cache-miss' | 'budget' | 'runaway-watch';
+
+/** The detectors over the bill (each a statement over the run's staging table). */
+export type BillDetectorId = Exclude<DetectorId, 'runaway-watch'>;
+
+/**
+ * Where a finding comes from (docs/findings.md `source`): the cost export, or Bedrock's hourly usage
+ * metrics (the watch, docs/watch.md), whose figures are estimates the bill confirms later.
+ */
+export type FindingSource = 'bill' | 'metrics';
 
 export type FindingKind =
   | 'runaway'
@@ -15,7 +24,8 @@ export type FindingKind =
   | 'cache-absent'
   | 'month-over-month'
   | 'daily-cap'
-  | 'workflow-cap';
+  | 'workflow-cap'
+  | 'context-growth';
 export type Severity = 'medium' | 'high' | 'critical';
 
 export interface BreakdownEntry {
@@ -75,8 +85,11 @@ export interface FindingEnvelope {
   finding_id: string;
   case_key: string;
   detector: DetectorId;
+  /** `bill` (the cost export) or `metrics` (the hourly watch: an estimate). Case files from before it read as `bill`. */
+  source: FindingSource;
   kind: FindingKind;
   as_of: IsoDate;
+  /** Days; the watch's are whole-hour ISO times (`2026-11-27T18:00:00Z`), both hours included. */
   recent_start: IsoDate;
   recent_end: IsoDate;
   baseline_start: IsoDate;
@@ -149,8 +162,46 @@ export interface BudgetFinding extends FindingEnvelope {
   other_charges_usd: number;
 }
 
+/** One hour of a watch finding's series: the estimated cost and the expected cost (null: not read, or no history). */
+export interface HourlyPoint {
+  hour: string;
+  cost_usd: number | null;
+  expected_usd: number | null;
+}
+
+/**
+ * runaway-watch's own figures (docs/watch.md "What the rule returns"): every dollar figure is an
+ * estimate from Bedrock's usage metrics, priced at `price_basis`.
+ */
+export interface RunawayWatchFinding extends FindingEnvelope {
+  detector: 'runaway-watch';
+  source: 'metrics';
+  kind: 'runaway' | 'new-spender' | 'context-growth';
+  model: null;
+  /** The first hour of the as-of day that fired, and the newest hour of that day that was judged. */
+  first_hour: string;
+  observed_through: string;
+  recent_avg_hourly_usd: number;
+  /** The usual hour (median of the baseline days' mean hour); null with no history at all. */
+  baseline_hourly_usd: number | null;
+  /** The expected hours of the recent window (hour of day and weekday), averaged. */
+  expected_hourly_usd: number | null;
+  excess_hourly_usd: number;
+  spike_ratio: number | null;
+  /** Hours of the as-of day that fired. */
+  hours_fired: number;
+  /** The last 48 hours through the newest firing hour. */
+  hourly_series: HourlyPoint[];
+  /** The least specific prices any of the recent window's cost was priced at. */
+  price_basis: 'account' | 'organization' | 'list' | null;
+  /** context-growth: prompt tokens per invocation (recent, and their median for the hour), invocations ÷ expected. */
+  prompt_tokens_per_invocation: number | null;
+  baseline_prompt_tokens_per_invocation: number | null;
+  invocation_ratio: number | null;
+}
+
 /** One (detector, account, model, as-of day) that fired: the envelope plus its detector's figures. */
-export type Finding = RunawayFinding | CacheMissFinding | BudgetFinding;
+export type Finding = RunawayFinding | CacheMissFinding | BudgetFinding | RunawayWatchFinding;
 
 /**
  * A finding as its line in findings/ and the findings table hold it (docs/findings.md): every
@@ -170,8 +221,20 @@ export interface FindingRecord extends FindingEnvelope {
   cap_day: IsoDate | null;
   cap_day_value: number | null;
   other_charges_usd: number | null;
+  first_hour: string | null;
+  observed_through: string | null;
+  recent_avg_hourly_usd: number | null;
+  baseline_hourly_usd: number | null;
+  expected_hourly_usd: number | null;
+  excess_hourly_usd: number | null;
+  hours_fired: number | null;
+  hourly_series: HourlyPoint[] | null;
+  price_basis: string | null;
+  prompt_tokens_per_invocation: number | null;
+  baseline_prompt_tokens_per_invocation: number | null;
+  invocation_ratio: number | null;
 }
 
 /** What a run record records: a command, or (`ack`) a function whose configuration was refused. */
-export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up' | 'ack';
+export type RunCommand = 'run' | 'detect' | 'scheduled-detect' | 'follow-up' | 'ack' | 'watch';
 export type RunOutcome = 'succeeded' | 'stale' | 'failed';

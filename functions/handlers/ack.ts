@@ -12,14 +12,19 @@ import { createError } from '@middy/util';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { openAckPorts, openSigningKey } from '../adapters/open-ports.js';
 import { acknowledgeByLink, reviewAnswerLink } from '../core/commands/acknowledge.js';
+import { releaseByLink, reviewReleaseLink } from '../core/commands/kill-switch.js';
 import {
   type AckPage,
   confirmationPage,
   errorPage,
   problemPage,
+  releaseConfirmationPage,
+  releaseProblemPage,
+  releaseResultPage,
   renderAckPage,
   resultPage,
 } from '../core/notify/ack-page.js';
+import { isReleaseLink } from '../core/notify/answer-links.js';
 import { systemClock } from '../core/ports.js';
 import { configOrFail, env, log } from './runtime.js';
 
@@ -41,7 +46,8 @@ const firstValue = (v: unknown): string | undefined =>
 
 function linkParams(source: Record<string, unknown> | undefined): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const name of ['case', 'epoch', 'answer', 'exp', 'sig']) {
+  // An answer link's parameters, or a release link's (`release=<account>`, docs/kill-switch.md "Release").
+  for (const name of ['case', 'epoch', 'answer', 'exp', 'sig', 'release']) {
     const value = firstValue(source?.[name]);
     if (value !== undefined) params[name] = value;
   }
@@ -59,6 +65,18 @@ async function ack(event: AckEvent, context: Context): Promise<APIGatewayProxySt
 
   if (method === 'GET') {
     const params = linkParams(event.queryStringParameters);
+    if (isReleaseLink(params)) {
+      const review = await reviewReleaseLink(ports, params, key);
+      log.info('release link reviewed', { status: review.status });
+      return page(
+        review.status === 'valid'
+          ? releaseConfirmationPage(
+              { accountId: review.claims.accountId, since: review.since, case: review.case },
+              params,
+            )
+          : releaseProblemPage(review),
+      );
+    }
     const review = await reviewAnswerLink(ports, params, key);
     log.info('answer link reviewed', { case_key: review.case?.case_key ?? null, status: review.status });
     return page(review.status === 'valid' ? confirmationPage(review, params) : problemPage(review));
@@ -67,6 +85,19 @@ async function ack(event: AckEvent, context: Context): Promise<APIGatewayProxySt
     return page(errorPage(415, 'the answer must be sent by the form on the confirmation page'));
   }
   const form = event.body;
+  if (isReleaseLink(linkParams(form))) {
+    // Checked again from the signature up: nothing is trusted from the GET.
+    const { review, result } = await releaseByLink(ports, config, { params: linkParams(form), key });
+    log.info('release link posted', { status: result?.status ?? review.status });
+    if (!result) return page(releaseProblemPage(review as Extract<typeof review, { status: 'invalid' }>));
+    return page(
+      releaseResultPage(
+        result.status === 'pending'
+          ? { status: 'pending', accountId: result.accountId, reason: result.reason }
+          : { status: result.status, accountId: result.accountId },
+      ),
+    );
+  }
   const note = firstValue(form.note)?.trim() ?? '';
   const { review, result } = await acknowledgeByLink(ports, config, {
     params: linkParams(form),

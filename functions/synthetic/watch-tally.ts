@@ -34,7 +34,7 @@ export interface WatchTally {
 }
 
 /** The first scheduled run that evaluates as-of day `asOf`: the default as-of is today − 1 − `exportLagDays`. */
-function firstRunFor(asOf: string, exportLagDays: number, weekly: boolean): number {
+export function firstRunFor(asOf: string, exportLagDays: number, weekly: boolean): number {
   let day = addDays(asOf, 1 + exportLagDays);
   while (weekly && new Date(`${day}T00:00:00Z`).getUTCDay() !== 1) day = addDays(day, 1);
   return Date.parse(`${day}T00:00:00Z`) + DETECT_HOUR * HOUR_MS;

@@ -39,7 +39,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`case_events` (
   `deadline` string,
   `resolved_on` string,
   `answer` string,
-  `note` string
+  `note` string,
+  `kill_switch` struct<`mode`:string,`policy_id`:string,`engaged_at`:string,`explanation`:string,`released_by`:string,`reconciled`:boolean>
 )
 PARTITIONED BY (`event_date` string)
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'

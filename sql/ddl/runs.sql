@@ -26,7 +26,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`runs` (
   `unroutable_cases` array<string>,
   `warnings` array<string>,
   `outcome` string,
-  `error` string
+  `error` string,
+  `watch` struct<`source`:string,`evaluated_hours`:array<string>,`skipped_hours`:bigint,`judged_hours`:bigint,`accounts`:bigint,`unknown_hours`:bigint,`unpriced_model_ids`:array<string>,`prices_computed_at`:string,`prices_run_id`:string,`stored_days_read`:bigint,`days_fetched`:array<string>,`screen_flagged_accounts`:bigint,`requests`:bigint,`metrics_requested`:bigint>
 )
 ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
 LOCATION '{{location}}/runs/'

@@ -35,7 +35,7 @@ const OWNERS_CSV = `account_id,owner_email,account_name,team,cc
 `;
 
 let dir: string;
-let args: { out: string; findings: string; owners: string };
+let args: { out: string; findings: string; owners: string; killSwitch?: Record<string, unknown> };
 
 interface ChildResult {
   code: number | null;
@@ -208,6 +208,55 @@ describe('notify protocol across processes', () => {
       expect(await outbox()).toEqual(before);
     },
   );
+
+  it('killed between attaching the kill switch and recording it: the next run records it, once', async () => {
+    // 333… is the one high case: enforce with min_severity high stops it (docs/kill-switch.md).
+    args.killSwitch = { mode: 'enforce', accounts: ['333333333333'], min_severity: 'high' };
+    const crashed = await child('run', NOW, { SENTINEL_FAULT: 'crash-after:after-kill-switch-act' });
+    expect(crashed.signal).toBe('SIGKILL');
+    const engagedFile = join(dir, 'out', 'kill-switch', 'engaged.json');
+    const attached = JSON.parse(await readFile(engagedFile, 'utf8')).accounts as {
+      account_id: string;
+      policy_id: string;
+      engaged_at: string;
+    }[];
+    expect(attached.map((a) => a.account_id)).toEqual(['333333333333']);
+    const before = (await jsonFiles<CaseRecord>('cases')).find((c) => c.account_id === '333333333333')!;
+    expect(before.kill_switch ?? null).toBeNull();
+    expect(before.due.filter((d) => d.kind === 'kill-switch' && d.message_id !== null)).toHaveLength(1);
+    expect((await jsonFiles<{ status: string }>('kill-switch/actions')).map((e) => e.status)).toEqual([
+      'acting',
+    ]);
+    expect(await outbox()).toEqual([]);
+
+    await ok('run', LATER);
+    const after = (await jsonFiles<CaseRecord>('cases')).find((c) => c.account_id === '333333333333')!;
+    expect(after.kill_switch).toMatchObject({
+      status: 'engaged',
+      policy_id: attached[0]!.policy_id,
+      engaged_at: attached[0]!.engaged_at,
+    });
+    expect(after.due).toEqual([]);
+    expect(JSON.parse(await readFile(engagedFile, 'utf8')).accounts).toEqual(
+      JSON.parse(JSON.stringify(attached)).map((a: object) => expect.objectContaining(a)),
+    );
+    const engagedEvents = (await jsonFiles<CaseEvent>('case-events')).filter(
+      (e) => e.detail_type === 'Kill Switch Engaged',
+    );
+    expect(engagedEvents.map((e) => e.case_key)).toEqual([after.case_key]);
+    expect((await jsonFiles<{ status: string }>('kill-switch/actions')).map((e) => e.status)).toEqual([
+      'done',
+    ]);
+    // The owner alert of the stopped account says so, and goes out once.
+    const alerts = (await outbox()).filter(
+      (e) => e.kind === 'owner-alert' && e.caseKeys.includes(after.case_key),
+    );
+    expect(alerts).toHaveLength(1);
+    await ok('follow-up', '2026-03-03T10:00:00.000Z');
+    expect(
+      (await jsonFiles<CaseEvent>('case-events')).filter((e) => e.detail_type.startsWith('Kill Switch')),
+    ).toHaveLength(1);
+  });
 
   it('two concurrent runs on one store lose no update and send nothing twice', async () => {
     const [a, b] = await Promise.all([child('run', NOW), child('run', NOW)]);

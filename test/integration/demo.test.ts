@@ -39,6 +39,18 @@ describe('sentinel demo', () => {
       /spent between the watch and the bill: \$1,97\d \(daily run\), \$3,36\d \(weekly run\)/,
     );
     expect(run.stdout).toContain('Watch findings on accounts with no incident: 0');
+    // The kill switch in dry-run on the sandbox incident (docs/kill-switch.md): said, and nothing attached.
+    const sandbox = /found {3}sandbox-over-cap {2}(\d{12}) daily-cap/.exec(run.stdout)?.[1];
+    expect(sandbox).toBeDefined();
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `kill switch, dry run on the sandbox ${sandbox} \\(kill_switch.accounts\\): in enforce mode the daily run of \\d{4}-\\d\\d-\\d\\d 06:00 UTC would have denied Bedrock inference there until\n +someone answered; nobody answers it here, so it would have saved \\$[1-9][\\d,]*\\.\\d\\d`,
+      ),
+    );
+    expect(existsSync(join(out, 'kill-switch', 'engaged.json'))).toBe(false);
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8');
+    expect(events).toContain('"detail-type":"Kill Switch Would Engage"');
+    expect(events).not.toContain('"detail-type":"Kill Switch Engaged"');
     expect(existsSync(join(out, 'metrics', 'hourly.jsonl'))).toBe(true);
     const prices = JSON.parse(readFileSync(join(out, 'prices', 'latest.json'), 'utf8')) as PriceTable;
     expect(prices.regions).toEqual(['eu-central-1', 'us-east-1', 'us-west-2']);

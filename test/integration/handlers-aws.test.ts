@@ -5,7 +5,9 @@
  * statement first parsed by the grammar Athena would use: test/fixtures/athena-on-trino.ts) over a Hive
  * table of a generated export. Scheduled detect → findings, cases and run record in S3 → owner emails
  * in SES → GET then POST an answer link on the ack handler → the case is acknowledged → the events
- * reach an SQS queue through a rule; a rerun sends nothing; a follow-up at +49 h sends the reminders.
+ * reach an SQS queue through a rule; a rerun sends nothing; the hourly function's watch reads a loop put
+ * into CloudWatch (PutMetricData) and opens a case whose owner email says it is an estimate; a follow-up at
+ * +49 h sends the reminders.
  * Every AWS call is recorded and, at the end, evaluated against its function's role in the packaged
  * template (docs/decisions/011-iam-by-evaluation.md).
  */
@@ -14,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -34,6 +37,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import type { CaseRecord } from '../../functions/core/cases/model.js';
+import type { PriceTable } from '../../functions/core/detect/prices.js';
 import { EVENT_SOURCE } from '../../functions/core/events.js';
 import type { RunRecord } from '../../functions/core/runs.js';
 import { writeSyntheticOrganization } from '../../functions/synthetic/write-organization.js';
@@ -53,6 +57,7 @@ import { type Deployment, GRANTS_NOT_RECORDED, modelRequests } from '../fixtures
 import {
   awsEnvironmentOnMoto,
   MOTO_REGION,
+  motoCloudWatch,
   motoData,
   motoEventBridge,
   motoS3,
@@ -106,11 +111,22 @@ let handlers: {
     event: unknown,
     context: Context,
   ) => Promise<{ run_id: string; outcome: string; findings: number }>;
-  followUp: (event: unknown, context: Context) => Promise<{ run_id: string; cases_moved: number }>;
+  followUp: (
+    event: unknown,
+    context: Context,
+  ) => Promise<{
+    run_id: string;
+    cases_moved: number;
+    watch: { run_id: string; findings: number; hours: number } | null;
+  }>;
   ack: (event: unknown, context: Context) => Promise<{ statusCode: number; body: string }>;
 };
 
-const context = { awsRequestId: 'e2e', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
+const context = {
+  awsRequestId: 'e2e',
+  getRemainingTimeInMillis: () => 900_000,
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ai-spend-sentinel-e2e',
+} as unknown as Context;
 
 async function keys(prefix: string): Promise<string[]> {
   const out: string[] = [];
@@ -286,7 +302,14 @@ beforeAll(async () => {
   });
   delete process.env.SENTINEL_SIGNING_KEY;
   awsEnvironmentOnMoto();
-  recorder = recordAwsCalls([S3Client, SESv2Client, EventBridgeClient, SecretsManagerClient, AthenaClient]);
+  recorder = recordAwsCalls([
+    S3Client,
+    SESv2Client,
+    EventBridgeClient,
+    SecretsManagerClient,
+    AthenaClient,
+    CloudWatchClient,
+  ]);
   const handler =
     <R>(fn: string, h: unknown) =>
     (event: unknown, ctx: Context) =>
@@ -383,6 +406,69 @@ describe('handlers on S3, SES, EventBridge and Secrets Manager (moto) with Athen
     const after = (await cases()).find((c) => c.case_key === caseKey)!;
     expect(after.state).toBe('acknowledged');
     expect(await events()).toContain('Case Acknowledged');
+  });
+
+  it("the hourly function's watch reads a loop from CloudWatch and opens its case; the owner email says estimate", async () => {
+    // The bill's model id, as CloudWatch names it: the last part of a model or profile ARN the bill shows.
+    const prices = await json<PriceTable>('state/prices/latest.json');
+    expect(prices.run_id).toMatch(/scheduled-detect/);
+    const modelId = prices.resources[0]!.resource_id.split('/').pop()!;
+    const at = new Date(NOW.getTime() + 30 * 3_600_000); // Wed 4 Mar 14:00 UTC
+    const loopFrom = at.getTime() - 3 * 3_600_000;
+    // moto keeps every metric in its own account: the deployment's, as a monitoring account without links.
+    const data: { MetricName: string; Timestamp: Date; Value: number }[] = [];
+    for (let t = at.getTime() - 17 * 86_400_000; t < at.getTime(); t += 3_600_000) {
+      const scale = t >= loopFrom ? 130 : 1;
+      const stamp = new Date(t + 10 * 60_000);
+      data.push(
+        { MetricName: 'InputTokenCount', Timestamp: stamp, Value: 100_000 * scale },
+        { MetricName: 'OutputTokenCount', Timestamp: stamp, Value: 10_000 * scale },
+        { MetricName: 'Invocations', Timestamp: stamp, Value: 20 * scale },
+      );
+    }
+    const cloudWatch = motoCloudWatch();
+    for (let i = 0; i < data.length; i += 500) {
+      await cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/Bedrock',
+          MetricData: data
+            .slice(i, i + 500)
+            .map((d) => ({ ...d, Dimensions: [{ Name: 'ModelId', Value: modelId }], Unit: 'Count' })),
+        }),
+      );
+    }
+    const before = (await sentMail()).length;
+    vi.setSystemTime(at);
+    const result = await handlers.followUp({}, context);
+    vi.setSystemTime(NOW);
+    expect(result.watch).toMatchObject({ hours: 48 });
+    expect(result.watch!.findings).toBeGreaterThan(0);
+    // The watch's run: every metric of the look-back read once and kept, the running day in two stages.
+    const watchRun = await json<RunRecord>(`state/runs/${result.watch!.run_id}.json`);
+    expect(watchRun).toMatchObject({ command: 'watch', outcome: 'succeeded' });
+    expect(watchRun.watch!.requests).toBeGreaterThan(0);
+    expect(watchRun.watch!.metrics_requested).toBeGreaterThan(0);
+    expect(watchRun.watch!.screen_flagged_accounts).toBe(1);
+    expect((await keys('watch/hours/')).length).toBeGreaterThanOrEqual(15);
+    expect(await keys('findings/detector=runaway-watch/as_of=2026-03-04/')).toHaveLength(1);
+    // One case, opened by the metrics as the account's runaway case; its alert went out with the
+    // follow-up's delivery (one lease), not the watch's.
+    const opened = (await cases()).find((c) => c.account_id === ACCOUNT)!;
+    expect(opened).toMatchObject({ detector: 'runaway-inference', kind: 'runaway', state: 'open' });
+    expect(opened.latest.source).toBe('metrics');
+    expect(watchRun.counts.messages_sent).toBeUndefined();
+    const followUpRun = await json<RunRecord>(`state/runs/${result.run_id}.json`);
+    expect(followUpRun.counts.messages_sent).toBe(1);
+    const mail = (await sentMail()).slice(before);
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.subject).toContain(ACCOUNT);
+    expect(mail[0]!.body).toContain("An estimate from Bedrock's usage metrics");
+    expect(mail[0]!.body).toContain('will confirm it');
+    const types = await events();
+    expect(types).toContain('Watch Run Completed');
+    expect(seen.some((e) => e['detail-type'] === 'Finding Detected' && e.detail.source === 'metrics')).toBe(
+      true,
+    );
   });
 
   it('a follow-up at +49 h sends the reminders through SES', async () => {

@@ -24,7 +24,10 @@ let handlers: {
     event: unknown,
     context: Context,
   ) => Promise<{ run_id: string; outcome: string; findings: number }>;
-  followUp: (event: unknown, context: Context) => Promise<{ run_id: string; cases_moved: number }>;
+  followUp: (
+    event: unknown,
+    context: Context,
+  ) => Promise<{ run_id: string; cases_moved: number; watch: { hours: number } | null }>;
   ack: (
     event: unknown,
     context: Context,
@@ -92,6 +95,8 @@ beforeAll(async () => {
     out,
     owners: org.ownersFile,
     notify: { ack_base_url: 'https://ack.example.test/ack' },
+    // The hourly function watches first (docs/watch.md): the generator's metrics file, the same tokens as the export.
+    watch: { metrics: org.metricsFile },
   });
   process.env.SENTINEL_SIGNING_KEY = SIGNING_KEY;
   logs = [];
@@ -222,6 +227,8 @@ describe('Lambda handlers over the local adapters', () => {
     const result = await handlers.followUp(scheduled, context());
     vi.setSystemTime(NOW);
     expect(result.cases_moved).toBeGreaterThan(0);
+    // The watch ran first over the hours since the last one, priced by the detect run's prices.
+    expect(result.watch?.hours).toBeGreaterThan(0);
     expect(emails().length).toBeGreaterThan(before);
     expect(cases().some((c) => c.state === 'reminded')).toBe(true);
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { EVENT_DETAIL_TYPES, EVENT_SOURCE } from '../../functions/core/events.js';
 import { ATHENA_TABLES, tableDdl } from '../../functions/core/sql/ddl.js';
@@ -195,6 +195,8 @@ describe('npm run package', () => {
     expect(config.notify.reply_to).toBe(EXAMPLE_PARAMS.replyTo);
     expect(config.notify.pilot).toBe(false);
     expect(config.schedule.detect).toBe('cron(0 6 * * ? *)');
+    // The hourly function watches Bedrock's CloudWatch metrics (the deploy parameter `watch`, default on).
+    expect(config.watch).toMatchObject({ enabled: true, source: 'cloudwatch' });
   });
 
   it('ships every file of sql/ and templates/ beside each bundle (the assets loader reads them there)', () => {
@@ -259,6 +261,37 @@ describe('the roles (one per function, least privilege)', () => {
     grants(role)
       .filter((g) => g.action === action)
       .map((g) => g.resource);
+
+  it('grants "*" only to the watch: CloudWatch GetMetricData and ListMetrics, on the hourly function', () => {
+    const everywhere = ['DetectRole', 'FollowUpRole', 'AckRole'].flatMap((role) =>
+      grants(role)
+        .filter((g) => g.resource === '"*"')
+        .map((g) => `${role} ${g.action}`),
+    );
+    expect(everywhere.sort()).toEqual([
+      'FollowUpRole cloudwatch:GetMetricData',
+      'FollowUpRole cloudwatch:ListMetrics',
+    ]);
+  });
+
+  it('the check allows "*" on that statement alone: another action beside them, or another statement, is refused', async () => {
+    const broken = copy();
+    const statements = (role: string) =>
+      (broken.Resources[role]!.Properties as { Policies: { PolicyDocument: { Statement: Statement[] } }[] })
+        .Policies[0]!.PolicyDocument.Statement as unknown as Record<string, unknown>[];
+    const read = statements('FollowUpRole').find((s) => s.Sid === 'ReadBedrockMetrics')!;
+    read.Action = ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics', 'cloudwatch:PutMetricData'];
+    statements('AckRole').push({
+      Sid: 'ReadBedrockMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData', 'cloudwatch:ListMetrics'],
+      Resource: '*',
+    });
+    const problems = (await checkTemplate(broken, EXPECT)).filter((p) => /Allow on every resource/.test(p));
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(['FollowUpRole']);
+    // The ack role's copy is the same statement: allowed by the check, refused by the roles test above.
+    expect(await checkTemplate(template, EXPECT)).toEqual([]);
+  });
 
   it('lets detect create and drop only sentinel_staging_* tables', () => {
     for (const action of ['glue:CreateTable', 'glue:DeleteTable', 'glue:UpdateTable']) {
@@ -452,6 +485,7 @@ describe('deploy-time parameters', () => {
     followUpSchedule: 'rate(1 hour)',
     bytesScannedCutoff: '107374182400',
     pilot: 'false',
+    watch: 'true',
   };
   const configOf = (raw: Record<string, unknown>) =>
     parseConfig(
@@ -462,6 +496,16 @@ describe('deploy-time parameters', () => {
       ),
       'SENTINEL_CONFIG',
     );
+
+  it('turns the watch off with watch=false (the hourly function then only follows up)', () => {
+    const { sentinelConfigOf } = createRequire(import.meta.url)('../../infra/parameters.cjs') as {
+      sentinelConfigOf: (p: unknown) => { 'Fn::Sub': string };
+    };
+    const config = (watch: string) =>
+      JSON.parse(sentinelConfigOf(derive({ ...valid, watch }, 'prod'))['Fn::Sub']) as { watch: unknown };
+    expect(config('false').watch).toEqual({ enabled: false, source: 'cloudwatch' });
+    expect(config('true').watch).toEqual({ enabled: true, source: 'cloudwatch' });
+  });
 
   it('accepts the required parameters alone and creates the FOCUS table', () => {
     expect(derive(valid, 'prod')).toMatchObject({
@@ -488,6 +532,7 @@ describe('deploy-time parameters', () => {
       { alarmEmail: 'ops@example.com', alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:ops-alerts' },
       /parameter alarmEmail: subscribes an address to the topic the stack creates/,
     ],
+    [{ watch: 'maybe' }, /parameter watch: 'maybe' is not true or false/],
   ])('refuses %o naming the parameter', (change, message) => {
     expect(() => derive({ ...valid, ...change }, 'prod')).toThrow(message);
   });
@@ -594,6 +639,7 @@ describe('alarms: trouble reaches a person (DEPLOY.md "Alarms")', () => {
           followUpSchedule: 'rate(1 hour)',
           bytesScannedCutoff: '107374182400',
           pilot: 'false',
+          watch: 'true',
           alarmTopicArn: arn,
         },
         'prod',
@@ -672,19 +718,38 @@ describe('the roles, evaluated as IAM would (iam-simulate)', () => {
     expect(await decide(template, 'AckRole', { action: 'sqs:SendMessage', resource: queue })).toBe(false);
   });
 
-  describe('with a FOCUS table the user already has (partitions in the catalog)', () => {
+  // One more packaging, with the options off by default turned on: the user's own FOCUS table and the
+  // kill switch (docs/kill-switch.md).
+  describe('with a FOCUS table the user already has (partitions in the catalog) and the kill switch on', () => {
     let own: Template;
+    let out: string;
     beforeAll(() => {
-      const out = mkdtempSync(join(tmpdir(), 'sentinel-package-focus-'));
-      const params = { ...EXAMPLE_PARAMS, focusTable: 'cur.focus_export' };
+      out = mkdtempSync(join(tmpdir(), 'sentinel-package-focus-'));
+      const params = {
+        ...EXAMPLE_PARAMS,
+        focusTable: 'cur.focus_export',
+        killSwitch: 'enforce',
+        killSwitchAccounts: '222233334444',
+        breakGlassRole: 'arn:aws:iam::*:role/BreakGlass',
+      };
       const status = packageOffline(
         Object.entries(params).map(([k, v]) => `--param=${k}=${v}`),
         { quiet: true, out },
       );
-      if (status !== 0) throw new Error(`packaging with focusTable failed (${status})`);
+      if (status !== 0) throw new Error(`packaging with focusTable and killSwitch failed (${status})`);
       own = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-      rmSync(out, { recursive: true, force: true });
     }, 120_000);
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+    it('passes the template check: the Organizations reads that take no resource are the only "*"', async () => {
+      expect(await checkTemplate(own, { ...EXPECT, artifactDir: out })).toEqual([]);
+      const fn = own.Resources.FollowUpLambdaFunction!.Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(fn.Environment.Variables.SENTINEL_ACCOUNT_ID).toEqual({ Ref: 'AWS::AccountId' });
+      const text = (fn.Environment.Variables.SENTINEL_CONFIG as { 'Fn::Sub': string })['Fn::Sub'];
+      expect(JSON.parse(text).kill_switch).toMatchObject({ mode: 'enforce', transport: 'organizations' });
+    });
 
     it('lets detect list the table (information_schema) and read its catalog partitions', async () => {
       const glue = 'arn:aws:glue:us-east-1:111122223333';

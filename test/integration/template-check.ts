@@ -2,7 +2,9 @@
  * Checks the generated CloudFormation template (DEPLOY.md): every resource type and property exists
  * in the resource specification (`@aws-cdk/aws-service-spec`) and required properties are set;
  * every Ref and GetAtt points at something that exists; the two schedules and the two /ack routes
- * reach their functions; no Allow statement of any policy has a wildcard action or resource; each
+ * reach their functions; no Allow statement of any policy has a wildcard action or resource (but for
+ * actions that take no resource: the watch's read of CloudWatch metrics, the kill switch's listing of
+ * its policies); each
  * function runs nodejs22.x on arm64; each zip is under 1 MB and carries no native binding; a failure
  * reaches a person (DEPLOY.md "Alarms"): an alarm on each function's errors, the asynchronous
  * functions' on-failure destination, and rules that route the service's trouble events to a topic
@@ -410,8 +412,10 @@ export async function checkTemplate(template: Template, expect: Expectations): P
           problems.push(`${where}: wildcard action ${action}`);
         }
       }
+      const actions = [s.Action ?? []].flat();
+      const starOnly = actions.length > 0 && actions.every((a) => RESOURCE_STAR_ONLY.has(String(a)));
       for (const resource of [s.Resource ?? []].flat()) {
-        if (resource === '*') problems.push(`${where}: Allow on every resource ("*")`);
+        if (resource === '*' && !starOnly) problems.push(`${where}: Allow on every resource ("*")`);
       }
     });
   }
@@ -458,6 +462,19 @@ function topicAllows(
     });
   });
 }
+
+/**
+ * Actions the Service Authorization Reference gives no resource type, so IAM accepts only "*" for them
+ * (docs/decisions/011-iam-by-evaluation.md): the watch's read of Bedrock's usage metrics, and the kill
+ * switch's listing of SCPs (limited by `organizations:PolicyType`) and reading the organization
+ * (docs/kill-switch.md "IAM scope"). A statement of these alone may name "*".
+ */
+const RESOURCE_STAR_ONLY = new Set([
+  'cloudwatch:GetMetricData',
+  'cloudwatch:ListMetrics',
+  'organizations:ListPolicies',
+  'organizations:DescribeOrganization',
+]);
 
 /** Every policy document in the template, with where it is. */
 function policyDocuments(resources: Record<string, CfnResource>): [string, Json][] {

@@ -45,7 +45,11 @@ const DUCKDB_CTES: FocusTable = { ...DUCKDB_TABLES, staging: 'ctes' };
 const toDuckDb = (sql: string) => athenaToDuckDb(sql, ATHENA_TABLE, 'focus');
 
 /** Data window of each detector, in days before the as-of day (docs/detection.md "Input"). */
-const LOOKBACK: Record<DetectorId, number> = { 'runaway-inference': 36, 'cache-miss': 34, budget: 6 };
+const LOOKBACK: Record<Exclude<DetectorId, 'runaway-watch'>, number> = {
+  'runaway-inference': 36,
+  'cache-miss': 34,
+  budget: 6,
+};
 
 const AS_OF_CASES: { name: string; days: IsoDate[] }[] = [
   { name: 'mid-month 2026-03-18', days: ['2026-03-18'] },
@@ -510,14 +514,15 @@ describe('sentinel sql', () => {
       '-- 6. missing days:',
       '-- 7. delivery folders:',
       '-- 8. unit check:',
+      '-- 11. prices for the hourly watch:',
     ]);
     expect(out.match(/^-- \d+\. (drop|detector|context)/gm)).toEqual([
       '-- 2. drop',
       '-- 9. detector',
       '-- 10. context',
-      '-- 11. drop',
+      '-- 12. drop',
     ]);
-    expect(out.match(/^-- Sent only /gm)).toHaveLength(8);
+    expect(out.match(/^-- Sent only /gm)).toHaveLength(9);
     expect(out).toContain(
       `CREATE TABLE "sentinel"."sentinel_staging_YYYYMMDDHHMMSS_XXXXXXXX" WITH (format = 'PARQUET') AS`,
     );
@@ -582,12 +587,13 @@ describe('sentinel sql', () => {
       '-- 4. missing days:',
       '-- 5. delivery folders:',
       '-- 6. unit check:',
+      '-- 9. prices for the hourly watch:',
     ]);
     expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
     const coverage = out.slice(out.indexOf('-- 2. coverage:'), out.indexOf('-- 3. export bounds:'));
     expect(coverage).toContain('read from the export');
     expect(coverage).toMatch(/FROM focus\n/);
-    expect(out.match(/^-- \d+\. /gm)).toHaveLength(8);
+    expect(out.match(/^-- \d+\. /gm)).toHaveLength(9);
   });
 
   it.each([

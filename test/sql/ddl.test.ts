@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
+import { LocalKillSwitch } from '../../functions/adapters/kill-switch/local.js';
 import { DuckDbQueryEngine } from '../../functions/adapters/query-engine/duckdb.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
+import { parseConfig } from '../../functions/core/config.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import { FINDING_FIELDS } from '../../functions/core/detect/findings.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
@@ -186,9 +188,15 @@ describe('the case_events and runs tables read what the case pipeline writes', (
     const findings = [
       makeFinding({ asOf: '2026-03-01' }),
       makeFinding({ asOf: '2026-03-01', detector: 'cache-miss', account: '222222222222' }),
+      // A critical runaway the kill switch stops: its case events carry `kill_switch`.
+      makeFinding({ asOf: '2026-03-01', account: '333333333333', recent: 500, baseline: 10 }),
     ];
-    const { ports, config, store } = testPorts({ now: '2026-03-03T08:00:00Z', findings });
-    await runPipeline(ports, config, {});
+    const { ports, config, store, clock } = testPorts({
+      now: '2026-03-03T08:00:00Z',
+      findings,
+      config: parseConfig({ kill_switch: { mode: 'enforce', accounts: ['333333333333'] } }),
+    });
+    await runPipeline({ ...ports, killSwitch: new LocalKillSwitch(store, { clock }) }, config, {});
     blobs = store.blobs;
   });
 

@@ -1,12 +1,22 @@
 /** sql/prices.sql, given/expect: the unit prices the watch reads from the bill (docs/watch.md "Prices"). */
 import { describe, expect, it } from 'vitest';
-import { buildPriceTable, type PriceTable, pricesSql } from '../../functions/core/detect/prices.js';
+import {
+  buildPriceTable,
+  PRICES_KEY,
+  type PriceTable,
+  pricesSql,
+} from '../../functions/core/detect/prices.js';
 import { dataWindow } from '../../functions/core/detect/registry.js';
+import { runDetection } from '../../functions/core/detect/run-detection.js';
 import { STAGING_TABLE, stagingSql } from '../../functions/core/detect/statement-sql.js';
+import { silentLogger } from '../../functions/core/log.js';
+import type { QueryEngine } from '../../functions/core/ports.js';
+import { fixedClock } from '../../functions/core/ports.js';
+import { MemoryBlobStore } from '../fixtures/case-ports.js';
 import { type FixtureRow, focusRow, tokenRow } from '../fixtures/focus-rows.js';
 import { duckdbOnlyConstructs } from './athena-sql.js';
 import { trinoSyntaxErrors } from './athena-trino.js';
-import { DUCKDB_FOCUS, testConfig, withStagedFocus } from './harness.js';
+import { DUCKDB_FOCUS, testConfig, withFocus, withStagedFocus } from './harness.js';
 
 const D = '2026-03-20';
 const A = '111111111111';
@@ -173,5 +183,91 @@ describe('prices.sql: unit prices from the bill', () => {
       end: D,
     });
     expect(await trinoSyntaxErrors(inline)).toEqual([]);
+  });
+});
+
+describe('every detection run writes prices/latest.json', () => {
+  /** Runs detection over the rows as `run` does, counting the statements that name the FOCUS table. */
+  async function detect(rows: FixtureRow[], store: MemoryBlobStore, asOf: string, dryRun = false) {
+    const sent: string[] = [];
+    await withFocus(rows, (engine) => {
+      const counting: QueryEngine = {
+        ...engine,
+        kind: 'query-engine',
+        name: engine.name,
+        dialect: engine.dialect,
+        query: (sql, options) => {
+          sent.push(sql);
+          return engine.query(sql, options);
+        },
+        execute: (sql, options) => {
+          sent.push(sql);
+          return engine.execute(sql, options);
+        },
+        stats: () => engine.stats(),
+        close: () => engine.close(),
+      };
+      return runDetection(
+        {
+          engine: counting,
+          focus: DUCKDB_FOCUS,
+          store,
+          clock: fixedClock(`${asOf}T12:00:00Z`),
+          log: silentLogger(),
+        },
+        testConfig(),
+        {
+          asOfDays: [asOf],
+          detectors: ['runaway-inference', 'cache-miss', 'budget'],
+          runId: `run-${asOf}`,
+          command: 'run',
+          dryRun,
+          recurringExemptionOff: [],
+        },
+      );
+    });
+    return sent;
+  }
+
+  it('reads them from the run staging table: one more statement, no second read of the export', async () => {
+    const store = new MemoryBlobStore();
+    const sent = await detect(
+      [
+        opus(A, '2026-03-10', 'input', 2_000_000, 5.5),
+        opus(A, '2026-03-10', 'output', 100_000, 27.5),
+        opus(A, D, 'input', 1_000_000, 5.5),
+      ],
+      store,
+      D,
+    );
+    const prices = store.json<PriceTable>(PRICES_KEY);
+    expect(prices).toMatchObject({ run_id: `run-${D}`, regions: ['us-east-1'] });
+    expect(prices.accounts[0]).toMatchObject({
+      account_id: A,
+      model: 'Claude4.6Opus',
+      usd_per_million: { input: 5.5, output: 27.5 },
+    });
+    // The prices are one more statement over the staging table, never a read of the export. (On DuckDB
+    // the coverage statements read a few columns of the export themselves: docs/architecture.md "One scan
+    // per run"; the staging statement stays the one read of every column the detectors use.)
+    const pricing = sent.filter((sql) => sql.includes("'organization' AS level"));
+    expect(pricing).toHaveLength(1);
+    expect(pricing[0]).not.toMatch(/\bFROM\s+focus\b/);
+    expect(pricing[0]).toMatch(/\brun_staging\b/);
+    const reads = sent.filter((sql) => /\bFROM\s+focus\b/.test(sql));
+    expect(reads.filter((sql) => sql.includes('CREATE OR REPLACE TEMP TABLE run_staging'))).toHaveLength(1);
+  });
+
+  it('keeps prices read over newer days when an older day is detected again (a backfill), and a dry run writes none', async () => {
+    const store = new MemoryBlobStore();
+    const rows = [
+      opus(A, '2026-03-12', 'input', 2_000_000, 5.5),
+      opus(A, '2026-02-12', 'input', 2_000_000, 4.4),
+    ];
+    await detect(rows, store, '2026-03-12', true);
+    expect(store.blobs.has(PRICES_KEY)).toBe(false);
+    await detect(rows, store, '2026-03-12');
+    await detect(rows, store, '2026-02-12');
+    expect(store.json<PriceTable>(PRICES_KEY).run_id).toBe('run-2026-03-12');
   });
 });

@@ -7,8 +7,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalDirBlobStore } from '../../functions/adapters/blob-store/local-dir.js';
+import { LocalKillSwitch } from '../../functions/adapters/kill-switch/local.js';
 import type { TrinoQueryEngine } from '../../functions/adapters/query-engine/trino.js';
 import { runPipeline } from '../../functions/core/commands/run.js';
+import { parseConfig } from '../../functions/core/config.js';
 import { addDays, dayRange } from '../../functions/core/dates.js';
 import { runDetection } from '../../functions/core/detect/run-detection.js';
 import { silentLogger } from '../../functions/core/log.js';
@@ -160,9 +162,15 @@ describe('the case_events and runs tables on Trino read what the case pipeline w
     const findings = [
       makeFinding({ asOf: '2026-03-01' }),
       makeFinding({ asOf: '2026-03-01', detector: 'cache-miss', account: '222222222222' }),
+      // A critical runaway the kill switch stops: its case events carry `kill_switch`.
+      makeFinding({ asOf: '2026-03-01', account: '333333333333', recent: 500, baseline: 10 }),
     ];
-    const { ports, config, store } = testPorts({ now: '2026-03-03T08:00:00Z', findings });
-    await runPipeline(ports, config, {});
+    const { ports, config, store, clock } = testPorts({
+      now: '2026-03-03T08:00:00Z',
+      findings,
+      config: parseConfig({ kill_switch: { mode: 'enforce', accounts: ['333333333333'] } }),
+    });
+    await runPipeline({ ...ports, killSwitch: new LocalKillSwitch(store, { clock }) }, config, {});
     blobs = store.blobs;
     // The files as the store lays them out under its prefix.
     root = mkdtempSync(join(localDir('ddl'), 'cases-'));

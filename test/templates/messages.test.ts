@@ -374,7 +374,7 @@ describe('message wording', () => {
     expect(text).toContain('ESCALATED, STILL UNANSWERED (2)');
     // Each case with its kind, severity, episode figure and state (docs/emails.md).
     expect(text).toContain(
-      '7 Mar 06:00: reminded -> escalated, runaway, High: Bedrock spend 18.0× baseline ($132.05/day, 1 Mar) on Checkout Prod (111111111111)\n    owner dana.owner@example.com, case 9a41d3c7e2b85f10',
+      '7 Mar 06:00: reminded -> escalated, runaway, High: Bedrock spend 18.0× baseline ($132.05/day, 1 Mar) on Checkout Prod (111111111111)\n    First seen by the bill on Tue 3 Mar 2026, 06:00 UTC (as of 1 Mar).\n    owner dana.owner@example.com, case 9a41d3c7e2b85f10',
     );
     expect(text).toContain(
       'acknowledged -> resolved, cache-regression, High: prompt cache hit ratio 20.3% (was 90.0%), ended, on Search Platform (444444444444), $2,140.50 avoidable in 7 days',

@@ -9,10 +9,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_KINDS } from '../../functions/core/notify/render.js';
 
+/** The kill switch's words (docs/kill-switch.md): engaged, dry-run, escalated instead, the digest's part. */
+const KILL_SWITCH_EXAMPLES = [
+  'owner-alert-kill-switch',
+  'owner-alert-kill-switch-dry-run',
+  'escalation-kill-switch',
+  'finops-digest-kill-switch',
+  'finops-digest-kill-switch-dry-run',
+];
+
 const script = join(import.meta.dirname, '..', '..', 'scripts', 'preview-emails.mjs');
 
 describe('email preview in a browser', () => {
-  it('renders every message kind to non-trivial 400×1400 and 900×1400 PNGs', async () => {
+  it('renders every message kind, and the kill switch examples, to non-trivial 400×1400 and 900×1400 PNGs', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sentinel-shot-'));
     try {
       const result = spawnSync(process.execPath, [script], {
@@ -21,7 +30,8 @@ describe('email preview in a browser', () => {
         env: { ...process.env, PREVIEW_OUT: dir },
       });
       expect(result.status, result.stderr).toBe(0);
-      for (const [kind, width] of MESSAGE_KINDS.flatMap((k) => [400, 900].map((w) => [k, w] as const))) {
+      const shown = [...MESSAGE_KINDS, ...KILL_SWITCH_EXAMPLES];
+      for (const [kind, width] of shown.flatMap((k) => [400, 900].map((w) => [k, w] as const))) {
         const png = await readFile(join(dir, `${kind}-${width}.png`));
         expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
         expect(png.readUInt32BE(16)).toBe(width); // IHDR width
@@ -33,5 +43,6 @@ describe('email preview in a browser', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+    // One Chromium per shot, two shots per example: the preview script's own limit, not the suite's 60 s.
+  }, 240_000);
 });

@@ -43,6 +43,7 @@ function record(overrides: Partial<RunRecord>): RunRecord {
     stale_days: [],
     skipped_days: [],
     catch_up_skipped_days: [],
+    watch: null,
     data_through: null,
     first_covered_day: null,
     bytes_scanned: 0,

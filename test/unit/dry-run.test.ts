@@ -18,6 +18,9 @@ class CountingKillSwitch implements KillSwitch {
   async engaged(): Promise<EngagedAccount[]> {
     return [];
   }
+  async organization() {
+    return { management_account_id: null, own_account_id: null, ou_accounts: {} };
+  }
   describe() {
     return 'counting';
   }

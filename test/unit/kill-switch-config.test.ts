@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/core/config.js';
 import { ConfigError } from '../../functions/core/errors.js';
+import { accountsListedWrongly } from '../../functions/core/kill-switch/decide.js';
 
 const parse = (kill_switch: Record<string, unknown>) => parseConfig({ kill_switch }, 'sentinel.yaml');
 
@@ -44,5 +45,27 @@ describe('kill_switch configuration', () => {
 
   it('lets a switched-off block keep organizational units it cannot read locally', () => {
     expect(parse({ mode: 'off', organizational_units: ['ou-ab12-cd34ef56'] }).kill_switch.mode).toBe('off');
+  });
+});
+
+describe('kill_switch.accounts against the organization, at start', () => {
+  const facts = { management_account_id: '111111111111', own_account_id: '444455556666' };
+  it('refuses the management account and the deployment account, naming which', () => {
+    const on = (accounts: string[]) => accountsListedWrongly({ mode: 'enforce', accounts }, facts);
+    expect(on(['222233334444', '111111111111'])).toMatch(
+      /^111111111111 is the organization's management account \(SCPs do not apply there\)/,
+    );
+    expect(on(['444455556666'])).toMatch(/^444455556666 is the deployment's own account/);
+    expect(on(['222233334444'])).toBeNull();
+  });
+
+  it('says nothing when the switch is off or the organization is unknown', () => {
+    expect(accountsListedWrongly({ mode: 'off', accounts: ['111111111111'] }, facts)).toBeNull();
+    expect(
+      accountsListedWrongly(
+        { mode: 'dry-run', accounts: ['111111111111'] },
+        { management_account_id: null, own_account_id: null },
+      ),
+    ).toBeNull();
   });
 });

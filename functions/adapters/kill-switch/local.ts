@@ -23,19 +23,23 @@ export interface LocalKillSwitchOptions {
   clock?: Clock;
   /** What a local run knows of the organization (nothing, unless given: there is no organization to ask). */
   organization?: Partial<Omit<OrganizationFacts, 'own_account_id'>>;
+  /** The account the deployment runs in, when known (never stopped). */
+  ownAccountId?: string | null;
 }
 
 export class LocalKillSwitch implements KillSwitch {
   readonly kind = 'kill-switch' as const;
   private readonly clock: Clock;
-  private readonly organization: Omit<OrganizationFacts, 'own_account_id'>;
+  private readonly known: Omit<OrganizationFacts, 'own_account_id'>;
+  private readonly ownAccountId: string | null;
 
   constructor(
     private readonly store: BlobStore,
     options: LocalKillSwitchOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.organization = { management_account_id: null, ou_accounts: {}, ...options.organization };
+    this.known = { management_account_id: null, ou_accounts: {}, ...options.organization };
+    this.ownAccountId = options.ownAccountId ?? null;
   }
 
   describe(): string {
@@ -44,7 +48,11 @@ export class LocalKillSwitch implements KillSwitch {
 
   /** The organization's facts for deciding (docs/kill-switch.md "Eligibility"): only what was configured. */
   async readOrganization(): Promise<Omit<OrganizationFacts, 'own_account_id'>> {
-    return this.organization;
+    return this.known;
+  }
+
+  async organization(): Promise<OrganizationFacts> {
+    return { ...this.known, own_account_id: this.ownAccountId };
   }
 
   async engage(input: {

@@ -86,12 +86,15 @@ export interface OrganizationsKillSwitchOptions {
   clock?: Clock;
   /** Retries of concurrent modifications and throttling (default 6 attempts, 200 ms base, 5 s cap). */
   retry?: BackoffOptions;
+  /** The account the deployment runs in (the caller's), never stopped; null: unknown, and nothing engages. */
+  ownAccountId?: string | null;
 }
 
 export class OrganizationsKillSwitch implements KillSwitch {
   readonly kind = 'kill-switch' as const;
   private readonly clock: Clock;
   private readonly backoff: Backoff;
+  private readonly ownAccountId: string | null;
 
   constructor(
     private readonly client: OrganizationsClient,
@@ -99,6 +102,11 @@ export class OrganizationsKillSwitch implements KillSwitch {
   ) {
     this.clock = options.clock ?? systemClock;
     this.backoff = backoff({ attempts: 6, baseMs: 200, capMs: 5000, ...options.retry });
+    this.ownAccountId = options.ownAccountId ?? null;
+  }
+
+  async organization(organizationalUnits: readonly string[]): Promise<OrganizationFacts> {
+    return { ...(await this.readOrganization(organizationalUnits)), own_account_id: this.ownAccountId };
   }
 
   describe(): string {

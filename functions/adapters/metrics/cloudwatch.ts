@@ -295,22 +295,31 @@ function assemble(
 ): HourlyUsage[] {
   const from = hourMs(range.from);
   const to = hourMs(range.to);
-  const rows = new Map<string, HourlyUsage>();
-  const row = (account: string, modelId: string, hour: string): HourlyUsage => {
-    const key = `${account}|${modelId}|${hour}`;
-    let r = rows.get(key);
+  // Rows per account × model id, then per hour: a key per series, not per datapoint (docs/watch.md "Speed").
+  const pairs = new Map<string, Map<number, HourlyUsage>>();
+  const hoursOf = (account: string, modelId: string): Map<number, HourlyUsage> => {
+    const key = `${account}|${modelId}`;
+    let hours = pairs.get(key);
+    if (!hours) {
+      hours = new Map();
+      pairs.set(key, hours);
+    }
+    return hours;
+  };
+  const row = (hours: Map<number, HourlyUsage>, account: string, modelId: string, start: number) => {
+    let r = hours.get(start);
     if (!r) {
       r = {
         account_id: account,
         model_id: modelId,
-        hour,
+        hour: hourIso(start),
         input_tokens: null,
         output_tokens: null,
         cache_read_tokens: null,
         cache_write_tokens: null,
         invocations: null,
       };
-      rows.set(key, r);
+      hours.set(start, r);
     }
     return r;
   };
@@ -320,21 +329,24 @@ function assemble(
       unknown.add(`${s.account}|${s.modelId}`);
       return;
     }
+    const hours = hoursOf(s.account, s.modelId);
     for (const { at, value } of values.get(i) ?? []) {
       const start = Math.floor(at / 3_600_000) * 3_600_000;
       if (start < from || start >= to) continue;
-      const r = row(s.account, s.modelId, hourIso(start));
+      const r = row(hours, s.account, s.modelId, start);
       r[s.metric] = (r[s.metric] ?? 0) + value;
     }
   });
   for (const key of unknown) {
     const [account = '', modelId = ''] = key.split('|');
+    const hours = hoursOf(account, modelId);
     for (const hour of hourRange(range.from, range.to)) {
-      const r = row(account, modelId, hour);
+      const r = row(hours, account, modelId, hourMs(hour));
       for (const metric of HOURLY_METRICS) r[metric] = null;
     }
   }
-  return [...rows.values()].sort(
+  const rows = [...pairs.values()].flatMap((hours) => [...hours.values()]);
+  return rows.sort(
     (a, b) =>
       a.hour.localeCompare(b.hour) ||
       a.account_id.localeCompare(b.account_id) ||

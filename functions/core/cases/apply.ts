@@ -4,7 +4,7 @@
  */
 import type { SentinelConfig } from '../config.js';
 import { daysBetween } from '../dates.js';
-import { detectorOf, episodeBand } from '../detect/registry.js';
+import { caseDetectorOf, episodeBand } from '../detect/registry.js';
 import type { Logger } from '../log.js';
 import type { BlobStore, Clock, OwnerDirectory } from '../ports.js';
 import type { DetectorId, Finding, IsoDate } from '../types.js';
@@ -45,6 +45,7 @@ export const rulesOf = (config: SentinelConfig): CaseRules => ({
   suppressDays: config.cases.suppress_days,
   resuppressGrowth: config.cases.resuppress_growth,
   band: episodeBand(config),
+  killSwitch: config.kill_switch.mode === 'off' ? null : { detectors: config.kill_switch.detectors },
 });
 
 export function summarize(c: CaseRecord, finops: string, transitions: string[]): CaseSummary {
@@ -167,7 +168,7 @@ export function mayOpenOn(
 export function recentlyStoppedAccounts(cases: CaseRecord[], now: Date): string[] {
   const since = now.getTime() - 45 * 86_400_000;
   const accounts = cases
-    .filter((c) => detectorOf(c.detector).stoppedLiftsRecurringExemption)
+    .filter((c) => caseDetectorOf(c.detector).stoppedLiftsRecurringExemption)
     .filter((c) => c.answers.some((a) => a.answer === 'stopped' && Date.parse(a.at) >= since))
     .map((c) => c.account_id);
   return [...new Set(accounts)].sort();

@@ -47,8 +47,29 @@ export type CaseMessageKind = Exclude<MessageKind, 'finops-digest' | 'run-alert'
 export const SEVERITY_RANK: Record<Severity, number> = { medium: 1, high: 2, critical: 3 };
 export const KIND_RANK: Record<CaseMessageKind, number> = { 'owner-alert': 1, reminder: 2, escalation: 3 };
 
-/** What a transition makes due besides its events: an email (docs/storage.md "Actions"). */
-export type ActionKind = CaseMessageKind;
+/** What a transition makes due besides its events: an email, or a kill-switch check or release (docs/storage.md "Actions"). */
+export type ActionKind = CaseMessageKind | 'kill-switch';
+
+/**
+ * Why a stop is lifted (docs/kill-switch.md "Release"): the owner's answer, the case closing otherwise,
+ * FinOps (the CLI or the digest's signed link), or the policy found gone by reconciliation.
+ */
+export type KillSwitchReleaseCause =
+  | 'answer-stopped'
+  | 'answer-legitimate'
+  | 'case-resolved'
+  | 'case-suppressed'
+  | 'finops-cli'
+  | 'finops-link'
+  | 'policy-gone';
+
+/**
+ * A kill-switch due item: `check` when the case opened, re-opened or rose (the executor decides whether
+ * it engages), `release` when the stop it engaged is to be lifted.
+ */
+export type KillSwitchDue =
+  | { action: 'check'; change: 'opened' | 'reopened' | 'rose' }
+  | { action: 'release'; cause: KillSwitchReleaseCause; by: string | null };
 
 /** An email kind (the action runner's email executor carries these out). */
 export const isEmailDue = (item: Pick<DueItem, 'kind'>): boolean => item.kind in KIND_RANK;
@@ -63,6 +84,35 @@ export interface DueItem {
   /** The alert is due because severity rose (update banner), not because the case opened. */
   raised: boolean;
   message_id: string | null;
+  /** kind `kill-switch` only: what to check or do. */
+  kill_switch?: KillSwitchDue;
+}
+
+/**
+ * What the kill switch did about a case (docs/kill-switch.md): `engaged` (the stop is attached for this
+ * case), `would-engage` (dry-run: enforce mode would have), `escalated` (max_engaged reached: FinOps got
+ * the case as an escalation instead), `released` (the stop it engaged was lifted).
+ */
+export interface CaseKillSwitch {
+  status: 'engaged' | 'would-engage' | 'escalated' | 'released';
+  /** The epoch the decision was made in (emails speak of it only in that epoch). */
+  epoch: number;
+  /** When the decision was recorded. */
+  at: string;
+  /** The stop policy and when it was first attached (engaged, released). */
+  policy_id: string | null;
+  engaged_at: string | null;
+  /** Why, as the case event and the emails tell it. */
+  explanation: string;
+  /** What made the case qualify, and at which severity. */
+  change: 'opened' | 'reopened' | 'rose' | null;
+  severity: Severity;
+  /** `kill_switch.break_glass_role` when it was decided: who may still call Bedrock. */
+  break_glass_role: string | null;
+  released_at: string | null;
+  released_by: KillSwitchReleaseCause | null;
+  /** Who released it, when a person did (the answer's `by`, the CLI's `--by`). */
+  released_by_whom: string | null;
 }
 
 export interface CaseAnswer {
@@ -151,6 +201,19 @@ export interface CaseEvent {
   resolved_on: IsoDate | null;
   answer: Answer | null;
   note: string | null;
+  /** `Kill Switch …` events only: what the kill switch did (docs/events.md "Kill switch events"). */
+  kill_switch?: KillSwitchEventDetail;
+}
+
+/** The kill switch's part of a `Kill Switch …` case event. */
+export interface KillSwitchEventDetail {
+  mode: 'dry-run' | 'enforce' | 'off';
+  policy_id: string | null;
+  engaged_at: string | null;
+  explanation: string;
+  released_by: KillSwitchReleaseCause | null;
+  /** The case did not record it: reconciliation found the stop attached, or gone. */
+  reconciled: boolean;
 }
 
 /**
@@ -166,6 +229,22 @@ export interface ReopenedFrom {
   answer: CaseAnswer | null;
   /** Days after `resolved_on` above the band (runaway: cost; cache-miss: hit ratio); empty unless contradicted. */
   contradicting_days: SeriesPoint[];
+}
+
+/** What one source of findings saw of a case's epoch (docs/cases.md "One case, two sources"). */
+export interface SourceSeen {
+  /** When the case first recorded a finding of this source in the epoch (the run's clock). */
+  first_at: string;
+  /** What that finding covered: the bill's as-of day, or the watch's first firing hour. */
+  first_covered: string;
+  /** The newest it covered since (the bill's newest as-of day, the watch's newest hour judged). */
+  last_covered: string;
+}
+
+/** Per source, what it saw of the epoch; a source that has not seen it is null. */
+export interface CaseSources {
+  bill: SourceSeen | null;
+  metrics: SourceSeen | null;
 }
 
 export interface CaseRecord {
@@ -225,6 +304,10 @@ export interface CaseRecord {
   /** Transitions not yet reported by a FinOps digest. */
   undigested: DigestChange[];
   refused: RefusedAddress[];
+  /** Which source saw the epoch first, and when (the digest says it); case files from before have none. */
+  sources?: CaseSources | null;
+  /** What the kill switch did about the case (absent in case files from before it, and when it did nothing). */
+  kill_switch?: CaseKillSwitch | null;
   updated_at: string;
 }
 
@@ -267,6 +350,9 @@ export const caseEventId = (caseKey: string, epoch: number, transition: string, 
   hashId('case-event', caseKey, String(epoch), transition, String(occurrence));
 
 export const caseBlobKey = (caseKey: string): string => `cases/${caseKey}.json`;
+export const killSwitchEngaged = (c: Pick<CaseRecord, 'kill_switch'>): boolean =>
+  c.kill_switch?.status === 'engaged';
+
 export const caseEventBlobKey = (event: CaseEvent): string =>
   `case-events/event_date=${event.time.slice(0, 10)}/${event.event_id}.json`;
 export const notificationBlobKey = (messageId: string): string => `notifications/${messageId}.json`;

@@ -4,10 +4,10 @@
  * Rows are tried in order; the first whose state, event and condition match applies.
  */
 import { addDays, utcDay } from '../dates.js';
-import { detectorFor } from '../detect/registry.js';
+import { caseDetectorOfFinding, detectorFor, sourceOfFinding } from '../detect/registry.js';
 import type { EventDetailType } from '../events.js';
 import type { Owner } from '../ports.js';
-import type { DailyFigures, Finding, IsoDate, SeriesPoint } from '../types.js';
+import type { DailyFigures, Finding, FindingSource, IsoDate, SeriesPoint } from '../types.js';
 import {
   computeEpisode,
   DEFAULT_BAND,
@@ -19,7 +19,7 @@ import {
   recordDays,
   recordSeries,
 } from './episode.js';
-import type { Answer } from './model.js';
+import type { Answer, CaseSources } from './model.js';
 import {
   type CaseAnswer,
   type CaseEvent,
@@ -29,6 +29,8 @@ import {
   type ClosedState,
   caseEventId,
   isLive,
+  type KillSwitchEventDetail,
+  type KillSwitchReleaseCause,
   LIVE_STATES,
   SEVERITY_RANK,
 } from './model.js';
@@ -40,6 +42,12 @@ export interface CaseRules {
   resuppressGrowth: number;
   /** The detectors' bands, for the episode's end day (default k 2, hit-ratio drop 0.2). */
   band?: EpisodeBand;
+  /**
+   * The kill switch's detectors when its mode is not `off` (docs/kill-switch.md): a case of theirs that
+   * opens, re-opens or rises gets a kill-switch check due. Absent or null: no check (a stop already in
+   * place is still released when its case closes, in every mode).
+   */
+  killSwitch?: { detectors: readonly string[] } | null;
 }
 
 export interface TransitionContext {
@@ -103,6 +111,7 @@ type Effect =
   | 'resolved-on-expiry'
   | 'suppress-at-peak'
   | 'set-route'
+  | 'kill-switch-check'
   | 'close';
 
 interface Subject {
@@ -197,7 +206,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     when: 'a catch-up day or within notify_max_age_days of the default as-of day',
     guard: mayOpen,
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   {
@@ -217,7 +226,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
       return after !== null && SEVERITY_RANK[after] > SEVERITY_RANK[s.c.peak_severity];
     },
     to: 'same',
-    effects: ['record-finding', 'update-alert-due'],
+    effects: ['record-finding', 'update-alert-due', 'kill-switch-check'],
     event: 'Case Updated',
   },
   {
@@ -232,9 +241,12 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     on: 'finding',
     when: 'may open and its recent window starts after resolved_on',
     guard: (s) =>
-      mayOpen(s) && s.c?.resolved_on != null && (finding(s)?.recent_start ?? '') > s.c.resolved_on,
+      mayOpen(s) &&
+      s.c?.resolved_on != null &&
+      // The watch's windows are hours: the day of its first hour is what counts.
+      (finding(s)?.recent_start ?? '').slice(0, 10) > s.c.resolved_on,
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   {
@@ -243,7 +255,14 @@ export const TRANSITIONS: readonly TransitionRow[] = [
     when: 'may open, its as-of day is after resolved_on and a day since resolved_on is above its band: the resolution is contradicted',
     guard: contradicts,
     to: 'open',
-    effects: ['open-epoch', 'record-contradiction', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: [
+      'open-epoch',
+      'record-contradiction',
+      'alert-due',
+      'notified-now',
+      'deadline-from-now',
+      'kill-switch-check',
+    ],
     event: 'Case Opened',
   },
   {
@@ -264,7 +283,7 @@ export const TRANSITIONS: readonly TransitionRow[] = [
       return peakValueOf(f) >= s.ctx.rules.resuppressGrowth * (s.c.suppressed_peak ?? 0);
     },
     to: 'open',
-    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now'],
+    effects: ['open-epoch', 'alert-due', 'notified-now', 'deadline-from-now', 'kill-switch-check'],
     event: 'Case Opened',
   },
   { from: ['suppressed'], on: 'finding', when: 'any other finding', to: 'same', effects: [] },
@@ -454,6 +473,8 @@ export function applyCaseInput(
   if (row.to !== 'same') next.state = row.to;
   for (const effect of row.effects)
     applyEffect(next, effect, { ...subject, c: next }, current?.state ?? null);
+  if (input.type === 'finding' && row.effects.some((e) => e === 'record-finding' || e === 'open-epoch'))
+    recordSource(next, input.finding, ctx);
   // A run records what it evaluated on a case that was live, also in the transition that closes it.
   const evaluatedLive = isLive(next.state) || (current !== null && isLive(current.state));
   if ((input.type === 'finding' || input.type === 'quiet') && evaluatedLive) recordEpisode(next, input, ctx);
@@ -480,6 +501,8 @@ export function applyCaseInput(
  * series and as-of day, or the evaluated days without one, then recomputes the episode.
  */
 function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext): void {
+  // The bill has confirmed the case: the watch's estimates no longer tell its episode.
+  if (input.type === 'finding' && underBill(c, input.finding)) return;
   const band = bandOf(ctx);
   const evaluated =
     input.type === 'finding' ? [input.finding.as_of] : input.type === 'quiet' ? input.days : [];
@@ -505,6 +528,37 @@ function recordEpisode(c: CaseRecord, input: CaseInput, ctx: TransitionContext):
   // The epoch's peak severity is the highest the case has shown (an update alert goes out when it rises).
   const shown = c.episode.told?.severity;
   if (shown && SEVERITY_RANK[shown] > SEVERITY_RANK[c.peak_severity]) c.peak_severity = shown;
+}
+
+/**
+ * One case, two sources (docs/cases.md): the bill confirms what the watch estimated. A metrics finding
+ * on a case whose latest finding is the bill's changes nothing but the case's sources.
+ */
+const underBill = (c: CaseRecord, f: Finding): boolean =>
+  sourceOfFinding(f) === 'metrics' && sourceOfFinding(c.latest) === 'bill';
+
+/** The bill's first finding on a case the watch opened: its figures replace the estimate's. */
+const billTakesOver = (c: CaseRecord, f: Finding): boolean =>
+  sourceOfFinding(f) === 'bill' && sourceOfFinding(c.latest) === 'metrics';
+
+/** What each source saw of the epoch: the first time and what it covered, and the newest it covered. */
+function recordSource(c: CaseRecord, f: Finding, ctx: TransitionContext): void {
+  const source: FindingSource = sourceOfFinding(f);
+  const covered = 'first_hour' in f ? f.first_hour : f.as_of;
+  const newest = 'observed_through' in f ? f.observed_through : f.as_of;
+  const sources: CaseSources = c.sources ?? { bill: null, metrics: null };
+  const seen = sources[source];
+  c.sources = {
+    ...sources,
+    [source]: seen
+      ? {
+          first_at: seen.first_at,
+          // ISO days or hours (one source, one form): text order is time order.
+          first_covered: [covered, seen.first_covered].sort()[0]!,
+          last_covered: [newest, seen.last_covered].sort()[1]!,
+        }
+      : { first_at: ctx.now.toISOString(), first_covered: covered, last_covered: newest },
+  };
 }
 
 /** Dues are added before the event id is known; the row's event replaces this marker. */
@@ -551,6 +605,8 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState 
       c.suppressed_kind = null;
       c.resolved_on = null;
       c.closed_at = null;
+      // Which source saw it first is told per epoch.
+      c.sources = null;
       // Dues of an earlier epoch are moot: the new alert carries the latest numbers.
       c.due = [];
       // The stored owner stays unless the mapping names one (docs/emails.md).
@@ -566,6 +622,20 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState 
     }
     case 'record-finding': {
       const f = finding(s)!;
+      if (underBill(c, f)) return;
+      if (billTakesOver(c, f)) {
+        // The bill's figures replace the estimate's: its episode is told from the bill's days alone.
+        c.latest = f;
+        c.peak = f;
+        c.kind = f.kind;
+        c.account_name = f.account_name;
+        c.last_as_of = f.as_of;
+        c.peak_value = peakValueOf(f);
+        c.peak_metric = peakMetricOf(f);
+        c.quiet_days = [];
+        c.episode = emptyEpisode();
+        return;
+      }
       if (f.as_of >= c.last_as_of) {
         c.latest = f;
         c.kind = f.kind;
@@ -636,12 +706,43 @@ function applyEffect(c: CaseRecord, effect: Effect, s: Subject, from: CaseState 
     case 'set-route':
       if (input.type === 'route') storeOwner(c, input.owner);
       return;
+    case 'kill-switch-check': {
+      // The executor decides with the organization's facts and what is engaged (docs/kill-switch.md).
+      if (!ctx.rules.killSwitch?.detectors.includes(c.detector)) return;
+      const change = from === null ? 'opened' : isLive(from) ? 'rose' : 'reopened';
+      c.due.push({
+        event_id: DUE_PLACEHOLDER,
+        kind: 'kill-switch',
+        raised: false,
+        message_id: null,
+        kill_switch: { action: 'check', change },
+      });
+      return;
+    }
     case 'close':
       c.closed_at = now;
       // Nothing is sent for a closed case: what was due is moot (docs/storage.md retries only live cases).
       c.due = c.due.filter((d) => d.message_id !== null);
+      // A stop this case engaged is lifted when it closes, in every mode (docs/kill-switch.md "Release").
+      if (c.kill_switch?.status === 'engaged') {
+        c.due.push({
+          event_id: DUE_PLACEHOLDER,
+          kind: 'kill-switch',
+          raised: false,
+          message_id: null,
+          kill_switch: { action: 'release', ...closingCause(c, input) },
+        });
+      }
       return;
   }
+}
+
+/** Why a closing transition lifts the stop (docs/kill-switch.md "Release"), and who answered. */
+function closingCause(c: CaseRecord, input: CaseInput): { cause: KillSwitchReleaseCause; by: string | null } {
+  if (input.type === 'answer' && input.answer !== 'investigating') {
+    return { cause: input.answer === 'stopped' ? 'answer-stopped' : 'answer-legitimate', by: input.by };
+  }
+  return { cause: c.state === 'suppressed' ? 'case-suppressed' : 'case-resolved', by: null };
 }
 
 /** The `stopped` or `legitimate` answer that closed the current epoch, if an answer did. */
@@ -666,7 +767,8 @@ function seedCase(input: CaseInput): CaseRecord {
     version: 0,
     epoch: 0,
     state: 'open',
-    detector: f.detector,
+    // The watch's runaway opens the bill's runaway case of the account (one case, two sources).
+    detector: caseDetectorOfFinding(f),
     kind: f.kind,
     account_id: f.account_id,
     account_name: f.account_name,
@@ -704,13 +806,39 @@ function seedCase(input: CaseInput): CaseRecord {
     events_due: [],
     undigested: [],
     refused: [],
+    sources: null,
     updated_at: '',
   };
 }
 
-/** The plain transition name of a case event: `Case Reminded` → `reminded`. */
+/** The plain transition name of a case event: `Case Reminded` → `reminded`, `Kill Switch Engaged` → `kill-switch-engaged`. */
 export const transitionName = (detailType: EventDetailType): string =>
-  detailType.replace('Case ', '').toLowerCase();
+  detailType
+    .replace(/^Case /, '')
+    .toLowerCase()
+    .replaceAll(' ', '-');
+
+/**
+ * A `Kill Switch …` case event (docs/events.md): the case as it stands, with what the kill switch did.
+ * Appended to `events_due` (and counted in `occurrences`) by the caller's conditional write, like a
+ * transition's own event; the state does not change.
+ */
+export function killSwitchCaseEvent(
+  c: CaseRecord,
+  detailType: Extract<EventDetailType, `Kill Switch ${string}`>,
+  detail: KillSwitchEventDetail,
+  now: Date,
+): CaseEvent {
+  const ctx: TransitionContext = {
+    now,
+    rules: { followUpHours: 0, autoResolveDays: 0, suppressDays: 0, resuppressGrowth: 2 },
+  };
+  // Neither an answer nor a finding: the event carries no answer or note.
+  const event = caseEvent(c, detailType, c.state, { type: 'deadline' }, ctx);
+  event.kill_switch = detail;
+  c.events_due.push(event);
+  return event;
+}
 
 function caseEvent(
   c: CaseRecord,

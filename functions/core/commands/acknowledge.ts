@@ -3,12 +3,14 @@
  * nothing and says why; a recorded one writes and publishes its case event at once.
  */
 import { rulesOf } from '../cases/apply.js';
-import { type Answer, type CaseRecord, isLive } from '../cases/model.js';
+import { type Answer, type CaseRecord, isLive, killSwitchEngaged } from '../cases/model.js';
 import { readCase, updateCase } from '../cases/store.js';
 import { applyCaseInputs, type CaseInput } from '../cases/transitions.js';
 import type { SentinelConfig } from '../config.js';
 import { flushCaseEvents } from '../deliver/case-events.js';
+import { deliverKillSwitch } from '../deliver/kill-switch.js';
 import type { NotifyPorts } from '../deliver/ports.js';
+import { silentLogger } from '../log.js';
 import {
   type AnswerLinkClaims,
   type AnswerLinkParams,
@@ -28,10 +30,21 @@ export interface AcknowledgeRequest {
 }
 
 export type AcknowledgeResult =
-  | { status: 'recorded'; case: CaseRecord; transition: string | null }
+  | {
+      status: 'recorded';
+      case: CaseRecord;
+      transition: string | null;
+      /**
+       * The answer lifts a stop this case engaged (docs/kill-switch.md "Release"): `released` when it was
+       * lifted now, `pending` when the next run or follow-up lifts it (another process was delivering,
+       * or lifting failed and is retried); absent when the case had no stop to lift.
+       */
+      killSwitch?: 'released' | 'pending';
+    }
   | { status: 'refused'; message: string; case: CaseRecord | null };
 
-export type AcknowledgePorts = Pick<NotifyPorts, 'store' | 'events' | 'clock'>;
+export type AcknowledgePorts = Pick<NotifyPorts, 'store' | 'events' | 'clock'> &
+  Partial<Pick<NotifyPorts, 'killSwitch' | 'log'>>;
 
 export async function acknowledge(
   ports: AcknowledgePorts,
@@ -54,9 +67,29 @@ export async function acknowledge(
   });
   if (result.refusal) return { status: 'refused', message: result.refusal, case: record };
   const flushed = record ? (await flushCaseEvents(ports, [record])).cases[0] : undefined;
-  const fresh = flushed ?? (await readCase(ports.store, request.caseKey))?.record ?? record!;
-  return { status: 'recorded', case: fresh, transition: result.event?.detail_type ?? null };
+  let fresh = flushed ?? (await readCase(ports.store, request.caseKey))?.record ?? record!;
+  const transition = result.event?.detail_type ?? null;
+  if (!releaseDue(fresh)) return { status: 'recorded', case: fresh, transition };
+  // `stopped` and `legitimate` lift the stop the case engaged, at once when this process can.
+  if (ports.killSwitch) {
+    const delivered = await deliverKillSwitch(
+      { ...ports, killSwitch: ports.killSwitch, log: ports.log ?? silentLogger() },
+      config,
+      `ack-${request.caseKey}-${ctx.now.getTime()}`,
+    );
+    fresh = delivered.cases?.find((c) => c.case_key === request.caseKey) ?? fresh;
+  }
+  return {
+    status: 'recorded',
+    case: fresh,
+    transition,
+    killSwitch: releaseDue(fresh) || killSwitchEngaged(fresh) ? 'pending' : 'released',
+  };
 }
+
+/** A release of the stop this case engaged is still to be carried out. */
+const releaseDue = (c: CaseRecord): boolean =>
+  c.due.some((d) => d.kind === 'kill-switch' && d.kill_switch?.action === 'release');
 
 /**
  * Checks a link against the signing key and the case as stored: the signature first (a forged link

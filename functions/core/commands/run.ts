@@ -21,7 +21,7 @@ import type { NotifyPorts } from '../deliver/ports.js';
 import { type DetectFn, type DetectOutcome, emptyDetectResult } from '../detect/contract.js';
 import { refuseDaysAfterToday } from '../detect/coverage.js';
 import { BILL_DETECTORS, detectorInputs } from '../detect/registry.js';
-import { dryRunPorts } from '../dry-run.js';
+import { type DryRunRecord, dryRunPorts } from '../dry-run.js';
 import { AsOfDayOutOfRangeError, describeError } from '../errors.js';
 import { alertRunTrouble, recordRunHealth } from '../health.js';
 import type { OutgoingMessage } from '../ports.js';
@@ -66,6 +66,8 @@ export interface RunResult {
   delivery: DeliveryReport;
   /** Dry runs: the messages that would have been sent. */
   wouldSend: OutgoingMessage[];
+  /** Dry runs: the kill-switch engagements and releases it would have made (docs/kill-switch.md). */
+  wouldKillSwitch: DryRunRecord['killSwitch'];
 }
 
 const alertPorts = (ports: RunPorts, log: RunPorts['log']) => ({
@@ -246,6 +248,7 @@ export async function runPipeline(
       cases: transitions.summaries,
       delivery,
       wouldSend: dry?.record.sent ?? [],
+      wouldKillSwitch: dry?.record.killSwitch ?? [],
     };
   } catch (error) {
     // A day before the export began, found once its bounds are read: bad input, and nothing is written.

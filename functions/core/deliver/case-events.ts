@@ -5,13 +5,20 @@
  */
 import { type CaseRecord, caseEventBlobKey } from '../cases/model.js';
 import { updateCase } from '../cases/store.js';
+import { UpstreamError } from '../errors.js';
 import type { BusEvent } from '../ports.js';
 import type { NotifyPorts } from './ports.js';
 
-/** Writes and publishes each case's pending events; returns the cases as written and the count. */
+/**
+ * Writes and publishes each case's pending events; returns the cases as written and the count.
+ * With `unpublished`, events the bus did not take stay due on their case and are reported there
+ * instead of thrown, so an outage of the bus never holds back the emails (the next run or
+ * follow-up publishes them); without it the failure is thrown.
+ */
 export async function flushCaseEvents(
   ports: Pick<NotifyPorts, 'store' | 'events'>,
   cases: CaseRecord[],
+  unpublished?: (caseKey: string, error: UpstreamError) => void,
 ): Promise<{ written: number; cases: CaseRecord[] }> {
   let written = 0;
   const after: CaseRecord[] = [];
@@ -29,7 +36,14 @@ export async function flushCaseEvents(
       time: e.time,
       detail: e,
     }));
-    await ports.events.publish(bus);
+    try {
+      await ports.events.publish(bus);
+    } catch (error) {
+      if (!unpublished || !(error instanceof UpstreamError)) throw error;
+      unpublished(c.case_key, error);
+      after.push(c);
+      continue;
+    }
     const ids = new Set(c.events_due.map((e) => e.event_id));
     const { record } = await updateCase(ports.store, c.case_key, (cur) => {
       if (!cur) return { next: null, result: null };

@@ -25,6 +25,7 @@ import { readAllCases } from '../cases/store.js';
 import type { SentinelConfig } from '../config.js';
 import { describeError, PermanentRejectionError } from '../errors.js';
 import { markReported, readHealth } from '../health.js';
+import { releaseCommand } from '../notify/answer-links.js';
 import { type LastDigest, planDigest } from '../notify/digest.js';
 import {
   groupDue,
@@ -45,6 +46,7 @@ import {
   type LoggedAction,
 } from './actions.js';
 import { flushCaseEvents } from './case-events.js';
+import { KILL_SWITCH_EXECUTOR, type KillSwitchEntry, runKillSwitchStep } from './kill-switch.js';
 import { acquireLease, LEASE_KEY, releaseLease } from './lease.js';
 import {
   createEntry,
@@ -60,6 +62,8 @@ export interface DeliveryReport {
   leaseTaken: boolean;
   eventsWritten: number;
   messages: MessageOutcome[];
+  /** The kill-switch actions carried out (engaged, would engage, escalated instead, released, failed). */
+  killSwitch?: KillSwitchEntry[];
   /** Every case as this step left it (null when the lease was not taken: nothing was read). */
   cases: CaseRecord[] | null;
 }
@@ -95,6 +99,11 @@ export function deliveryCounts(
     counts[key] = (counts[key] ?? 0) + 1;
   }
   counts.case_events_written = delivery.eventsWritten;
+  // Kill-switch actions (docs/kill-switch.md), counted only when there were some.
+  for (const entry of delivery.killSwitch ?? []) {
+    const key = `kill_switch_${entry.status === 'failed' ? 'failed' : entry.action.replaceAll('-', '_')}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
   return counts;
 }
 
@@ -314,6 +323,26 @@ async function dropFinOpsAlone(runner: ActionRunner, config: SentinelConfig, log
   }
 }
 
+/**
+ * The digest is not claimed on its cases (it reports them, it is not their due action): a process
+ * stopped after sending it and before clearing what it reported from every case would have the next
+ * detection run report those changes again, in a second digest. `digests/last.json` is written before
+ * the cases are cleared, so its digest's clearing is finished here first (docs/storage.md "Actions").
+ */
+async function finishLastDigest(runner: ActionRunner, email: EmailExecutor, last: LastDigest | null) {
+  if (!last?.message_id) return;
+  const found = await email.read(last.message_id);
+  if (found?.entry.status !== 'sent') return;
+  const cases = runner.casesByKey();
+  const pending = found.entry.cases.some((ref) =>
+    cases.get(ref.case_key)?.undigested.some((u) => ref.event_ids.includes(u.event_id)),
+  );
+  if (!pending) return;
+  for (const ref of found.entry.cases) {
+    await runner.update(ref.case_key, (c) => email.settle(found.entry, c, ref));
+  }
+}
+
 /** The FinOps digest (detection runs only), when planDigest finds something to say. */
 async function sendDigest(
   ports: NotifyPorts,
@@ -324,6 +353,8 @@ async function sendDigest(
   now: string,
 ): Promise<void> {
   const blob = await ports.store.get(LAST_DIGEST_KEY);
+  const last = blob ? (JSON.parse(blob.body) as LastDigest) : null;
+  await finishLastDigest(runner, email, last);
   const { health } = await readHealth(ports.store);
   const planned = planDigest({
     troubledRuns: health.unreported,
@@ -332,7 +363,7 @@ async function sendDigest(
       .filter((o) => o.executor === email.name)
       .map((o) => outcomeOf(o.entry as NotificationEntry))
       .filter((m) => m.status === 'failed'),
-    last: blob ? (JSON.parse(blob.body) as LastDigest) : null,
+    last,
     defaultAsOf,
     now,
     notify: {
@@ -341,6 +372,25 @@ async function sendDigest(
       followUpHours: config.notify.follow_up_hours,
     },
     answerActions: ports.answerActions,
+    killSwitch: ports.killSwitch
+      ? {
+          mode: config.kill_switch.mode,
+          // Without a link builder (tests, a bare composition), the command line still tells FinOps how.
+          release:
+            ports.releaseAction ??
+            (({ accountId }) => ({ url: null, command: releaseCommand(accountId, config.out) })),
+          failed: runner.outcomes
+            .filter((o) => o.executor === KILL_SWITCH_EXECUTOR)
+            .map((o) => o.entry as KillSwitchEntry)
+            .filter((e) => e.status === 'failed')
+            .map((e) => ({
+              accountId: e.account_id,
+              caseKey: e.case_key,
+              action: e.action,
+              error: e.error ?? '',
+            })),
+        }
+      : null,
   });
   if (!planned) return;
   email.digestAsOf = defaultAsOf;
@@ -375,25 +425,43 @@ export async function deliverDue(
     return { leaseTaken: false, eventsWritten: 0, messages: [], cases: null };
   }
   try {
-    const flushed = await flushCaseEvents(ports, await readAllCases(store));
+    const flushed = await flushCaseEvents(ports, await readAllCases(store), (caseKey, error) =>
+      log.warn(
+        `events of case ${caseKey} stay due, to be published by the next run: ${describeError(error)}`,
+      ),
+    );
     const now = () => clock.now().toISOString();
     const runner = new ActionRunner(
       { store, now, ...(ports.fault ? { fault: ports.fault } : {}) },
       flushed.cases,
     );
+    // The kill switch first: an owner alert of this step then says the account is stopped, and an
+    // escalation the switch asks for (max_engaged) goes out with this step's emails.
+    const killSwitch = ports.killSwitch
+      ? await runKillSwitchStep(runner, { ...ports, killSwitch: ports.killSwitch }, config, now)
+      : null;
     const email = new EmailExecutor(ports, config, now);
     const executors = [email] as ActionExecutor<LoggedAction>[];
     await runner.resumeClaimed(executors);
     await dropFinOpsAlone(runner, config, log);
     await runner.runNew(executors, dueCasesOf(runner, config.notify.finops));
     if (options.digestAsOf) await sendDigest(ports, config, runner, email, options.digestAsOf, now());
+    // The kill switch's case events were recorded by this step: written and published now.
+    const late = await flushCaseEvents(ports, runner.snapshot());
     return {
       leaseTaken: true,
-      eventsWritten: flushed.written,
+      eventsWritten: flushed.written + late.written,
       messages: runner.outcomes
         .filter((o) => o.executor === email.name)
         .map((o) => outcomeOf(o.entry as NotificationEntry)),
-      cases: runner.snapshot(),
+      ...(killSwitch
+        ? {
+            killSwitch: runner.outcomes
+              .filter((o) => o.executor === killSwitch.name)
+              .map((o) => o.entry as KillSwitchEntry),
+          }
+        : {}),
+      cases: late.cases,
     };
   } finally {
     try {

@@ -11,9 +11,18 @@ import type {
   EpisodeTelling,
   PeakMetric,
 } from '../cases/episode.js';
+import type { CaseSources } from '../cases/model.js';
 import type { SentinelConfig } from '../config.js';
 import type { Row } from '../ports.js';
-import type { DailyFigures, DetectorId, Finding, FindingKind, IsoDate, SeriesPoint } from '../types.js';
+import type {
+  DailyFigures,
+  DetectorId,
+  Finding,
+  FindingKind,
+  FindingSource,
+  IsoDate,
+  SeriesPoint,
+} from '../types.js';
 import type { RecurringCandidate } from './contract.js';
 import type { AsOfWindows, DetectorWindows } from './windows.js';
 
@@ -102,6 +111,10 @@ export interface EpisodeBasis {
   bandDailyUsd: number | null;
   bandHitRatio: number | null;
   expectedHitRatio: number | null;
+  /** When the message is written (an estimate's age is told from it); absent where no message is. */
+  now?: string | null;
+  /** What each source saw of the case's epoch (the watch tells the first hour it fired from it). */
+  sources?: CaseSources | null;
 }
 
 /** What a detector tells an episode from (computeEpisode in cases/episode.ts). */
@@ -182,3 +195,31 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
   /** The terminal line of a case's episode (the email's first sentence, short), from `episodeFigures`. */
   describeEpisode(figures: EpisodeFigures, peak: F, latest: F): string;
 }
+
+/** What only a detector over the bill has: its windows, its statement, its rows (run-plan.ts reads them). */
+export type BillOnlyMember =
+  | 'contextRank'
+  | 'seriesHitRatio'
+  | 'allBedrockCharges'
+  | 'readsStagingDetail'
+  | 'windows'
+  | 'asOfWindows'
+  | 'minBaselineDays'
+  | 'sqlFile'
+  | 'sqlParams'
+  | 'readRow'
+  | 'buildFinding';
+
+/**
+ * What cases, emails and the terminal ask of any detector, over the bill or over Bedrock's usage metrics
+ * (the watch, which has no statement: docs/watch.md): its peak, its episode, its words.
+ */
+export type CaseDetector<F extends Finding = Finding> = Omit<DetectorModule<F>, BillOnlyMember> & {
+  /** Where its findings come from. */
+  readonly source: FindingSource;
+  /**
+   * The detector whose case a finding of this kind joins (null: its own). The watch's `runaway` and
+   * `new-spender` join the account's bill-based `runaway-inference` case: one case, two sources.
+   */
+  caseDetector?(kind: FindingKind): DetectorId | null;
+};

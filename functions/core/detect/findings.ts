@@ -240,6 +240,7 @@ export function envelopeOf(
   const fields = {
     finding_id: findingId(module.id, row.account_id, row.key, w.as_of),
     case_key: caseKey(module.id, row.account_id, row.key),
+    source: 'bill' as const,
     ...w,
     account_id: row.account_id,
     account_name: row.account_name,
@@ -260,6 +261,7 @@ export const FINDING_FIELDS = [
   'finding_id',
   'case_key',
   'detector',
+  'source',
   'kind',
   'as_of',
   'recent_start',
@@ -297,6 +299,18 @@ export const FINDING_FIELDS = [
   'cap_day',
   'cap_day_value',
   'other_charges_usd',
+  'first_hour',
+  'observed_through',
+  'recent_avg_hourly_usd',
+  'baseline_hourly_usd',
+  'expected_hourly_usd',
+  'excess_hourly_usd',
+  'hours_fired',
+  'price_basis',
+  'prompt_tokens_per_invocation',
+  'baseline_prompt_tokens_per_invocation',
+  'invocation_ratio',
+  'hourly_series',
   'series',
   'breakdown',
   'data_through',
@@ -308,6 +322,8 @@ export function recordOf(finding: Finding): FindingRecord {
   const ordered: Record<string, unknown> = {};
   const values = finding as unknown as Record<string, unknown>;
   for (const field of FINDING_FIELDS) ordered[field] = values[field] ?? null;
+  // A finding stored before `source` existed is the bill's.
+  ordered.source ??= 'bill';
   return ordered as unknown as FindingRecord;
 }
 

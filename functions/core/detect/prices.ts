@@ -194,7 +194,8 @@ export class Pricing {
   private readonly index: ModelKeyIndex;
   private readonly accounts = new Map<string, ClassPrices>();
   private readonly organization = new Map<string, ClassPrices>();
-  private readonly cache = new Map<string, ResolvedPrices>();
+  /** Per account, per model id: resolved once (a watch resolves every row). */
+  private readonly cache = new Map<string, Map<string, ResolvedPrices>>();
 
   constructor(
     readonly table: PriceTable | null,
@@ -206,8 +207,12 @@ export class Pricing {
   }
 
   resolve(accountId: string, modelId: string): ResolvedPrices {
-    const cacheKey = `${accountId}|${modelId}`;
-    const cached = this.cache.get(cacheKey);
+    let ofAccount = this.cache.get(accountId);
+    if (!ofAccount) {
+      ofAccount = new Map();
+      this.cache.set(accountId, ofAccount);
+    }
+    const cached = ofAccount.get(modelId);
     if (cached) return cached;
     const key = this.index.resolve(accountId, modelId);
     const own = key ? this.accounts.get(`${accountId}|${key.model}`) : undefined;
@@ -235,7 +240,7 @@ export class Pricing {
         }
       }
     }
-    this.cache.set(cacheKey, resolved);
+    ofAccount.set(modelId, resolved);
     return resolved;
   }
 }

@@ -13,6 +13,7 @@ import type { CaseSubject, DetectorId, Finding, IsoDate } from '../types.js';
 import { type Candidate, emptyContext, type SeriesSubject } from './context.js';
 import { type DetectRequest, type DetectResult, emptyDetectResult, recurringLine } from './contract.js';
 import { caseKey, dailyFigures, findingLine, SERIES_DAYS } from './findings.js';
+import { PRICES_KEY, type PriceTable } from './prices.js';
 import { dataWindow, detectorOf } from './registry.js';
 import { type RunState, runPlan } from './run-plan.js';
 import { withRunStaging } from './staging.js';
@@ -79,6 +80,8 @@ export async function runDetection(
     planSeries: (s) => (request.episodeCases ? caseDayPlan(request.episodeCases, s) : []),
     contextRequests: [],
     contexts: new Map(),
+    prices: null,
+    runId: request.runId,
   };
 
   const plan = runPlan(request.detectors);
@@ -155,8 +158,28 @@ export async function runDetection(
       a.account_id.localeCompare(b.account_id) ||
       a.finding_id.localeCompare(b.finding_id),
   );
-  if (!request.dryRun) await writeFindings(ports, request.detectors, state.detectorDays, result.findings);
+  if (!request.dryRun) {
+    await writeFindings(ports, request.detectors, state.detectorDays, result.findings);
+    if (state.prices) await writePrices(ports.store, state.prices, warn);
+  }
   return result;
+}
+
+/**
+ * `prices/latest.json` (docs/watch.md "Prices"), unless the store holds prices read over newer days (a
+ * backfill of old days never replaces the prices a current run read).
+ */
+async function writePrices(store: BlobStore, table: PriceTable, warn: (m: string) => void): Promise<void> {
+  const held = await store.get(PRICES_KEY);
+  if (held) {
+    try {
+      const current = JSON.parse(held.body) as Partial<PriceTable>;
+      if (current.window?.end && current.window.end > table.window.end) return;
+    } catch {
+      warn(`${PRICES_KEY} could not be read as JSON: replaced by this run's prices`);
+    }
+  }
+  await store.put(PRICES_KEY, `${JSON.stringify(table)}\n`);
 }
 
 /** One findings file per detector and evaluated day (empty when nothing fired), and `Finding Detected`. */
@@ -168,25 +191,41 @@ async function writeFindings(
 ): Promise<void> {
   for (const detector of detectors) {
     for (const day of detectorDays.get(detector) ?? []) {
-      const dayFindings = findings.filter((f) => f.detector === detector && f.as_of === day);
-      const key = findingsKey(detector, day);
-      // `Finding Detected` when a finding id first appears in findings/. Published before the file
-      // is written: a crash in between publishes again (same event id), never loses the event.
-      if (ports.events && dayFindings.length > 0) {
-        const known = new Set(findingIdsIn((await ports.store.get(key))?.body ?? ''));
-        const fresh = dayFindings.filter((f) => !known.has(f.finding_id));
-        await ports.events.publish(
-          fresh.map((f) => ({
-            id: `finding-${f.finding_id}`,
-            detailType: 'Finding Detected',
-            time: ports.clock.now().toISOString(),
-            detail: f,
-          })),
-        );
-      }
-      await ports.store.put(key, dayFindings.map((f) => `${findingLine(f)}\n`).join(''));
+      await writeDayFindings(
+        ports,
+        detector,
+        day,
+        findings.filter((f) => f.detector === detector && f.as_of === day),
+      );
     }
   }
+}
+
+/**
+ * One detector's findings file of one day, rewritten whole (docs/storage.md; empty when nothing fired),
+ * and `Finding Detected` for each finding id new to it — published before the file is written: a crash in
+ * between publishes again (same event id), never loses the event.
+ */
+export async function writeDayFindings(
+  ports: { store: BlobStore; clock: Clock; events?: EventBus },
+  detector: DetectorId,
+  day: IsoDate,
+  dayFindings: Finding[],
+): Promise<void> {
+  const key = findingsKey(detector, day);
+  if (ports.events && dayFindings.length > 0) {
+    const known = new Set(findingIdsIn((await ports.store.get(key))?.body ?? ''));
+    const fresh = dayFindings.filter((f) => !known.has(f.finding_id));
+    await ports.events.publish(
+      fresh.map((f) => ({
+        id: `finding-${f.finding_id}`,
+        detailType: 'Finding Detected',
+        time: ports.clock.now().toISOString(),
+        detail: f,
+      })),
+    );
+  }
+  await ports.store.put(key, dayFindings.map((f) => `${findingLine(f)}\n`).join(''));
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   needsExportBounds,
   unknownUnitWarnings,
 } from './coverage.js';
+import { buildPriceTable, type PriceTable } from './prices.js';
 import { dataWindow, detectorOf } from './registry.js';
 import {
   contextRequest,
@@ -34,6 +35,7 @@ import {
   exportBoundsStatement,
   missingDaysStatement,
   type PlannedStatement,
+  pricesStatement,
   STALE_STAGING_MS,
   type StatementStep,
   seriesRequest,
@@ -71,6 +73,10 @@ export interface RunState {
   planSeries: (state: RunState) => SeriesSubject[];
   contextRequests: ContextRequest[];
   contexts: Map<string, FindingContext>;
+  /** The bill's unit prices the run read for the watch (null: not read, or the statement failed). */
+  prices: PriceTable | null;
+  /** The run's id, for the price table it writes. */
+  runId: string | null;
 }
 
 export interface PlanStep {
@@ -271,6 +277,27 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
         `context for ${s.candidates.length} finding(s)${quiet(s) > 0 ? `, daily series of ${quiet(s)} case(s)` : ''}`,
     },
     {
+      step: 'prices',
+      label: 'prices',
+      condition: 'when the run evaluated an as-of day: the watch prices Bedrock usage metrics with them',
+      // The watch keeps the last prices it has: a failure here is a warning, not the run's failure.
+      tolerant: true,
+      failure: (_statement, message) =>
+        `could not read the bill's prices for the hourly watch (prices/latest.json keeps the last ones): ${message}`,
+      // Only over a staging table: with staging as a sub-query it would read the export a second time.
+      applies: (s) => evaluatedAny(s) && stagingMode(s.focus) === 'tables',
+      statements: (s) => [pricesStatement(s.focus, s.config, s.window)],
+      read(rows, s) {
+        s.prices = buildPriceTable(rows, {
+          computedAt: s.now.toISOString(),
+          runId: s.runId,
+          window: { start: s.window.start, end: s.window.end },
+          costColumn: s.config.cost_column,
+        });
+      },
+      progress: () => 'prices for the hourly watch',
+    },
+    {
       step: 'drop',
       label: 'drop staging',
       condition: 'Athena and Trino: at the end of every run, also after a failure',
@@ -370,6 +397,8 @@ export function printedPlan(
     planSeries: () => [],
     contextRequests: [example],
     contexts: new Map(),
+    prices: null,
+    runId: null,
   };
   const printed: (PlannedStatement & { condition?: string })[] = [];
   const inline = stagingMode(focus) === 'ctes';
@@ -379,7 +408,7 @@ export function printedPlan(
     if (step.step === 'staging-tables' || step.step === 'drop-stale' || step.step === 'drop') {
       if (!focus.stagingTables || stagingMode(focus) !== 'tables') continue;
     }
-    if (step.step === 'staging' || step.step === 'unit-check') {
+    if (step.step === 'staging' || step.step === 'unit-check' || step.step === 'prices') {
       if (stagingMode(focus) !== 'tables') continue;
     }
     let statements: PlannedStatement[];

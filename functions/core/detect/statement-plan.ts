@@ -21,6 +21,7 @@ import {
   exportBoundsSql,
   type FocusTable,
   missingDaysSql,
+  pricesStatementSql,
   type StagingTables,
   seriesStart,
   stagingMode,
@@ -41,6 +42,7 @@ export type StatementStep =
   | 'unit-check'
   | 'detector'
   | 'context'
+  | 'prices'
   | 'drop';
 
 export interface PlannedStatement {
@@ -255,6 +257,22 @@ export function contextStatement(
     label: 'context',
     description: contextDescription(findings, staging),
     sql: contextSql(focus, config, window, findings),
+    returnsRows: true,
+  };
+}
+
+/** The bill's unit prices for the watch, from staging (docs/watch.md "Prices"). */
+export function pricesStatement(
+  focus: FocusTable,
+  config: SentinelConfig,
+  window: DataWindow,
+): PlannedStatement {
+  const from = stagingMode(focus) === 'tables' ? 'read from staging' : 'staging as its sub-query';
+  return {
+    step: 'prices',
+    label: 'prices',
+    description: `prices for the hourly watch: cost ÷ tokens per account, model key and token class, and across the organization, the bill's model and inference-profile ARNs, and the regions with Bedrock spend (${window.start} … ${window.end}); ${from}; written to prices/latest.json`,
+    sql: pricesStatementSql(focus, config, window),
     returnsRows: true,
   };
 }

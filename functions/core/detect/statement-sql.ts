@@ -123,6 +123,18 @@ export function coverageSql(focus: FocusTable, config: SentinelConfig, window: D
   });
 }
 
+/**
+ * The bill's unit prices for the hourly watch (sql/prices.sql, docs/watch.md "Prices"), from staging over
+ * the run's data window: one more statement on the staging table, never a second read of the export.
+ */
+export function pricesStatementSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('prices', focus.dialect, {
+    staging: stagingRelation(focus, config, window, true),
+    price_start: window.start,
+    price_end: window.end,
+  });
+}
+
 /** The delivery folders of each period staging read (run only when coverage counts more than one). */
 export function deliveriesSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
   return renderSql('deliveries', focus.dialect, { coverage_rows: coverageRelation(focus, config, window) });

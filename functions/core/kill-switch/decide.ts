@@ -101,6 +101,27 @@ export interface DecideInput {
   case: KillSwitchCase;
 }
 
+/**
+ * The start-time refusal that needs the organization (docs/kill-switch.md "When it engages"): the management
+ * account (SCPs do not apply there) or the deployment's own account listed in `kill_switch.accounts` is a
+ * configuration that could stop the wrong thing, so it is refused naming the key, not silently skipped.
+ */
+export function accountsListedWrongly(
+  config: Pick<KillSwitchConfig, 'mode' | 'accounts'>,
+  facts: Pick<OrganizationFacts, 'management_account_id' | 'own_account_id'>,
+): string | null {
+  if (config.mode === 'off') return null;
+  for (const [id, what] of [
+    [facts.own_account_id, "the deployment's own account"],
+    [facts.management_account_id, "the organization's management account (SCPs do not apply there)"],
+  ] as const) {
+    if (id !== null && config.accounts.includes(id)) {
+      return `${id} is ${what}: the kill switch never stops it; take it out of kill_switch.accounts`;
+    }
+  }
+  return null;
+}
+
 export function decideKillSwitch(input: DecideInput): KillSwitchDecision {
   const { config, organization, engaged } = input;
   const c = input.case;

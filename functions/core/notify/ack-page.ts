@@ -5,7 +5,7 @@
  */
 import Handlebars from 'handlebars';
 import { readAsset } from '../assets.js';
-import { type CaseRecord, caseOwner } from '../cases/model.js';
+import { type CaseRecord, caseOwner, killSwitchEngaged } from '../cases/model.js';
 import { dateTime } from '../format.js';
 import { ANSWER_LABELS, type LinkReview } from './answer-links.js';
 import { caseHeadline } from './render.js';
@@ -19,7 +19,13 @@ export interface AckPage {
   lines: string[];
   facts: string[];
   hint: string | null;
-  form: { action: string; answerLabel: string; fields: { name: string; value: string }[] } | null;
+  form: {
+    action: string;
+    answerLabel: string;
+    fields: { name: string; value: string }[];
+    /** A release link's form (docs/kill-switch.md "Release"): no note, the button lifts the stop. */
+    release?: boolean;
+  } | null;
 }
 
 /** Messages are written to follow a colon in logs; a page starts them as sentences. */
@@ -43,6 +49,18 @@ function caseFacts(c: NonNullable<LinkReview['case']>): string[] {
   return [`${headline.charAt(0).toUpperCase()}${headline.slice(1)}`, `Case ${c.case_key}, now ${c.state}`];
 }
 
+/** What an answer does to a stop this case engaged (docs/kill-switch.md "Release"), said before it is given. */
+function killSwitchLine(c: CaseRecord, answer: string): string[] {
+  if (!killSwitchEngaged(c)) return [];
+  return answer === 'investigating'
+    ? [
+        `The kill switch stays on: Bedrock inference in account ${c.account_id} remains denied. Answering "Investigating" does not lift it; "It is stopped or bounded" or "It is legitimate" does.`,
+      ]
+    : [
+        `This answer also lifts the kill switch: Bedrock inference in account ${c.account_id} is allowed again within minutes.`,
+      ];
+}
+
 export function confirmationPage(
   review: Extract<LinkReview, { status: 'valid' }>,
   params: Record<string, string>,
@@ -52,7 +70,10 @@ export function confirmationPage(
     title: 'Confirm your answer',
     heading: 'Confirm your answer',
     tone: 'ask',
-    lines: ['Press the button to record this answer for the case below.'],
+    lines: [
+      'Press the button to record this answer for the case below.',
+      ...killSwitchLine(review.case, review.claims.answer),
+    ],
     facts: caseFacts(review.case),
     hint: null,
     form: {
@@ -65,7 +86,7 @@ export function confirmationPage(
 
 /** An answer's outcome as the page tells it (the acknowledge command's result). */
 export type AckOutcome =
-  | { status: 'recorded'; case: CaseRecord }
+  | { status: 'recorded'; case: CaseRecord; killSwitch?: 'released' | 'pending' }
   | { status: 'refused'; message: string; case: CaseRecord | null };
 
 export function resultPage(result: AckOutcome): AckPage {
@@ -95,7 +116,18 @@ export function resultPage(result: AckOutcome): AckPage {
     title: 'Answer recorded',
     heading: 'Thank you, your answer is recorded',
     tone: 'ok',
-    lines: [next],
+    lines: [
+      next,
+      ...(result.killSwitch === 'released'
+        ? [
+            `The kill switch is lifted: Bedrock inference in account ${c.account_id} is allowed again within minutes.`,
+          ]
+        : result.killSwitch === 'pending'
+          ? [
+              `The kill switch on account ${c.account_id} is lifted by the next follow-up, within the hour; until then Bedrock inference there stays denied.`,
+            ]
+          : []),
+    ],
     facts: caseFacts(c),
     hint: null,
     form: null,
@@ -111,6 +143,84 @@ export function problemPage(review: Exclude<LinkReview, { status: 'valid' }>): A
     lines: [sentence(review.message)],
     facts: review.case && review.problem === 'closed' ? caseFacts(review.case) : [],
     hint: review.hint ? sentence(review.hint) : null,
+    form: null,
+  };
+}
+
+/** A signed release link that can be honoured (docs/kill-switch.md "Release"): what it lifts, and the button. */
+export function releaseConfirmationPage(
+  review: { accountId: string; since: string; case: CaseRecord | null },
+  params: Record<string, string>,
+): AckPage {
+  return {
+    status: 200,
+    title: 'Lift the kill switch',
+    heading: `Lift the kill switch on account ${review.accountId}?`,
+    tone: 'ask',
+    lines: [
+      `Bedrock inference in account ${review.accountId} is denied since ${dateTime(review.since)}. Press the button to lift the stop; it is allowed again within minutes.`,
+      'The case stays open: its owner is still asked whether the spend is stopped or legitimate.',
+    ],
+    facts: review.case ? caseFacts(review.case) : [],
+    hint: null,
+    form: {
+      action: 'ack',
+      answerLabel: `Lift the stop on ${review.accountId}`,
+      fields: RELEASE_FIELDS.map((name) => ({ name, value: params[name] ?? '' })),
+      release: true,
+    },
+  };
+}
+
+const RELEASE_FIELDS = ['release', 'case', 'exp', 'sig'] as const;
+
+const RELEASE_STATUS: Record<string, number> = {
+  malformed: 400,
+  tampered: 403,
+  expired: 410,
+  'not-engaged': 409,
+  off: 409,
+};
+
+/** A release link that cannot be honoured: bad, expired, or the stop it names is gone. */
+export function releaseProblemPage(review: { problem: string; message: string; hint: string }): AckPage {
+  const gone = review.problem === 'not-engaged';
+  return {
+    status: RELEASE_STATUS[review.problem] ?? 400,
+    title: 'This link cannot be used',
+    heading: gone ? 'Nothing to lift' : 'This link cannot be used',
+    tone: gone ? 'ok' : 'error',
+    lines: [sentence(review.message)],
+    facts: [],
+    hint: review.hint ? sentence(review.hint) : null,
+    form: null,
+  };
+}
+
+/** What lifting by link did. */
+export function releaseResultPage(result: {
+  status: 'released' | 'pending' | 'not-engaged';
+  accountId: string;
+  reason?: string;
+}): AckPage {
+  const lines =
+    result.status === 'released'
+      ? [
+          `The stop is lifted: Bedrock inference in account ${result.accountId} is allowed again within minutes.`,
+        ]
+      : result.status === 'pending'
+        ? [
+            `The release is recorded; ${result.reason ?? 'the next follow-up lifts the stop'}. Until then Bedrock inference in account ${result.accountId} stays denied.`,
+          ]
+        : [`Account ${result.accountId} is not stopped (any more): nothing to lift.`];
+  return {
+    status: 200,
+    title: result.status === 'released' ? 'Stop lifted' : 'Release recorded',
+    heading: result.status === 'released' ? 'The kill switch is lifted' : 'Nothing more to do here',
+    tone: 'ok',
+    lines,
+    facts: [],
+    hint: null,
     form: null,
   };
 }

@@ -205,3 +205,109 @@ export function buildAnswerActions(input: {
     command: ackBaseUrl ? null : ackCommand(input.caseKey, answer, input.out),
   }));
 }
+
+/**
+ * A signed release link (docs/kill-switch.md "Release"): the digest's link for FinOps to lift the stop on
+ * one engaged account, with the answer links' key and endpoint. The HMAC covers the account, the case that
+ * engaged it and the expiry, under its own label, so no answer link can pass for a release link.
+ */
+export interface ReleaseLinkClaims {
+  accountId: string;
+  caseKey: string;
+  expiresAt: Date;
+}
+
+function releaseSignature(key: SigningKey, accountId: string, caseKey: string, exp: number): Buffer {
+  return createHmac('sha256', key)
+    .update(`v1\nrelease-kill-switch\n${accountId}\n${caseKey}\n${exp}`)
+    .digest();
+}
+
+export function signReleaseLink(input: {
+  key: SigningKey;
+  accountId: string;
+  caseKey: string;
+  expiresAt: Date;
+  baseUrl: string;
+}): string {
+  const exp = Math.floor(input.expiresAt.getTime() / 1000);
+  const sig = releaseSignature(input.key, input.accountId, input.caseKey, exp).toString('base64url');
+  const url = ackEndpoint(input.baseUrl);
+  url.searchParams.set('release', input.accountId);
+  url.searchParams.set('case', input.caseKey);
+  url.searchParams.set('exp', String(exp));
+  url.searchParams.set('sig', sig);
+  return url.toString();
+}
+
+/** Whether the link's parameters are a release link's (`release=<account>`), not an answer's. */
+export const isReleaseLink = (params: AnswerLinkParams): boolean => paramOf(params, 'release') !== undefined;
+
+/** The signature first, then the expiry; which stop the link may lift is the release command's to check. */
+export function verifyReleaseLink(
+  params: AnswerLinkParams,
+  options: { key: SigningKey; now: Date },
+): ReleaseLinkClaims {
+  const accountId = paramOf(params, 'release');
+  const caseKey = paramOf(params, 'case');
+  const expText = paramOf(params, 'exp');
+  const sig = paramOf(params, 'sig');
+  const again =
+    "use the release link of the latest FinOps digest, or run 'sentinel kill-switch release --account ID'";
+  if (!accountId || !caseKey || !expText || !sig) {
+    throw new AnswerLinkRejectedError(
+      'malformed',
+      'this release link is incomplete: it needs release, case, exp and sig',
+      'copy the whole link from the digest (some mail programs break long links)',
+    );
+  }
+  if (!/^\d{12}$/.test(accountId) || !/^\d+$/.test(expText) || !/^[A-Za-z0-9_-]+$/.test(sig)) {
+    throw new AnswerLinkRejectedError('malformed', 'this release link is not well formed', again);
+  }
+  const exp = Number(expText);
+  const expected = releaseSignature(options.key, accountId, caseKey, exp);
+  const given = Buffer.from(sig, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new AnswerLinkRejectedError(
+      'tampered',
+      'this release link was altered or was not issued by ai-spend-sentinel (signature mismatch)',
+      again,
+    );
+  }
+  if (options.now.getTime() >= exp * 1000) {
+    throw new AnswerLinkRejectedError(
+      'expired',
+      `this release link expired on ${new Date(exp * 1000).toISOString()}`,
+      again,
+    );
+  }
+  return { accountId, caseKey, expiresAt: new Date(exp * 1000) };
+}
+
+export function releaseCommand(accountId: string, out: string): string {
+  return `sentinel kill-switch release --account ${accountId} --out ${shellArg(out)}`;
+}
+
+/** The digest's release action for one engaged account: a signed link with `ackBaseUrl`, else the command line. */
+export function buildReleaseAction(input: {
+  accountId: string;
+  caseKey: string;
+  ackBaseUrl: string | null;
+  key?: SigningKey;
+  expiresAt: Date;
+  out: string;
+}): { url: string | null; command: string | null } {
+  if (input.ackBaseUrl && input.key !== undefined) {
+    return {
+      url: signReleaseLink({
+        key: input.key,
+        accountId: input.accountId,
+        caseKey: input.caseKey,
+        expiresAt: input.expiresAt,
+        baseUrl: input.ackBaseUrl,
+      }),
+      command: null,
+    };
+  }
+  return { url: null, command: releaseCommand(input.accountId, input.out) };
+}

@@ -17,10 +17,12 @@ import { roundUsd } from '../detect/findings.js';
 import type { TroubledRun } from '../health.js';
 import type { IsoDate } from '../types.js';
 import { messageIdFor } from './grouping.js';
-import type { MessageData } from './message-model.js';
-import { type AnswerActionsFor, caseSection } from './sections.js';
+import type { DigestKillSwitch, MessageData } from './message-model.js';
+import { type AnswerActionsFor, caseSection, killSwitchView } from './sections.js';
 
 export interface LastDigest {
+  /** The digest's log entry (notifications/<message_id>.json). */
+  message_id?: string;
   sent_at: string;
   as_of: IsoDate | null;
 }
@@ -37,6 +39,15 @@ export interface DigestInput {
   now: string;
   notify: { finops: string; escalation: string[]; followUpHours: number };
   answerActions: AnswerActionsFor;
+  /** The kill switch, when the deployment has one (docs/kill-switch.md): its mode, release links and failures. */
+  killSwitch?: {
+    mode: DigestKillSwitch['mode'];
+    release: (input: { accountId: string; caseKey: string }) => {
+      url: string | null;
+      command: string | null;
+    };
+    failed: DigestKillSwitch['failed'];
+  } | null;
 }
 
 export interface PlannedDigest {
@@ -69,6 +80,51 @@ export function atRiskOf(live: CaseRecord[]): NonNullable<MessageData['digest']>
   };
 }
 
+/** "2 days 3 h", "5 h", "under an hour": how long an account has been stopped. */
+export function ageWords(hours: number): string {
+  if (hours < 1) return 'under an hour';
+  const days = Math.floor(hours / 24);
+  const rest = hours % 24;
+  if (days === 0) return `${rest} h`;
+  return `${days} day${days === 1 ? '' : 's'}${rest > 0 ? ` ${rest} h` : ''}`;
+}
+
+/** The kill switch's part of the digest: stopped accounts, and what it did since the last digest. */
+function digestKillSwitch(cases: CaseRecord[], input: DigestInput, finops: string): DigestKillSwitch | null {
+  const ks = input.killSwitch;
+  if (!ks) return null;
+  const since = input.last?.sent_at ?? '';
+  const name = (c: CaseRecord) => accountNameFor(c, caseOwner(c, finops));
+  const engaged: DigestKillSwitch['engaged'] = [];
+  const wouldEngage: DigestKillSwitch['wouldEngage'] = [];
+  const escalated: DigestKillSwitch['escalated'] = [];
+  const released: DigestKillSwitch['released'] = [];
+  for (const c of [...cases].sort((a, b) => a.account_id.localeCompare(b.account_id))) {
+    const view = killSwitchView(c);
+    const record = c.kill_switch;
+    if (!view || !record) continue;
+    const line = { accountId: c.account_id, accountName: name(c), caseKey: c.case_key };
+    if (view.status === 'engaged') {
+      const ageHours = Math.max(0, Math.floor((Date.parse(input.now) - Date.parse(view.since)) / 3_600_000));
+      engaged.push({
+        ...line,
+        caseState: c.state,
+        since: view.since,
+        ageHours,
+        age: ageWords(ageHours),
+        release: ks.release({ accountId: c.account_id, caseKey: c.case_key }),
+      });
+    } else if (view.status === 'released') {
+      if ((record.released_at ?? '') > since)
+        released.push({ ...line, at: record.released_at ?? record.at, how: view.releasedHow ?? '' });
+    } else if (record.at > since) {
+      if (view.status === 'would-engage') wouldEngage.push({ ...line, at: record.at, why: view.why });
+      else escalated.push({ ...line, at: record.at, explanation: view.explanation });
+    }
+  }
+  return { mode: ks.mode, engaged, wouldEngage, escalated, released, failed: ks.failed };
+}
+
 /** The digest to send, or null when nothing changed and no escalated case is new to this day. */
 export function planDigest(input: DigestInput): PlannedDigest | null {
   const { cases, failed, last, defaultAsOf } = input;
@@ -82,9 +138,11 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
   );
   const changed = cases.filter((c) => c.undigested.length > 0);
   const troubled = input.troubledRuns ?? [];
-  if (changed.length === 0 && refused.length === 0 && failed.length === 0) {
-    // Escalated cases alone are listed once per detection day, not once per rerun of that day.
-    if (escalated.length === 0 || last?.as_of === defaultAsOf) return null;
+  const killSwitch = digestKillSwitch(cases, input, finops);
+  const stopped = killSwitch?.engaged ?? [];
+  if (changed.length === 0 && refused.length === 0 && failed.length === 0 && !killSwitch?.failed.length) {
+    // Escalated cases and stopped accounts alone are listed once per detection day, not once per rerun of that day.
+    if ((escalated.length === 0 && stopped.length === 0) || last?.as_of === defaultAsOf) return null;
   }
 
   const stateCounts: Record<string, number> = {};
@@ -133,6 +191,7 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       refusedAddresses: refused,
       failedMessages: failed.map((m) => ({ messageId: m.messageId, kind: m.kind, error: m.error ?? '' })),
       escalated: escalated.map((c) => caseSection(c, ownerOf(c), input.answerActions)),
+      killSwitch,
     },
   };
   const refs = cases
@@ -149,6 +208,8 @@ export function planDigest(input: DigestInput): PlannedDigest | null {
       ...refused.map((r) => `refused:${r.caseKey}:${r.address}`),
       ...failed.map((m) => `failed:${m.messageId}`),
       ...troubled.map((r) => `run:${r.run_id}`),
+      ...stopped.map((e) => `stopped:${e.accountId}:${e.caseKey}`),
+      ...(killSwitch?.failed ?? []).map((f) => `kill-switch-failed:${f.accountId}:${f.action}`),
     ].sort(),
   );
   return { messageId, data, refs };

@@ -98,7 +98,10 @@ export interface PlannedMessage {
 /** The kind of one case's merged email: the most advanced step that is due (alert < reminder < escalation). */
 export function mergedKind(items: readonly DueItem[]): CaseMessageKind {
   let kind: CaseMessageKind = 'owner-alert';
-  for (const item of items) if (KIND_RANK[item.kind] > KIND_RANK[kind]) kind = item.kind;
+  for (const item of items) {
+    // Kill-switch items are not emails (their executor carries them out).
+    if (item.kind !== 'kill-switch' && KIND_RANK[item.kind] > KIND_RANK[kind]) kind = item.kind;
+  }
   return kind;
 }
 

@@ -3,7 +3,7 @@
  * Numbers are raw (templates format money and ratios with helpers); strings are unescaped
  * (Handlebars escapes them in HTML; the text part uses them as they are).
  */
-import type { Answer, MessageKind } from '../cases/model.js';
+import type { Answer, CaseSources, MessageKind } from '../cases/model.js';
 import type { TroubledRun } from '../health.js';
 import type { Finding, IsoDate, SeriesPoint, Severity } from '../types.js';
 
@@ -91,6 +91,28 @@ export interface ReopenedView {
   contradictingDays: SeriesPoint[];
 }
 
+/**
+ * What the kill switch did about a case, as its emails tell it (docs/kill-switch.md): `engaged` (Bedrock
+ * inference in the account is denied since `since`), `would-engage` (dry-run: enforce mode would have
+ * denied it from `since`), `escalated` (max_engaged reached), `released`.
+ */
+export interface KillSwitchView {
+  status: 'engaged' | 'would-engage' | 'escalated' | 'released';
+  /** When the stop was attached, or (dry-run, escalated) when the switch decided. */
+  since: string;
+  /** What made the case qualify: `this critical case (runaway Bedrock spend) opened`. */
+  why: string;
+  /** The decision's sentence (escalated: how many accounts are stopped already). */
+  explanation: string;
+  severity: Severity;
+  policyId: string | null;
+  /** The role pattern the stop leaves untouched (null: nobody in the account can call Bedrock inference). */
+  breakGlassRole: string | null;
+  releasedAt: string | null;
+  /** `the owner answered that the spend is stopped`, … */
+  releasedHow: string | null;
+}
+
 export interface CaseSection {
   caseKey: string;
   epoch: number;
@@ -120,6 +142,10 @@ export interface CaseSection {
   deadline: string | null; // ISO time
   answers: { answer: Answer; at: string; note: string | null; by: string | null }[];
   actions: AnswerAction[];
+  /** What each source (the bill, Bedrock's usage metrics) saw of the epoch, and when (null: not recorded). */
+  sources?: CaseSources | null;
+  /** What the kill switch did about the case in this epoch (a stop in place whatever the epoch); null: nothing. */
+  killSwitch?: KillSwitchView | null;
 }
 
 export interface MessageData {
@@ -183,7 +209,32 @@ export interface MessageData {
     refusedAddresses: { address: string; caseKey: string; error: string }[];
     failedMessages: { messageId: string; kind: MessageKind; error: string }[];
     escalated: CaseSection[];
+    /** The kill switch (docs/kill-switch.md): null when the deployment has none. */
+    killSwitch?: DigestKillSwitch | null;
   };
+}
+
+/** The digest's kill switch part: what is stopped now, and what the switch did since the last digest. */
+export interface DigestKillSwitch {
+  mode: 'off' | 'dry-run' | 'enforce';
+  /** Every account stopped now, with how long it has been and the way to lift it. */
+  engaged: {
+    accountId: string;
+    accountName: string;
+    caseKey: string;
+    caseState: string;
+    since: string;
+    /** Whole hours since it was engaged, and the same in words ("2 days 3 h"). */
+    ageHours: number;
+    age: string;
+    release: { url: string | null; command: string | null };
+  }[];
+  /** Since the last digest: what enforce mode would have stopped (dry-run), what it could not (max_engaged), what was lifted. */
+  wouldEngage: { accountId: string; accountName: string; caseKey: string; at: string; why: string }[];
+  escalated: { accountId: string; accountName: string; caseKey: string; at: string; explanation: string }[];
+  released: { accountId: string; accountName: string; caseKey: string; at: string; how: string }[];
+  /** Engagements and releases that failed in this step (retried by every run and follow-up). */
+  failed: { accountId: string; caseKey: string; action: string; error: string }[];
 }
 
 export interface RenderedMessage {

@@ -168,7 +168,12 @@ export function createRenderer(templatesDir = 'templates'): Renderer {
 
 type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
 
-const withView = (section: CaseSection) => ({ ...section, view: sectionView(section) });
+/** A section with its view; `now` is when the message is written (an estimate's age is told from it). */
+const withView = (section: CaseSection, now?: string) => ({
+  ...section,
+  sources: section.sources ?? null,
+  view: sectionView(section, now ?? null),
+});
 
 /**
  * What templates see: MessageData with `view` facts on the message and on each section; a digest's
@@ -181,7 +186,7 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
     contacts: data.contacts ?? { finops: 'FinOps', escalation: [] },
     pilot: data.pilot ?? null,
     runAlert: data.runAlert ?? null,
-    sections: data.sections.map(withView),
+    sections: data.sections.map((s) => withView(s, data.generatedAt)),
     digest: digest
       ? {
           ...digest,
@@ -191,10 +196,11 @@ export function templateContext(data: MessageData, headline: (section: CaseSecti
           staleRuns: (digest.troubledRuns ?? []).filter((r) => r.outcome === 'stale'),
           changes: digest.changes.map((c) => ({
             ...c,
-            section: withView(c.section),
+            section: withView(c.section, data.generatedAt),
             headline: headline(c.section),
           })),
-          escalated: digest.escalated.map(withView),
+          escalated: digest.escalated.map((s) => withView(s, data.generatedAt)),
+          killSwitch: digest.killSwitch ?? null,
         }
       : null,
     view: messageView(data),

@@ -2,8 +2,15 @@
 
 import { episodeFigures } from '../cases/episode.js';
 import { accountNameFor, type CaseRecord } from '../cases/model.js';
+import { qualifyingWords, releaseWords } from '../kill-switch/words.js';
 import type { Owner } from '../ports.js';
-import type { AnswerAction, CaseSection, EpisodeView, ReopenedView } from './message-model.js';
+import type {
+  AnswerAction,
+  CaseSection,
+  EpisodeView,
+  KillSwitchView,
+  ReopenedView,
+} from './message-model.js';
 
 /** The episode view of a case, from what the case holds (docs/emails.md): the figures its events carry too. */
 export function episodeView(c: CaseRecord): EpisodeView {
@@ -64,6 +71,27 @@ export function reopenedView(c: CaseRecord): ReopenedView | null {
   };
 }
 
+/**
+ * What the kill switch did about a case, for its emails (docs/kill-switch.md): a stop in place is told
+ * whatever the epoch (the account is stopped now); a dry run, an escalation instead or a release only
+ * in the epoch it happened in.
+ */
+export function killSwitchView(c: CaseRecord): KillSwitchView | null {
+  const ks = c.kill_switch;
+  if (!ks || (ks.status !== 'engaged' && ks.epoch !== c.epoch)) return null;
+  return {
+    status: ks.status,
+    since: ks.engaged_at ?? ks.at,
+    why: qualifyingWords(c.kind, ks),
+    explanation: ks.explanation,
+    severity: ks.severity,
+    policyId: ks.policy_id,
+    breakGlassRole: ks.break_glass_role,
+    releasedAt: ks.released_at,
+    releasedHow: ks.released_by ? releaseWords(ks.released_by, ks.released_by_whom) : null,
+  };
+}
+
 export type AnswerActionsFor = (input: { caseKey: string; epoch: number }) => AnswerAction[];
 
 export function caseSection(
@@ -96,6 +124,8 @@ export function caseSection(
     answers: c.answers
       .filter((a) => a.epoch === c.epoch)
       .map((a) => ({ answer: a.answer, at: a.at, note: a.note, by: a.by })),
+    sources: c.sources ?? null,
+    killSwitch: killSwitchView(c),
     // Closed cases take no answer: their sections carry no buttons.
     actions:
       c.state === 'resolved' || c.state === 'suppressed'

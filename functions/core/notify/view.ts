@@ -4,10 +4,10 @@
  * so the HTML and text parts cannot disagree on a number.
  */
 
-import { detectorFor } from '../detect/registry.js';
-import { date, dateRange, daysInclusive, money, shortDate } from '../format.js';
+import { detectorFor, sourceOfFinding } from '../detect/registry.js';
+import { date, dateRange, dateTime, daysInclusive, hourDateTime, money, shortDate } from '../format.js';
 import type { BreakdownEntry, Finding, Severity } from '../types.js';
-import type { CaseSection, EpisodeView, MessageData } from './message-model.js';
+import type { CaseSection, EpisodeView, KillSwitchView, MessageData } from './message-model.js';
 
 export const CHART_HEIGHT_PX = 120;
 
@@ -134,6 +134,11 @@ export interface SectionView {
   investigating: boolean;
   /** true: answer buttons are signed links; false: `sentinel ack` command lines. */
   hasLinks: boolean;
+  /**
+   * Which source saw the case first, and when (docs/cases.md "One case, two sources"): "first seen by
+   * Bedrock's usage metrics …; the bill …". Null for a case file that did not record it.
+   */
+  seenFirst: string | null;
 }
 
 export interface MessageView {
@@ -162,9 +167,32 @@ export interface MessageView {
   contradicted: boolean;
   /** Some case re-opened this epoch (the subject says "Re-opened:"). */
   anyReopened: boolean;
+  /** Some section is told from Bedrock's usage metrics (an estimate the bill confirms later). */
+  anyEstimate: boolean;
   digestStateRows: { state: string; cases: number }[];
   digestLiveCount: number;
   digestHasIssues: boolean;
+  /**
+   * An escalation that comes instead of a stop (kill_switch.max_engaged reached): every case of it is live,
+   * not escalated by its deadlines, and the kill switch escalated it (docs/kill-switch.md).
+   */
+  killSwitchInstead: boolean;
+  /** What the escalation's preheader says came before it (nothing, for one that comes instead of a stop). */
+  escalationAfter: string;
+  /** What the kill switch did about the cases, by what it did (docs/kill-switch.md): said first in the message. */
+  killSwitch: {
+    engaged: KillSwitchLine[];
+    wouldEngage: KillSwitchLine[];
+    escalated: KillSwitchLine[];
+    released: KillSwitchLine[];
+    any: boolean;
+  };
+}
+
+/** One account the kill switch acted on, as a message's opening lines tell it. */
+export interface KillSwitchLine extends KillSwitchView {
+  accountId: string;
+  accountName: string;
 }
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
@@ -274,7 +302,22 @@ export function diagnosisLead(diagnosis: string): string {
   return lead ? `${lead.charAt(0).toUpperCase()}${lead.slice(1)}.` : '';
 }
 
-export function sectionView(section: CaseSection): SectionView {
+/** The words of which source saw a case first and when, and the other's, if it has seen it too. */
+export function seenFirstWords(sources: CaseSection['sources']): string | null {
+  if (!sources || (!sources.bill && !sources.metrics)) return null;
+  const bill = sources.bill
+    ? `the bill on ${dateTime(sources.bill.first_at)} (as of ${shortDate(sources.bill.first_covered)})`
+    : null;
+  const metrics = sources.metrics
+    ? `Bedrock's usage metrics (the hourly watch, an estimate) on ${dateTime(sources.metrics.first_at)}, for the hour from ${hourDateTime(sources.metrics.first_covered)}`
+    : null;
+  const metricsFirst =
+    metrics !== null && (bill === null || (sources.metrics?.first_at ?? '') < (sources.bill?.first_at ?? ''));
+  const [first, then] = metricsFirst ? [metrics, bill] : [bill, metrics];
+  return `First seen by ${first}${then ? `; then by ${then}` : ''}.`;
+}
+
+export function sectionView(section: CaseSection, now?: string | null): SectionView {
   // The headline numbers are the peak's (docs/emails.md): so are the severity, the diagnosis and the
   // breakdown beside them. The chart and the days running are the latest finding's (the newest days).
   const latest = section.finding;
@@ -297,6 +340,8 @@ export function sectionView(section: CaseSection): SectionView {
     bandDailyUsd: episode.bandDailyUsd,
     bandHitRatio: episode.bandHitRatio,
     expectedHitRatio: episode.expectedHitRatio,
+    now: now ?? null,
+    sources: section.sources ?? null,
   });
   const reopened = section.reopened;
   return {
@@ -367,6 +412,7 @@ export function sectionView(section: CaseSection): SectionView {
     hasAnswers: section.answers.length > 0,
     investigating: section.answers.some((a) => a.answer === 'investigating'),
     hasLinks: section.actions.length > 0 && section.actions.every((a) => a.url !== null),
+    seenFirst: seenFirstWords(section.sources),
   };
 }
 
@@ -394,6 +440,26 @@ export function messageView(data: MessageData): MessageView {
   const digest = data.digest;
   // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
   const investigating = cases.some((s) => s.answers.some((a) => a.answer === 'investigating'));
+  // One line per account: two cases of one account share its stop.
+  const killSwitchLines = (status: KillSwitchView['status']): KillSwitchLine[] => {
+    const lines = new Map<string, KillSwitchLine>();
+    for (const s of data.kind === 'finops-digest' ? [] : cases) {
+      if (s.killSwitch?.status === status && !lines.has(s.accountId)) {
+        lines.set(s.accountId, { ...s.killSwitch, accountId: s.accountId, accountName: s.accountName });
+      }
+    }
+    return [...lines.values()];
+  };
+  const killSwitchInstead =
+    data.kind === 'escalation' &&
+    cases.length > 0 &&
+    cases.every((s) => s.state !== 'escalated' && s.killSwitch?.status === 'escalated');
+  const killSwitch = {
+    engaged: killSwitchLines('engaged'),
+    wouldEngage: killSwitchLines('would-engage'),
+    escalated: killSwitchLines('escalated'),
+    released: killSwitchLines('released'),
+  };
   return {
     maxSeverity,
     maxSeverityLabel: capitalize(maxSeverity),
@@ -411,9 +477,16 @@ export function messageView(data: MessageData): MessageView {
     // After an `investigating` answer a case is not unanswered: "not yet stopped or explained" (docs/emails.md).
     investigating,
     reminderWaiting: investigating ? 'not yet stopped or explained' : 'no answer yet',
-    escalationWaiting: investigating ? 'not yet stopped or explained' : 'no answer from the owner',
+    escalationWaiting: killSwitchInstead
+      ? 'the kill switch could not stop it'
+      : investigating
+        ? 'not yet stopped or explained'
+        : 'no answer from the owner',
+    killSwitchInstead,
+    escalationAfter: killSwitchInstead ? '' : ' after the alert and a reminder',
     contradicted: cases.some((s) => (s.reopened?.contradictingDays.length ?? 0) > 0),
     anyReopened: cases.some((s) => s.reopened !== null),
+    anyEstimate: cases.some((s) => sourceOfFinding(s.peak) === 'metrics'),
     digestStateRows: stateRows,
     digestLiveCount: stateRows.filter((r) => LIVE_STATES.has(r.state)).reduce((n, r) => n + r.cases, 0),
     digestHasIssues:
@@ -421,5 +494,6 @@ export function messageView(data: MessageData): MessageView {
         (digest?.refusedAddresses.length ?? 0) +
         (digest?.failedMessages.length ?? 0) >
       0,
+    killSwitch: { ...killSwitch, any: Object.values(killSwitch).some((l) => l.length > 0) },
   };
 }
