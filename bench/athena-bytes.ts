@@ -7,7 +7,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SentinelConfig } from '../functions/core/config.js';
 import { addDays, dayRange, periodsTouched } from '../functions/core/dates.js';
-import { dataWindow } from '../functions/core/detect/registry.js';
+import { BILL_DETECTORS, dataWindow } from '../functions/core/detect/registry.js';
 import {
   coverageStatement,
   type PlannedStatement,
@@ -123,7 +123,8 @@ export function statementBytes(
   };
 }
 
-const DETECTORS: DetectorId[] = ['runaway-inference', 'cache-miss'];
+/** Every detector over the bill (budget included), as a run has them. */
+const DETECTORS: DetectorId[] = [...BILL_DETECTORS];
 
 /**
  * A weekly run's Athena statements over as-of days D−6 … D (both detectors): coverage, each
@@ -155,6 +156,14 @@ export function weeklyRunStatements(
       ),
     );
   }
+  // The price table reads staging with its detail columns over the run's window.
+  result.push(
+    statementBytes(
+      'prices',
+      [{ sql: stagingSql(focus, config, runWindow, true), periods: runWindow.periods }],
+      layout,
+    ),
+  );
   // Context reads the run's window whatever the findings are (their list only filters rows).
   result.push(
     statementBytes(
@@ -213,6 +222,8 @@ export function builtRunStatements(
     ...sent,
     ...DETECTORS.map((d) => smallStatement(d, 'the staging table')),
     smallStatement('context', 'the staging table'),
+    // The watch's price table (sql/prices.sql, prices/latest.json) reads the same staging table.
+    smallStatement('prices', 'the staging table'),
   ];
 }
 
@@ -249,7 +260,7 @@ export function incrementalRun(
     layout,
     excludeColumns,
   );
-  return [scan, ...['runaway-inference', 'cache-miss', 'context'].map((name) => smallStatement(name))];
+  return [scan, ...[...DETECTORS, 'context', 'prices'].map((name) => smallStatement(name))];
 }
 
 function smallStatement(name: string, over = 'the aggregates'): StatementBytes {

@@ -6,8 +6,10 @@
 import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js';
 import { openDuckDbFocus } from '../functions/adapters/query-engine/duckdb-focus.js';
 import { parseConfig } from '../functions/core/config.js';
-import { dataWindow } from '../functions/core/detect/registry.js';
+import { pricesSql } from '../functions/core/detect/prices.js';
+import { BILL_DETECTORS, dataWindow } from '../functions/core/detect/registry.js';
 import { runDetection } from '../functions/core/detect/run-detection.js';
+import { STAGING_TABLE } from '../functions/core/detect/statement-sql.js';
 import { silentLogger } from '../functions/core/log.js';
 import { fixedClock } from '../functions/core/ports.js';
 import type { IsoDate } from '../functions/core/types.js';
@@ -24,9 +26,9 @@ export async function profileRun(
   const samples = new Map<string, number[]>();
   const add = (label: string, value: number) => samples.set(label, [...(samples.get(label) ?? []), value]);
   const config = parseConfig({ focus: exportDir });
-  const periods = dataWindow(['runaway-inference', 'cache-miss'], config, [asOf])
-    .periods.map((p) => `'${p}'`)
-    .join(', ');
+  // Every detector over the bill (budget included) and the watch's price table, as a run has them.
+  const window = dataWindow([...BILL_DETECTORS], config, [asOf]);
+  const periods = window.periods.map((p) => `'${p}'`).join(', ');
   const staging = [
     'subaccountid',
     'subaccountname',
@@ -82,14 +84,21 @@ export async function profileRun(
         config,
         {
           asOfDays: [asOf],
-          detectors: ['runaway-inference', 'cache-miss'],
+          detectors: [...BILL_DETECTORS],
           runId: 'bench-profile',
           command: 'detect',
           dryRun: true,
           recurringExemptionOff: [],
         },
       );
-      add('whole runDetection', ms(started));
+      // The prices statement (sql/prices.sql, prices/latest.json) over the same staging table.
+      await engine.query(
+        pricesSql('duckdb', { staging: STAGING_TABLE, start: window.start, end: window.end }),
+        {
+          label: 'prices',
+        },
+      );
+      add('whole runDetection + prices', ms(started));
       engine.query = query;
       engine.execute = execute;
       await floor('floor: read the staging columns, same periods', read(staging));

@@ -6,12 +6,13 @@
  * bench/.data/RESULTS-quick.md.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { parseConfig } from '../functions/core/config.js';
 import { addDays, dayRange } from '../functions/core/dates.js';
+import { BILL_DETECTORS } from '../functions/core/detect/registry.js';
 import { athenaFocusTable } from '../functions/core/detect/statement-plan.js';
 import {
   billedAtRows,
@@ -51,6 +52,7 @@ const SIZES: ExportSize[] = quick
       { label: '10 M', rows: 10_000_000 },
     ];
 const ROUNDS = quick ? 3 : 5;
+const STARTUP_ROUNDS = quick ? 5 : 15;
 const BACKFILL_ROUNDS = quick ? 2 : 3;
 const EMAILS = quick ? 200 : 1000;
 
@@ -117,15 +119,27 @@ async function localSpeed(size: ExportSize, exportDir: string): Promise<SpeedRes
   const variants = [
     { name: 'start-up', run: () => timed([join(PROBES, 'startup.mjs')], 'start-up probe') },
     { name: 'bare scan', run: () => timed([join(PROBES, 'scan.mjs'), 'billedcost', ...files], 'scan probe') },
-    ...(['runaway-inference', 'cache-miss', undefined] as const).map((detector) => ({
-      name: `detect ${detector ?? 'both'}`,
+    // Every detector over the bill, budget included, alone and together (`detect all`, what a run does).
+    ...([...BILL_DETECTORS, undefined] as const).map((detector) => ({
+      name: `detect ${detector ?? 'all'}`,
       run: () =>
-        timed(detectArgs(exportDir, detector ?? 'both', [AS_OF], detector), `detect ${detector ?? 'both'}`),
+        timed(detectArgs(exportDir, detector ?? 'all', [AS_OF], detector), `detect ${detector ?? 'all'}`),
     })),
   ];
   const times = await interleaved(ROUNDS, variants, (r) => log(`${size.label}: round ${r}/${ROUNDS}`));
   const medians = new Map([...times].map(([k, v]) => [k, median(v)]));
   return { size, rows: 0, medians, spread: spreadOf(times), findings };
+}
+
+/** Cold start of the CLI for `--version` and `detect --help`, against a bare `node -e 0`. */
+async function startUp(): Promise<{ medians: Map<string, number>; spread: Map<string, string> }> {
+  const variants = [
+    { name: 'bare node (node -e 0)', args: ['-e', '0'] },
+    { name: 'sentinel --version', args: [SENTINEL, '--version'] },
+    { name: 'sentinel detect --help', args: [SENTINEL, 'detect', '--help'] },
+  ].map((v) => ({ name: v.name, run: () => timed(v.args, v.name) }));
+  const times = await interleaved(STARTUP_ROUNDS, variants, () => {});
+  return { medians: new Map([...times].map(([k, v]) => [k, median(v)])), spread: spreadOf(times) };
 }
 
 async function catchUp(
@@ -174,6 +188,7 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true });
   rmSync(join(DATA, 'out'), { recursive: true, force: true });
   const started = new Date();
+  const loadBefore = loadavg();
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   const duckdbVersion = String(
@@ -189,6 +204,9 @@ async function main(): Promise<void> {
   for (const size of SIZES) {
     layouts.set(size.label, await exportLayout(connection, parquetFiles(exports.get(size.label)!)));
   }
+
+  log('start-up …');
+  const startup = await startUp();
 
   const speed: SpeedResult[] = [];
   for (const size of SIZES) {
@@ -223,8 +241,11 @@ async function main(): Promise<void> {
   log(`${EMAILS} emails …`);
   const notify = await notifyThroughput(EMAILS);
 
+  const loadAfter = loadavg();
   const report = renderReport({
     started,
+    load: { before: loadBefore, after: loadAfter },
+    startup,
     duckdbVersion,
     speed,
     backfill,
@@ -243,6 +264,9 @@ async function main(): Promise<void> {
 
 interface ReportInput {
   started: Date;
+  /** 1-, 5- and 15-minute load averages at the start and the end of the run. */
+  load: { before: number[]; after: number[] };
+  startup: { medians: Map<string, number>; spread: Map<string, string> };
   duckdbVersion: string;
   speed: SpeedResult[];
   backfill: { medians: Map<string, number>; spread: Map<string, string> };
@@ -269,10 +293,36 @@ function renderReport(r: ReportInput): string {
     `Machine: ${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length} CPUs, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory; ` +
       `Node ${process.version}; DuckDB ${r.duckdbVersion}.`,
   );
+  const [b1, b5] = r.load.before;
+  const [a1, a5] = r.load.after;
+  const busy = Math.max(b1!, b5!, a1!, a5!) > cpu.length * 0.75;
+  out(
+    `Load average (1 min, 5 min): ${fmt(b1!)}, ${fmt(b5!)} at the start; ${fmt(a1!)}, ${fmt(a5!)} at the end` +
+      (busy
+        ? ` — **not quiet**: the machine is shared with other work, so absolute times are upper bounds; the ratios, measured interleaved in this one run, are what counts.`
+        : '.'),
+  );
   out(
     `Method: every figure is a median of ${ROUNDS} interleaved rounds (catch-up: ${BACKFILL_ROUNDS}) of whole processes, ` +
       'shown as a ratio against a baseline measured in the same run; seconds are for orientation only.',
   );
+  out();
+
+  // ---- Start-up
+  const bareNode = r.startup.medians.get('bare node (node -e 0)')!;
+  out('## Start-up: `--version` and `detect --help`');
+  out();
+  out(
+    `Cold processes, ${STARTUP_ROUNDS} interleaved rounds; over bare node = median − median of \`node -e 0\` (target < 150 ms).`,
+  );
+  out();
+  out('| process | ms (median) | min–max (s) | over bare node |');
+  out('|---|---:|---:|---:|');
+  for (const [name, seconds] of r.startup.medians) {
+    out(
+      `| ${name} | ${fmt(seconds * 1000, 0)} | ${r.startup.spread.get(name)} | ${name === 'bare node (node -e 0)' ? '' : `+${fmt((seconds - bareNode) * 1000, 0)} ms`} |`,
+    );
+  }
   out();
 
   // ---- Local speed
@@ -290,7 +340,7 @@ function renderReport(r: ReportInput): string {
     const startup = s.medians.get('start-up')!;
     for (const [name, seconds] of s.medians) {
       out(
-        `| ${s.size.label} | ${s.rows.toLocaleString('en-US')} | ${name} | ${fmt(seconds)} | ${s.spread.get(name)} | ${fmt(seconds / scan)} | ${fmt(seconds / startup)} | ${name === 'detect both' ? s.findings : ''} |`,
+        `| ${s.size.label} | ${s.rows.toLocaleString('en-US')} | ${name} | ${fmt(seconds)} | ${s.spread.get(name)} | ${fmt(seconds / scan)} | ${fmt(seconds / startup)} | ${name === 'detect all' ? s.findings : ''} |`,
       );
     }
   }
@@ -306,7 +356,7 @@ function renderReport(r: ReportInput): string {
 
   // ---- Catch-up
   const one = r.backfill.medians.get('one day')!;
-  out(`## Catch-up and backfill (${r.largest.label} export, both detectors)`);
+  out(`## Catch-up and backfill (${r.largest.label} export, every detector)`);
   out();
   out('| as-of days | seconds (median) | min–max | × one day |');
   out('|---|---:|---:|---:|');
@@ -323,8 +373,8 @@ function renderReport(r: ReportInput): string {
   out('| process | peak RSS | × bare scan |');
   out('|---|---:|---:|');
   out(`| bare scan | ${mb(r.rss.scan)} | 1.00 |`);
-  out(`| detect, both detectors, one day | ${mb(r.rss.detect)} | ${fmt(r.rss.detect / r.rss.scan)} |`);
-  out(`| detect, both detectors, 90 days | ${mb(r.rss.backfill)} | ${fmt(r.rss.backfill / r.rss.scan)} |`);
+  out(`| detect, every detector, one day | ${mb(r.rss.detect)} | ${fmt(r.rss.detect / r.rss.scan)} |`);
+  out(`| detect, every detector, 90 days | ${mb(r.rss.backfill)} | ${fmt(r.rss.backfill / r.rss.scan)} |`);
   out();
 
   // ---- Profile
@@ -332,8 +382,9 @@ function renderReport(r: ReportInput): string {
   out(`## Where detect spends its time (${r.largest.label} export, one as-of day, in one process)`);
   out();
   out(
-    'Median of in-process timings (DuckDB already loaded). The floors read the columns the staging statement needs, ' +
-      'over the same billing periods, and do nothing else: no statement that applies the population rules can be faster.',
+    'Median of in-process timings (DuckDB already loaded), every detector over the bill (budget included) and the prices ' +
+      'statement (sql/prices.sql, what prices/latest.json holds) over the same staging table. The floors read the columns the ' +
+      'staging statement needs, over the same billing periods, and do nothing else: no statement that applies the population rules can be faster.',
   );
   out();
   out('| step | ms | × in-process bare scan |');
@@ -350,10 +401,11 @@ function renderReport(r: ReportInput): string {
   out(
     'From Parquet metadata (`parquet_metadata()`): the compressed column chunks of the columns each statement references, ' +
       "in the billing periods its `billing_period` predicate names; each statement billed at least 10 MB (Athena's minimum). " +
-      'A weekly run evaluates as-of days D−6 … D with both detectors. As built (docs/architecture.md "one scan per run"), the statements ' +
+      'A weekly run evaluates as-of days D−6 … D with every detector over the bill (budget included). As built (docs/architecture.md "one scan per run"), the statements ' +
       'are the ones `runDetection` sends, from the same statement plan: the staging-table listing (information_schema), ' +
-      "the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss and context over the run's " +
-      'staging table, then DROP TABLE (DDL, not billed). Missing days, delivery folders and unknown units are read only when ' +
+      'the staging CTAS (the only read of the export), coverage, runaway-inference, cache-miss, budget, context and the ' +
+      "prices statement (prices/latest.json) over the run's staging table, then DROP TABLE (DDL, not billed). " +
+      'Missing days, delivery folders and unknown units are read only when ' +
       'coverage finds some. The original is QB15 as written (every period; its columns that exist in a FOCUS 1.2 export — ' +
       'it also names `x_usagetype`, which a 1.2 table lacks).',
   );
@@ -459,21 +511,30 @@ function renderReport(r: ReportInput): string {
 
   // ---- Targets
   const big = r.speed[r.speed.length - 1]!;
-  const detectRatio = big.medians.get('detect both')! / big.medians.get('bare scan')!;
+  const detectRatio = big.medians.get('detect all')! / big.medians.get('bare scan')!;
+  const floor = r.profile.get('floor: read the staging columns, same periods')!;
+  const whole = r.profile.get('whole runDetection + prices')!;
+  const inProcess = whole / floor;
   const maxOurs = Math.max(...ratios.map((x) => x.ours));
   const daysWithin1 = ratios.filter((x) => x.ours <= 1).length;
+  const peak = Math.max(r.rss.detect, r.rss.backfill);
+  const overBare = (name: string) => (r.startup.medians.get(name)! - bareNode) * 1000;
   out('## Targets');
   out();
   out('| target | measured | status |');
   out('|---|---|---|');
-  out(`| detect ≤ 2× bare scan (${big.size.label}) | ${fmt(detectRatio)}× | ${met(detectRatio <= 2)} |`);
+  out(`| detect ≤ 1.5× bare scan (${big.size.label}) | ${fmt(detectRatio)}× | ${met(detectRatio <= 1.5)} |`);
   out(
-    `| peak RSS < 1 GB (${r.largest.label}) | ${mb(Math.max(r.rss.detect, r.rss.backfill))} | ${met(Math.max(r.rss.detect, r.rss.backfill) < 1024 ** 3)} |`,
+    `| runDetection + prices ≤ 1.3× the column-read floor, in process (${r.largest.label}) | ${fmt(inProcess)}× (${fmt(whole, 0)} ms vs ${fmt(floor, 0)} ms) | ${met(inProcess <= 1.3)} |`,
   );
+  out(`| peak RSS < 512 MB (${r.largest.label}) | ${mb(peak)} | ${met(peak < 512 * 1024 ** 2)} |`);
   const c7 = r.backfill.medians.get('7 days')! / one;
   const c90 = r.backfill.medians.get('90 days')! / one;
-  out(`| 7-day catch-up ≤ 1.5× one day | ${fmt(c7)}× | ${met(c7 <= 1.5)} |`);
-  out(`| 90-day backfill ≤ 4× one day | ${fmt(c90)}× | ${met(c90 <= 4)} |`);
+  out(`| 7-day catch-up ≤ 1.2× one day | ${fmt(c7)}× | ${met(c7 <= 1.2)} |`);
+  out(`| 90-day backfill ≤ 3× one day | ${fmt(c90)}× | ${met(c90 <= 3)} |`);
+  for (const name of ['sentinel --version', 'sentinel detect --help']) {
+    out(`| ${name} < 150 ms over bare node | +${fmt(overBare(name), 0)} ms | ${met(overBare(name) < 150)} |`);
+  }
   out(
     `| Athena bytes per weekly run ≤ 1.5× the original, every as-of day | at most ${fmt(maxOurs)}× | ${met(maxOurs <= 1.5)} |`,
   );
@@ -481,91 +542,56 @@ function renderReport(r: ReportInput): string {
     `| … and ≤ 1.0× on most as-of days | ${daysWithin1} of ${ratios.length} days | ${met(daysWithin1 > ratios.length / 2)} |`,
   );
   out(
-    `| ≥ 3× fewer Athena bytes than the original, every as-of day (the earlier scale target) | ours reads ${fmt(Math.min(...ratios.map((x) => x.ours)))}–${fmt(maxOurs)}× the original's bytes | ${met(maxOurs <= 1 / 3)} |`,
-  );
-  out(
     `| 1,000 emails < 10 s | ${n.messages} emails in ${fmt(n.totalSeconds)} s | ${n.messages >= 1000 ? met(n.totalSeconds < 10) : 'not checked (quick run)'} |`,
   );
   out();
-  missedTargets(out, r, { detectRatio, maxOurs, ratios });
+  missedTargets(out, r, { detectRatio, inProcess });
   return `${lines.join('\n')}\n`;
 }
 
 const sumBytesOf = (s: StatementBytes[]) => s.reduce((a, x) => a + x.bytes, 0);
 
-/** For each target missed: the measured gap, what bounds it, what would close it (from this run's figures). */
+/** For each local-speed target missed: the measured gap and the measured floor that bounds it (this run's figures). */
 function missedTargets(
   out: (s?: string) => void,
   r: ReportInput,
-  m: {
-    detectRatio: number;
-    maxOurs: number;
-    ratios: { ours: number; incremental: number; lean: number }[];
-  },
+  m: { detectRatio: number; inProcess: number },
 ): void {
+  if (m.detectRatio <= 1.5 && m.inProcess <= 1.3) return;
   const big = r.speed[r.speed.length - 1]!;
   const scan = big.medians.get('bare scan')!;
   const startup = big.medians.get('start-up')!;
-  const detect = big.medians.get('detect both')!;
+  const detect = big.medians.get('detect all')!;
   const bare = r.profile.get('bare scan: sum(billedcost), every period')!;
-  const floor = r.profile.get('floor: read the staging columns, same periods');
+  const floor = r.profile.get('floor: read the staging columns, same periods')!;
   const floorLean = r.profile.get('floor: the same without resourceid');
-  const whole = r.profile.get('whole runDetection');
-  const worst = (key: 'incremental' | 'lean') => Math.max(...m.ratios.map((x) => x[key]));
-  if (m.detectRatio <= 2 && m.maxOurs <= 1 / 3) return;
-  out('## Targets missed: the gap, what bounds it, what would close it');
+  const whole = r.profile.get('whole runDetection + prices')!;
+  const staging = r.profile.get('statement: staging');
+  const coverage = r.profile.get('statement: coverage');
+  out('## Targets missed: the gap and the floor that bounds it');
   out();
-  if (m.detectRatio > 2 && floor !== undefined && whole !== undefined) {
+  out(
+    `**detect ≤ 1.5× bare scan** (${big.size.label}): ${fmt(m.detectRatio)}× (${fmt(detect)} s vs ${fmt(scan)} s; the target allows ${fmt(1.5 * scan)} s). ` +
+      `Both processes pay the same start-up (${fmt(startup)} s: node and the DuckDB binding), which leaves ${fmt((1.5 * scan - startup) * 1000, 0)} ms. ` +
+      `The bare scan then reads one DOUBLE column (${fmt(bare, 0)} ms in process). Detection must apply the population rules of ` +
+      'docs/detection.md "Input", whose OR across `x_servicecode`, `servicename` and `resourceid` the Parquet reader cannot apply ' +
+      'itself, so every row of the touched periods is decoded for those columns and, in the row groups the window touches, ' +
+      `for the ~14 columns staging reads: reading them and doing nothing else costs ${fmt(floor, 0)} ms ` +
+      `(${fmt(floor / bare, 1)}× the bare scan${floorLean !== undefined ? `; ${fmt(floorLean, 0)} ms without resourceid` : ''}), ` +
+      `${fmt((floor / 1000 + startup) / scan, 2)}× the bare scan process before any detection. The run's SQL in process takes ` +
+      `${fmt(whole, 0)} ms (staging ${fmt(staging ?? 0, 0)} ms, coverage ${fmt(coverage ?? 0, 0)} ms), and the rest of the process ` +
+      `${fmt(Math.max(0, (detect - startup) * 1000 - whole), 0)} ms (config validation, SQL templating, describing and checking ` +
+      'the export schema, writing findings and the run record).',
+  );
+  out();
+  if (m.inProcess > 1.3) {
     out(
-      `**detect ≤ 2× bare scan.** Measured ${fmt(m.detectRatio)}× (${fmt(detect)} s vs ${fmt(scan)} s); the target allows ${fmt(2 * scan)} s.`,
-    );
-    out();
-    out(
-      `- What bounds it: both processes pay the same start-up (${fmt(startup)} s: node and the DuckDB binding). ` +
-        `The bare scan then reads one DOUBLE column (${fmt(bare, 0)} ms in-process). Detection must apply the population rules ` +
-        `of docs/detection.md "Input", whose OR across \`x_servicecode\`, \`servicename\` and \`resourceid\` cannot be pushed into the Parquet ` +
-        `reader, so every row of the touched periods is decoded for ~14 columns, \`resourceid\` (the widest) and \`tags\` ` +
-        `(a map) among them: reading those columns and doing nothing else costs ${fmt(floor, 0)} ms ` +
-        `(${fmt(floor / bare, 1)}× the bare scan${floorLean !== undefined ? `; ${fmt(floorLean, 0)} ms without resourceid` : ''}). ` +
-        `The target leaves ${fmt((2 * scan - startup) * 1000, 0)} ms after start-up; that floor takes ` +
-        `${fmt(floor, 0)} ms of it, the whole of runDetection ${fmt(whole, 0)} ms (the SQL above the floor — windows, ` +
-        `context, findings — ${fmt(whole - floor, 0)} ms), and the rest of the process ` +
-        `${fmt(Math.max(0, (detect - startup) * 1000 - whole), 0)} ms (loading config validation and SQL templating, ` +
-        'describing and checking the export schema, writing findings and the run record).',
-    );
-    const staging = r.profile.get('statement: staging');
-    if (staging !== undefined)
-      out(
-        `- One scan per run, on DuckDB: the staging statement takes ${fmt(staging, 0)} ms, ${fmt(staging / floor, 2)}× its ` +
-          'floor, because it also groups every other row of those periods by day for coverage (so that Athena, which ' +
-          'bills bytes, reads the export once). On DuckDB, which pays for decoding rather than bytes, that costs more ' +
-          'than the three narrower reads before it (coverage, compute, inference): whole runDetection went from about ' +
-          '2.0× to 2.5× its floor in process, and a whole detect process (10 M, one day) from 0.88 s to 1.00 s ' +
-          '(medians of 7 interleaved runs of both builds, this machine, 2026-12-02). One plan serves every engine, so ' +
-          'the trade stands; the incremental store above would remove it.',
-      );
-    out(
-      '- What would close it: not reading every row of two or three months per run. An incremental store of daily ' +
-        'aggregates (account × model × token class × day, plus the breakdown keys) updated from the export days not yet ' +
-        'seen and the ~2 weeks AWS may restate, so a weekly run decodes about 3 weeks of rows instead of 5–9; or an ' +
-        'export limited to Bedrock and compute rows. Both change docs/detection.md "Input" and "Runaway inference" (one staging query over the export) and are ' +
-        'left for a decision.',
-    );
-    out();
-  }
-  if (m.maxOurs > 1 / 3) {
-    out(
-      `**≥ 3× fewer Athena bytes than the original** (the earlier scale target; the AWS-service targets above are ≤ 1.5× ` +
-        `every day and ≤ 1.0× on most). Measured: ours reads ${fmt(Math.min(...m.ratios.map((x) => x.ours)))}–${fmt(m.maxOurs)}× ` +
-        "the original's bytes. One scan per run reads the export once, but over ~16 columns, including `resourceid` (the " +
-        'widest column of the export, see the per-column sizes above), because docs/detection.md "Input" counts a Bedrock ARN in ' +
-        '`resourceid` as Bedrock, and over the 2–3 periods of a 6-week data window; the original reads 6 narrow columns.',
-    );
-    out(
-      `- What would close it, measured above: an incremental design (only new and restated days) reads at most ` +
-        `${fmt(worst('incremental'))}× the original; finding Bedrock rows without \`resourceid\` as well, ${fmt(worst('lean'))}×, ` +
-        `and 3× fewer on ${m.ratios.filter((x) => x.lean <= 1 / 3).length} of ${m.ratios.length} as-of days; both change ` +
-        'docs/detection.md "Input" and "Runaway inference" and are left for a decision. In money a weekly run costs cents even at 1 B rows: see the $/week table.',
+      `**runDetection ≤ 1.3× the column-read floor** (in process): ${fmt(m.inProcess)}×. The floor reads the staging ` +
+        'columns of every row of the touched periods and aggregates nothing; staging must also classify the rows the ' +
+        'detectors read and group them by account, model, token class and day (compute rows, most of them, by account ' +
+        'and day), and the detectors, context and prices statements run over its result. What would close it: not ' +
+        'reading every row of two or three months per run (an incremental store of daily aggregates, only new and ' +
+        'restated export days read), which changes docs/detection.md "Input" and is left for a decision.',
     );
     out();
   }

@@ -8,10 +8,14 @@
 --     (the findings' context, through compute-daily.sql),
 --   kind 'other': every other row, per day, kept for coverage.sql only (staleness, the export's first
 --     covered day, rows without an account or a cost, missing days, delivery folders).
--- DuckDB materializes it once per run, Athena and Trino create it once per run as a CTAS, and
--- `sentinel sql --inline` makes it the first CTE of a statement.
+-- Athena and Trino create it once per run as a CTAS (bytes are money: one scan), and `sentinel sql
+-- --inline` makes it the first CTE of a statement. DuckDB, which pays for decoding rather than bytes,
+-- materializes only the rows a detector may read (coverage_rows false: rows of the export are filtered
+-- on their raw columns, so a few rows of kind other remain and no statement counts them; coverage
+-- reads a few columns of the export itself, coverage-rows.sql).
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
--- exist), periods (billing_period pruning), window_start..window_end (the data window), tag_keys.
+-- exist), periods (billing_period pruning), window_start..window_end (the data window), window_after
+-- (the day after it), tag_keys, coverage_rows (keep every other row for coverage).
 -- detail adds usage type, resource, region and tag columns for the context queries.
 WITH export_rows AS (
   SELECT
@@ -44,17 +48,21 @@ WITH export_rows AS (
     {{/if}}
     ,
     -- Bedrock: first-party codes, Marketplace "(Amazon Bedrock Edition)" models, Bedrock ARNs; not AgentCore.
-    (
-      x_servicecode IN ('AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels')
-      OR servicename LIKE '%(Amazon Bedrock Edition)%'
-      OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service')
-      OR resourceid LIKE 'arn:aws:bedrock:%'
-    )
+    {{> bedrock_rows}}
     AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore' AS bedrock,
     -- AgentCore is not model inference, but it is Bedrock money: budgets count it.
     coalesce(x_servicecode = 'AmazonBedrockAgentCore', FALSE) AS agentcore
   FROM {{focus_table}}
   WHERE billing_period IN ({{string_list periods}})
+  {{#unless coverage_rows}}
+    -- On the raw columns, before any is transformed, so the reader skips row groups outside the
+    -- window and decodes nothing more for rows that can only be of kind other (kinds below).
+    AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
+    AND (
+      {{> bedrock_rows}}
+      OR x_servicecode IN ('AmazonBedrockAgentCore', 'AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker')
+    )
+  {{/unless}}
 ),
 
 window_charges AS (

@@ -21,7 +21,6 @@ import { BadInputError, ConfigError } from '../core/errors.js';
 import { accountsListedWrongly } from '../core/kill-switch/decide.js';
 import type { Logger } from '../core/log.js';
 import { buildAnswerActions, buildReleaseAction } from '../core/notify/answer-links.js';
-import { renderMessage } from '../core/notify/render.js';
 import type {
   BlobStore,
   Clock,
@@ -382,6 +381,8 @@ export async function openNotifyPorts(config: SentinelConfig, options: OpenOptio
   const ackBaseUrl = config.notify.ack_base_url;
   const signingKey = ackBaseUrl ? await openSigningKey(config, environment) : undefined;
   const key = signingKey ? await signingKey.load() : undefined;
+  // Loaded here, not at the top: `detect` opens its ports from this module and renders no email.
+  const { renderMessage } = await import('../core/notify/render.js');
   const killSwitch = await openKillSwitch(config, store, clock, environment);
   return {
     store,

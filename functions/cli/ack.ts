@@ -10,7 +10,8 @@ import { BadInputError } from '../core/errors.js';
 import { dateTime } from '../core/format.js';
 import { ANSWERS } from '../core/notify/answer-links.js';
 import type { Answer } from '../core/notify/message-model.js';
-import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { ACK_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = {
   case: { type: 'string' },
@@ -20,24 +21,6 @@ const OPTIONS = {
   by: { type: 'string' },
   out: { type: 'string' },
 } as const;
-const USAGE = helpText(
-  `sentinel ack --case KEY --answer ${ANSWERS.join('|')} [--note TEXT] [--epoch N] [--by WHO] [--out DIR]
-             [--config FILE] [--now ISO]`,
-  [
-    ['--case KEY', 'the case key, as the email shows it'],
-    [
-      '--answer ANSWER',
-      `${ANSWERS.join(', ')}: stopped resolves, legitimate suppresses, investigating acknowledges`,
-    ],
-    ['--note TEXT', 'the root cause or what was done, kept with the answer'],
-    [
-      '--epoch N',
-      'the occurrence of the case the answer is for (the email gives it); default the current one',
-    ],
-    ['--by WHO', 'who answers (recorded with the answer)'],
-    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
-  ],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {

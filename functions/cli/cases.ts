@@ -6,25 +6,14 @@ import { openStore } from '../adapters/open-ports.js';
 import { requireCaseStore } from '../core/cases/store.js';
 import { listCases, parseStates } from '../core/commands/cases.js';
 import { describeEpisode } from './case-summary.js';
-import { helpText, loadConfig, parseFlags, runCommand } from './common.js';
+import { loadConfig, parseFlags, runCommand } from './common.js';
+import { CASES_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = {
   state: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   out: { type: 'string' },
 } as const;
-const USAGE = helpText(
-  'sentinel cases [--state STATE[,STATE…]] [--json] [--out DIR] [--config FILE] [--now ISO]',
-  [
-    [
-      '--state STATE',
-      'only these states: live, closed, open, reminded, escalated, acknowledged, resolved, suppressed (repeat or comma-separate)',
-    ],
-    ['--json', 'one case per line as JSON on stdout, nothing else there'],
-    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
-  ],
-  ["Live cases first. 'sentinel show CASE' tells one case with its history."],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async () => {

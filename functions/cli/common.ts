@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { consoleLogger } from '../adapters/logger/console.js';
 import { parseConfig, type SentinelConfig } from '../core/config.js';
-import { BILL_DETECTORS } from '../core/detect/registry.js';
 import { BadInputError, ConfigError, describeError, exitCodeFor } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { type Clock, fixedClock, systemClock } from '../core/ports.js';
@@ -21,35 +20,7 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
-/** Flags every command takes, as `--help` describes them. */
-export const COMMON_FLAG_HELP: readonly (readonly [string, string])[] = [
-  ['--config FILE', 'configuration file (YAML or JSON); flags override it'],
-  ['--now ISO', 'the clock (ISO 8601): the default as-of day and every case time come from it'],
-  ['--help, -h', 'this help'],
-];
-
-/**
- * A command's `--help`: its usage line, every flag with what it does, and the detector names
- * (docs/cli.md).
- */
-export function helpText(
-  usage: string,
-  flags: readonly (readonly [string, string])[],
-  notes: string[] = [],
-): string {
-  const all = [...flags, ...COMMON_FLAG_HELP];
-  const width = Math.max(...all.map(([f]) => f.length)) + 2;
-  const lines = all.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`);
-  return [
-    `usage: ${usage}`,
-    '',
-    'options:',
-    ...lines,
-    '',
-    `detectors: ${BILL_DETECTORS.join(', ')}`,
-    ...(notes.length > 0 ? ['', ...notes] : []),
-  ].join('\n');
-}
+export { COMMON_FLAG_HELP, helpText } from './usage.js';
 
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 

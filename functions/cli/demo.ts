@@ -19,17 +19,13 @@ import type { IncidentLabel } from '../synthetic/organization.js';
 import type { Tally } from '../synthetic/tally.js';
 import { tallyFindings, tallyLines } from '../synthetic/tally.js';
 import { writeSyntheticOrganization } from '../synthetic/write-organization.js';
-import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
 import { demoCases } from './demo-cases.js';
 import { watchDemo } from './demo-watch.js';
 import { caseLines } from './summary.js';
+import { DEMO_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = { out: { type: 'string' } } as const;
-const USAGE = helpText(
-  'sentinel demo [--out DIR] [--now ISO] [--config FILE]',
-  [['--out DIR', 'where the synthetic export, cases, outbox and events go (default ./sentinel-demo)']],
-  ['Generates a synthetic organization, runs every detector over it, opens cases and emails owners locally.'],
-);
 
 export const DEMO_DAYS = 14;
 

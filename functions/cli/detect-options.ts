@@ -1,12 +1,12 @@
 /** Flags shared by `detect` and `run` (docs/cli.md), and the as-of days and detectors they select. */
-import { ENGINES, type SentinelConfig } from '../core/config.js';
+import type { SentinelConfig } from '../core/config.js';
 import { dayRange } from '../core/dates.js';
 import { BILL_DETECTORS, isDetectorId } from '../core/detect/registry.js';
 import { BadInputError } from '../core/errors.js';
 import type { Clock } from '../core/ports.js';
 import { defaultAsOfDay } from '../core/runs.js';
 import type { DetectorId, IsoDate } from '../core/types.js';
-import { type FlagValues, helpText, parseDateFlag } from './common.js';
+import { type FlagValues, parseDateFlag } from './common.js';
 
 export const DETECT_OPTIONS = {
   focus: { type: 'string' },
@@ -19,27 +19,7 @@ export const DETECT_OPTIONS = {
   engine: { type: 'string' },
 } as const;
 
-export const DETECT_USAGE_LINE = `sentinel detect [--focus PATH] [--as-of D | --from D --to D] [--detector NAME]
-                [--config FILE] [--out DIR] [--json] [--engine ${ENGINES.join('|')}] [--now ISO]`;
-
-/** The flags `detect` and `run` share, as `--help` describes them. */
-export const DETECT_FLAG_HELP: readonly (readonly [string, string])[] = [
-  [
-    '--focus PATH',
-    'the FOCUS export: its folder, data/ folder, one file, a glob or a CSV (else config `focus`)',
-  ],
-  ['--as-of D', 'evaluate this as-of day (YYYY-MM-DD)'],
-  ['--from D --to D', 'evaluate every as-of day of this range (excludes --as-of)'],
-  ['--detector NAME', `run one detector (${BILL_DETECTORS.join(' or ')}); default every one`],
-  ['--out DIR', 'where findings, runs and cases are written (default ./sentinel-out, or s3://…)'],
-  ['--json', 'print one finding per line on stdout and nothing else there'],
-  ['--engine NAME', `query engine: ${ENGINES.join(', ')} (default duckdb)`],
-];
-
-export const DETECT_USAGE = helpText(DETECT_USAGE_LINE, DETECT_FLAG_HELP, [
-  'Without --as-of/--from, evaluates the default as-of day (today − 1 − export_lag_days, UTC).',
-  'Exit: 0 ran, 2 bad usage or input, 3 the export does not reach an as-of day, 1 anything else.',
-]);
+export { DETECT_FLAG_HELP, DETECT_USAGE, DETECT_USAGE_LINE } from './usage.js';
 
 /** Flags that override configuration keys. */
 export function configOverrides(flags: FlagValues): Record<string, unknown> {

@@ -7,17 +7,10 @@ import { openNotifyPorts } from '../adapters/open-ports.js';
 import { readAllCases, requireCaseStore } from '../core/cases/store.js';
 import { followUp } from '../core/commands/follow-up.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
-import { clockFrom, helpText, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, runCommand } from './common.js';
+import { FOLLOW_UP_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = { out: { type: 'string' }, owners: { type: 'string' } } as const;
-const USAGE = helpText(
-  'sentinel follow-up [--out DIR] [--owners FILE] [--config FILE] [--now ISO]',
-  [
-    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
-    ['--owners FILE', 'owners mapping; without one, each case keeps the owner it was opened with'],
-  ],
-  ['Moves each case at most one step (reminder, escalation, suppression expiry) and sends what is due.'],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {

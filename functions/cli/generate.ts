@@ -8,7 +8,8 @@ import { BadInputError } from '../core/errors.js';
 import { utcDate } from '../core/ports.js';
 import { addDays, msOf } from '../synthetic/calendar.js';
 import { MIN_ACCOUNTS, MIN_DAYS } from '../synthetic/organization.js';
-import { clockFrom, helpText, parseDateFlag, parseFlags, runCommand } from './common.js';
+import { clockFrom, parseDateFlag, parseFlags, runCommand } from './common.js';
+import { GENERATE_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = {
   out: { type: 'string' },
@@ -18,22 +19,6 @@ const OPTIONS = {
   seed: { type: 'string' },
   scale: { type: 'string' },
 } as const;
-
-const USAGE = helpText(
-  `sentinel generate --out DIR [--accounts N] [--days N] [--end YYYY-MM-DD] [--seed N] [--scale ROWS]
-                  [--config FILE] [--now ISO]`,
-  [
-    [
-      '--out DIR',
-      'where the export (FOCUS Parquet with manifests), owners.csv and metrics/hourly.jsonl are written',
-    ],
-    ['--accounts N', 'accounts in the organization (default 40; 500 with --scale)'],
-    ['--days N', 'days of history ending on --end (default 120; 13 calendar months with --scale)'],
-    ['--end D', 'last day of data (default: today - 2, UTC, from the clock / --now)'],
-    ['--seed N', 'seed of the pseudo-random model (default 1); same seed, same export'],
-    ['--scale ROWS', 'benchmark mode: about ROWS rows, most of them synthesized in DuckDB'],
-  ],
-);
 
 const DEFAULT_ACCOUNTS = 40;
 const DEFAULT_DAYS = 120;

@@ -7,7 +7,8 @@ import { openKillSwitchPorts } from '../adapters/open-ports.js';
 import { killSwitchPolicy, killSwitchStatus, releaseKillSwitch } from '../core/commands/kill-switch.js';
 import { BadInputError } from '../core/errors.js';
 import { policyContent } from '../core/kill-switch/policy.js';
-import { clockFrom, helpText, loadConfig, parseCommandLine, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseCommandLine, runCommand } from './common.js';
+import { KILL_SWITCH_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = {
   account: { type: 'string' },
@@ -16,20 +17,6 @@ const OPTIONS = {
   out: { type: 'string' },
 } as const;
 const SUBCOMMANDS = ['status', 'release', 'policy'] as const;
-const USAGE = helpText(
-  `sentinel kill-switch status [--json] | release --account ID [--by WHO] | policy --account ID
-             [--out DIR] [--config FILE] [--now ISO]`,
-  [
-    ['status', 'the stopped accounts: since when, for which case (--json: one object per line)'],
-    ['release', 'lift the stop on --account now; its case records Kill Switch Released'],
-    ['policy', 'print the SCP document the switch attaches to --account (JSON), to review it'],
-    ['--account ID', 'the 12-digit account id'],
-    ['--json', 'status: {account_id, policy_id, case_key, engaged_at, policy} per line, nothing else'],
-    ['--by WHO', 'release: who releases (recorded on the case)'],
-    ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…)'],
-  ],
-  ['The transport is kill_switch.transport: a local file under --out, or AWS Organizations.'],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {

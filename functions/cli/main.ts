@@ -1,9 +1,10 @@
 /**
  * `sentinel` dispatcher. Commands are imported only when called, so a `detect` run does not pay
- * for templating or mail code at start-up (start-up time is part of every run).
+ * for templating or mail code at start-up (start-up time is part of every run); `--version` and
+ * `<command> --help` load no command at all (their texts live in ./usage.ts).
  */
 import { readFileSync } from 'node:fs';
-import { consoleLogger } from '../adapters/logger/console.js';
+import { COMMAND_USAGE } from './usage.js';
 
 /** The version in package.json (beside `dist/` when built, or beside `functions/`). */
 export function packageVersion(): string {
@@ -64,9 +65,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
+    const { consoleLogger } = await import('../adapters/logger/console.js');
     consoleLogger(process.env).error(`unknown command '${name}'`);
     process.stderr.write(`${USAGE}\n`);
     return 2;
+  }
+  const usage = COMMAND_USAGE[name];
+  if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
   }
   const module = await command.load();
   return module.run(rest);

@@ -7,14 +7,9 @@ import { join } from 'node:path';
 import { BadInputError } from '../core/errors.js';
 import type { MessageData } from '../core/notify/message-model.js';
 import { isMessageKind, RENDERED_KINDS, renderMessage } from '../core/notify/render.js';
-import { helpText, parseFlags, runCommand } from './common.js';
+import { parseFlags, runCommand } from './common.js';
 import { exampleMessage } from './render-examples.js';
-
-const USAGE = helpText('sentinel render --template NAME [--input FILE] [--out DIR]', [
-  ['--template NAME', `one of ${RENDERED_KINDS.join(', ')}`],
-  ['--input FILE', 'the message data as JSON (see templates/README.md); default: a built-in example'],
-  ['--out DIR', 'write NAME.subject.txt, NAME.html and NAME.txt there; default: text part to stdout'],
-]);
+import { RENDER_USAGE as USAGE } from './usage.js';
 
 async function readInput(path: string): Promise<MessageData> {
   let text: string;

@@ -11,41 +11,21 @@ import { episodeFigures } from '../core/cases/episode.js';
 import type { CaseRecord } from '../core/cases/model.js';
 import { readAllCases } from '../core/cases/store.js';
 import { runPipeline } from '../core/commands/run.js';
-import { ENGINES } from '../core/config.js';
 import { recurringLine } from '../core/detect/contract.js';
 import { findingLine } from '../core/detect/findings.js';
 import { StaleDataError } from '../core/errors.js';
 import type { OutgoingMessage } from '../core/ports.js';
 import { caseSummaryLines, deliveryLines, describeEpisode } from './case-summary.js';
-import { clockFrom, helpText, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
-import {
-  configOverrides,
-  DETECT_FLAG_HELP,
-  DETECT_OPTIONS,
-  explicitAsOfDays,
-  selectedDetectors,
-} from './detect-options.js';
+import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
+import { configOverrides, DETECT_OPTIONS, explicitAsOfDays, selectedDetectors } from './detect-options.js';
 import { staleMessage } from './stale.js';
+import { RUN_USAGE } from './usage.js';
 
 const RUN_OPTIONS = {
   ...DETECT_OPTIONS,
   owners: { type: 'string' },
   'dry-run': { type: 'boolean' },
 } as const;
-
-export const RUN_USAGE = helpText(
-  `sentinel run [--focus PATH] [--as-of D | --from D --to D] [--detector NAME] [--owners FILE]
-             [--dry-run] [--config FILE] [--out DIR] [--json] [--engine ${ENGINES.join('|')}] [--now ISO]`,
-  [
-    ...DETECT_FLAG_HELP,
-    ['--owners FILE', 'owners mapping (CSV or YAML: account_id, owner_email, account_name, team, cc)'],
-    [
-      '--dry-run',
-      'render and report what would be sent, into <out>/dry-run/<run id>/ (index.html); send nothing, change no case, finding or log',
-    ],
-  ],
-  ['Without --as-of/--from, evaluates every as-of day since the last successful run (catch-up).'],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {

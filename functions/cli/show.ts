@@ -8,14 +8,10 @@ import { caseListing, showCase } from '../core/commands/cases.js';
 import { BadInputError } from '../core/errors.js';
 import { dateTime, money } from '../core/format.js';
 import { describeEpisode } from './case-summary.js';
-import { helpText, loadConfig, parseCommandLine, runCommand } from './common.js';
+import { loadConfig, parseCommandLine, runCommand } from './common.js';
+import { SHOW_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = { json: { type: 'boolean' }, out: { type: 'string' } } as const;
-const USAGE = helpText('sentinel show CASE [--json] [--out DIR] [--config FILE] [--now ISO]', [
-  ['CASE', 'the case key as the email shows it, or enough of its first characters to name one case'],
-  ['--json', 'the case record and its events as one JSON object on stdout'],
-  ['--out DIR', 'the case store a run wrote (default ./sentinel-out, or s3://…); it must exist'],
-]);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async () => {

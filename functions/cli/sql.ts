@@ -18,8 +18,9 @@ import type { FocusTable, StagingTables } from '../core/detect/statement-sql.js'
 import { BadInputError } from '../core/errors.js';
 import type { Dialect } from '../core/sql/dialect.js';
 import type { DetectorId, IsoDate } from '../core/types.js';
-import { clockFrom, type FlagValues, helpText, loadConfig, parseFlags, runCommand } from './common.js';
+import { clockFrom, type FlagValues, loadConfig, parseFlags, runCommand } from './common.js';
 import { defaultDays, explicitAsOfDays } from './detect-options.js';
+import { SQL_USAGE as USAGE } from './usage.js';
 
 const OPTIONS = {
   detector: { type: 'string' },
@@ -31,30 +32,6 @@ const OPTIONS = {
   'usage-type': { type: 'string' },
   inline: { type: 'boolean' },
 } as const;
-
-const USAGE = helpText(
-  `sentinel sql --detector ${BILL_DETECTORS.join('|')} [--dialect athena|duckdb]
-             [--as-of D | --from D --to D] [--focus TABLE|DATABASE.TABLE]
-             [--usage-type skumeter|x_usagetype|coalesce] [--inline] [--config FILE] [--now ISO]`,
-  [
-    ['--detector NAME', `the detector whose statements to print (${BILL_DETECTORS.join(' or ')})`],
-    ['--dialect NAME', "athena or duckdb (default: the configured engine's; trino uses athena)"],
-    ['--as-of D', 'the as-of day (default: the default as-of day, from --now)'],
-    ['--from D --to D', 'a range of as-of days (excludes --as-of)'],
-    ['--focus TABLE', 'Athena: the FOCUS table (TABLE in athena.database, or DATABASE.TABLE; default focus)'],
-    ['--usage-type COL', 'skumeter (FOCUS 1.2, default), x_usagetype (FOCUS 1.0) or coalesce (both columns)'],
-    [
-      '--inline',
-      'Athena: one self-contained statement per detector (staging as its first CTE), for a console paste',
-    ],
-  ],
-  [
-    'Prints every statement a run of the detector sends, in order, parameter values inlined.',
-    "Athena and Trino: the staging CTAS into athena.sentinel_database, the run's one read of the",
-    'export (the table name a placeholder: a run names its own by time), then coverage, the',
-    'detector and context statements that read it, and its DROP.',
-  ],
-);
 
 const DIALECTS: Dialect[] = ['athena', 'duckdb'];
 

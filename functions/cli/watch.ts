@@ -10,9 +10,10 @@ import { readAllCases } from '../core/cases/store.js';
 import { watch } from '../core/commands/watch.js';
 import { findingLine } from '../core/detect/findings.js';
 import { caseSummaryLines, deliveryLines } from './case-summary.js';
-import { clockFrom, helpText, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
+import { clockFrom, loadConfig, parseFlags, progressOnTerminal, runCommand } from './common.js';
 import { writePreview } from './run.js';
 import { describeFinding } from './summary.js';
+import { WATCH_USAGE } from './usage.js';
 
 const OPTIONS = {
   metrics: { type: 'string' },
@@ -21,29 +22,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
 } as const;
-
-export const WATCH_USAGE = helpText(
-  'sentinel watch [--metrics FILE] [--out DIR] [--owners FILE] [--json] [--dry-run] [--config FILE] [--now ISO]',
-  [
-    [
-      '--metrics FILE',
-      'hourly Bedrock usage metrics, JSON lines or CSV (default: watch.source and watch.metrics of the configuration)',
-    ],
-    [
-      '--out DIR',
-      'the case store (default ./sentinel-out, or s3://…); its prices/latest.json comes from a detection run',
-    ],
-    ['--owners FILE', 'owners mapping (CSV or YAML: account_id, owner_email, account_name, team, cc)'],
-    ['--json', 'one finding per line on stdout, nothing else there'],
-    [
-      '--dry-run',
-      'render and report what would be sent, into <out>/dry-run/<run id>/; send nothing, change no case, finding or stored hour',
-    ],
-  ],
-  [
-    'Evaluates every whole hour since the last watch (at most 48) with the detector runaway-watch; every figure is an estimate the bill confirms later.',
-  ],
-);
 
 export async function run(argv: string[]): Promise<number> {
   return runCommand(async (log) => {

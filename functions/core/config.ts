@@ -3,6 +3,7 @@
  * Unknown keys and bad values are rejected with the path of the offending key.
  */
 import { z } from 'zod';
+import { ENGINES } from './engines.js';
 import { ConfigError } from './errors.js';
 
 const posInt = z.number().int().min(1);
@@ -115,7 +116,7 @@ const killSwitchSchema = z.strictObject({
   max_engaged: posInt.default(3),
 });
 
-export const ENGINES = ['duckdb', 'athena', 'trino'] as const;
+export { ENGINES };
 
 export const configSchema = z.strictObject({
   engine: z

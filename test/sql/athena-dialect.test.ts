@@ -580,7 +580,8 @@ describe('sentinel sql', () => {
     expect(code).toBe(0);
     expect(out).toContain('as-of 2026-03-18');
     expect(out.match(/^-- \d+\. [\w ,']+?:/gm)).toEqual([
-      "-- 1. staging, the run's one read of the export:",
+      // DuckDB's staging shape: only the rows a detector reads; coverage reads the export itself.
+      '-- 1. staging, the rows the detectors read:',
       '-- 2. coverage:',
       '-- 3. export bounds:',
       '-- 4. missing days:',
@@ -589,6 +590,9 @@ describe('sentinel sql', () => {
       '-- 9. prices for the hourly watch:',
     ]);
     expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
+    const coverage = out.slice(out.indexOf('-- 2. coverage:'), out.indexOf('-- 3. export bounds:'));
+    expect(coverage).toContain('read from the export');
+    expect(coverage).toMatch(/FROM focus\n/);
     expect(out.match(/^-- \d+\. /gm)).toHaveLength(9);
   });
 

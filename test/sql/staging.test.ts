@@ -1,11 +1,14 @@
 /** sql/staging.sql (and coverage.sql, compute-daily.sql), given/expect: the population rules of docs/detection.md "Input". */
 import { describe, expect, it } from 'vitest';
 import { dataWindow } from '../../functions/core/detect/registry.js';
+import { stagingStatements } from '../../functions/core/detect/statement-plan.js';
 import {
   computeSql,
   coverageSql,
   type FocusTable,
+  STAGING_TABLE,
   stagedInferenceSql,
+  stagingShape,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
 import { type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
@@ -304,9 +307,9 @@ describe('staging: the run’s one read of the export (docs/architecture.md "one
     focusRow({ chargeperiodstart: '2025-11-01' }), // a period the window does not touch: never read
   ];
 
-  it('classifies every row of the touched periods as one kind, and counts them all', async () => {
+  it('classifies every row of the touched periods as one kind, and counts them all (Athena, Trino)', async () => {
     const result = await withFocus(rows, (engine) =>
-      engine.query(stagingSql(DUCKDB_FOCUS, config, window, true)),
+      engine.query(stagingSql(SELF_CONTAINED, config, window, true)),
     );
     const byKind = (kind: string) => result.filter((r) => r.kind === kind);
     expect(byKind('inference').map((r) => [r.account_id, r.cost])).toEqual([['111111111111', 5]]);
@@ -337,5 +340,39 @@ describe('staging: the run’s one read of the export (docs/architecture.md "one
       extra_deliveries: 0, // DuckDB's file reader reads one delivery per period itself
       unknown_units: 1,
     });
+  });
+
+  it('on DuckDB keeps only the rows a detector reads, and coverage reads the export: the same numbers', async () => {
+    const withUnknownUnit = [
+      ...rows,
+      focusRow({ chargeperiodstart: day, consumedunit: 'Furlongs', pricingunit: null }),
+    ];
+    const { oneScan, detectorRows, coverage, oneScanCoverage } = await withFocus(
+      withUnknownUnit,
+      async (engine) => {
+        const [create] = stagingStatements(DUCKDB_FOCUS, config, window);
+        await engine.execute(create!.sql);
+        return {
+          oneScan: await engine.query(stagingSql(SELF_CONTAINED, config, window, true)),
+          detectorRows: await engine.query(`SELECT * FROM ${STAGING_TABLE}`),
+          coverage: await engine.query(coverageSql(DUCKDB_FOCUS, config, window)),
+          oneScanCoverage: await engine.query(coverageSql(SELF_CONTAINED, config, window)),
+        };
+      },
+    );
+    expect(stagingShape(DUCKDB_FOCUS)).toBe('detector-rows');
+    const kinds = (list: typeof oneScan) =>
+      list
+        .filter((r) => r.kind !== 'other')
+        .map((r) => JSON.stringify(r))
+        .sort();
+    expect(kinds(detectorRows)).toEqual(kinds(oneScan));
+    expect(kinds(detectorRows)).toHaveLength(3); // inference, its unknown-unit twin, compute
+    // The S3 row and the row before the window are not read into it (the one scan keeps them).
+    expect(detectorRows.reduce((n, r) => n + Number(r.row_count), 0)).toBeLessThan(
+      oneScan.reduce((n, r) => n + Number(r.row_count), 0),
+    );
+    expect(coverage).toEqual(oneScanCoverage);
+    expect(coverage[0]).toMatchObject({ row_count: 7, null_account_rows: 1, unknown_units: 1 });
   });
 });

@@ -32,6 +32,7 @@ import {
   type ContextRequest,
   computeSql,
   contextSql,
+  coverageRowsSql,
   coverageSql,
   deliveriesSql,
   detectorSql,
@@ -215,8 +216,16 @@ async function statementsOf(
       sql: (f) => missingDaysSql(ctes(f), config, window, { start: window.start, end: window.end }),
     },
     { label: 'deliveries', sql: (f) => deliveriesSql(ctes(f), config, window) },
-    { label: 'staging', sql: (f) => stagingSql(f, config, window, true) },
-    { label: 'staging (no detail)', sql: (f) => stagingSql(f, config, window, false) },
+    // One scan per run (Athena, Trino): every row of the periods, 'other' rows kept for coverage.
+    { label: 'staging', sql: (f) => stagingSql(ctes(f), config, window, true) },
+    { label: 'staging (no detail)', sql: (f) => stagingSql(ctes(f), config, window, false) },
+    // Each engine's own shape (DuckDB keeps only the rows a detector reads): the same detector rows.
+    {
+      label: "staging, each engine's shape, detector rows",
+      sql: (f) => `SELECT * FROM (\n${stagingSql(f, config, window, true)}\n) AS s WHERE kind <> 'other'`,
+    },
+    // DuckDB's coverage input, read from the export itself: the same groups on both engines.
+    { label: 'coverage rows', sql: (f) => coverageRowsSql(f, config, window) },
     { label: 'staged inference', sql: (f) => stagedInferenceSql(ctes(f), config, window, true) },
     { label: 'compute', sql: (f) => computeSql(ctes(f), config, window) },
     ...DETECTORS.map((d) => ({

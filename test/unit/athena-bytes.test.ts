@@ -67,7 +67,9 @@ describe('the Athena bytes of a weekly run as built (one scan per run)', () => {
       'coverage over the staging table',
       'runaway-inference over the staging table',
       'cache-miss over the staging table',
+      'budget over the staging table',
       'context over the staging table',
+      'prices over the staging table',
     ]);
     for (const s of statements.filter((x) => x.bytes === 0)) expect(s.billedBytes).toBe(ATHENA_MINIMUM_BYTES);
   });

@@ -8,6 +8,7 @@ import type { SentinelConfig } from '../config.js';
 import { BadInputError } from '../errors.js';
 import type { DetectorId, Finding, FindingSource, IsoDate } from '../types.js';
 import type { CaseDetector, DetectorModule } from './detector.js';
+import { BILL_DETECTORS } from './detector-ids.js';
 import { accountCaps, budget } from './detectors/budget.js';
 import { cacheMiss } from './detectors/cache-miss.js';
 import { runawayInference } from './detectors/runaway-inference.js';
@@ -30,8 +31,7 @@ const METRICS_MODULES: Record<Extract<DetectorId, 'runaway-watch'>, CaseDetector
   'runaway-watch': runawayWatch,
 };
 
-/** Every detector over the bill, in the order a run evaluates them and `--help` lists them. */
-export const BILL_DETECTORS: readonly DetectorId[] = ['runaway-inference', 'cache-miss', 'budget'];
+export { BILL_DETECTORS };
 
 /** The watch's detector: the `sentinel watch` command and the hourly function run it. */
 export const WATCH_DETECTOR: DetectorId = 'runaway-watch';

@@ -25,6 +25,7 @@ import {
   type StagingTables,
   seriesStart,
   stagingMode,
+  stagingShape,
   stagingSql,
   stagingTable,
 } from './statement-sql.js';
@@ -75,11 +76,15 @@ export function stagingStatements(
   const once = tables
     ? 'created once per run (CTAS), read by every statement after it'
     : 'materialized once per run';
+  const rows = `Bedrock inference cost and tokens per account, model, token class and day, compute spend per account and day (${span})`;
   return [
     {
       step: 'staging',
       label: 'staging',
-      description: `staging, the run's one read of the export: Bedrock inference cost and tokens per account, model, token class and day, compute spend per account and day (${span}), and every other row per day for coverage; ${once}`,
+      description:
+        stagingShape(focus) === 'one-scan'
+          ? `staging, the run's one read of the export: ${rows}, and every other row per day for coverage; ${once}`
+          : `staging, the rows the detectors read: ${rows}; ${once} (coverage reads its few columns of the export itself)`,
       sql: `${create}\n${stagingSql(focus, config, window, true)}`,
       returnsRows: false,
     },
@@ -91,7 +96,12 @@ export function coverageStatement(
   config: SentinelConfig,
   window: DataWindow,
 ): PlannedStatement {
-  const from = stagingMode(focus) === 'tables' ? 'read from staging' : 'staging as its sub-query';
+  const from =
+    stagingMode(focus) !== 'tables'
+      ? 'staging as its sub-query'
+      : stagingShape(focus) === 'one-scan'
+        ? 'read from staging'
+        : 'read from the export (billing period, day, category, account and cost columns), unknown units from staging';
   return {
     step: 'coverage',
     label: 'coverage',

@@ -69,6 +69,20 @@ export function dropTableSql(focus: FocusTable, schema: string, table: string): 
 export const stagingMode = (focus: FocusTable): StagingMode =>
   focus.staging ?? (focus.dialect === 'duckdb' ? 'tables' : 'ctes');
 
+/**
+ * The shape of a run's staging, chosen by its engine (docs/architecture.md "one scan per run"): Athena
+ * and Trino bill the bytes a statement scans, so staging keeps every row of the periods it reads and
+ * coverage counts them from it (`one-scan`); DuckDB pays for decoding and classifying rows, not bytes,
+ * so its temp table keeps only the rows a detector reads and coverage reads a few columns of the
+ * export itself (`detector-rows`). Both give the same findings (the Trino agreement tests).
+ */
+export type StagingShape = 'one-scan' | 'detector-rows';
+
+export const stagingShape = (focus: FocusTable): StagingShape =>
+  focus.dialect === 'duckdb' && stagingMode(focus) === 'tables' && !focus.stagingTables
+    ? 'detector-rows'
+    : 'one-scan';
+
 /** DuckDB's temp table of a run's staging (Athena and Trino: the run's CTAS table). */
 export const STAGING_TABLE = 'run_staging';
 
@@ -102,6 +116,8 @@ function stagingRelation(focus: FocusTable, config: SentinelConfig, window: Data
 export function coverageSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
   return renderSql('coverage', focus.dialect, {
     staging: stagingRelation(focus, config, window, false),
+    coverage_rows: coverageRelation(focus, config, window),
+    split: stagingShape(focus) === 'detector-rows',
     window_start: window.start,
     window_end: window.end,
   });
@@ -121,7 +137,21 @@ export function pricesStatementSql(focus: FocusTable, config: SentinelConfig, wi
 
 /** The delivery folders of each period staging read (run only when coverage counts more than one). */
 export function deliveriesSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
-  return renderSql('deliveries', focus.dialect, { staging: stagingRelation(focus, config, window, false) });
+  return renderSql('deliveries', focus.dialect, { coverage_rows: coverageRelation(focus, config, window) });
+}
+
+/**
+ * The rows coverage counts, per period, delivery folder and day: staging's own rows (one scan), or on
+ * DuckDB a narrow read of the export (coverage-rows.sql), since its staging keeps only detector rows.
+ */
+function coverageRelation(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  if (stagingShape(focus) === 'one-scan') return stagingRelation(focus, config, window, false);
+  return `(\n${indent(coverageRowsSql(focus, config, window))}\n) AS coverage_rows`;
+}
+
+/** coverage-rows.sql: the export's rows per period, delivery folder and day (DuckDB's coverage input). */
+export function coverageRowsSql(focus: FocusTable, config: SentinelConfig, window: DataWindow): string {
+  return renderSql('coverage-rows', focus.dialect, { ...base(focus, config), periods: window.periods });
 }
 
 /** The export's first covered day (Usage rows) and newest charge over every period (docs/cli.md errors). */
@@ -141,6 +171,8 @@ export function stagingSql(
     periods: window.periods,
     window_start: window.start,
     window_end: window.end,
+    window_after: addDays(window.end, 1),
+    coverage_rows: stagingShape(focus) === 'one-scan',
     detail,
   });
 }
@@ -167,7 +199,7 @@ export function missingDaysSql(
   span: { start: IsoDate; end: IsoDate },
 ): string {
   return renderSql('missing-days', focus.dialect, {
-    staging: stagingRelation(focus, config, window, false),
+    coverage_rows: coverageRelation(focus, config, window),
     span_start: span.start,
     span_end: span.end,
   });

@@ -5,9 +5,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CaseRecord } from '../cases/model.js';
 import { InvalidAnswerLinkError } from '../errors.js';
-import type { Answer, AnswerAction } from './message-model.js';
+import { ANSWERS, type Answer, type AnswerAction } from './message-model.js';
 
-export const ANSWERS: readonly Answer[] = ['stopped', 'legitimate', 'investigating'];
+export { ANSWERS };
 
 export const ANSWER_LABELS: Record<Answer, string> = {
   stopped: 'It is stopped or bounded',

@@ -7,6 +7,19 @@ import type { Answer, CaseSources, MessageKind } from '../cases/model.js';
 import type { TroubledRun } from '../health.js';
 import type { Finding, IsoDate, SeriesPoint, Severity } from '../types.js';
 
+/** The answers an owner can give, in the order emails offer them. */
+export const ANSWERS: readonly Answer[] = ['stopped', 'legitimate', 'investigating'];
+
+export const MESSAGE_KINDS: readonly MessageKind[] = [
+  'owner-alert',
+  'reminder',
+  'escalation',
+  'finops-digest',
+];
+
+/** Every kind the renderer knows (here, not in render.ts, so `--help` loads no templating): the four messages about cases, and FinOps' run alert. */
+export const RENDERED_KINDS: readonly MessageKind[] = [...MESSAGE_KINDS, 'run-alert'];
+
 export type { Answer, MessageKind };
 
 export interface AnswerAction {

@@ -20,18 +20,17 @@ import {
   shortDateTime,
   tokens,
 } from '../format.js';
-import type { CaseSection, MessageData, MessageKind, RenderedMessage } from './message-model.js';
+import {
+  type CaseSection,
+  MESSAGE_KINDS,
+  type MessageData,
+  type MessageKind,
+  RENDERED_KINDS,
+  type RenderedMessage,
+} from './message-model.js';
 import { messageView, sectionView } from './view.js';
 
-export const MESSAGE_KINDS: readonly MessageKind[] = [
-  'owner-alert',
-  'reminder',
-  'escalation',
-  'finops-digest',
-];
-
-/** Every kind the renderer knows: the four messages about cases, and FinOps' run alert. */
-export const RENDERED_KINDS: readonly MessageKind[] = [...MESSAGE_KINDS, 'run-alert'];
+export { MESSAGE_KINDS, RENDERED_KINDS };
 
 export const isMessageKind = (value: string): value is MessageKind =>
   (RENDERED_KINDS as readonly string[]).includes(value);
