@@ -182,6 +182,11 @@ async function openOwners(config: SentinelConfig, environment: SentinelEnvironme
     const { loadS3OwnerDirectory } = await import('./owners/s3.js');
     return loadS3OwnerDirectory(config.owners, config.notify.finops, await s3Client(environment));
   }
+  if (config.owners === null) {
+    // No mapping: FinOps owns every case, and no CSV or YAML parser is loaded (start-up is part of every run).
+    const { MappedOwnerDirectory } = await import('./owners/directory.js');
+    return new MappedOwnerDirectory([], config.notify.finops, false);
+  }
   const { loadOwnerDirectory } = await import('./owners/file.js');
   return loadOwnerDirectory(config.owners, config.notify.finops);
 }

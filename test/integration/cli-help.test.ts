@@ -4,7 +4,9 @@
  * (start-up time is part of every run; docs/cli.md).
  */
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const BIN = resolve('bin/sentinel.js');
@@ -79,4 +81,46 @@ describe('sentinel --help and --version', () => {
       }
     }
   });
+
+  it('detect with no owners file loads no CSV or YAML parser and no email renderer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sentinel-detect-loads-'));
+    try {
+      const gen = sentinel([
+        'generate',
+        '--out',
+        join(dir, 'org'),
+        '--accounts',
+        '8',
+        '--days',
+        '60',
+        '--end',
+        '2026-03-10',
+      ]);
+      expect(gen.status).toBe(0);
+      const detect = sentinel(
+        [
+          'detect',
+          '--focus',
+          join(dir, 'org', 'export'),
+          '--as-of',
+          '2026-03-09',
+          '--out',
+          join(dir, 'out'),
+          '--json',
+        ],
+        true,
+      );
+      expect(detect.status).toBe(0);
+      expect(detect.loaded.some((url) => /node_modules\/@duckdb\//.test(url))).toBe(true);
+      expect(
+        detect.loaded.filter(
+          (url) =>
+            /node_modules\/(yaml|csv-parse|nodemailer)\//.test(url) ||
+            /functions\/core\/notify\/render\.js$/.test(url),
+        ),
+      ).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
