@@ -1,5 +1,6 @@
 /** How a detection run did against the labelled incidents of a synthetic organization. */
 
+import { caseDetectorOf } from '../core/detect/registry.js';
 import type { Finding } from '../core/types.js';
 import type { AccountProfile, IncidentLabel } from './organization.js';
 
@@ -39,17 +40,19 @@ export function tallyFindings(
   accounts: Pick<AccountProfile, 'account_id' | 'pattern'>[] = [],
 ): Tally {
   const incidentAccounts = new Set(labels.map((l) => l.account_id));
-  const spendIncidents = new Set(
-    labels.filter((l) => l.detector === 'runaway-inference').map((l) => l.account_id),
-  );
   const budgetMoney = new Set(
     accounts.filter((a) => BUDGET_MONEY_PATTERNS.has(a.pattern)).map((a) => a.account_id),
   );
-  const followsOn = (f: Finding) =>
-    f.detector === 'budget' &&
-    f.kind === 'month-over-month' &&
-    (spendIncidents.has(f.account_id) || budgetMoney.has(f.account_id)) &&
-    !labels.some((l) => matches(l, f));
+  // A finding its detector says another detector's incident explains (a runaway's month over budget).
+  const followsOn = (f: Finding) => {
+    const explainers = caseDetectorOf(f.detector).explainedBy?.(f.kind) ?? [];
+    return (
+      explainers.length > 0 &&
+      (budgetMoney.has(f.account_id) ||
+        labels.some((l) => l.account_id === f.account_id && explainers.includes(l.detector))) &&
+      !labels.some((l) => matches(l, f))
+    );
+  };
   const incidents = labels.map((label) => {
     const hits = findings.filter((f) => matches(label, f)).sort((a, b) => a.as_of.localeCompare(b.as_of));
     return { label, found: hits.length > 0, firstFiredOn: hits[0]?.as_of ?? null, findings: hits.length };

@@ -147,6 +147,11 @@ export interface DetectorModule<F extends Finding = Finding, Figures = unknown> 
   readonly readsStagingDetail: boolean;
   /** Its rise, once answered `stopped`, is an incident: no recurring exemption on that account. */
   readonly stoppedLiftsRecurringExemption: boolean;
+  /**
+   * The detectors whose incident on the same account also explains a finding of this kind (a runaway
+   * breaks the monthly budget too); none by default. The demo's tally counts such findings as follow-ons.
+   */
+  explainedBy?(kind: FindingKind): readonly DetectorId[];
 
   windows(config: SentinelConfig): DetectorWindows;
   /** A finding's windows where they are calendar-bound (a budget's baseline is last month); else from `windows`. */

@@ -123,6 +123,8 @@ export const budget: DetectorModule<BudgetFinding, BudgetRow> = {
   allBedrockCharges: true,
   readsStagingDetail: true,
   stoppedLiftsRecurringExemption: true,
+  // A month on course for 2x last month follows from any runaway in it (docs/detection.md "Budget").
+  explainedBy: (kind) => (kind === 'month-over-month' ? ['runaway-inference'] : []),
   sqlFile: 'budget',
   partial: 'budget',
 
