@@ -43,7 +43,7 @@ export const RECENT_DAYS: Record<SystemId, Record<DetectorId, number>> = {
 };
 
 /** Nothing is stored: detection runs dry. */
-const noStore: BlobStore = {
+export const noStore: BlobStore = {
   kind: 'store',
   get: async () => undefined,
   put: async () => {

@@ -10,9 +10,10 @@ import { addDays, dayRange, daysBetween } from '../../../functions/core/dates.js
 import { accountCaps } from '../../../functions/core/detect/detectors/budget.js';
 import { runDetection } from '../../../functions/core/detect/run-detection.js';
 import { silentLogger } from '../../../functions/core/log.js';
-import { type BlobStore, fixedClock } from '../../../functions/core/ports.js';
+import { fixedClock } from '../../../functions/core/ports.js';
 import type { FocusRow } from '../../../functions/synthetic/focus-row.js';
 import { BENCH_FOCUS, loadFocus } from '../focus-table.js';
+import { noStore } from '../systems.js';
 import {
   BENCH_WORKFLOW_CAP_TOKENS,
   BUDGET_FAMILY_IDS,
@@ -42,17 +43,6 @@ export interface BudgetResults {
   rows: number;
   seconds: number;
 }
-
-const noStore: BlobStore = {
-  kind: 'store',
-  get: async () => undefined,
-  put: async () => {
-    throw new Error('the quality benchmark runs detection dry');
-  },
-  list: async () => [],
-  delete: async () => {},
-  describe: () => '(none)',
-};
 
 /** Budget SEEDS start where neither the main library's nor the hourly one's do. */
 const BUDGET_SEED_BASE = 700_000;
