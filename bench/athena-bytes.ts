@@ -69,10 +69,8 @@ export async function exportLayout(connection: DuckDBConnection, files: string[]
 
 /** SQL without comments and with string contents blanked, so only identifiers can match. */
 function codeOf(sql: string): string {
-  return sql
-    .replace(/'(?:[^']|'')*'/g, "''")
-    .replace(/--[^\n]*/g, '')
-    .toLowerCase();
+  // One pass, left to right: an apostrophe inside a comment opens no string, "--" inside a string no comment.
+  return sql.replace(/'(?:[^']|'')*'|--[^\n]*/g, (m) => (m.startsWith('--') ? '' : "''")).toLowerCase();
 }
 
 /** FOCUS columns a piece of SQL names (the export's columns that appear as identifiers). */

@@ -10,15 +10,16 @@
 --     covered day, rows without an account or a cost, missing days, delivery folders).
 -- Athena and Trino create it once per run as a CTAS (bytes are money: one scan), and `sentinel sql
 -- --inline` makes it the first CTE of a statement. DuckDB, which pays for decoding rather than bytes,
--- materializes only the rows a detector may read (coverage_rows false: rows of the export are filtered
--- on their raw columns, so a few rows of kind other remain and no statement counts them; coverage
--- reads a few columns of the export itself, coverage-rows.sql).
+-- materializes only the rows a detector may read (coverage_rows false; see
+-- docs/architecture.md "One scan per run"): the window's Bedrock rows through three one-column tests,
+-- and its compute rows summed per account and day from a few narrow columns (the last SELECT below),
+-- coverage reads a few columns of the export itself (coverage-rows.sql). A few rows of kind other
+-- remain; no statement counts them.
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
 -- exist), periods (billing_period pruning), window_start..window_end (the data window), window_after
 -- (the day after it), tag_keys, coverage_rows (keep every other row for coverage).
 -- detail adds usage type, resource, region and tag columns for the context queries.
-WITH export_rows AS (
-  SELECT
+{{#*inline "export_row"}}
     billing_period,
     -- The delivery folder below the period's folder (Athena, Trino: from "$path"; NULL when the
     -- export overwrites, and always on DuckDB, whose file reader picks the newest delivery itself).
@@ -48,21 +49,51 @@ WITH export_rows AS (
     {{/if}}
     ,
     -- Bedrock: first-party codes, Marketplace "(Amazon Bedrock Edition)" models, Bedrock ARNs; not AgentCore.
-    {{> bedrock_rows}}
+    (
+      x_servicecode IN ({{> bedrock_codes}})
+      OR {{> bedrock_by_name}}
+      OR {{> bedrock_by_arn}}
+    )
     AND coalesce(x_servicecode, '') <> 'AmazonBedrockAgentCore' AS bedrock,
     -- AgentCore is not model inference, but it is Bedrock money: budgets count it.
     coalesce(x_servicecode = 'AmazonBedrockAgentCore', FALSE) AS agentcore
+{{/inline}}
+{{#*inline "detector_window"}}
+  WHERE billing_period IN ({{string_list periods}})
+    AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
+{{/inline}}
+WITH export_rows AS (
+  {{#if coverage_rows}}
+  SELECT
+{{> export_row}}
   FROM {{focus_table}}
   WHERE billing_period IN ({{string_list periods}})
-  {{#unless coverage_rows}}
-    -- On the raw columns, before any is transformed, so the reader skips row groups outside the
-    -- window and decodes nothing more for rows that can only be of kind other (kinds below).
-    AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
-    AND (
-      {{> bedrock_rows}}
-      OR x_servicecode IN ('AmazonBedrockAgentCore', 'AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker')
-    )
-  {{/unless}}
+  {{else}}
+  -- DuckDB (detector-rows): the Bedrock rows of the data window only, found by three tests of one
+  -- column each, so the reader filters each in its scan and decodes the other columns for the rows
+  -- that pass alone (a test over several columns at once makes it decode every column of every row
+  -- first). The branches are disjoint: each excludes what the ones before it took.
+  SELECT
+{{> export_row}}
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND {{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}
+  UNION ALL
+  SELECT
+{{> export_row}}
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND NOT coalesce({{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}, FALSE)
+    AND {{> bedrock_by_name}}
+  UNION ALL
+  SELECT
+{{> export_row}}
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND NOT coalesce({{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}, FALSE)
+    AND NOT coalesce({{> bedrock_by_name}}, FALSE)
+    AND {{> bedrock_by_arn}}
+  {{/if}}
 ),
 
 window_charges AS (
@@ -88,7 +119,7 @@ kinds AS (
         AND (strpos(usage_type_lc, 'token') > 0 OR x_operation LIKE 'InvokeModel%') THEN 'inference'
       WHEN window_charge AND (bedrock OR agentcore) THEN 'bedrock'
       WHEN window_charge
-        AND x_servicecode IN ('AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker') THEN 'compute'
+        AND x_servicecode IN ({{> compute_codes}}) THEN 'compute'
       ELSE 'other'
     END AS kind
   FROM window_charges
@@ -192,3 +223,58 @@ GROUP BY
   {{/each}}
   {{/if}}
   unknown_unit
+{{#unless coverage_rows}}
+
+UNION ALL
+
+-- DuckDB (detector-rows): compute charges of the data window per account and day, summed straight
+-- from five narrow columns of the export; the service name and resource id of every compute row
+-- would cost more to decode than the rest of staging. A compute-coded row that the Bedrock rule
+-- takes (a Bedrock name or ARN, read above from the Bedrock branches) is Bedrock, not compute: it is
+-- taken back out here, and a day left with no compute row is no compute day (HAVING).
+SELECT
+  'compute' AS kind,
+  billing_period,
+  CAST(NULL AS VARCHAR) AS delivery,
+  account_id,
+  max(account_name) AS account_name,
+  CAST(NULL AS VARCHAR) AS model,
+  CAST(NULL AS VARCHAR) AS token_class,
+  day,
+  TRUE AS usage_day,
+  FALSE AS account_missing,
+  FALSE AS cost_missing,
+  {{#if detail}}
+  CAST(NULL AS VARCHAR) AS usage_type,
+  CAST(NULL AS VARCHAR) AS resource_id,
+  CAST(NULL AS VARCHAR) AS region_id,
+  {{#each tag_keys}}
+  CAST(NULL AS VARCHAR) AS tag_{{@index}},
+  {{/each}}
+  {{/if}}
+  CAST(NULL AS VARCHAR) AS unknown_unit,
+  sum(cost) AS cost,
+  0.0 AS tokens,
+  sum(row_count) AS row_count
+FROM (
+  SELECT
+    billing_period,
+    subaccountid AS account_id,
+    subaccountname AS account_name,
+    CAST(chargeperiodstart AS DATE) AS day,
+    {{cost_column}} AS cost,
+    1 AS row_count
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND {{#in_list "x_servicecode"}}{{> compute_codes}}{{/in_list}}
+    AND {{> charges}}
+    AND subaccountid IS NOT NULL
+    AND {{cost_column}} IS NOT NULL AND NOT {{is_nan cost_column}}
+  UNION ALL
+  SELECT billing_period, account_id, NULL, day, -cost, -1
+  FROM window_charges
+  WHERE window_charge AND bedrock AND x_servicecode IN ({{> compute_codes}})
+) AS compute_rows
+GROUP BY billing_period, account_id, day
+HAVING sum(row_count) > 0
+{{/unless}}

@@ -375,4 +375,90 @@ describe('staging: the run’s one read of the export (docs/architecture.md "one
     expect(coverage).toEqual(oneScanCoverage);
     expect(coverage[0]).toMatchObject({ row_count: 7, null_account_rows: 1, unknown_units: 1 });
   });
+
+  it('on DuckDB finds each Bedrock row once, by code, name or ARN, and a compute-coded row the Bedrock rule takes is not compute', async () => {
+    // DuckDB reads Bedrock rows in three disjoint scans and sums compute straight from the export
+    // (docs/architecture.md "One scan per run"): both must give what the one scan gives.
+    const ec2 = {
+      x_servicecode: 'AmazonEC2',
+      servicename: 'Amazon Elastic Compute Cloud',
+      skumeter: 'USE1-BoxUsage:m5.large',
+      x_operation: 'RunInstances',
+      resourceid: 'i-0123',
+    };
+    const mixed = [
+      focusRow({ chargeperiodstart: day, billedcost: 5 }), // code, name and ARN all say Bedrock
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: 'prod-abc123',
+        servicename: 'Claude Opus 4.6 (Amazon Bedrock Edition)',
+        skumeter: 'USE1-MP:USE1_InputTokenCount-Units',
+        consumedunit: 'Units',
+        resourceid: null,
+        billedcost: 2,
+      }), // name only
+      focusRow({ chargeperiodstart: day, x_servicecode: 'Other', servicename: 'Other', billedcost: 3 }), // ARN only
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: null as unknown as string,
+        servicename: 'Amazon Bedrock',
+        billedcost: 0.5,
+      }), // no code at all
+      // Compute-coded, but the Bedrock rule takes them (an ARN, a name): Bedrock, not compute.
+      focusRow({ chargeperiodstart: day, x_servicecode: 'AmazonEC2', servicename: 'Other', billedcost: 4 }),
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: 'AmazonEC2',
+        servicename: 'Amazon Bedrock',
+        resourceid: 'i-0123',
+        billedcost: 1,
+      }),
+      focusRow({ chargeperiodstart: day, ...ec2, billedcost: 7 }),
+      focusRow({
+        chargeperiodstart: '2026-03-19',
+        ...ec2,
+        x_servicecode: 'AWSLambda',
+        servicename: 'AWS Lambda',
+        billedcost: 6,
+      }),
+      focusRow({
+        chargeperiodstart: day,
+        x_servicecode: 'AmazonBedrockAgentCore',
+        servicename: 'Amazon Bedrock AgentCore',
+        skumeter: 'USE1-AgentCore-Runtime-vCPU-Hours',
+        billedcost: 1.5,
+      }),
+    ];
+    const { oneScan, detectorRows } = await withFocus(mixed, async (engine) => {
+      const [create] = stagingStatements(DUCKDB_FOCUS, config, window);
+      await engine.execute(create!.sql);
+      return {
+        oneScan: await engine.query(stagingSql(SELF_CONTAINED, config, window, true)),
+        detectorRows: await engine.query(`SELECT * FROM ${STAGING_TABLE}`),
+      };
+    });
+    const kinds = (list: typeof oneScan) =>
+      list
+        .filter((r) => r.kind !== 'other')
+        .map((r) => JSON.stringify(r))
+        .sort();
+    expect(kinds(detectorRows)).toEqual(kinds(oneScan));
+    const total = (kind: string) =>
+      detectorRows.filter((r) => r.kind === kind).reduce((sum, r) => sum + Number(r.cost), 0);
+    const rowsOf = (kind: string) =>
+      detectorRows.filter((r) => r.kind === kind).reduce((n, r) => n + Number(r.row_count), 0);
+    expect(total('inference')).toBeCloseTo(5 + 2 + 3 + 0.5 + 4 + 1, 9);
+    expect(rowsOf('inference')).toBe(6);
+    expect(total('bedrock')).toBeCloseTo(1.5, 9);
+    // The Lambda row on the 19th is a day of compute alone; the 18th keeps only the plain EC2 row.
+    expect(
+      detectorRows
+        .filter((r) => r.kind === 'compute')
+        .map((r) => [r.day, r.cost, Number(r.row_count)])
+        .sort(),
+    ).toEqual([
+      ['2026-03-18', 7, 1],
+      ['2026-03-19', 6, 1],
+    ]);
+  });
 });

@@ -42,6 +42,12 @@ export interface DialectMacros {
    * DuckDB: always NULL, its file reader reads the newest delivery only (docs/detection.md "Input").
    */
   delivery_folder(): string;
+  /**
+   * `expr` is one of `values` (a rendered list of literals). DuckDB: `list_contains`, which its Parquet
+   * reader takes as a filter of the scan and decodes the other columns only for the rows that pass;
+   * an `IN` list it applies after decoding every column (docs/architecture.md "one scan per run").
+   */
+  in_list(expr: string, values: string): string;
 }
 
 export const MACROS: Record<Dialect, DialectMacros> = {
@@ -53,6 +59,7 @@ export const MACROS: Record<Dialect, DialectMacros> = {
     date_spine: (start, end) =>
       `SELECT CAST(unnest(generate_series(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL 1 DAY)) AS DATE) AS day`,
     delivery_folder: () => 'CAST(NULL AS VARCHAR)',
+    in_list: (expr, values) => `list_contains([${values.trim()}], ${expr})`,
   },
   athena: {
     map_get: (map, key) => `element_at(${map}, ${quoteString(key)})`,
@@ -62,5 +69,6 @@ export const MACROS: Record<Dialect, DialectMacros> = {
     date_spine: (start, end) =>
       `SELECT day FROM UNNEST(sequence(${dateLiteral(start)}, ${dateLiteral(end)}, INTERVAL '1' DAY)) AS spine(day)`,
     delivery_folder: () => `regexp_extract("$path", '(?i)/BILLING_PERIOD=[^/]+/(.+)/[^/]+$', 1)`,
+    in_list: (expr, values) => `${expr} IN (${values.trim()})`,
   },
 };

@@ -24,6 +24,10 @@ function environment(dialect: Dialect): typeof Handlebars {
     macros.regexp_replace_all(expr, pattern, replacement),
   );
   env.registerHelper('delivery_folder', () => macros.delivery_folder());
+  // A block: `{{#in_list "column"}}'a', 'b'{{/in_list}}`, the list as the block's text (partials work in it).
+  env.registerHelper('in_list', function (this: unknown, expr: string, options: Handlebars.HelperOptions) {
+    return macros.in_list(expr, options.fn(this));
+  });
   env.registerHelper('date_spine', (start: string, end: string) => macros.date_spine(start, end));
   env.registerHelper('date', (value: unknown) => dateLiteral(value));
   env.registerHelper('num', (value: unknown) => numberLiteral(value));

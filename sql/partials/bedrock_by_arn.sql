@@ -1,0 +1,1 @@
+resourceid LIKE 'arn:aws:bedrock:%'

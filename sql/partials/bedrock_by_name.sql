@@ -1,0 +1,1 @@
+(servicename LIKE '%(Amazon Bedrock Edition)%' OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service'))

@@ -1,0 +1,1 @@
+'AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels'

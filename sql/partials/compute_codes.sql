@@ -1,0 +1,1 @@
+'AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker'
