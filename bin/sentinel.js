@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point of the `sentinel` CLI: runs the compiled TypeScript (npm run build).
-import { main } from '../dist/functions/cli/main.js';
+// Entry point of the `sentinel` CLI: runs the bundle `npm run build` makes (scripts/bundle-cli.mjs).
+import { main } from '../dist/cli/main.js';
 
 // `sentinel detect --json | head` closes the pipe early: stop quietly, as Unix tools do.
 process.stdout.on('error', (error) => {

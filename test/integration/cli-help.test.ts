@@ -4,12 +4,29 @@
  * (start-up time is part of every run; docs/cli.md).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const BIN = resolve('bin/sentinel.js');
+
+/**
+ * The CLI runs as a bundle (scripts/bundle-cli.mjs): a loaded file of dist/cli/ stands for the source
+ * files it holds (its metafile), named as their compiled modules (`functions/cli/main.js`,
+ * `node_modules/zod/…`), so what a command loads is told in source terms.
+ */
+const BUNDLE = pathToFileURL(resolve('dist/cli')).href;
+const META = JSON.parse(readFileSync(resolve('dist/cli/meta.json'), 'utf8')) as {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+};
+function sourcesOf(url: string): string[] {
+  if (!url.startsWith(`${BUNDLE}/`)) return [url];
+  const output = META.outputs[`dist/cli/${url.slice(BUNDLE.length + 1)}`];
+  if (!output) return [url];
+  return Object.keys(output.inputs).map((input) => input.replace(/\.ts$/, '.js'));
+}
 
 /** A resolve hook that reports every module the process loads, one URL per stderr line. */
 const HOOK = `export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write('loaded ' + r.url + '\\n'); return r; }`;
@@ -21,7 +38,8 @@ function sentinel(args: string[], traced = false) {
   const loaded = result.stderr
     .split('\n')
     .filter((l) => l.startsWith('loaded '))
-    .map((l) => l.slice('loaded '.length));
+    .map((l) => l.slice('loaded '.length))
+    .flatMap(sourcesOf);
   return { status: result.status, stdout: result.stdout, loaded };
 }
 
