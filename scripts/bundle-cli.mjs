@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { precompiledSqlModule } from './precompile-sql.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'cli');
@@ -27,6 +28,19 @@ const result = await build({
   banner: {
     js: "import { createRequire as __sentinelRequire } from 'node:module';\nconst require = __sentinelRequire(import.meta.url);",
   },
+  // The SQL templates precompiled into the bundle (functions/core/sql/precompiled.ts): no compile per run.
+  plugins: [
+    {
+      name: 'sentinel-precompiled-sql',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]functions[\\/]core[\\/]sql[\\/]precompiled\.ts$/ }, () => ({
+          contents: precompiledSqlModule(ROOT),
+          loader: 'js',
+          watchDirs: [join(ROOT, 'sql')],
+        }));
+      },
+    },
+  ],
   metafile: true,
   logLevel: 'warning',
 });

@@ -6,6 +6,7 @@
 import Handlebars from 'handlebars';
 import { listAssets, readAsset } from '../assets.js';
 import { type Dialect, dateLiteral, integerLiteral, MACROS, numberLiteral, quoteString } from './dialect.js';
+import { PRECOMPILED_SQL } from './precompiled.js';
 
 export type SqlParams = Record<string, unknown>;
 
@@ -46,7 +47,9 @@ function environment(dialect: Dialect): typeof Handlebars {
   // Shared fragments (sql/partials/<name>.sql), one text for every query that uses them: `{{> name}}`.
   for (const file of listAssets('sql/partials')) {
     const match = /^(.+)\.sql$/.exec(file);
-    if (match) env.registerPartial(match[1]!, readAsset(`sql/partials/${file}`));
+    if (!match) continue;
+    const spec = PRECOMPILED_SQL[`sql/partials/${file}`];
+    env.registerPartial(match[1]!, spec ? env.template(spec as never) : readAsset(`sql/partials/${file}`));
   }
   environments.set(dialect, env);
   return env;
@@ -60,7 +63,12 @@ export function renderSql(name: string, dialect: Dialect, params: SqlParams): st
   const cacheKey = `${dialect}:${name}`;
   let template = compiled.get(cacheKey);
   if (!template) {
-    template = environment(dialect).compile(sqlSource(name), { noEscape: true, strict: true });
+    const env = environment(dialect);
+    const spec = PRECOMPILED_SQL[`sql/${name}.sql`];
+    // scripts/precompile-sql.mjs compiles with these same options.
+    template = spec
+      ? env.template(spec as never)
+      : env.compile(sqlSource(name), { noEscape: true, strict: true });
     compiled.set(cacheKey, template);
   }
   return tidy(template({ ...params, dialect }));
