@@ -7,7 +7,9 @@
 -- more than one delivery folder is summed more than once (docs/detection.md "Input"); token rows with an unknown unit
 -- are named by the unit check.
 -- Parameters: coverage_rows (staging itself, or on DuckDB coverage-rows.sql over the export), staging
--- (for the unknown units of its inference rows), split (the two differ), window_start..window_end.
+-- (for the unknown units of its inference rows), split (the two differ: DuckDB, where coverage reads the
+-- export while staging is made, and the unit check counts unknown units from staging itself),
+-- window_start..window_end.
 SELECT
   min(CASE WHEN usage_day THEN day END) AS first_charge_day,
   max(day) AS last_charge_day,
@@ -18,7 +20,7 @@ SELECT
   coalesce(sum(CASE WHEN cost_missing THEN row_count ELSE 0 END), 0) AS null_cost_rows,
   count(DISTINCT billing_period || '/' || coalesce(delivery, '')) - count(DISTINCT billing_period) AS extra_deliveries,
   {{#if split}}
-  (SELECT count(DISTINCT unknown_unit) FROM {{staging}} WHERE kind = 'inference') AS unknown_units
+  CAST(NULL AS BIGINT) AS unknown_units
 FROM {{coverage_rows}}
   {{else}}
   count(DISTINCT CASE WHEN kind = 'inference' THEN unknown_unit END) AS unknown_units

@@ -45,7 +45,9 @@ export async function watchDemo(input: {
   const window = dataWindow(['runaway-inference'], config, asOfDays);
   let table: ReturnType<typeof buildPriceTable>;
   try {
-    await engine.execute(`CREATE TEMP TABLE ${STAGING_TABLE} AS ${stagingSql(focus, config, window, true)}`);
+    await engine.execute(
+      `CREATE OR REPLACE TABLE ${STAGING_TABLE} AS ${stagingSql(focus, config, window, true)}`,
+    );
     const rows = await engine.query(
       pricesSql(focus.dialect, { staging: STAGING_TABLE, start: window.start, end: window.end }),
     );

@@ -514,12 +514,12 @@ describe('sentinel sql', () => {
       '-- 6. missing days:',
       '-- 7. delivery folders:',
       '-- 8. unit check:',
-      '-- 11. prices for the hourly watch:',
+      '-- 10. prices for the hourly watch:',
     ]);
     expect(out.match(/^-- \d+\. (drop|detector|context)/gm)).toEqual([
       '-- 2. drop',
       '-- 9. detector',
-      '-- 10. context',
+      '-- 11. context',
       '-- 12. drop',
     ]);
     expect(out.match(/^-- Sent only /gm)).toHaveLength(9);
@@ -587,9 +587,9 @@ describe('sentinel sql', () => {
       '-- 4. missing days:',
       '-- 5. delivery folders:',
       '-- 6. unit check:',
-      '-- 9. prices for the hourly watch:',
+      '-- 8. prices for the hourly watch:',
     ]);
-    expect(out).toContain('CREATE OR REPLACE TEMP TABLE run_staging AS');
+    expect(out).toContain('CREATE OR REPLACE TABLE run_staging AS');
     const coverage = out.slice(out.indexOf('-- 2. coverage:'), out.indexOf('-- 3. export bounds:'));
     expect(coverage).toContain('read from the export');
     expect(coverage).toMatch(/FROM focus\n/);

@@ -255,7 +255,7 @@ describe('every detection run writes prices/latest.json', () => {
     expect(pricing[0]).not.toMatch(/\bFROM\s+focus\b/);
     expect(pricing[0]).toMatch(/\brun_staging\b/);
     const reads = sent.filter((sql) => /\bFROM\s+focus\b/.test(sql));
-    expect(reads.filter((sql) => sql.includes('CREATE OR REPLACE TEMP TABLE run_staging'))).toHaveLength(1);
+    expect(reads.filter((sql) => sql.includes('CREATE OR REPLACE TABLE run_staging'))).toHaveLength(1);
   });
 
   it('keeps prices read over newer days when an older day is detected again (a backfill), and a dry run writes none', async () => {

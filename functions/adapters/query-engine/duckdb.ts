@@ -30,6 +30,12 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly name = 'duckdb' as const;
   readonly dialect = 'duckdb' as const;
   private readonly counters: QueryStats = { statements: 0, bytesScanned: 0, queryIds: [], rows: 0 };
+  /**
+   * Statements sent at once run on a connection each (run-detection.ts): the first connection whenever it
+   * is free (so statements sent one after another share one session), more opened as needed, kept idle.
+   */
+  private connectionBusy = false;
+  private readonly spare: DuckDBConnection[] = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -39,35 +45,55 @@ export class DuckDbQueryEngine implements QueryEngine {
   static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbQueryEngine> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const engine = new DuckDbQueryEngine(instance, connection);
-    await engine.execute(`SET TimeZone = 'UTC'`);
-    if (options.threads) await engine.execute(`SET threads = ${Math.floor(options.threads)}`);
+    // Every connection in UTC (a session setting); threads and memory are the instance's.
+    await connection.run(`SET TimeZone = 'UTC'`);
+    if (options.threads) await connection.run(`SET threads = ${Math.floor(options.threads)}`);
     if (options.memoryLimit)
-      await engine.execute(`SET memory_limit = '${options.memoryLimit.replace(/'/g, '')}'`);
-    return engine;
+      await connection.run(`SET memory_limit = '${options.memoryLimit.replace(/'/g, '')}'`);
+    return new DuckDbQueryEngine(instance, connection);
   }
 
-  /** Runs `work` with the signal wired to DuckDB's interrupt (an aborted run stops mid-statement). */
-  private async interruptible<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
-    if (!signal) return work();
-    if (signal.aborted)
+  /**
+   * `work` on a connection of its own, with the signal wired to that connection's interrupt (an aborted
+   * run stops mid-statement). Tables and views live in the one in-memory database every connection sees.
+   */
+  private async onConnection<T>(
+    signal: AbortSignal | undefined,
+    work: (connection: DuckDBConnection) => Promise<T>,
+  ): Promise<T> {
+    if (signal?.aborted)
       throw new RunAbortedError(`DuckDB statement not started: ${String(signal.reason ?? 'aborted')}`);
-    const interrupt = () => this.connection.interrupt();
-    signal.addEventListener('abort', interrupt, { once: true });
+    const leased = await this.lease();
+    const interrupt = () => leased.interrupt();
+    signal?.addEventListener('abort', interrupt, { once: true });
     try {
-      return await work();
+      return await work(leased);
     } catch (error) {
-      if (signal.aborted) throw new RunAbortedError('DuckDB statement interrupted', { cause: error });
+      if (signal?.aborted) throw new RunAbortedError('DuckDB statement interrupted', { cause: error });
       throw error;
     } finally {
-      signal.removeEventListener('abort', interrupt);
+      signal?.removeEventListener('abort', interrupt);
+      if (leased === this.connection) this.connectionBusy = false;
+      else this.spare.push(leased);
     }
+  }
+
+  private async lease(): Promise<DuckDBConnection> {
+    if (!this.connectionBusy) {
+      this.connectionBusy = true;
+      return this.connection;
+    }
+    const spare = this.spare.pop();
+    if (spare) return spare;
+    const opened = await this.instance.connect();
+    await opened.run(`SET TimeZone = 'UTC'`);
+    return opened;
   }
 
   async query(sql: string, options: { label?: string; signal?: AbortSignal } = {}): Promise<Row[]> {
     this.counters.statements += 1;
     try {
-      const reader = await this.interruptible(options.signal, () => this.connection.runAndReadAll(sql));
+      const reader = await this.onConnection(options.signal, (connection) => connection.runAndReadAll(sql));
       const rows = reader.getRowObjectsJson() as Row[];
       const types = reader.columnTypes();
       const converted = reader
@@ -89,7 +115,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   async execute(sql: string, options: { label?: string; signal?: AbortSignal } = {}): Promise<void> {
     this.counters.statements += 1;
     try {
-      await this.interruptible(options.signal, () => this.connection.run(sql));
+      await this.onConnection(options.signal, (connection) => connection.run(sql));
     } catch (error) {
       throw classifyError(error, options.label ?? 'statement');
     }
@@ -111,7 +137,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
+    for (const connection of [...this.spare, this.connection]) connection.closeSync();
     this.instance.closeSync();
   }
 }

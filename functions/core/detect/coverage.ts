@@ -21,8 +21,11 @@ export interface Coverage {
   windowDaysWithCharges: number;
   /** Delivery folders beyond one per billing period (an export set to create new files). */
   extraDeliveries: number;
-  /** Distinct unknown token units among the inference rows (named by the unit check). */
-  unknownUnits: number;
+  /**
+   * Distinct unknown token units among the inference rows (named by the unit check); null where
+   * coverage does not read staging (DuckDB), and the unit check looks on every run.
+   */
+  unknownUnits: number | null;
 }
 
 export function coverageOf(row: Row | undefined): Coverage {
@@ -34,7 +37,8 @@ export function coverageOf(row: Row | undefined): Coverage {
     nullCostRows: num(row?.null_cost_rows),
     windowDaysWithCharges: num(row?.window_days_with_charges),
     extraDeliveries: num(row?.extra_deliveries),
-    unknownUnits: num(row?.unknown_units),
+    unknownUnits:
+      row?.unknown_units === null || row?.unknown_units === undefined ? null : num(row.unknown_units),
   };
 }
 

@@ -8,15 +8,16 @@ import type { SentinelConfig } from '../config.js';
 import { utcDay } from '../dates.js';
 import { RunAbortedError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { BlobStore, Clock, EventBus, QueryEngine } from '../ports.js';
+import type { BlobStore, Clock, EventBus, QueryEngine, Row } from '../ports.js';
 import type { CaseSubject, DetectorId, Finding, IsoDate } from '../types.js';
 import { type Candidate, emptyContext, type SeriesSubject } from './context.js';
 import { type DetectRequest, type DetectResult, emptyDetectResult, recurringLine } from './contract.js';
 import { caseKey, dailyFigures, findingLine, SERIES_DAYS } from './findings.js';
 import { PRICES_KEY, type PriceTable } from './prices.js';
 import { dataWindow, detectorOf } from './registry.js';
-import { type RunState, runPlan } from './run-plan.js';
+import { type PlanStep, type RunState, runPlan } from './run-plan.js';
 import { withRunStaging } from './staging.js';
+import type { PlannedStatement } from './statement-plan.js';
 import type { FocusTable } from './statement-sql.js';
 
 export interface DetectPorts {
@@ -48,7 +49,7 @@ export async function runDetection(
   config: SentinelConfig,
   request: DetectRequest,
 ): Promise<DetectResult> {
-  const { log, signal } = ports;
+  const { log } = ports;
   const result: DetectResult = emptyDetectResult();
   const asOfDays = [...request.asOfDays].sort();
   if (asOfDays.length === 0 || request.detectors.length === 0) return result;
@@ -86,27 +87,23 @@ export async function runDetection(
 
   const plan = runPlan(request.detectors);
   try {
-    for (const step of plan) {
-      if (step.cleanup || !step.applies(state)) continue;
-      if (step.progress) progress(step.progress(state));
-      for (const statement of step.statements(state)) {
-        // Every statement carries the run's signal; an aborted run sends nothing more.
-        if (signal?.aborted) {
-          throw new RunAbortedError(
-            `detection stopped before ${statement.label}: ${String(signal.reason ?? 'aborted')}`,
-          );
+    for (const group of stepGroups(plan, state)) {
+      // Each step's statements are known before any of the group is sent; reads go in plan order after.
+      const sent = group.map((step) => ({ step, statements: step.statements(state) }));
+      for (const { step } of sent) if (step.progress) progress(step.progress(state));
+      const answers = await Promise.allSettled(
+        sent.map(({ step, statements }) => sendStep(ports, step, statements)),
+      );
+      // The first failure in plan order fails the run, once every statement of the group has answered.
+      for (const answer of answers) if (answer.status === 'rejected') throw answer.reason;
+      answers.forEach((answer, i) => {
+        const { step } = sent[i]!;
+        for (const { statement, rows, failure } of answer.status === 'fulfilled' ? answer.value : []) {
+          if (failure !== null)
+            warn(step.failure?.(statement, failure) ?? `${statement.label} failed: ${failure}`);
+          else if (rows !== null) step.read(rows, state, statement);
         }
-        const options = { label: statement.label, ...(signal ? { signal } : {}) };
-        try {
-          if (statement.returnsRows)
-            step.read(await ports.engine.query(statement.sql, options), state, statement);
-          else await ports.engine.execute(statement.sql, options);
-        } catch (error) {
-          if (!step.tolerant) throw error;
-          const message = String((error as Error).message ?? error);
-          warn(step.failure?.(statement, message) ?? `${statement.label} failed: ${message}`);
-        }
-      }
+      });
     }
   } finally {
     // Also after a failure or an abort (without the run's signal: the time kept back is for this).
@@ -163,6 +160,61 @@ export async function runDetection(
     if (state.prices) await writePrices(ports.store, state.prices, warn);
   }
   return result;
+}
+
+interface Answer {
+  statement: PlannedStatement;
+  /** null: a statement run for its side effect, or a tolerated failure. */
+  rows: Row[] | null;
+  /** A tolerant step's failure, for its warning. */
+  failure: string | null;
+}
+
+/** One step's statements, in order; a tolerant step's failure is an answer, any other is thrown. */
+async function sendStep(
+  ports: DetectPorts,
+  step: PlanStep,
+  statements: PlannedStatement[],
+): Promise<Answer[]> {
+  const { signal } = ports;
+  const answers: Answer[] = [];
+  for (const statement of statements) {
+    // Every statement carries the run's signal; an aborted run sends nothing more.
+    if (signal?.aborted) {
+      throw new RunAbortedError(
+        `detection stopped before ${statement.label}: ${String(signal.reason ?? 'aborted')}`,
+      );
+    }
+    const options = { label: statement.label, ...(signal ? { signal } : {}) };
+    try {
+      if (statement.returnsRows) {
+        answers.push({ statement, rows: await ports.engine.query(statement.sql, options), failure: null });
+      } else {
+        await ports.engine.execute(statement.sql, options);
+        answers.push({ statement, rows: null, failure: null });
+      }
+    } catch (error) {
+      if (!step.tolerant) throw error;
+      answers.push({ statement, rows: null, failure: String((error as Error).message ?? error) });
+    }
+  }
+  return answers;
+}
+
+/**
+ * The plan's steps that apply, in order, in groups sent at once: a run of adjacent steps that go
+ * alongside each other, every other step alone. Whether a step applies is asked when its group is
+ * reached, after every earlier group was read.
+ */
+function* stepGroups(plan: PlanStep[], state: RunState): Generator<PlanStep[]> {
+  let i = 0;
+  while (i < plan.length) {
+    let end = i + 1;
+    if (plan[i]!.alongside?.(state)) while (end < plan.length && plan[end]!.alongside?.(state)) end++;
+    const group = plan.slice(i, end).filter((step) => !step.cleanup && step.applies(state));
+    i = end;
+    if (group.length > 0) yield group;
+  }
 }
 
 /**

@@ -44,7 +44,7 @@ import {
   stagingTableTime,
   unitCheckStatement,
 } from './statement-plan.js';
-import { type ContextRequest, type FocusTable, stagingMode } from './statement-sql.js';
+import { type ContextRequest, type FocusTable, stagingMode, stagingShape } from './statement-sql.js';
 import { coveredBaselineDays, type DataWindow } from './windows.js';
 
 /** What a run knows as it goes through its plan: each step reads its rows into it. */
@@ -95,6 +95,12 @@ export interface PlanStep {
   read(rows: Row[], state: RunState, statement: PlannedStatement): void;
   /** Progress shown as it starts (a terminal). */
   progress?(state: RunState): string;
+  /**
+   * Sent at the same time as the steps next to it that are alongside too (docs/architecture.md "One scan
+   * per run"): it needs only what the steps before them read, and its rows are read into the run in
+   * plan order once all of them answered.
+   */
+  alongside?(state: RunState): boolean;
 }
 
 const evaluatedAny = (s: RunState) => s.result.evaluatedDays.length > 0;
@@ -138,6 +144,7 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
       applies: (s) => stagingMode(s.focus) === 'tables',
       statements: (s) => stagingStatements(s.focus, s.config, s.window),
       read: ignore,
+      alongside: (s) => stagingShape(s.focus) === 'detector-rows',
       progress: (s) =>
         `staging billing periods ${s.window.periods.join(', ')} (${s.window.start} … ${s.window.end})`,
     },
@@ -145,6 +152,8 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
       step: 'coverage',
       label: 'coverage',
       applies: () => true,
+      // DuckDB's coverage reads the export, not staging: both scans at once.
+      alongside: (s) => stagingShape(s.focus) === 'detector-rows',
       statements: (s) => [coverageStatement(s.focus, s.config, s.window)],
       read(rows, s) {
         const coverage = coverageOf(rows[0]);
@@ -197,9 +206,13 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
     {
       step: 'unit-check',
       label: 'unit check',
-      condition: 'when coverage counts token rows with an unknown unit',
+      condition:
+        'when coverage counts token rows with an unknown unit (DuckDB: every run, with the detectors)',
       applies: (s) =>
-        evaluatedAny(s) && stagingMode(s.focus) === 'tables' && (s.coverage?.unknownUnits ?? 0) > 0,
+        evaluatedAny(s) &&
+        stagingMode(s.focus) === 'tables' &&
+        (s.coverage?.unknownUnits === null || (s.coverage?.unknownUnits ?? 0) > 0),
+      alongside: () => true,
       statements: (s) => [unitCheckStatement(s.focus)],
       read: (rows, s) => {
         for (const w of unknownUnitWarnings(rows)) s.warn(w);
@@ -239,8 +252,11 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
           }
         },
         progress: (s) => `${detector} over ${s.detectorDays.get(detector)?.length ?? 0} as-of day(s)`,
+        // The detectors and the prices read staging only: all at once.
+        alongside: () => true,
       }),
     ),
+    pricesStep(),
     {
       step: 'context',
       label: 'context',
@@ -277,27 +293,6 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
         `context for ${s.candidates.length} finding(s)${quiet(s) > 0 ? `, daily series of ${quiet(s)} case(s)` : ''}`,
     },
     {
-      step: 'prices',
-      label: 'prices',
-      condition: 'when the run evaluated an as-of day: the watch prices Bedrock usage metrics with them',
-      // The watch keeps the last prices it has: a failure here is a warning, not the run's failure.
-      tolerant: true,
-      failure: (_statement, message) =>
-        `could not read the bill's prices for the hourly watch (prices/latest.json keeps the last ones): ${message}`,
-      // Only over a staging table: with staging as a sub-query it would read the export a second time.
-      applies: (s) => evaluatedAny(s) && stagingMode(s.focus) === 'tables',
-      statements: (s) => [pricesStatement(s.focus, s.config, s.window)],
-      read(rows, s) {
-        s.prices = buildPriceTable(rows, {
-          computedAt: s.now.toISOString(),
-          runId: s.runId,
-          window: { start: s.window.start, end: s.window.end },
-          costColumn: s.config.cost_column,
-        });
-      },
-      progress: () => 'prices for the hourly watch',
-    },
-    {
       step: 'drop',
       label: 'drop staging',
       condition: 'Athena and Trino: at the end of every run, also after a failure',
@@ -310,6 +305,32 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
     },
   ];
   return steps;
+}
+
+/** The bill's unit prices for the hourly watch (docs/watch.md "Prices"), from staging. */
+function pricesStep(): PlanStep {
+  return {
+    step: 'prices',
+    label: 'prices',
+    condition: 'when the run evaluated an as-of day: the watch prices Bedrock usage metrics with them',
+    // The watch keeps the last prices it has: a failure here is a warning, not the run's failure.
+    tolerant: true,
+    failure: (_statement, message) =>
+      `could not read the bill's prices for the hourly watch (prices/latest.json keeps the last ones): ${message}`,
+    // Only over a staging table: with staging as a sub-query it would read the export a second time.
+    applies: (s) => evaluatedAny(s) && stagingMode(s.focus) === 'tables',
+    statements: (s) => [pricesStatement(s.focus, s.config, s.window)],
+    read(rows, s) {
+      s.prices = buildPriceTable(rows, {
+        computedAt: s.now.toISOString(),
+        runId: s.runId,
+        window: { start: s.window.start, end: s.window.end },
+        costColumn: s.config.cost_column,
+      });
+    },
+    progress: () => 'prices for the hourly watch',
+    alongside: () => true,
+  };
 }
 
 /**

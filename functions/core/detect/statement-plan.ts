@@ -59,7 +59,7 @@ export interface PlannedStatement {
 /**
  * Staging, the run's one read of the export (docs/architecture.md "one scan per run"): every row of the billing
  * periods the data window touches, classified (inference, compute, other) and grouped, created once
- * per run — a CTAS into the run's own table on Athena and Trino, a temp table on DuckDB — and read by
+ * per run — a CTAS into the run's own table on Athena and Trino, a table of its in-memory database on DuckDB — and read by
  * every statement after it. Empty where staging is a CTE of each statement (`--inline`).
  */
 export function stagingStatements(
@@ -72,7 +72,9 @@ export function stagingStatements(
   const tables = focus.stagingTables;
   const create = tables
     ? `CREATE TABLE ${tables.staging} WITH (format = 'PARQUET') AS`
-    : `CREATE OR REPLACE TEMP TABLE ${stagingTable(focus)} AS`;
+    : // A table of the process's in-memory database, not a TEMP one: the statements sent at once read it
+      // from connections of their own (run-detection.ts).
+      `CREATE OR REPLACE TABLE ${stagingTable(focus)} AS`;
   const once = tables
     ? 'created once per run (CTAS), read by every statement after it'
     : 'materialized once per run';
