@@ -6,6 +6,7 @@
 import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js';
 import { openDuckDbFocus } from '../functions/adapters/query-engine/duckdb-focus.js';
 import { parseConfig } from '../functions/core/config.js';
+import { addDays } from '../functions/core/dates.js';
 import { pricesSql } from '../functions/core/detect/prices.js';
 import { BILL_DETECTORS, dataWindow } from '../functions/core/detect/registry.js';
 import { runDetection } from '../functions/core/detect/run-detection.js';
@@ -103,6 +104,25 @@ export async function profileRun(
       engine.execute = execute;
       await floor('floor: read the staging columns, same periods', read(staging));
       await floor('floor: the same without resourceid', read(staging.filter((c) => c !== 'resourceid')));
+      // What DuckDB's plan must decode and nothing more (docs/architecture.md "One scan per run"): the staging
+      // columns of the window's Bedrock rows through the same three one-column scans, the five compute
+      // columns of its compute rows, and coverage's five columns of every row; no classification, no grouping.
+      const inWindow = `billing_period IN (${periods}) AND chargeperiodstart >= DATE '${window.start}' AND chargeperiodstart < DATE '${addDays(window.end, 1)}'`;
+      const codes = `list_contains(['AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels', 'AmazonBedrockAgentCore'], x_servicecode)`;
+      const byName = `(servicename LIKE '%(Amazon Bedrock Edition)%' OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service'))`;
+      const started2 = performance.now();
+      await engine.query(`${read(staging)} AND ${inWindow} AND ${codes}`);
+      await engine.query(`${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND ${byName}`);
+      await engine.query(
+        `${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND NOT coalesce(${byName}, FALSE) AND resourceid LIKE 'arn:aws:bedrock:%'`,
+      );
+      await engine.query(
+        `${read(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'])} AND ${inWindow} AND list_contains(['AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker'], x_servicecode)`,
+      );
+      await engine.query(
+        read(['billing_period', 'chargeperiodstart', 'chargecategory', 'subaccountid', 'billedcost']),
+      );
+      add('floor: decode what the plan reads (Bedrock rows, compute rows, coverage columns)', ms(started2));
     } finally {
       await engine.close();
     }
