@@ -7,10 +7,8 @@ import { LocalDirBlobStore } from '../functions/adapters/blob-store/local-dir.js
 import { openDuckDbFocus } from '../functions/adapters/query-engine/duckdb-focus.js';
 import { parseConfig } from '../functions/core/config.js';
 import { addDays } from '../functions/core/dates.js';
-import { pricesSql } from '../functions/core/detect/prices.js';
 import { BILL_DETECTORS, dataWindow } from '../functions/core/detect/registry.js';
 import { runDetection } from '../functions/core/detect/run-detection.js';
-import { STAGING_TABLE } from '../functions/core/detect/statement-sql.js';
 import { silentLogger } from '../functions/core/log.js';
 import { fixedClock } from '../functions/core/ports.js';
 import type { IsoDate } from '../functions/core/types.js';
@@ -92,14 +90,8 @@ export async function profileRun(
           recurringExemptionOff: [],
         },
       );
-      // The prices statement (sql/prices.sql, prices/latest.json) over the same staging table.
-      await engine.query(
-        pricesSql('duckdb', { staging: STAGING_TABLE, start: window.start, end: window.end }),
-        {
-          label: 'prices',
-        },
-      );
-      add('whole runDetection + prices', ms(started));
+      // The run sends the prices statement itself (sql/prices.sql, prices/latest.json), beside the detectors.
+      add('whole runDetection (prices included)', ms(started));
       engine.query = query;
       engine.execute = execute;
       await floor('floor: read the staging columns, same periods', read(staging));
