@@ -168,7 +168,7 @@ export const SQL_USAGE = helpText(
     'Prints every statement a run of the detector sends, in order, parameter values inlined.',
     "Athena and Trino: the staging CTAS into athena.sentinel_database, the run's one read of the",
     'export (the table name a placeholder: a run names its own by time), then coverage, the',
-    'detector and context statements that read it, and its DROP. DuckDB: a temp table of the rows',
+    'detector and context statements that read it, and its DROP. DuckDB: an in-memory table of the rows',
     'the detectors read, and coverage over a few columns of the export itself.',
   ],
 );
