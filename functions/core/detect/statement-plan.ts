@@ -103,17 +103,19 @@ export function coverageStatement(
       ? 'staging as its sub-query'
       : stagingShape(focus) === 'one-scan'
         ? 'read from staging'
-        : 'read from the export (billing period, day, category, account and cost columns), unknown units from staging';
+        : 'read from the export (billing period, day, category, account and cost columns) while staging is made';
+  // DuckDB's coverage does not read staging: the unit check counts unknown token units on every run.
+  const units = stagingShape(focus) === 'detector-rows' ? '' : ', unknown token units';
   return {
     step: 'coverage',
     label: 'coverage',
-    description: `coverage: first and newest charge day in billing periods ${window.periods.join(', ')} (staleness, the export's first covered day), rows without an account or a cost, delivery folders, unknown token units; ${from}`,
+    description: `coverage: first and newest charge day in billing periods ${window.periods.join(', ')} (staleness, the export's first covered day), rows without an account or a cost, delivery folders${units}; ${from}`,
     sql: coverageSql(focus, config, window),
     returnsRows: true,
   };
 }
 
-/** Token rows whose unit is unknown, run only when coverage counts some (counted as single tokens). */
+/** Token rows whose unit is unknown, run when coverage counts some, on DuckDB every run (counted as single tokens). */
 export function unitCheckStatement(focus: FocusTable): PlannedStatement {
   return {
     step: 'unit-check',
