@@ -11,6 +11,8 @@ import { BILL_DETECTORS, dataWindow } from '../functions/core/detect/registry.js
 import { runDetection } from '../functions/core/detect/run-detection.js';
 import { silentLogger } from '../functions/core/log.js';
 import { fixedClock } from '../functions/core/ports.js';
+import { MACROS } from '../functions/core/sql/dialect.js';
+import { sqlSource } from '../functions/core/sql/render.js';
 import type { IsoDate } from '../functions/core/types.js';
 import { median } from './processes.js';
 
@@ -100,16 +102,21 @@ export async function profileRun(
       // columns of the window's Bedrock rows through the same three one-column scans, the five compute
       // columns of its compute rows, and coverage's five columns of every row; no classification, no grouping.
       const inWindow = `billing_period IN (${periods}) AND chargeperiodstart >= DATE '${window.start}' AND chargeperiodstart < DATE '${addDays(window.end, 1)}'`;
-      const codes = `list_contains(['AmazonBedrock', 'AmazonBedrockService', 'AmazonBedrockFoundationModels', 'AmazonBedrockAgentCore'], x_servicecode)`;
-      const byName = `(servicename LIKE '%(Amazon Bedrock Edition)%' OR servicename IN ('Amazon Bedrock', 'Amazon Bedrock Service'))`;
+      // The rule's own pieces (sql/partials/, the in_list macro), so the floor tests what staging tests.
+      const partial = (name: string) => sqlSource(`partials/${name}`).trim();
+      const codes = MACROS.duckdb.in_list(
+        'x_servicecode',
+        `${partial('bedrock_codes')}, 'AmazonBedrockAgentCore'`,
+      );
+      const byName = partial('bedrock_by_name');
       const started2 = performance.now();
       await engine.query(`${read(staging)} AND ${inWindow} AND ${codes}`);
       await engine.query(`${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND ${byName}`);
       await engine.query(
-        `${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND NOT coalesce(${byName}, FALSE) AND resourceid LIKE 'arn:aws:bedrock:%'`,
+        `${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND NOT coalesce(${byName}, FALSE) AND ${partial('bedrock_by_arn')}`,
       );
       await engine.query(
-        `${read(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'])} AND ${inWindow} AND list_contains(['AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonSageMaker'], x_servicecode)`,
+        `${read(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'])} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', partial('compute_codes'))}`,
       );
       await engine.query(
         read(['billing_period', 'chargeperiodstart', 'chargecategory', 'subaccountid', 'billedcost']),

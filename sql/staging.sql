@@ -58,6 +58,7 @@
     -- AgentCore is not model inference, but it is Bedrock money: budgets count it.
     coalesce(x_servicecode = 'AmazonBedrockAgentCore', FALSE) AS agentcore
 {{/inline}}
+{{#*inline "bedrock_code"}}{{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}{{/inline~}}
 {{#*inline "detector_window"}}
   WHERE billing_period IN ({{string_list periods}})
     AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
@@ -77,20 +78,20 @@ WITH export_rows AS (
 {{> export_row}}
   FROM {{focus_table}}
   {{> detector_window}}
-    AND {{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}
+    AND {{> bedrock_code}}
   UNION ALL
   SELECT
 {{> export_row}}
   FROM {{focus_table}}
   {{> detector_window}}
-    AND NOT coalesce({{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}, FALSE)
+    AND NOT coalesce({{> bedrock_code}}, FALSE)
     AND {{> bedrock_by_name}}
   UNION ALL
   SELECT
 {{> export_row}}
   FROM {{focus_table}}
   {{> detector_window}}
-    AND NOT coalesce({{#in_list "x_servicecode"}}{{> bedrock_codes}}, 'AmazonBedrockAgentCore'{{/in_list}}, FALSE)
+    AND NOT coalesce({{> bedrock_code}}, FALSE)
     AND NOT coalesce({{> bedrock_by_name}}, FALSE)
     AND {{> bedrock_by_arn}}
   {{/if}}
