@@ -46,6 +46,15 @@ export async function peakRss(probesDir: string, args: string[], cwd: string): P
   return Number(match[1]) * 1024;
 }
 
+/** CPU time (user and system, every thread) of one run of a Node entry point, in seconds. */
+export async function processCpu(probesDir: string, args: string[], cwd: string): Promise<number> {
+  const run = await runProcess([join(probesDir, 'max-rss.mjs'), ...args], { cwd });
+  expectSuccess(run, `cpu ${args.join(' ')}`);
+  const match = /BENCH_CPU_US=(\d+)/.exec(run.stderr);
+  if (!match) throw new Error(`no CPU time reported for ${args.join(' ')}`);
+  return Number(match[1]) / 1e6;
+}
+
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

@@ -27,7 +27,7 @@ import {
   weeklyRunStatements,
 } from './athena-bytes.js';
 import { notifyThroughput } from './notify.js';
-import { expectSuccess, interleaved, median, peakRss, runProcess } from './processes.js';
+import { expectSuccess, interleaved, median, peakRss, processCpu, runProcess } from './processes.js';
 import { profileRun } from './profile.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -175,6 +175,24 @@ async function localSpeed(size: ExportSize, exportDir: string): Promise<SpeedRes
   return { size, rows: 0, medians, spread: spreadOf(times), findings: findingLines.length, findingLines };
 }
 
+/**
+ * CPU time of whole processes (user and system, DuckDB's worker threads included): with the machine's
+ * CPUs it bounds the wall time any schedule of the same work can reach.
+ */
+async function cpuTimes(exports: [string, string][]): Promise<Map<string, Map<string, number>>> {
+  const result = new Map<string, Map<string, number>>();
+  for (const [label, exportDir] of exports) {
+    const variants = [
+      { name: 'start-up', args: [join(PROBES, 'startup.mjs')] },
+      { name: 'bare scan', args: [join(PROBES, 'scan.mjs'), 'billedcost', ...parquetFiles(exportDir)] },
+      { name: 'detect all', args: detectArgs(exportDir, `cpu-${label}`, [AS_OF]) },
+    ].map((v) => ({ name: v.name, run: () => processCpu(PROBES, v.args, ROOT) }));
+    const times = await interleaved(ROUNDS, variants, () => {});
+    result.set(label, new Map([...times].map(([k, v]) => [k, median(v)])));
+  }
+  return result;
+}
+
 /** Cold start of the CLI for `--version` and `detect --help`, against a bare `node -e 0`. */
 async function startUp(): Promise<{ medians: Map<string, number>; spread: Map<string, string> }> {
   const variants = [
@@ -262,6 +280,14 @@ async function main(): Promise<void> {
   }
   const backfill = await catchUp(largestExport);
 
+  log('CPU time …');
+  const cpu = await cpuTimes(
+    SIZES.filter((s) => s.rows === largest.rows || s === largest).map((s) => [
+      s.label,
+      exports.get(s.label)!,
+    ]),
+  );
+
   log('peak RSS …');
   const rss = {
     scan: await peakRss(
@@ -301,6 +327,7 @@ async function main(): Promise<void> {
     rss,
     profile,
     profileUnordered,
+    cpu,
     layout,
     largest,
     month,
@@ -322,6 +349,8 @@ interface ReportInput {
   backfill: { medians: Map<string, number>; spread: Map<string, string> };
   rss: { scan: number; detect: number; backfill: number };
   profile: Map<string, number>;
+  /** Median CPU seconds (user + system, every thread) per export label and process. */
+  cpu: Map<string, Map<string, number>>;
   /** The same profile over the export with its rows in no order (null in a quick run). */
   profileUnordered: Map<string, number> | null;
   layout: ExportLayout;
@@ -425,6 +454,30 @@ function renderReport(r: ReportInput): string {
     );
   }
   out();
+
+  // ---- CPU
+  if (r.cpu.size > 0) {
+    const cores = cpus().length;
+    out('### CPU time: what any schedule on this machine must spend');
+    out();
+    out(
+      `CPU time of whole processes (user and system, DuckDB's worker threads included; bench/probes/max-rss.mjs), median of ${ROUNDS} interleaved rounds. ` +
+        `With ${cores} CPUs a process needs at least its CPU time ÷ ${cores} of wall time, however its work is scheduled.`,
+    );
+    out();
+    out('| export | process | CPU s (median) | × bare scan | CPU after start-up ÷ CPUs |');
+    out('|---|---|---:|---:|---:|');
+    for (const [label, m] of r.cpu) {
+      const scanCpu = m.get('bare scan')!;
+      const startCpu = m.get('start-up')!;
+      for (const [name, seconds] of m) {
+        out(
+          `| ${label} | ${name} | ${fmt(seconds)} | ${fmt(seconds / scanCpu)} | ${name === 'start-up' ? '' : `${fmt(((seconds - startCpu) / cores) * 1000, 0)} ms`} |`,
+        );
+      }
+    }
+    out();
+  }
 
   // ---- Catch-up
   const one = r.backfill.medians.get('one day')!;
@@ -670,6 +723,21 @@ function compareFindings(a: string[], b: string[]): { differ: string[]; rounding
   return { differ, rounding };
 }
 
+/** The CPU bound of a ratio target: the work after start-up, spread over every CPU, against what the target allows. */
+function cpuBound(r: ReportInput, label: string, target: number): string {
+  const m = r.cpu.get(label);
+  const speed = r.speed.find((s) => s.size.label === label);
+  if (!m || !speed) return '';
+  const cores = cpus().length;
+  const floorMs = ((m.get('detect all')! - m.get('start-up')!) / cores) * 1000;
+  const allowMs = (target * speed.medians.get('bare scan')! - speed.medians.get('start-up')!) * 1000;
+  return (
+    ` CPU time bounds it too: after start-up detect spends ${fmt((m.get('detect all')! - m.get('start-up')!) * 1000, 0)} ms of CPU ` +
+    `(JavaScript and DuckDB's threads), at least ${fmt(floorMs, 0)} ms of wall time on ${cores} CPUs, against the ${fmt(allowMs, 0)} ms ` +
+    `that ${target}× the bare scan leaves after start-up.`
+  );
+}
+
 const sumBytesOf = (s: StatementBytes[]) => s.reduce((a, x) => a + x.bytes, 0);
 
 /** For each local-speed target missed: the measured gap and the measured floor that bounds it (this run's figures). */
@@ -700,7 +768,8 @@ function missedTargets(
       `The whole detect process spends ${fmt((detect - startup) * 1000, 0)} ms after that start-up: loading the CLI bundle, ` +
       'validating the config, describing and checking the export schema, the SQL, building and writing the findings and ' +
       `the run record. The SQL alone, in this bench's own process, took ${fmt(whole, 0)} ms (staging ${fmt(staging ?? 0, 0)} ms, ` +
-      'sent with coverage; then the detectors, unit check and prices at once; then the context).',
+      'sent with coverage; then the detectors, unit check and prices at once; then the context).' +
+      cpuBound(r, big.size.label, 1.5),
   );
   out();
   if (m.inProcess > 1.3) {
@@ -729,7 +798,7 @@ function missedTargets(
         `${fmt(floorU, 0)} ms in process here (${fmt(floorU / bareU, 1)}× the bare scan; ${fmt(floor, 0)} ms day-ordered): the ` +
         'Bedrock rows are a few in every page, so every page of every column they need (resource ids and the tags map ' +
         'among them) is decoded, where day-ordered the reader skips most pages. runDetection took ' +
-        `${fmt(wholeU, 0)} ms. The same fix applies: reading only new and restated export days.`,
+        `${fmt(wholeU, 0)} ms.${cpuBound(r, shuffled.size.label, 2)} The same fix applies: reading only new and restated export days.`,
     );
     out();
   }
