@@ -98,22 +98,33 @@ export async function profileRun(
       engine.execute = execute;
       await floor('floor: read the staging columns, same periods', read(staging));
       await floor('floor: the same without resourceid', read(staging.filter((c) => c !== 'resourceid')));
-      // What DuckDB's plan must decode and nothing more (docs/architecture.md "One scan per run"): the staging
-      // columns of the window's Bedrock rows through the same three one-column scans, the five compute
-      // columns of its compute rows, and coverage's five columns of every row; no classification, no grouping.
+      // What DuckDB's plan must decode and nothing more (docs/architecture.md "One scan per run"): the
+      // service codes found by the name and ARN tests (one column each), the staging columns of the
+      // window's rows of those codes in one scan, the compute columns of its compute rows, and coverage's
+      // columns of every row; no classification, no grouping.
       const inWindow = `billing_period IN (${periods}) AND chargeperiodstart >= DATE '${window.start}' AND chargeperiodstart < DATE '${addDays(window.end, 1)}'`;
       // The rule's own pieces (sql/partials/, the in_list macro), so the floor tests what staging tests.
       const partial = (name: string) => sqlSource(`partials/${name}`).trim();
-      const codes = MACROS.duckdb.in_list(
-        'x_servicecode',
-        `${partial('bedrock_codes')}, 'AmazonBedrockAgentCore'`,
-      );
+      const bedrockCodes = `${partial('bedrock_codes')}, 'AmazonBedrockAgentCore'`;
+      const codes = MACROS.duckdb.in_list('x_servicecode', bedrockCodes);
       const byName = partial('bedrock_by_name');
       const started2 = performance.now();
-      await engine.query(`${read(staging)} AND ${inWindow} AND ${codes}`);
-      await engine.query(`${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND ${byName}`);
+      const found = [
+        ...(await engine.query(
+          `SELECT DISTINCT x_servicecode AS code FROM focus WHERE ${inWindow} AND NOT coalesce(${codes}, FALSE) AND ${byName}`,
+        )),
+        ...(await engine.query(
+          `SELECT DISTINCT x_servicecode AS code FROM focus WHERE ${inWindow} AND NOT coalesce(${codes}, FALSE) AND NOT coalesce(${byName}, FALSE) AND ${partial('bedrock_by_arn')}`,
+        )),
+      ]
+        .map((row) => row.code)
+        .filter((code): code is string => typeof code === 'string')
+        .map((code) => `'${code.replaceAll("'", "''")}'`);
       await engine.query(
-        `${read(staging)} AND ${inWindow} AND NOT coalesce(${codes}, FALSE) AND NOT coalesce(${byName}, FALSE) AND ${partial('bedrock_by_arn')}`,
+        `${read(staging)} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', [bedrockCodes, ...found].join(', '))}`,
+      );
+      await engine.query(
+        `${read(staging)} AND ${inWindow} AND x_servicecode IS NULL AND (${byName} OR ${partial('bedrock_by_arn')})`,
       );
       await engine.query(
         `${read(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'])} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', partial('compute_codes'))}`,

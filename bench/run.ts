@@ -512,9 +512,9 @@ function renderReport(r: ReportInput): string {
       '(staging with coverage; the unit check, detectors and prices) overlap, so their times add up to more than the whole. ' +
       'The floors read columns and do nothing else. "Read the staging columns" is every row of the touched periods: what a ' +
       'single scan applying the population rule (an OR over three columns) must decode. "Decode what the plan reads" is ' +
-      'DuckDB\'s plan (docs/architecture.md "One scan per run"): the staging columns of the Bedrock rows through the same ' +
-      'three one-column scans, the compute columns of compute rows, and the coverage columns of every row: no run with this ' +
-      'plan can be faster.',
+      'DuckDB\'s plan (docs/architecture.md "One scan per run"): the service codes the name and ARN tests find (one column ' +
+      "each), the staging columns of the window's rows of the codes Bedrock rows carry in one scan, the compute columns of " +
+      'compute rows, and the coverage columns of every row: no run with this plan can be faster.',
   );
   out();
   const U = r.profileUnordered;
@@ -762,7 +762,7 @@ function missedTargets(
     `**detect ≤ 1.5× bare scan** (${big.size.label}): ${fmt(m.detectRatio)}× (${fmt(detect)} s vs ${fmt(scan)} s; the target allows ${fmt(1.5 * scan)} s). ` +
       `Both processes pay the same start-up (${fmt(startup)} s: node and the DuckDB binding), which leaves ${fmt((1.5 * scan - startup) * 1000, 0)} ms. ` +
       `The bare scan then reads one DOUBLE column (${fmt(bare, 0)} ms in process). Detection must decode what the population rules ` +
-      'of docs/detection.md "Input" and coverage need: with the plan DuckDB runs (three one-column scans for the Bedrock rows, the ' +
+      'of docs/detection.md "Input" and coverage need: with the plan DuckDB runs (one scan for the Bedrock rows by the service codes they carry, the ' +
       `compute rows' narrow columns, coverage's columns of every row) that costs ${fmt(floor, 0)} ms in process and nothing else ` +
       `(${fmt(floor / bare, 1)}× the bare scan; a single scan applying the rule would decode ${fmt(oneScanFloor, 0)} ms). ` +
       `The whole detect process spends ${fmt((detect - startup) * 1000, 0)} ms after that start-up: loading the CLI bundle, ` +

@@ -11,10 +11,10 @@
 -- Athena and Trino create it once per run as a CTAS (bytes are money: one scan), and `sentinel sql
 -- --inline` makes it the first CTE of a statement. DuckDB, which pays for decoding rather than bytes,
 -- materializes only the rows a detector may read (coverage_rows false; see
--- docs/architecture.md "One scan per run"): the window's Bedrock rows through three one-column tests,
--- and its compute rows summed per account and day from a few narrow columns (the last SELECT below),
--- coverage reads a few columns of the export itself (coverage-rows.sql). A few rows of kind other
--- remain; no statement counts them.
+-- docs/architecture.md "One scan per run"): the window's Bedrock rows in one scan by the service codes
+-- they carry (found first by one-column tests), and its compute rows summed per account and day from a
+-- few narrow columns (the last SELECT below); coverage reads a few columns of the export itself
+-- (coverage-rows.sql). A few rows of kind other remain; no statement counts them.
 -- Parameters: focus_table, cost_column, usage_type (coalesce over whichever of skumeter/x_usagetype
 -- exist), periods (billing_period pruning), window_start..window_end (the data window), window_after
 -- (the day after it), tag_keys, coverage_rows (keep every other row for coverage).
@@ -63,37 +63,52 @@
   WHERE billing_period IN ({{string_list periods}})
     AND chargeperiodstart >= {{date window_start}} AND chargeperiodstart < {{date window_after}}
 {{/inline}}
-WITH export_rows AS (
+WITH {{#unless coverage_rows}}bedrock_service_codes AS (
+  -- DuckDB (detector-rows): the service codes the data window's Bedrock rows carry: Bedrock's own, and
+  -- any other code (a Marketplace model's product code, …) on a row the name or ARN test takes. Each
+  -- test is of one column, so the reader filters it in its scan and decodes no other column.
+  SELECT unnest([{{> bedrock_codes}}, 'AmazonBedrockAgentCore']) AS code
+  UNION
+  SELECT x_servicecode
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND NOT coalesce({{> bedrock_code}}, FALSE)
+    AND {{> bedrock_by_name}}
+  UNION
+  SELECT x_servicecode
+  FROM {{focus_table}}
+  {{> detector_window}}
+    AND NOT coalesce({{> bedrock_code}}, FALSE)
+    AND NOT coalesce({{> bedrock_by_name}}, FALSE)
+    AND {{> bedrock_by_arn}}
+),
+
+{{/unless}}export_rows AS (
   {{#if coverage_rows}}
   SELECT
 {{> export_row}}
   FROM {{focus_table}}
   WHERE billing_period IN ({{string_list periods}})
   {{else}}
-  -- DuckDB (detector-rows): the Bedrock rows of the data window only, found by three tests of one
-  -- column each, so the reader filters each in its scan and decodes the other columns for the rows
-  -- that pass alone (a test over several columns at once makes it decode every column of every row
-  -- first). The branches are disjoint: each excludes what the ones before it took.
+  -- DuckDB (detector-rows): the rows of the data window whose service code a Bedrock row carries,
+  -- read in one scan. DuckDB pushes the join's few codes into the scan as a test of the code column,
+  -- so the reader decodes the other columns only for those rows, and each page once however the
+  -- export's rows are ordered (a test over several columns at once would make it decode every column
+  -- of every row; separate scans by code, name and ARN decode the pages they share once each). A row
+  -- of such a code that the Bedrock rule does not take is kind other below. Rows without a code are
+  -- read by the second branch, which they alone pass.
   SELECT
 {{> export_row}}
   FROM {{focus_table}}
+  JOIN bedrock_service_codes ON x_servicecode = bedrock_service_codes.code
   {{> detector_window}}
-    AND {{> bedrock_code}}
   UNION ALL
   SELECT
 {{> export_row}}
   FROM {{focus_table}}
   {{> detector_window}}
-    AND NOT coalesce({{> bedrock_code}}, FALSE)
-    AND {{> bedrock_by_name}}
-  UNION ALL
-  SELECT
-{{> export_row}}
-  FROM {{focus_table}}
-  {{> detector_window}}
-    AND NOT coalesce({{> bedrock_code}}, FALSE)
-    AND NOT coalesce({{> bedrock_by_name}}, FALSE)
-    AND {{> bedrock_by_arn}}
+    AND x_servicecode IS NULL
+    AND ({{> bedrock_by_name}} OR {{> bedrock_by_arn}})
   {{/if}}
 ),
 
@@ -119,8 +134,10 @@ kinds AS (
       WHEN window_charge AND bedrock
         AND (strpos(usage_type_lc, 'token') > 0 OR x_operation LIKE 'InvokeModel%') THEN 'inference'
       WHEN window_charge AND (bedrock OR agentcore) THEN 'bedrock'
+      {{#if coverage_rows}}
       WHEN window_charge
         AND x_servicecode IN ({{> compute_codes}}) THEN 'compute'
+      {{/if}}
       ELSE 'other'
     END AS kind
   FROM window_charges
@@ -231,7 +248,7 @@ UNION ALL
 -- DuckDB (detector-rows): compute charges of the data window per account and day, summed straight
 -- from a few narrow columns of the export; decoding the service name and resource id of every compute
 -- row as well would add about 80 ms at 10 M rows, half of staging. A compute-coded row that the Bedrock rule
--- takes (a Bedrock name or ARN, read above from the Bedrock branches) is Bedrock, not compute: it is
+-- takes (a Bedrock name or ARN, read above with the Bedrock rows) is Bedrock, not compute: it is
 -- taken back out here, and a day left with no compute row is no compute day (HAVING).
 SELECT
   'compute' AS kind,
