@@ -11,6 +11,7 @@ import {
   stagingShape,
   stagingSql,
 } from '../../functions/core/detect/statement-sql.js';
+import type { Row } from '../../functions/core/ports.js';
 import { type FixtureRow, focusRow } from '../fixtures/focus-rows.js';
 import { DUCKDB_FOCUS, testConfig, withFocus } from './harness.js';
 
@@ -28,6 +29,13 @@ async function staged(rows: FixtureRow[], detail = false) {
 }
 
 const day = '2026-03-18';
+
+/** Staging rows a statement counts (kind other is kept for coverage only), as sorted comparable text. */
+const kinds = (list: Row[]) =>
+  list
+    .filter((r) => r.kind !== 'other')
+    .map((r) => JSON.stringify(r))
+    .sort();
 
 describe('staging: which rows are Bedrock inference charges', () => {
   it.each([
@@ -362,11 +370,6 @@ describe('staging: the run’s one read of the export (docs/architecture.md "one
       },
     );
     expect(stagingShape(DUCKDB_FOCUS)).toBe('detector-rows');
-    const kinds = (list: typeof oneScan) =>
-      list
-        .filter((r) => r.kind !== 'other')
-        .map((r) => JSON.stringify(r))
-        .sort();
     expect(kinds(detectorRows)).toEqual(kinds(oneScan));
     expect(kinds(detectorRows)).toHaveLength(3); // inference, its unknown-unit twin, compute
     // The S3 row and the row before the window are not read into it (the one scan keeps them).
@@ -441,11 +444,6 @@ describe('staging: the run’s one read of the export (docs/architecture.md "one
         detectorRows: await engine.query(`SELECT * FROM ${STAGING_TABLE}`),
       };
     });
-    const kinds = (list: typeof oneScan) =>
-      list
-        .filter((r) => r.kind !== 'other')
-        .map((r) => JSON.stringify(r))
-        .sort();
     expect(kinds(detectorRows)).toEqual(kinds(oneScan));
     const total = (kind: string) =>
       detectorRows.filter((r) => r.kind === kind).reduce((sum, r) => sum + Number(r.cost), 0);

@@ -25,6 +25,9 @@ const NUMERIC_AS_STRING = new Set<DuckDBTypeId>([
   DuckDBTypeId.DECIMAL,
 ]);
 
+/** Every connection reads and prints timestamps in UTC (a session setting in DuckDB). */
+const inUtc = (connection: DuckDBConnection) => connection.run(`SET TimeZone = 'UTC'`);
+
 export class DuckDbQueryEngine implements QueryEngine {
   readonly kind = 'query-engine' as const;
   readonly name = 'duckdb' as const;
@@ -45,8 +48,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DuckDbQueryEngine> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    // Every connection in UTC (a session setting); threads and memory are the instance's.
-    await connection.run(`SET TimeZone = 'UTC'`);
+    // Threads and memory are the instance's; the time zone is each connection's own.
+    await inUtc(connection);
     if (options.threads) await connection.run(`SET threads = ${Math.floor(options.threads)}`);
     if (options.memoryLimit)
       await connection.run(`SET memory_limit = '${options.memoryLimit.replace(/'/g, '')}'`);
@@ -86,7 +89,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     const spare = this.spare.pop();
     if (spare) return spare;
     const opened = await this.instance.connect();
-    await opened.run(`SET TimeZone = 'UTC'`);
+    await inUtc(opened);
     return opened;
   }
 

@@ -104,6 +104,8 @@ export interface PlanStep {
 }
 
 const evaluatedAny = (s: RunState) => s.result.evaluatedDays.length > 0;
+/** DuckDB's coverage reads the export itself, so it goes alongside staging (docs/architecture.md "One scan per run"). */
+const readsExport = (s: RunState) => stagingShape(s.focus) === 'detector-rows';
 const quiet = (s: RunState) => s.series.filter((x) => !x.fired).length;
 const ignore = () => {};
 
@@ -144,7 +146,7 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
       applies: (s) => stagingMode(s.focus) === 'tables',
       statements: (s) => stagingStatements(s.focus, s.config, s.window),
       read: ignore,
-      alongside: (s) => stagingShape(s.focus) === 'detector-rows',
+      alongside: readsExport,
       progress: (s) =>
         `staging billing periods ${s.window.periods.join(', ')} (${s.window.start} … ${s.window.end})`,
     },
@@ -153,7 +155,7 @@ export function runPlan(detectors: DetectorId[]): PlanStep[] {
       label: 'coverage',
       applies: () => true,
       // DuckDB's coverage reads the export, not staging: both scans at once.
-      alongside: (s) => stagingShape(s.focus) === 'detector-rows',
+      alongside: readsExport,
       statements: (s) => [coverageStatement(s.focus, s.config, s.window)],
       read(rows, s) {
         const coverage = coverageOf(rows[0]);
