@@ -27,6 +27,7 @@ import {
   weeklyRunStatements,
 } from './athena-bytes.js';
 import { notifyThroughput } from './notify.js';
+import { medianPhases, type RunPhases, stampedRun } from './phases.js';
 import { expectSuccess, interleaved, median, peakRss, processCpu, runProcess } from './processes.js';
 import { profileRun } from './profile.js';
 
@@ -210,6 +211,15 @@ async function cpuTimes(exports: [string, string][]): Promise<Map<string, Map<st
   return result;
 }
 
+/** Whole processes with their statements stamped (bench/phases.ts), interleaved, medians per phase. */
+async function statementPhases(processes: [string, string[]][]): Promise<Map<string, RunPhases>> {
+  const runs = new Map<string, RunPhases[]>(processes.map(([name]) => [name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [name, args] of processes) runs.get(name)!.push(await stampedRun(PROBES, args, ROOT));
+  }
+  return new Map([...runs].map(([name, list]) => [name, medianPhases(list)]));
+}
+
 /** Cold start of the CLI for `--version` and `detect --help`, against a bare `node -e 0`. */
 async function startUp(): Promise<{ medians: Map<string, number>; spread: Map<string, string> }> {
   const variants = [
@@ -306,6 +316,21 @@ async function main(): Promise<void> {
     SIZES.filter((s) => s.rows === largest.rows).map((s) => [s.label, exports.get(s.label)!]),
   );
 
+  log('statements …');
+  const phases = smallExport
+    ? await statementPhases([
+        ['start-up probe', [join(PROBES, 'startup.mjs')]],
+        [
+          `small export (${smallRows?.toLocaleString('en-US')} rows)`,
+          detectArgs(smallExport, 'phases-small', [AS_OF]),
+        ],
+        ...SIZES.filter((s) => s.rows === largest.rows).map((s): [string, string[]] => [
+          s.label,
+          detectArgs(exports.get(s.label)!, `phases-${s.label}`, [AS_OF]),
+        ]),
+      ])
+    : null;
+
   log('peak RSS …');
   const rss = {
     scan: await peakRss(
@@ -346,6 +371,7 @@ async function main(): Promise<void> {
     profile,
     profileUnordered,
     cpu,
+    phases,
     layout,
     smallRows,
     largest,
@@ -368,6 +394,8 @@ interface ReportInput {
   backfill: { medians: Map<string, number>; spread: Map<string, string> };
   rss: { scan: number; detect: number; backfill: number };
   profile: Map<string, number>;
+  /** Each process's phases, statement by statement (medians; null in a quick run). */
+  phases: Map<string, RunPhases> | null;
   /** Median CPU seconds (user + system, every thread) per export label and process. */
   cpu: Map<string, Map<string, number>>;
   /** The same profile over the export with its rows in no order (null in a quick run). */
@@ -569,6 +597,47 @@ function renderReport(r: ReportInput): string {
     for (const [label, value] of r.profile) out(`| ${label} | ${fmt(value, 0)} | ${fmt(value / bare, 1)} |`);
   }
   out();
+
+  // ---- Phases
+  if (r.phases) {
+    const names = [...r.phases.keys()];
+    const ms = (v: number | null | undefined) => (v === null || v === undefined ? '' : fmt(v, 0));
+    out("## Where a run's time goes: whole processes, statement by statement");
+    out();
+    out(
+      `The CLI as built, as-of ${AS_OF}, every detector, with bench/probes/statements.cjs preloaded: it stamps each statement ` +
+        `where it enters and leaves DuckDB's binding. Medians of ${ROUNDS} interleaved rounds, ms since the process started. ` +
+        "The start-up probe is the baseline's process (node, DuckDB's binding, `SELECT 1`).",
+    );
+    out();
+    out(`| phase | ${names.join(' | ')} |`);
+    out(`|---|${names.map(() => '---:').join('|')}|`);
+    const row = (label: string, pick: (p: RunPhases) => string) =>
+      out(`| ${label} | ${names.map((n) => pick(r.phases!.get(n)!)).join(' | ')} |`);
+    row('node, the code and DuckDB’s binding loaded', (p) => ms(p.loaded));
+    row('engine opened, export described, view made (the probe: its `SELECT 1`)', (p) => ms(p.open));
+    row('staging (coverage beside it)', (p) =>
+      p.staging === null ? '' : `${ms(p.staging)} (${ms(p.coverage)})`,
+    );
+    row('unit check, detectors and prices, sent at once', (p) => ms(p.together));
+    row('… the longest of them', (p) => (p.longest ? `${ms(p.longest.ms)} (${p.longest.name})` : ''));
+    row('then the context', (p) => ms(p.context));
+    row('findings, prices and run record written, engine closed', (p) => ms(p.tail));
+    row('whole process', (p) => ms(p.total));
+    out();
+    const small = names.find((n) => n.startsWith('small export'));
+    const big = r.phases.get(r.largest.label);
+    if (small && big) {
+      const s = r.phases.get(small)!;
+      const fixed = (p: RunPhases) => p.total - (p.staging ?? 0);
+      out(
+        `Staging is what grows with the export (${ms(s.staging)} → ${ms(big.staging)} ms); the rest of a run takes ${ms(fixed(s))} ms ` +
+          `on the small export and ${ms(fixed(big))} ms on the ${r.largest.label} one. The small export's whole run (${ms(s.total)} ms) ` +
+          `is ${fmt((100 * s.total) / big.total, 0)} % of the ${r.largest.label} run (${ms(big.total)} ms).`,
+      );
+      out();
+    }
+  }
 
   // ---- Athena bytes
   const L = r.layout;
