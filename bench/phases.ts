@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { expectSuccess, median, runProcess } from './processes.js';
 
-interface Stamps {
+export interface Stamps {
   /** ms since the process started: DuckDB's binding loaded, each statement in and out, exit. */
   loaded: number | null;
   statements: { text: string; start: number; end: number }[];
