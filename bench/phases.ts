@@ -3,7 +3,7 @@
  * with bench/probes/statements.cjs preloaded to stamp each statement at DuckDB's binding.
  */
 import { join } from 'node:path';
-import { expectSuccess, median, runProcess } from './processes.js';
+import { median, probed } from './processes.js';
 
 export interface Stamps {
   /** ms since the process started: DuckDB's binding loaded, each statement in and out, exit. */
@@ -71,11 +71,8 @@ export function phasesOf(stamps: Stamps): RunPhases {
 
 /** One whole process of a Node entry point with its statements stamped. */
 export async function stampedRun(probesDir: string, args: string[], cwd: string): Promise<RunPhases> {
-  const run = await runProcess(['-r', join(probesDir, 'statements.cjs'), ...args], { cwd });
-  expectSuccess(run, `stamped ${args.join(' ')}`);
-  const match = /BENCH_STATEMENTS=(.+)/.exec(run.stderr);
-  if (!match) throw new Error(`no statements reported for ${args.join(' ')}`);
-  return phasesOf(JSON.parse(match[1]!) as Stamps);
+  const stamps = await probed(['-r', join(probesDir, 'statements.cjs')], args, 'BENCH_STATEMENTS', cwd);
+  return phasesOf(JSON.parse(stamps) as Stamps);
 }
 
 /** The median of each phase over runs (the longest statement: the most frequent one, its median ms). */
@@ -84,10 +81,9 @@ export function medianPhases(runs: RunPhases[]): RunPhases {
     const values = runs.map(pick).filter((v): v is number => v !== null);
     return values.length > 0 ? median(values) : null;
   };
-  const names = runs.map((r) => r.longest?.name).filter((n): n is string => n !== undefined);
-  const name = names.sort(
-    (a, b) => names.filter((n) => n === b).length - names.filter((n) => n === a).length,
-  )[0];
+  const counts = new Map<string, number>();
+  for (const r of runs) if (r.longest) counts.set(r.longest.name, (counts.get(r.longest.name) ?? 0) + 1);
+  const name = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   return {
     loaded: of((r) => r.loaded)!,
     open: of((r) => r.open)!,

@@ -37,22 +37,25 @@ export function expectSuccess(run: ProcessRun, what: string, allowed: number[] =
   return run;
 }
 
+/**
+ * One successful run of a Node entry point under a probe (bench/probes/): the value the probe reports on
+ * stderr at exit as `KEY=value`. `node` is how the probe loads (a script to run first, or `-r` and a preload).
+ */
+export async function probed(node: string[], args: string[], key: string, cwd: string): Promise<string> {
+  const run = expectSuccess(await runProcess([...node, ...args], { cwd }), `${key} ${args.join(' ')}`);
+  const match = new RegExp(`${key}=(.+)`).exec(run.stderr);
+  if (!match) throw new Error(`no ${key} reported for ${args.join(' ')}`);
+  return match[1]!;
+}
+
 /** Peak RSS (bytes) of a Node entry point, run in-process by bench/probes/max-rss.mjs. */
 export async function peakRss(probesDir: string, args: string[], cwd: string): Promise<number> {
-  const run = await runProcess([join(probesDir, 'max-rss.mjs'), ...args], { cwd });
-  expectSuccess(run, `max-rss ${args.join(' ')}`);
-  const match = /BENCH_MAX_RSS_KB=(\d+)/.exec(run.stderr);
-  if (!match) throw new Error(`no peak RSS reported for ${args.join(' ')}`);
-  return Number(match[1]) * 1024;
+  return Number(await probed([join(probesDir, 'max-rss.mjs')], args, 'BENCH_MAX_RSS_KB', cwd)) * 1024;
 }
 
 /** CPU time (user and system, every thread) of one run of a Node entry point, in seconds. */
 export async function processCpu(probesDir: string, args: string[], cwd: string): Promise<number> {
-  const run = await runProcess([join(probesDir, 'max-rss.mjs'), ...args], { cwd });
-  expectSuccess(run, `cpu ${args.join(' ')}`);
-  const match = /BENCH_CPU_US=(\d+)/.exec(run.stderr);
-  if (!match) throw new Error(`no CPU time reported for ${args.join(' ')}`);
-  return Number(match[1]) / 1e6;
+  return Number(await probed([join(probesDir, 'max-rss.mjs')], args, 'BENCH_CPU_US', cwd)) / 1e6;
 }
 
 export const median = (values: number[]): number => {

@@ -65,6 +65,8 @@ const ROUNDS = quick ? 3 : 5;
  * run's export), timed in the same rounds as each large export so its ratio to their bare scan holds.
  */
 const FIXED = 'detect all, small export (fixed cost)';
+/** How the small export's process is named among the statement-by-statement phases (its rows follow). */
+const SMALL = 'small export';
 /** The in-process floor of the local-speed target: what DuckDB's plan must decode (bench/profile.ts). */
 const PLAN_FLOOR = 'floor: decode what the plan reads (Bedrock rows, compute rows, coverage columns)';
 const STARTUP_ROUNDS = quick ? 5 : 15;
@@ -286,8 +288,7 @@ async function main(): Promise<void> {
 
   const exports = new Map<string, string>();
   for (const size of SIZES) exports.set(size.label, await ensureExport(size));
-  const small: ExportSize = { label: 'small', rows: null };
-  const smallExport = quick ? null : await ensureExport(small);
+  const smallExport = quick ? null : await ensureExport({ label: 'small', rows: null });
   // Catch-up, memory, the profile and Athena's bytes are measured on the largest export as generated.
   const largest = SIZES.filter((s) => !s.unordered).at(-1)!;
   const unordered = SIZES.find((s) => s.unordered);
@@ -321,7 +322,7 @@ async function main(): Promise<void> {
     ? await statementPhases([
         ['start-up probe', [join(PROBES, 'startup.mjs')]],
         [
-          `small export (${smallRows?.toLocaleString('en-US')} rows)`,
+          `${SMALL} (${smallRows?.toLocaleString('en-US')} rows)`,
           detectArgs(smallExport, 'phases-small', [AS_OF]),
         ],
         ...SIZES.filter((s) => s.rows === largest.rows).map((s): [string, string[]] => [
@@ -502,16 +503,17 @@ function renderReport(r: ReportInput): string {
         }.`,
     );
   }
-  const fixedOf = fixedCost(r);
-  if (fixedOf) {
+  const largestOrdered = ordered.at(-1);
+  const fixedSeconds = largestOrdered?.medians.get(FIXED);
+  if (largestOrdered && fixedSeconds !== undefined) {
     out();
     out(
       `"${FIXED}" is \`detect\` over the small default organization (\`sentinel generate --end ${END}\`: 40 accounts, 120 days, ` +
         `${r.smallRows?.toLocaleString('en-US')} rows), timed in the same rounds: what a run costs whatever the export's size — ` +
         "node and the DuckDB binding, the CLI bundle, the config, the engine and the export's schema checks, the statements planned " +
         'and run, the findings and the run record written. ' +
-        `${fmt(fixedOf.fixed)} s, ${fmt(fixedOf.fixed / fixedOf.scan)}× the ${fixedOf.label} bare scan ` +
-        `(${fmt((fixedOf.fixed - fixedOf.startup) * 1000, 0)} ms over start-up).`,
+        `${fmt(fixedSeconds)} s, ${fmt(fixedSeconds / largestOrdered.medians.get('bare scan')!)}× the ${largestOrdered.size.label} bare scan ` +
+        `(${fmt((fixedSeconds - largestOrdered.medians.get('start-up')!) * 1000, 0)} ms over start-up).`,
     );
   }
   out();
@@ -625,7 +627,7 @@ function renderReport(r: ReportInput): string {
     row('findings, prices and run record written, engine closed', (p) => ms(p.tail));
     row('whole process', (p) => ms(p.total));
     out();
-    const small = names.find((n) => n.startsWith('small export'));
+    const small = names.find((n) => n.startsWith(SMALL));
     const big = r.phases.get(r.largest.label);
     if (small && big) {
       const s = r.phases.get(small)!;
@@ -823,19 +825,6 @@ function compareFindings(a: string[], b: string[]): { differ: string[]; rounding
   const [x, y] = [byId(a), byId(b)];
   for (const id of new Set([...x.keys(), ...y.keys()])) walk(x.get(id), y.get(id), id);
   return { differ, rounding };
-}
-
-/** The fixed cost of a run (the small export's detect) beside the largest day-ordered export's baselines. */
-function fixedCost(r: ReportInput): { label: string; fixed: number; scan: number; startup: number } | null {
-  const big = r.speed.filter((s) => !s.size.unordered).at(-1);
-  const fixed = big?.medians.get(FIXED);
-  if (!big || fixed === undefined) return null;
-  return {
-    label: big.size.label,
-    fixed,
-    scan: big.medians.get('bare scan')!,
-    startup: big.medians.get('start-up')!,
-  };
 }
 
 /**
