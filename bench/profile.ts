@@ -107,14 +107,14 @@ export async function profileRun(
       // service codes found by the name and ARN tests (one column each), the staging columns of the
       // window's rows of those codes in one scan, the compute columns of its compute rows, and coverage's
       // columns of every row; no classification, no grouping.
+      // The rule's own pieces (sql/partials/, the in_list macro), so the floor tests what staging tests.
       const partial = (name: string) => sqlSource(`partials/${name}`).trim();
       const bedrockCodes = `${partial('bedrock_codes')}, 'AmazonBedrockAgentCore'`;
       const codes = MACROS.duckdb.in_list('x_servicecode', bedrockCodes);
       const byName = partial('bedrock_by_name');
       const planFloor = async (periods: string[], start: IsoDate, end: IsoDate): Promise<number> => {
         const inWindow = `billing_period IN (${listed(periods)}) AND chargeperiodstart >= DATE '${start}' AND chargeperiodstart < DATE '${addDays(end, 1)}'`;
-        const readIn = (columns: string[]) => read(columns, periods);
-        const started2 = performance.now();
+        const started = performance.now();
         const found = [
           ...(await engine.query(
             `SELECT DISTINCT x_servicecode AS code FROM focus WHERE ${inWindow} AND NOT coalesce(${codes}, FALSE) AND ${byName}`,
@@ -127,18 +127,21 @@ export async function profileRun(
           .filter((code): code is string => typeof code === 'string')
           .map((code) => `'${code.replaceAll("'", "''")}'`);
         await engine.query(
-          `${readIn(staging)} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', [bedrockCodes, ...found].join(', '))}`,
+          `${read(staging, periods)} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', [bedrockCodes, ...found].join(', '))}`,
         );
         await engine.query(
-          `${readIn(staging)} AND ${inWindow} AND x_servicecode IS NULL AND (${byName} OR ${partial('bedrock_by_arn')})`,
+          `${read(staging, periods)} AND ${inWindow} AND x_servicecode IS NULL AND (${byName} OR ${partial('bedrock_by_arn')})`,
         );
         await engine.query(
-          `${readIn(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'])} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', partial('compute_codes'))}`,
+          `${read(['subaccountid', 'subaccountname', 'chargeperiodstart', 'billedcost', 'x_servicecode', 'chargecategory', 'chargeclass'], periods)} AND ${inWindow} AND ${MACROS.duckdb.in_list('x_servicecode', partial('compute_codes'))}`,
         );
         await engine.query(
-          readIn(['billing_period', 'chargeperiodstart', 'chargecategory', 'subaccountid', 'billedcost']),
+          read(
+            ['billing_period', 'chargeperiodstart', 'chargecategory', 'subaccountid', 'billedcost'],
+            periods,
+          ),
         );
-        return ms(started2);
+        return ms(started);
       };
       add(PLAN_FLOOR, await planFloor(window.periods, window.start, window.end));
       // The same over the as-of day's billing period alone, from its first day: what a run must still
