@@ -825,18 +825,28 @@ function compareFindings(a: string[], b: string[]): { differ: string[]; rounding
   return { differ, rounding };
 }
 
+/** The fixed cost of a run (FIXED, same rounds) plus `ms` of decoding, as seconds and × this export's bare scan. */
+function fixedPlus(
+  s: SpeedResult,
+  ms: number,
+): { fixed: number; scan: number; sum: number; ratio: number } | null {
+  const fixed = s.medians.get(FIXED);
+  if (fixed === undefined) return null;
+  const scan = s.medians.get('bare scan')!;
+  const sum = fixed + ms / 1000;
+  return { fixed, scan, sum, ratio: sum / scan };
+}
+
 /**
  * The fixed cost of a run plus what the plan must decode of this export, against what a ratio target allows:
  * a bound with nothing spent on the export's rows beyond decoding them.
  */
 function fixedBound(s: SpeedResult, floorMs: number, target: number): string {
-  const fixed = s.medians.get(FIXED);
-  if (fixed === undefined) return '';
-  const scan = s.medians.get('bare scan')!;
-  const sum = fixed + floorMs / 1000;
+  const b = fixedPlus(s, floorMs);
+  if (!b) return '';
   return (
-    ` The fixed cost of a run (detect over the small export, same rounds) is ${fmt(fixed)} s, ${fmt(fixed / scan)}× this bare scan; ` +
-    `with this export's decode floor on top, about ${fmt(sum)} s, ${fmt(sum / scan)}× — ${sum / scan > target ? 'above' : 'within'} ${target}× ` +
+    ` The fixed cost of a run (detect over the small export, same rounds) is ${fmt(b.fixed)} s, ${fmt(b.fixed / b.scan)}× this bare scan; ` +
+    `with this export's decode floor on top, about ${fmt(b.sum)} s, ${fmt(b.ratio)}× — ${b.ratio > target ? 'above' : 'within'} ${target}× ` +
     "with nothing yet spent classifying or grouping its rows (the small run includes its own few rows' decoding and the " +
     'detectors over them; they run one after the other: the statements wait on staging, staging on the engine).'
   );
@@ -848,15 +858,13 @@ function fixedBound(s: SpeedResult, floorMs: number, target: number): string {
  * period whole, which the export rewrites on every refresh.
  */
 function storeBound(s: SpeedResult, profile: Map<string, number>, target: number): string {
-  const fixed = s.medians.get(FIXED);
   const current = profile.get(CURRENT_PERIOD_FLOOR);
-  if (fixed === undefined || current === undefined) return '';
-  const scan = s.medians.get('bare scan')!;
-  const sum = fixed + current / 1000;
+  const b = current === undefined ? null : fixedPlus(s, current);
+  if (!b) return '';
   return (
     ' Not reading earlier periods again on every run (an incremental store of daily aggregates) would leave the as-of ' +
-    `day's period, which the export rewrites whole on every refresh: decoding it is ${fmt(current, 0)} ms in process here, ` +
-    `so with the fixed cost about ${fmt(sum)} s, ${fmt(sum / scan)}× — ${sum / scan > target ? 'still above' : 'within'} ${target}×.`
+    `day's period, which the export rewrites whole on every refresh: decoding it is ${fmt(current!, 0)} ms in process here, ` +
+    `so with the fixed cost about ${fmt(b.sum)} s, ${fmt(b.ratio)}× — ${b.ratio > target ? 'still above' : 'within'} ${target}×.`
   );
 }
 
